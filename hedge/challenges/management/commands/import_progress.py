@@ -1,0 +1,32 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from hedge.challenges.services import ImportValidationError, import_progress
+
+
+class Command(BaseCommand):
+    help = (
+        "Upsert challenge progress from a CSV file with the header cluster_id,challenge_code,value. "
+        "Every row is validated first; if any is bad, every error is printed with its line number "
+        "and nothing is written. Changes are recorded in challenge_progress_history."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="path of the CSV file (UTF-8)")
+
+    def handle(self, *args, file, **options):
+        try:
+            with open(file, newline="", encoding="utf-8-sig") as stream:
+                result = import_progress(stream)
+        except OSError as exc:
+            raise CommandError(f"cannot read {file}: {exc.strerror}") from exc
+        except UnicodeDecodeError as exc:
+            raise CommandError(f"{file} is not UTF-8 text: {exc}") from exc
+        except ImportValidationError as exc:
+            for error in exc.errors:
+                self.stderr.write(error)
+            raise CommandError(f"{len(exc.errors)} error(s) in {file}; nothing was written") from exc
+        self.stdout.write(f"inserted {result.inserted}, updated {result.updated}, unchanged {result.unchanged}")
+        for error in result.hook_errors:
+            self.stderr.write(f"post-import hook failed: {error}")
+        if result.hook_errors:
+            raise CommandError("progress was imported, but a post-import hook failed (see above)")

@@ -1,0 +1,41 @@
+"""The post-ETL hook: how later steps (the season engine) learn that progress changed.
+
+`challenges` imports neither `seasons` nor `leaderboards`; they subscribe here instead, from
+their AppConfig.ready():
+
+    progress_changed.connect(on_progress_changed, dispatch_uid="seasons.recompute")
+
+Receivers are called after the progress is committed, with `change: ProgressChange`. It does
+not list cluster ids (a run may change a million): every row the run changed has
+`challenge_progress.updated_at >= change.changed_since`, which a receiver uses inside SQL.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from dataclasses import dataclass
+
+from django.dispatch import Signal
+
+logger = logging.getLogger(__name__)
+
+progress_changed = Signal()
+
+
+@dataclass(frozen=True)
+class ProgressChange:
+    source: str  # "etl" or "import"
+    changed_since: datetime.datetime
+    challenge_codes: frozenset[str]
+
+
+def notify_progress_changed(sender, change: ProgressChange) -> list[str]:
+    """Call every receiver; one failing does not stop the others. Returns their errors as text."""
+    errors = []
+    for receiver, response in progress_changed.send_robust(sender=sender, change=change):
+        if isinstance(response, Exception):
+            name = getattr(receiver, "__qualname__", repr(receiver))
+            logger.error("progress_changed receiver %s failed", name, exc_info=response)
+            errors.append(f"{name}: {response}")
+    return errors

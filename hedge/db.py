@@ -1,0 +1,68 @@
+"""Small helpers for the raw SQL that hedge's set-based paths run on PostgreSQL and SQLite alike.
+
+The ORM cannot express `INSERT ... SELECT ... ON CONFLICT` or window functions feeding an insert,
+so those statements are written by hand; what differs between the two databases lives here.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from itertools import islice
+
+from django.db import connection
+
+# Rows sent per executemany() on SQLite; PostgreSQL streams through COPY instead.
+_SQLITE_BATCH = 5_000
+
+
+def is_postgresql() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def sql_datetime(value: datetime.datetime):
+    """A datetime as the backend stores it (naive UTC text on SQLite, timestamptz on PostgreSQL).
+
+    Raw SQL must compare and write datetimes exactly as the ORM does, or string comparison on
+    SQLite silently goes wrong.
+    """
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def create_temp_table(cursor, name: str, columns_sql: str) -> None:
+    """A scratch table private to this connection, dropped at commit on PostgreSQL.
+
+    On SQLite it lives until `drop_temp_table` (call it in a `finally`).
+    """
+    cursor.execute(f"DROP TABLE IF EXISTS {name}")
+    on_commit = " ON COMMIT DROP" if is_postgresql() else ""
+    cursor.execute(f"CREATE TEMP TABLE {name} ({columns_sql}){on_commit}")
+
+
+def drop_temp_table(cursor, name: str) -> None:
+    # PostgreSQL drops it at commit or rollback; a DROP here would fail inside an aborted transaction.
+    if not is_postgresql():
+        cursor.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def bulk_load(cursor, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
+    """Stream rows into a table: COPY on PostgreSQL, batched executemany on SQLite.
+
+    `rows` may be a generator; it is consumed once and never held in memory whole.
+    Returns how many rows were loaded.
+    """
+    column_list = ", ".join(columns)
+    loaded = 0
+    if is_postgresql():
+        with cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+                loaded += 1
+        return loaded
+    placeholders = ", ".join(["%s"] * len(columns))
+    sql = f"INSERT INTO {table} ({column_list}) VALUES ({placeholders})"
+    iterator = iter(rows)
+    while batch := list(islice(iterator, _SQLITE_BATCH)):
+        cursor.executemany(sql, batch)
+        loaded += len(batch)
+    return loaded

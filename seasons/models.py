@@ -1,0 +1,87 @@
+"""The Challenge Pass: seasons, the weight of each challenge in a season, and each cluster's points."""
+
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+
+from hedge.challenges.models import CLUSTER_ID_MAX_LENGTH, Challenge
+
+season_id_validator = RegexValidator(r"^[A-Za-z0-9_-]+$", "Use letters, digits, '-' and '_' only (e.g. S1-2025).")
+
+
+class Season(models.Model):
+    id = models.CharField(primary_key=True, max_length=64, validators=[season_id_validator])
+    name = models.CharField(max_length=200)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    # At most one season is active; the active season counts only while starts_at <= now < ends_at.
+    is_active = models.BooleanField(default=False)
+    points_per_level = models.PositiveIntegerField(default=1000, validators=[MinValueValidator(1)])
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "seasons"
+        ordering = ["-starts_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(starts_at__lt=F("ends_at")), name="seasons_starts_before_ends"),
+            models.CheckConstraint(condition=Q(points_per_level__gt=0), name="seasons_points_per_level_positive"),
+            models.UniqueConstraint(
+                fields=["is_active"],
+                condition=Q(is_active=True),
+                name="seasons_single_active",
+                violation_error_message="Another season is already active; deactivate it first.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.id} ({self.name})"
+
+
+class SeasonChallengeWeight(models.Model):
+    season = models.ForeignKey(Season, on_delete=models.CASCADE, related_name="weights")
+    # Points of a challenge in this season = its value x weight. Keyed by the challenge's code,
+    # as the original schema is; PROTECT keeps a weighted challenge from being deleted.
+    challenge = models.ForeignKey(
+        Challenge, on_delete=models.PROTECT, to_field="code", db_column="challenge_code", related_name="+"
+    )
+    weight = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+
+    class Meta:
+        db_table = "season_challenge_weights"
+        ordering = ["season", "challenge"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["season", "challenge"],
+                name="season_weights_unique_challenge",
+                violation_error_message="This challenge already has a weight in this season.",
+            ),
+            models.CheckConstraint(condition=Q(weight__gt=0), name="season_weights_weight_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.season_id}: {self.challenge_id} x{self.weight}"
+
+
+class SeasonProgress(models.Model):
+    season = models.ForeignKey(Season, on_delete=models.CASCADE, related_name="progress")
+    cluster_id = models.CharField(max_length=CLUSTER_ID_MAX_LENGTH)
+    points = models.BigIntegerField(default=0)
+    level = models.PositiveIntegerField(default=0)
+    # The request's lastUpdatedAt: when points or level last changed.
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "season_progress"
+        verbose_name_plural = "season progress"
+        constraints = [
+            models.UniqueConstraint(fields=["season", "cluster_id"], name="season_progress_unique_cluster"),
+            models.CheckConstraint(condition=Q(points__gte=0), name="season_progress_points_non_negative"),
+        ]
+        indexes = [
+            # Serves "season standings" (admin ordering now; a season leaderboard later).
+            models.Index(F("season"), F("points").desc(), F("cluster_id"), name="season_progress_rank_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.season_id} / {self.cluster_id}: {self.points} pts, level {self.level}"
