@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "hedge.challenges",
     "seasons",
     "leaderboards",
+    "hedge.benchmarks",
 ]
 
 MIDDLEWARE = [

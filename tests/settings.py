@@ -1,6 +1,7 @@
 """Test settings: the real settings, with what a test run needs and production must not have."""
 
 import os
+from pathlib import Path
 
 os.environ.setdefault("SECRET_KEY", "tests-only-not-secret")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
@@ -14,4 +15,6 @@ LEADERBOARD_TIMEZONE = "UTC"
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not :memory:, so tests that use threads see one database with real locking.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test_db.sqlite3")}  # noqa: F405
+    # Named after the configured file, so two checkouts (or two DATABASE_URLs) never share one.
+    _name = Path(DATABASES["default"]["NAME"])  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(_name.with_name(f"test_{_name.stem}.sqlite3"))}  # noqa: F405

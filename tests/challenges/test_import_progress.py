@@ -1,0 +1,146 @@
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from hedge.challenges.models import ChallengeProgress, ChallengeProgressHistory
+from hedge.challenges.services import ImportValidationError, import_progress
+from tests.factories import ChallengeFactory, ChallengeProgressFactory, ChallengeTierFactory
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "cluster_id,challenge_code,value\n"
+
+
+@pytest.fixture
+def wins():
+    challenge = ChallengeFactory(code="pvp_wins")
+    ChallengeTierFactory(challenge=challenge, tier=1, threshold=10)
+    ChallengeTierFactory(challenge=challenge, tier=2, threshold=100)
+    return challenge
+
+
+@pytest.fixture
+def csv_file(tmp_path):
+    def write(text):
+        path = tmp_path / "progress.csv"
+        path.write_text(text, encoding="utf-8")
+        return str(path)
+
+    return write
+
+
+def errors_of(text):
+    with pytest.raises(ImportValidationError) as caught:
+        import_progress(io.StringIO(text))
+    return caught.value.errors
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        ("c2,nope,5", "line 3: unknown challenge_code 'nope'"),
+        ("c2,pvp_wins,-1", "line 3: value '-1' is not a non-negative integer"),
+        ("c2,pvp_wins,1.5", "line 3: value '1.5' is not a non-negative integer"),
+        ("c2,pvp_wins,", "line 3: value '' is not a non-negative integer"),
+        ("c2,pvp_wins,99999999999999999999", "line 3: value '99999999999999999999' is not a non-negative integer"),
+        (" ,pvp_wins,5", "line 3: cluster_id is blank"),
+        ("c1,pvp_wins,7", "line 3: cluster 'c1' and challenge 'pvp_wins' already appear on line 2"),
+        ("c2,pvp_wins", "line 3: expected 3 fields (cluster_id,challenge_code,value), got 2"),
+        ("x" * 129 + ",pvp_wins,5", "line 3: cluster_id is longer than 128 characters"),
+    ],
+)
+def test_one_bad_row_among_good_ones_writes_nothing_and_names_its_line(wins, row, expected):
+    text = HEADER + "c1,pvp_wins,5\n" + row + "\nc3,pvp_wins,8\n"
+
+    assert errors_of(text) == [expected]
+    assert not ChallengeProgress.objects.exists()
+    assert not ChallengeProgressHistory.objects.exists()
+
+
+def test_every_bad_row_is_reported_at_once(wins):
+    text = HEADER + "c1,pvp_wins,x\n,nope,5\nc2,pvp_wins,1\n"
+
+    assert errors_of(text) == [
+        "line 2: value 'x' is not a non-negative integer",
+        "line 3: cluster_id is blank",
+        "line 3: unknown challenge_code 'nope'",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", "line 1: the file is empty; expected the header cluster_id,challenge_code,value"),
+        ("cluster,challenge,value\nc1,pvp_wins,1\n", "line 1: expected the header cluster_id,challenge_code,value"),
+        ("c1,pvp_wins,1\n", "line 1: expected the header cluster_id,challenge_code,value"),
+    ],
+)
+def test_wrong_header_is_refused(wins, text, expected):
+    [error] = errors_of(text)
+
+    assert error.startswith(expected)
+    assert not ChallengeProgress.objects.exists()
+
+
+def test_good_file_inserts_records_history_and_tiers(wins):
+    other = ChallengeFactory(code="hero_riser")
+
+    result = import_progress(io.StringIO(HEADER + "c1,pvp_wins,5\nc2,pvp_wins,150\nc1,hero_riser,3\n"))
+
+    assert (result.inserted, result.updated, result.unchanged) == (3, 0, 0)
+    rows = {(p.cluster_id, p.challenge.code): (p.value, p.current_tier) for p in ChallengeProgress.objects.all()}
+    assert rows == {("c1", "pvp_wins"): (5, 0), ("c2", "pvp_wins"): (150, 2), ("c1", "hero_riser"): (3, 0)}
+    history = set(ChallengeProgressHistory.objects.values_list("cluster_id", "challenge__code", "value"))
+    assert history == {("c1", "pvp_wins", 5), ("c2", "pvp_wins", 150), ("c1", other.code, 3)}
+
+
+def test_reimport_updates_only_changed_rows_and_appends_history_for_them(wins):
+    old = ChallengeProgressFactory(challenge=wins, cluster_id="c1", value=5)
+    kept = ChallengeProgressFactory(challenge=wins, cluster_id="c2", value=7)
+
+    result = import_progress(io.StringIO(HEADER + "c1,pvp_wins,50\nc2,pvp_wins,7\nc3,pvp_wins,1\n"))
+
+    assert (result.inserted, result.updated, result.unchanged) == (1, 1, 1)
+    old.refresh_from_db()
+    kept_after = ChallengeProgress.objects.get(pk=kept.pk)
+    assert (old.value, old.current_tier) == (50, 1)
+    assert kept_after.updated_at == kept.updated_at
+    assert old.updated_at > kept.updated_at
+    assert sorted(ChallengeProgressHistory.objects.values_list("cluster_id", "value")) == [("c1", 50), ("c3", 1)]
+
+
+def test_import_runs_the_same_number_of_queries_for_3_or_300_rows(wins):
+    small = HEADER + "".join(f"a{i},pvp_wins,{i}\n" for i in range(3))
+    large = HEADER + "".join(f"b{i},pvp_wins,{i}\n" for i in range(300))
+
+    with CaptureQueriesContext(connection) as small_queries:
+        import_progress(io.StringIO(small))
+    with CaptureQueriesContext(connection) as large_queries:
+        import_progress(io.StringIO(large))
+
+    # executemany on SQLite and COPY on PostgreSQL are one captured statement per batch.
+    assert len(large_queries) == len(small_queries)
+
+
+def test_command_prints_counts(wins, csv_file, capsys):
+    call_command("import_progress", csv_file(HEADER + "c1,pvp_wins,5\n"))
+
+    assert capsys.readouterr().out.strip() == "inserted 1, updated 0, unchanged 0"
+
+
+def test_command_prints_every_error_and_fails(wins, csv_file, capsys):
+    path = csv_file(HEADER + "c1,pvp_wins,5\nc2,nope,1\n")
+
+    with pytest.raises(CommandError, match="1 error"):
+        call_command("import_progress", path)
+
+    assert "line 3: unknown challenge_code 'nope'" in capsys.readouterr().err
+    assert not ChallengeProgress.objects.exists()
+
+
+def test_command_reports_a_missing_file(db):
+    with pytest.raises(CommandError, match=r"cannot read /nonexistent\.csv"):
+        call_command("import_progress", "/nonexistent.csv")

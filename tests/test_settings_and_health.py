@@ -1,0 +1,59 @@
+import os
+import subprocess
+import sys
+
+import pytest
+from django.db import OperationalError
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def load_settings(**env):
+    """Import hedge.settings in a fresh interpreter with exactly these variables."""
+    clean = {"PATH": os.environ["PATH"], **env}
+    return subprocess.run(
+        [sys.executable, "-c", "import hedge.settings"], cwd=ROOT, env=clean, capture_output=True, text=True
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"DEBUG": "maybe"}, "DEBUG must be a boolean"),
+        ({"DEBUG": "true", "DATABASE_URL": "mysql://x/y"}, "DATABASE_URL must be a sqlite:/// or postgres:// URL"),
+        ({"DEBUG": "true", "CONN_MAX_AGE": "soon"}, "CONN_MAX_AGE must be an integer"),
+        ({"DEBUG": "true", "CONN_HEALTH_CHECKS": "2"}, "CONN_HEALTH_CHECKS must be a boolean"),
+        ({"DEBUG": "true", "LEADERBOARD_TIMEZONE": "Mars/Olympus"}, "LEADERBOARD_TIMEZONE must be an IANA time zone"),
+        ({}, "SECRET_KEY must be set when DEBUG is off"),
+    ],
+)
+def test_malformed_environment_stops_start_up_naming_the_variable(env, named):
+    result = load_settings(**env)
+
+    assert result.returncode != 0
+    assert named in result.stderr
+
+
+def test_debug_with_defaults_starts():
+    assert load_settings(DEBUG="true").returncode == 0
+
+
+def test_healthz_answers_200_when_the_database_answers(client, db):
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "up"}
+
+
+def test_healthz_answers_503_when_the_database_does_not(client, db, monkeypatch):
+    from django.db import connection
+
+    def down():
+        raise OperationalError("connection refused")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(connection, "cursor", down)
+        response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json()["database"] == "down"
