@@ -187,6 +187,10 @@ SECURE_HSTS_SECONDS = _env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 3600)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
 SECURE_HSTS_PRELOAD = _env_bool("SECURE_HSTS_PRELOAD", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# HSTS preload commits the whole domain and its subdomains to HTTPS in browsers for months and is
+# hard to undo, so it is the operator's decision (SECURE_HSTS_PRELOAD=true), not a default; its
+# reminder (security.W021) is therefore silenced. README: "check --deploy".
+SILENCED_SYSTEM_CHECKS = env.list("SILENCED_SYSTEM_CHECKS", default=["security.W021"])
 
 LOGGING = {
     "version": 1,

@@ -3,13 +3,55 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
+from django.db.models import FilteredRelation, Q
 from django.utils import timezone
 
 from .models import Season
+from .scoring import next_level_threshold
 
 
 def get_active_season(*, now: datetime.datetime | None = None) -> Season | None:
     """The season flagged active whose `starts_at <= now < ends_at`, else None."""
     now = now or timezone.now()
     return Season.objects.filter(is_active=True, starts_at__lte=now, ends_at__gt=now).first()
+
+
+@dataclass(frozen=True)
+class ClusterSeasonProgress:
+    season_id: str
+    cluster_id: str
+    points: int
+    level: int
+    next_level_threshold: int
+    # None when the cluster has no row in the season yet.
+    updated_at: datetime.datetime | None
+
+    @property
+    def points_to_next_level(self) -> int:
+        return self.next_level_threshold - self.points
+
+
+def get_cluster_progress(*, season_id: str, cluster_id: str) -> ClusterSeasonProgress | None:
+    """A cluster's stored points and level in a season (zeros when it has no row); None for an unknown season.
+
+    One query, whether or not the cluster has a row. Seasons that have ended answer too.
+    """
+    row = (
+        Season.objects.filter(pk=season_id)
+        .annotate(mine=FilteredRelation("progress", condition=Q(progress__cluster_id=cluster_id)))
+        .values("pk", "points_per_level", "mine__points", "mine__level", "mine__updated_at")
+        .first()
+    )
+    if row is None:
+        return None
+    level = row["mine__level"] or 0
+    return ClusterSeasonProgress(
+        season_id=row["pk"],
+        cluster_id=cluster_id,
+        points=row["mine__points"] or 0,
+        level=level,
+        next_level_threshold=next_level_threshold(level, row["points_per_level"]),
+        updated_at=row["mine__updated_at"],
+    )
