@@ -5,3 +5,10 @@ class SeasonsConfig(AppConfig):
     name = "seasons"
     verbose_name = "Seasons (Challenge Pass)"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from hedge.challenges.signals import progress_changed
+
+        from .receivers import recompute_active_season
+
+        progress_changed.connect(recompute_active_season, dispatch_uid="seasons.recompute_active_season")

@@ -24,8 +24,16 @@ class Season(models.Model):
         db_table = "seasons"
         ordering = ["-starts_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(starts_at__lt=F("ends_at")), name="seasons_starts_before_ends"),
-            models.CheckConstraint(condition=Q(points_per_level__gt=0), name="seasons_points_per_level_positive"),
+            models.CheckConstraint(
+                condition=Q(starts_at__lt=F("ends_at")),
+                name="seasons_starts_before_ends",
+                violation_error_message="The season must end after it starts.",
+            ),
+            models.CheckConstraint(
+                condition=Q(points_per_level__gt=0),
+                name="seasons_points_per_level_positive",
+                violation_error_message="Points per level must be at least 1.",
+            ),
             models.UniqueConstraint(
                 fields=["is_active"],
                 condition=Q(is_active=True),
@@ -56,7 +64,11 @@ class SeasonChallengeWeight(models.Model):
                 name="season_weights_unique_challenge",
                 violation_error_message="This challenge already has a weight in this season.",
             ),
-            models.CheckConstraint(condition=Q(weight__gt=0), name="season_weights_weight_positive"),
+            models.CheckConstraint(
+                condition=Q(weight__gt=0),
+                name="season_weights_weight_positive",
+                violation_error_message="A weight must be a positive whole number.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -67,7 +79,8 @@ class SeasonProgress(models.Model):
     season = models.ForeignKey(Season, on_delete=models.CASCADE, related_name="progress")
     cluster_id = models.CharField(max_length=CLUSTER_ID_MAX_LENGTH)
     points = models.BigIntegerField(default=0)
-    level = models.PositiveIntegerField(default=0)
+    # 64-bit like points: a level can be as large as points when points_per_level is 1.
+    level = models.PositiveBigIntegerField(default=0)
     # The request's lastUpdatedAt: when points or level last changed.
     updated_at = models.DateTimeField()
 

@@ -76,7 +76,7 @@ class SeasonFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Season
 
-    id = factory.Sequence(lambda n: f"S{n}-TEST")
+    id = factory.Sequence(lambda n: f"SEASON-{n}")
     name = factory.LazyAttribute(lambda o: f"Season {o.id}")
     starts_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=7))
     ends_at = factory.LazyAttribute(lambda o: o.starts_at + datetime.timedelta(days=30))

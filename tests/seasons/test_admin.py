@@ -1,0 +1,258 @@
+import datetime
+
+import pytest
+from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from hedge.challenges.models import ChallengeProgress
+from seasons.models import Season, SeasonChallengeWeight, SeasonProgress
+from tests.factories import (
+    ChallengeFactory,
+    SeasonChallengeWeightFactory,
+    SeasonFactory,
+    SeasonProgressFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+SEASONS = "/admin/seasons/season/"
+PROGRESS = "/admin/seasons/seasonprogress/"
+
+
+def season_form(season=None, *, weights=(), **changes):
+    """The POST body of the season change form, with `weights` as (weight row or None, challenge, weight)."""
+    values = {
+        "name": "Season",
+        "starts_at": datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC),
+        "ends_at": datetime.datetime(2025, 4, 1, tzinfo=datetime.UTC),
+        "is_active": False,
+        "points_per_level": 1000,
+    }
+    if season is not None:
+        values.update({name: getattr(season, name) for name in values})
+    values.update(changes)
+    data = {
+        "name": values["name"],
+        "starts_at_0": values["starts_at"].strftime("%Y-%m-%d"),
+        "starts_at_1": values["starts_at"].strftime("%H:%M:%S"),
+        "ends_at_0": values["ends_at"].strftime("%Y-%m-%d"),
+        "ends_at_1": values["ends_at"].strftime("%H:%M:%S"),
+        "points_per_level": values["points_per_level"],
+        "weights-TOTAL_FORMS": len(weights),
+        "weights-INITIAL_FORMS": sum(1 for row, _, _ in weights if row is not None),
+        "weights-MIN_NUM_FORMS": 0,
+        "weights-MAX_NUM_FORMS": 1000,
+    }
+    if season is None:
+        data["id"] = changes.get("id", "S-NEW")
+    if values["is_active"]:
+        data["is_active"] = "on"
+    for n, (row, challenge, weight) in enumerate(weights):
+        data[f"weights-{n}-id"] = row.pk if row else ""
+        data[f"weights-{n}-season"] = season.pk if season else ""
+        data[f"weights-{n}-challenge"] = challenge.code
+        data[f"weights-{n}-weight"] = weight
+    return data
+
+
+def errors_of(response):
+    """Every error message the admin form shows (the form's and the inline formset's)."""
+    adminform, formsets = response.context["adminform"], response.context["inline_admin_formsets"]
+    found = [str(e) for errors in adminform.form.errors.values() for e in errors]
+    for inline in formsets:
+        found += [str(e) for e in inline.formset.non_form_errors()]
+        found += [str(e) for form_errors in inline.formset.errors for errors in form_errors.values() for e in errors]
+    return found
+
+
+# --- pages load ----------------------------------------------------------------------------------
+
+
+def test_season_list_shows_weight_and_scoring_cluster_counts_in_a_fixed_number_of_queries(admin_client):
+    def queries_for_page():
+        with CaptureQueriesContext(connection) as captured:
+            response = admin_client.get(SEASONS)
+        assert response.status_code == 200
+        return len(captured), response
+
+    season = SeasonFactory(id="S1-TEST", is_active=True)
+    SeasonChallengeWeightFactory.create_batch(3, season=season)
+    SeasonProgressFactory.create_batch(4, season=season, points=10)
+    SeasonProgressFactory(season=season, points=0)
+    one_season, response = queries_for_page()
+    for _ in range(4):
+        other = SeasonFactory()
+        SeasonChallengeWeightFactory.create_batch(2, season=other)
+        SeasonProgressFactory.create_batch(2, season=other, points=5)
+    five_seasons, _ = queries_for_page()
+
+    row = next(r for r in response.context["cl"].result_list if r.pk == "S1-TEST")
+    assert (row.weight_count, row.clusters_with_points) == (3, 4)
+    assert five_seasons == one_season
+
+
+def test_season_add_and_change_pages_load(admin_client):
+    season = SeasonFactory(id="S1-TEST")
+    SeasonChallengeWeightFactory(season=season)
+
+    assert admin_client.get(f"{SEASONS}add/").status_code == 200
+    response = admin_client.get(f"{SEASONS}S1-TEST/change/")
+    assert response.status_code == 200
+    assert "id" in response.context["adminform"].readonly_fields
+
+
+def test_progress_list_loads_filtered_by_season_searched_by_cluster_and_ordered_by_points(admin_client):
+    season, other = SeasonFactory(id="S1-TEST"), SeasonFactory()
+    for cluster_id, points in [("low", 5), ("high", 500), ("mid", 50)]:
+        SeasonProgressFactory(season=season, cluster_id=cluster_id, points=points)
+    SeasonProgressFactory(season=other, cluster_id="elsewhere", points=10_000)
+
+    response = admin_client.get(PROGRESS, {"season__id__exact": "S1-TEST"})
+    assert response.status_code == 200
+    assert [r.cluster_id for r in response.context["cl"].result_list] == ["high", "mid", "low"]
+    response = admin_client.get(PROGRESS, {"q": "mid"})
+    assert [r.cluster_id for r in response.context["cl"].result_list] == ["mid"]
+
+
+def test_progress_is_read_only_in_admin(admin_client):
+    row = SeasonProgressFactory(points=5)
+
+    assert admin_client.get(f"{PROGRESS}add/").status_code == 403
+    assert admin_client.post(f"{PROGRESS}{row.pk}/change/", {"points": 999}).status_code == 403
+    assert admin_client.post(f"{PROGRESS}{row.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert SeasonProgress.objects.get().points == 5
+
+
+# --- saving --------------------------------------------------------------------------------------
+
+
+def test_a_new_season_is_created_with_its_weights_inline(admin_client):
+    alpha, beta = ChallengeFactory(code="alpha"), ChallengeFactory(code="beta")
+
+    response = admin_client.post(
+        f"{SEASONS}add/", season_form(id="S2-2025", weights=[(None, alpha, 1), (None, beta, 4)])
+    )
+
+    assert response.status_code == 302, errors_of(response)
+    season = Season.objects.get()
+    assert season.pk == "S2-2025"
+    assert dict(season.weights.values_list("challenge_id", "weight")) == {"alpha": 1, "beta": 4}
+
+
+def test_inline_weights_are_changed_added_and_deleted_on_the_season_page(admin_client):
+    season = SeasonFactory(id="S1-TEST")
+    alpha, beta, gamma = ChallengeFactory(code="alpha"), ChallengeFactory(code="beta"), ChallengeFactory(code="gamma")
+    kept = SeasonChallengeWeightFactory(season=season, challenge=alpha, weight=1)
+    dropped = SeasonChallengeWeightFactory(season=season, challenge=beta, weight=2)
+    data = season_form(season, weights=[(kept, alpha, 5), (dropped, beta, 2), (None, gamma, 3)])
+    data["weights-1-DELETE"] = "on"
+
+    response = admin_client.post(f"{SEASONS}S1-TEST/change/", data)
+
+    assert response.status_code == 302, errors_of(response)
+    assert dict(season.weights.values_list("challenge_id", "weight")) == {"alpha": 5, "gamma": 3}
+
+
+def test_a_second_active_season_is_a_form_error(admin_client):
+    SeasonFactory(id="S1-TEST", is_active=True)
+    other = SeasonFactory(id="S2-TEST")
+
+    response = admin_client.post(f"{SEASONS}S2-TEST/change/", season_form(other, is_active=True))
+
+    assert response.status_code == 200
+    assert errors_of(response) == ["Another season is already active; deactivate it first."]
+    assert list(Season.objects.filter(is_active=True).values_list("pk", flat=True)) == ["S1-TEST"]
+
+
+def test_a_season_ending_before_it_starts_is_a_form_error(admin_client):
+    season = SeasonFactory(id="S1-TEST")
+    starts_at = datetime.datetime(2025, 6, 1, tzinfo=datetime.UTC)
+
+    response = admin_client.post(
+        f"{SEASONS}S1-TEST/change/", season_form(season, starts_at=starts_at, ends_at=starts_at)
+    )
+
+    assert response.status_code == 200
+    assert errors_of(response) == ["The season must end after it starts."]
+    season.refresh_from_db()
+    assert season.starts_at != starts_at
+
+
+def test_a_bad_season_id_is_a_form_error(admin_client):
+    response = admin_client.post(f"{SEASONS}add/", season_form(id="S1 2025!"))
+
+    assert response.status_code == 200
+    assert errors_of(response) == ["Use letters, digits, '-' and '_' only (e.g. S1-2025)."]
+    assert not Season.objects.exists()
+
+
+@pytest.mark.parametrize("weight", [0, -2])
+def test_a_weight_that_is_not_positive_is_a_form_error(admin_client, weight):
+    season = SeasonFactory(id="S1-TEST")
+    alpha = ChallengeFactory(code="alpha")
+
+    response = admin_client.post(f"{SEASONS}S1-TEST/change/", season_form(season, weights=[(None, alpha, weight)]))
+
+    assert response.status_code == 200
+    assert errors_of(response) == ["Ensure this value is greater than or equal to 1."]
+    assert not SeasonChallengeWeight.objects.exists()
+
+
+def test_the_same_challenge_twice_in_the_inline_is_a_form_error(admin_client):
+    season = SeasonFactory(id="S1-TEST")
+    alpha = ChallengeFactory(code="alpha")
+
+    response = admin_client.post(
+        f"{SEASONS}S1-TEST/change/", season_form(season, weights=[(None, alpha, 1), (None, alpha, 2)])
+    )
+
+    assert response.status_code == 200
+    assert "Please correct the duplicate data for challenge." in errors_of(response)
+    assert not SeasonChallengeWeight.objects.exists()
+
+
+def test_a_new_weight_for_an_already_weighted_challenge_is_a_form_error(admin_client):
+    season = SeasonFactory(id="S1-TEST")
+    alpha = ChallengeFactory(code="alpha")
+    existing = SeasonChallengeWeightFactory(season=season, challenge=alpha, weight=1)
+
+    response = admin_client.post(
+        f"{SEASONS}S1-TEST/change/", season_form(season, weights=[(existing, alpha, 1), (None, alpha, 7)])
+    )
+
+    assert response.status_code == 200
+    assert errors_of(response)
+    assert list(season.weights.values_list("weight", flat=True)) == [1]
+
+
+# --- the action ----------------------------------------------------------------------------------
+
+
+def test_recompute_progress_action_recomputes_and_reports_the_counts(admin_client):
+    season = SeasonFactory(id="S1-TEST")
+    alpha = ChallengeFactory(code="alpha")
+    SeasonChallengeWeightFactory(season=season, challenge=alpha, weight=3)
+    for cluster_id, value in [("c1", 100), ("c2", 400)]:
+        ChallengeProgress.objects.create(cluster_id=cluster_id, challenge=alpha, value=value, updated_at=timezone.now())
+    SeasonProgressFactory(season=season, cluster_id="c1", points=300, level=0)
+    SeasonProgressFactory(season=season, cluster_id="gone", points=50)
+
+    response = admin_client.post(SEASONS, {"action": "recompute_progress", "_selected_action": ["S1-TEST"]})
+
+    assert response.status_code == 302
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "Recomputed season S1-TEST: 3 clusters computed, 1 inserted, 1 updated, 1 unchanged."
+    ]
+    assert dict(season.progress.values_list("cluster_id", "points")) == {"c1": 300, "c2": 1200, "gone": 0}
+
+
+def test_recompute_progress_action_leaves_a_season_that_has_ended_alone(admin_client):
+    now = timezone.now()
+    SeasonFactory(id="S0", starts_at=now - datetime.timedelta(days=60), ends_at=now - datetime.timedelta(days=1))
+
+    response = admin_client.post(SEASONS, {"action": "recompute_progress", "_selected_action": ["S0"]})
+
+    messages = [str(m) for m in get_messages(response.wsgi_request)]
+    assert len(messages) == 1 and messages[0].startswith("Season S0 was not recomputed: season S0 ended at")

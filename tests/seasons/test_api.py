@@ -1,0 +1,161 @@
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from tests.factories import SeasonFactory, SeasonProgressFactory
+
+pytestmark = pytest.mark.django_db
+
+STAMP = datetime.datetime(2025, 3, 1, 12, 30, tzinfo=datetime.UTC)
+
+
+# --- GET /seasons/active -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/seasons/active", "/seasons/active/"])
+def test_active_season_is_described_in_one_query(client, django_assert_num_queries, path):
+    SeasonFactory(
+        id="S1-2025",
+        name="Season One",
+        is_active=True,
+        starts_at=datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC),
+        ends_at=timezone.now() + datetime.timedelta(days=1),
+    )
+    SeasonFactory(is_active=False)
+
+    with django_assert_num_queries(1):  # the active season
+        response = client.get(path)
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body.pop("endsAt")
+    assert body == {"id": "S1-2025", "name": "Season One", "startsAt": "2025-01-01T00:00:00Z"}
+
+
+def test_no_active_season_is_a_404_with_a_message(client):
+    SeasonFactory(is_active=False)
+
+    response = client.get("/seasons/active")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "No season is active."}
+
+
+def test_a_season_flagged_active_outside_its_dates_is_not_the_active_season(client):
+    now = timezone.now()
+    SeasonFactory(is_active=True, starts_at=now - datetime.timedelta(days=30), ends_at=now - datetime.timedelta(days=1))
+
+    assert client.get("/seasons/active").status_code == 404
+
+
+# --- GET /seasons/<id>/progress ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/seasons/S1-TEST/progress", "/seasons/S1-TEST/progress/"])
+def test_progress_shows_points_level_and_the_next_threshold_in_one_query(client, django_assert_num_queries, path):
+    season = SeasonFactory(id="S1-TEST", points_per_level=500)
+    SeasonProgressFactory(season=season, cluster_id="c1", points=1730, level=3, updated_at=STAMP)
+    SeasonProgressFactory(season=season, cluster_id="c2", points=99_999, level=199)
+
+    with django_assert_num_queries(1):  # the season joined to the cluster's row
+        response = client.get(path, {"clusterId": "c1"})
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "seasonId": "S1-TEST",
+        "clusterId": "c1",
+        "points": 1730,
+        "level": 3,
+        "nextLevelThreshold": 2000,
+        "pointsToNextLevel": 270,
+        "updatedAt": "2025-03-01T12:30:00Z",
+    }
+
+
+def test_a_cluster_without_a_row_has_zero_points_and_no_update_time(client, django_assert_num_queries):
+    season = SeasonFactory(id="S1-TEST", points_per_level=750)
+    SeasonProgressFactory(season=season, cluster_id="someone-else", points=5000, level=6)
+
+    with django_assert_num_queries(1):
+        response = client.get("/seasons/S1-TEST/progress", {"clusterId": "newcomer"})
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "seasonId": "S1-TEST",
+        "clusterId": "newcomer",
+        "points": 0,
+        "level": 0,
+        "nextLevelThreshold": 750,
+        "pointsToNextLevel": 750,
+        "updatedAt": None,
+    }
+
+
+def test_a_season_that_has_ended_still_answers_with_its_stored_progress(client):
+    now = timezone.now()
+    past = SeasonFactory(
+        id="S0", starts_at=now - datetime.timedelta(days=90), ends_at=now - datetime.timedelta(days=60)
+    )
+    SeasonProgressFactory(season=past, cluster_id="c1", points=4321, level=4)
+    SeasonFactory(id="S1", is_active=True)
+
+    response = client.get("/seasons/S0/progress", {"clusterId": "c1"})
+
+    assert (response.status_code, response.json()["points"], response.json()["level"]) == (200, 4321, 4)
+
+
+def test_progress_is_shown_for_the_season_asked_for_only(client):
+    a, b = SeasonFactory(id="A"), SeasonFactory(id="B")
+    SeasonProgressFactory(season=a, cluster_id="c1", points=10)
+    SeasonProgressFactory(season=b, cluster_id="c1", points=20)
+
+    assert client.get("/seasons/B/progress", {"clusterId": "c1"}).json()["points"] == 20
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({}, "This field is required."),
+        ({"clusterId": ""}, "This field may not be blank."),
+        ({"clusterId": "   "}, "This field may not be blank."),
+        ({"clusterId": "x" * 129}, "Ensure this field has no more than 128 characters."),
+        ({"clusterId": "a\x00b"}, "Null characters are not allowed."),
+    ],
+    ids=["missing", "blank", "spaces", "too long", "nul"],
+)
+def test_a_missing_or_bad_cluster_id_is_a_400_naming_it(client, django_assert_num_queries, query, message):
+    SeasonFactory(id="S1-TEST")
+
+    with django_assert_num_queries(0):
+        response = client.get("/seasons/S1-TEST/progress", query)
+
+    assert response.status_code == 400
+    assert response.json() == {"clusterId": [message]}
+
+
+@pytest.mark.parametrize("season_id", ["S9-NONE", "bad%00id", "x" * 65, "s p a c e"])
+def test_an_unknown_season_is_a_404_with_a_message(client, season_id):
+    SeasonFactory(id="S1-TEST")
+
+    response = client.get(f"/seasons/{season_id}/progress", {"clusterId": "c1"})
+
+    assert response.status_code == 404
+    assert response.json()["detail"].startswith("Season ") and "does not exist" in response.json()["detail"]
+
+
+def test_the_endpoints_are_read_only(client):
+    SeasonFactory(id="S1-TEST", is_active=True)
+
+    assert client.post("/seasons/active").status_code == 405
+    assert client.delete("/seasons/S1-TEST/progress?clusterId=c1").status_code == 405
+
+
+def test_the_schema_describes_both_endpoints(client):
+    response = client.get("/api/schema/", HTTP_ACCEPT="application/json")
+
+    paths = response.json()["paths"]
+    progress = paths["/seasons/{season_id}/progress"]["get"]
+    assert set(progress["responses"]) == {"200", "400", "404"}
+    assert {p["name"]: p["required"] for p in progress["parameters"]} == {"clusterId": True, "season_id": True}
+    assert set(paths["/seasons/active"]["get"]["responses"]) == {"200", "404"}

@@ -1,0 +1,316 @@
+import datetime
+import random
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from hedge.challenges.models import ChallengeProgress
+from seasons.models import SeasonProgress
+from seasons.scoring import level_for_points
+from seasons.services import (
+    RecomputeResult,
+    SeasonEndedError,
+    compute_season_points_for_cluster,
+    recompute_season_points,
+)
+from tests.factories import (
+    ChallengeFactory,
+    ChallengeProgressFactory,
+    SeasonChallengeWeightFactory,
+    SeasonFactory,
+    SeasonProgressFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+T0 = datetime.datetime(2025, 3, 1, 12, 0, tzinfo=datetime.UTC)
+
+
+def progress(cluster_id, challenge, value, *, at=T0):
+    return ChallengeProgressFactory(cluster_id=cluster_id, challenge=challenge, value=value, updated_at=at)
+
+
+def stored(season):
+    return {row.cluster_id: (row.points, row.level) for row in SeasonProgress.objects.filter(season=season)}
+
+
+# --- one cluster ---------------------------------------------------------------------------------
+
+
+def test_cluster_points_are_the_sum_of_value_times_weight(season, weighted):
+    progress("c1", weighted["alpha"], 500)
+    progress("c1", weighted["beta"], 40)
+    progress("c1", weighted["gamma"], 700)
+    progress("c1", weighted["unweighted"], 99_999)
+
+    row = compute_season_points_for_cluster("c1")
+
+    assert (row.season_id, row.cluster_id) == ("S1-TEST", "c1")
+    assert row.points == 500 * 1 + 40 * 2 + 700 * 3 == 2680
+    assert row.level == 2
+    assert stored(season) == {"c1": (2680, 2)}
+
+
+def test_a_cluster_without_progress_gets_a_row_with_zero_points(season, weighted):
+    progress("c1", weighted["unweighted"], 5000)
+
+    row = compute_season_points_for_cluster("c1")
+
+    assert (row.points, row.level) == (0, 0)
+    assert SeasonProgress.objects.filter(season=season, cluster_id="c1").exists()
+
+
+def test_level_is_points_divided_by_points_per_level_rounded_down(weighted):
+    SeasonFactory(is_active=False)  # another season, not active, is not touched
+    progress("c1", weighted["alpha"], 2999)
+
+    assert compute_season_points_for_cluster("c1").level == 2
+    progress("c2", weighted["alpha"], 3000)
+    assert compute_season_points_for_cluster("c2").level == 3
+
+
+def test_cluster_points_follow_progress_down_as_well_as_up(season, weighted):
+    row = progress("c1", weighted["alpha"], 1500)
+    assert compute_season_points_for_cluster("c1").points == 1500
+
+    ChallengeProgress.objects.filter(pk=row.pk).update(value=20)
+
+    assert (compute_season_points_for_cluster("c1").points, stored(season)["c1"]) == (20, (20, 0))
+
+
+def test_no_season_flagged_active_computes_and_writes_nothing():
+    season = SeasonFactory(is_active=False)  # running now, but not flagged
+    challenge = ChallengeFactory()
+    SeasonChallengeWeightFactory(season=season, challenge=challenge, weight=2)
+    progress("c1", challenge, 5000)
+
+    assert compute_season_points_for_cluster("c1") is None
+    assert not SeasonProgress.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("starts", "ends"),
+    [
+        (datetime.timedelta(days=-30), datetime.timedelta(days=-1)),
+        (datetime.timedelta(hours=1), datetime.timedelta(days=30)),
+    ],
+    ids=["ended", "not started"],
+)
+def test_an_active_season_outside_its_dates_computes_and_writes_nothing(starts, ends):
+    now = timezone.now()
+    season = SeasonFactory(is_active=True, starts_at=now + starts, ends_at=now + ends)
+    challenge = ChallengeFactory()
+    SeasonChallengeWeightFactory(season=season, challenge=challenge, weight=2)
+    progress("c1", challenge, 5000)
+
+    assert compute_season_points_for_cluster("c1") is None
+    assert not SeasonProgress.objects.exists()
+
+
+# --- many clusters -------------------------------------------------------------------------------
+
+
+def test_recompute_without_scope_computes_every_cluster_with_weighted_progress(season, weighted):
+    progress("c1", weighted["alpha"], 10)
+    progress("c1", weighted["gamma"], 1000)
+    progress("c2", weighted["beta"], 600)
+    progress("c3", weighted["unweighted"], 7)
+
+    result = recompute_season_points(season)
+
+    assert stored(season) == {"c1": (3010, 3), "c2": (1200, 1)}
+    assert result == RecomputeResult("S1-TEST", considered=2, inserted=2, updated=0)
+
+
+def test_recompute_rewrites_only_rows_that_changed_and_counts_them(season, weighted):
+    for n, value in enumerate([100, 200, 300]):
+        progress(f"c{n}", weighted["alpha"], value)
+    first = timezone.now() - datetime.timedelta(minutes=5)
+    recompute_season_points(season, now=first)
+    ChallengeProgress.objects.filter(cluster_id="c0").update(value=150)
+    progress("c9", weighted["beta"], 1)
+
+    result = recompute_season_points(season)
+
+    assert (result.considered, result.inserted, result.updated, result.unchanged) == (4, 1, 1, 2)
+    stamps = dict(SeasonProgress.objects.values_list("cluster_id", "updated_at"))
+    assert stamps["c1"] == stamps["c2"] == first
+    assert stamps["c0"] > first and stamps["c9"] > first
+
+
+def test_a_second_recompute_changes_nothing_and_keeps_updated_at(season, weighted):
+    progress("c1", weighted["alpha"], 1234)
+    first = timezone.now() - datetime.timedelta(hours=1)
+    recompute_season_points(season, now=first)
+
+    result = recompute_season_points(season)
+
+    assert (result.considered, result.changed, result.unchanged) == (1, 0, 1)
+    assert SeasonProgress.objects.get().updated_at == first
+
+
+def test_recompute_brings_points_down_when_a_weight_is_removed(season, weighted):
+    progress("c1", weighted["alpha"], 100)
+    progress("c1", weighted["beta"], 1000)
+    progress("c2", weighted["beta"], 1000)
+    recompute_season_points(season)
+    assert stored(season) == {"c1": (2100, 2), "c2": (2000, 2)}
+
+    season.weights.filter(challenge=weighted["beta"]).delete()
+    result = recompute_season_points(season)
+
+    assert stored(season) == {"c1": (100, 0), "c2": (0, 0)}
+    assert (result.considered, result.updated) == (2, 2)
+
+
+def test_recompute_follows_a_new_points_per_level(season, weighted):
+    progress("c1", weighted["alpha"], 900)
+    recompute_season_points(season)
+    season.points_per_level = 300
+    season.save()
+
+    recompute_season_points(season)
+
+    assert stored(season) == {"c1": (900, 3)}
+
+
+def test_recompute_of_given_clusters_touches_only_those(season, weighted):
+    for cluster_id in ("c1", "c2", "c3"):
+        progress(cluster_id, weighted["alpha"], 10)
+
+    result = recompute_season_points(season, cluster_ids=["c1", "c3", "c1", "nobody"])
+
+    assert stored(season) == {"c1": (10, 0), "c3": (10, 0), "nobody": (0, 0)}
+    assert (result.considered, result.inserted) == (3, 3)
+
+
+def test_recompute_of_no_clusters_writes_nothing(season, weighted):
+    progress("c1", weighted["alpha"], 10)
+
+    assert recompute_season_points(season, cluster_ids=[]) == RecomputeResult("S1-TEST")
+    assert not SeasonProgress.objects.exists()
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "x" * 129, None])
+def test_a_bad_cluster_id_is_refused_before_anything_is_written(season, weighted, bad):
+    progress("c1", weighted["alpha"], 10)
+
+    with pytest.raises(ValueError, match="cluster id"):
+        recompute_season_points(season, cluster_ids=["c1", bad])
+
+    assert not SeasonProgress.objects.exists()
+
+
+def test_recompute_since_a_moment_touches_only_clusters_whose_weighted_progress_changed(season, weighted):
+    t1 = T0 + datetime.timedelta(hours=1)
+    progress("changed", weighted["alpha"], 100)
+    progress("changed", weighted["gamma"], 10, at=t1)  # the change; its other challenge still counts
+    stale = progress("stale", weighted["alpha"], 100)
+    progress("elsewhere", weighted["unweighted"], 100, at=t1)
+    recompute_season_points(season, cluster_ids=["stale"])
+    # Changed before t1: a recompute since t1 must leave the stored 100 alone.
+    ChallengeProgress.objects.filter(pk=stale.pk).update(value=999)
+
+    result = recompute_season_points(season, changed_since=t1)
+
+    assert stored(season) == {"changed": (130, 0), "stale": (100, 0)}
+    assert result == RecomputeResult("S1-TEST", considered=1, inserted=1, updated=0)
+
+
+def test_recompute_since_a_moment_with_no_changes_writes_nothing(season, weighted):
+    progress("c1", weighted["alpha"], 100)
+
+    result = recompute_season_points(season, changed_since=T0 + datetime.timedelta(seconds=1))
+
+    assert result.considered == 0
+    assert not SeasonProgress.objects.exists()
+
+
+def test_recompute_takes_cluster_ids_or_changed_since_not_both(season):
+    with pytest.raises(ValueError, match="not both"):
+        recompute_season_points(season, cluster_ids=["c1"], changed_since=T0)
+
+
+def test_a_season_that_has_ended_is_not_recomputed():
+    now = timezone.now()
+    season = SeasonFactory(starts_at=now - datetime.timedelta(days=30), ends_at=now - datetime.timedelta(days=1))
+    challenge = ChallengeFactory()
+    SeasonChallengeWeightFactory(season=season, challenge=challenge, weight=1)
+    progress("c1", challenge, 500)
+    SeasonProgressFactory(season=season, cluster_id="c1", points=40)
+
+    with pytest.raises(SeasonEndedError, match="final"):
+        recompute_season_points(season)
+
+    assert stored(season) == {"c1": (40, 0)}
+
+
+def test_recompute_leaves_other_seasons_alone(season, weighted):
+    other = SeasonFactory()
+    SeasonChallengeWeightFactory(season=other, challenge=weighted["alpha"], weight=10)
+    progress("c1", weighted["alpha"], 5)
+
+    recompute_season_points(season)
+
+    assert stored(season) == {"c1": (5, 0)}
+    assert stored(other) == {}
+
+
+def test_bulk_recompute_gives_exactly_what_the_per_cluster_function_gives_on_random_data(season):
+    rng = random.Random(20250301)
+    season.points_per_level = 250
+    season.save()
+    challenges = [ChallengeFactory() for _ in range(5)]
+    weights = {challenges[i].pk: rng.randint(1, 9) for i in range(4)}  # the fifth is not weighted
+    for challenge in challenges[:4]:
+        SeasonChallengeWeightFactory(season=season, challenge=challenge, weight=weights[challenge.pk])
+    rows = []
+    clusters = [f"cluster-{n:04d}" for n in range(300)]
+    for cluster_id in clusters:
+        for challenge in challenges:
+            if rng.random() < 0.7:
+                value = rng.choice([0, rng.randint(1, 50), rng.randint(1, 10**6), rng.randint(1, 10**12)])
+                rows.append(ChallengeProgressFactory.build(cluster_id=cluster_id, challenge=challenge, value=value))
+    ChallengeProgress.objects.bulk_create(rows)
+    expected = {}
+    for row in rows:
+        if row.challenge_id in weights:
+            expected[row.cluster_id] = expected.get(row.cluster_id, 0) + row.value * weights[row.challenge_id]
+    without_any = [cluster_id for cluster_id in clusters if cluster_id not in expected] + ["no-progress"]
+    assert len(expected) > 250 and len(without_any) > 1
+
+    recompute_season_points(season)
+    bulk = stored(season)
+    recompute_season_points(season, cluster_ids=without_any)
+    bulk_by_id = {k: v for k, v in stored(season).items() if k in without_any}
+
+    SeasonProgress.objects.all().delete()
+    one_by_one = {cluster_id: compute_season_points_for_cluster(cluster_id) for cluster_id in [*expected, *without_any]}
+
+    assert bulk == {c: (points, level_for_points(points, 250)) for c, points in expected.items()}
+    assert bulk_by_id == dict.fromkeys(without_any, (0, 0))
+    assert {c: (row.points, row.level) for c, row in one_by_one.items()} == bulk | bulk_by_id
+
+
+@pytest.mark.parametrize("scope", ["whole season", "cluster ids", "changed since"])
+def test_recompute_runs_the_same_queries_for_three_clusters_as_for_sixty(season, weighted, scope):
+    def queries_for(clusters):
+        ChallengeProgress.objects.bulk_create(
+            ChallengeProgressFactory.build(cluster_id=f"c{n}", challenge=weighted["alpha"], value=n, updated_at=T0)
+            for n in range(clusters)
+        )
+        kwargs = {
+            "whole season": {},
+            "cluster ids": {"cluster_ids": [f"c{n}" for n in range(clusters)]},
+            "changed since": {"changed_since": T0},
+        }[scope]
+        with CaptureQueriesContext(connection) as captured:
+            result = recompute_season_points(season, **kwargs)
+        ChallengeProgress.objects.all().delete()
+        SeasonProgress.objects.all().delete()
+        assert result.inserted == clusters
+        return len(captured)
+
+    assert queries_for(3) == queries_for(60)
