@@ -105,3 +105,61 @@ class SeasonProgressFactory(factory.django.DjangoModelFactory):
 
 
 # --- leaderboards -------------------------------------------------------------------------------
+# Models named by label so this section needs no import of its own.
+
+
+class LeaderboardDefFactory(factory.django.DjangoModelFactory):
+    """A definition ranking by `challenge` (a new one unless given), tie-broken by `fallback` if given."""
+
+    class Meta:
+        model = "leaderboards.LeaderboardDef"
+
+    class Params:
+        challenge = factory.SubFactory(ChallengeFactory)
+        fallback = None
+
+    key = factory.Sequence(lambda n: f"lb_{n}")
+    name = factory.LazyAttribute(lambda o: f"Leaderboard {o.key}")
+    description = factory.LazyAttribute(lambda o: f"Ranks clusters by {o.metric_key}.")
+    category_key = factory.LazyAttribute(lambda o: o.challenge.category.key)
+    metric_source = factory.LazyAttribute(lambda o: o.challenge.metric_source)
+    metric_key = factory.LazyAttribute(lambda o: o.challenge.metric_key)
+    fallback_metric_key = factory.LazyAttribute(lambda o: o.fallback.metric_key if o.fallback else None)
+    time_window = "ALL_TIME"
+    is_active = True
+    max_entries = 1000
+    rank_mode = "DENSE"
+
+
+class LeaderboardRunFactory(factory.django.DjangoModelFactory):
+    """A run written directly (no ranking); entries come from LeaderboardEntryFactory."""
+
+    class Meta:
+        model = "leaderboards.LeaderboardRun"
+
+    leaderboard = factory.SubFactory(LeaderboardDefFactory)
+    period_start = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
+    period_end = factory.LazyAttribute(lambda o: o.period_start + datetime.timedelta(days=1))
+    status = "COMPLETE"
+    challenge = factory.LazyAttribute(
+        lambda o: Challenge.objects.get(
+            category__key=o.leaderboard.category_key,
+            metric_source=o.leaderboard.metric_source,
+            metric_key=o.leaderboard.metric_key,
+        )
+    )
+    finished_at = factory.LazyAttribute(lambda o: timezone.now() if o.status in ("COMPLETE", "FAILED") else None)
+    row_count = 0
+
+
+class LeaderboardEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "leaderboards.LeaderboardEntry"
+
+    run = factory.SubFactory(LeaderboardRunFactory)
+    cluster_id = factory.Sequence(lambda n: f"cluster-{n:07d}")
+    position = factory.Sequence(lambda n: n + 1)
+    rank = factory.LazyAttribute(lambda o: o.position)
+    score = 0
+    tiebreaker = 0
+    payload = factory.LazyFunction(dict)

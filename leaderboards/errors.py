@@ -1,0 +1,33 @@
+"""Errors of leaderboard generation. Each message is written for the person who ran it."""
+
+
+class LeaderboardError(Exception):
+    """Base class: generation was refused or failed."""
+
+
+class UnknownLeaderboard(LeaderboardError):
+    def __init__(self, key: str):
+        self.key = key
+        super().__init__(f"Unknown leaderboard {key!r}.")
+
+
+class InactiveLeaderboard(LeaderboardError):
+    def __init__(self, key: str):
+        self.key = key
+        super().__init__(f"Leaderboard {key!r} is inactive; activate it or force the run.")
+
+
+class InvalidDefinition(LeaderboardError):
+    """The definition no longer resolves to its challenges (e.g. the catalogue changed)."""
+
+
+class InvalidPeriod(LeaderboardError):
+    """The period cannot be derived (no active season) or the explicit one is malformed."""
+
+
+class GenerationFailed(LeaderboardError):
+    """The run was recorded FAILED; the original error is chained as __cause__."""
+
+    def __init__(self, run, error: BaseException):
+        self.run = run
+        super().__init__(f"Run {run.pk} of leaderboard {run.leaderboard_id!r} failed: {run.error}")

@@ -1,0 +1,88 @@
+"""Which challenges a leaderboard definition ranks by: its metric, and its optional fallback (tie-breaker).
+
+Used by the definition's validation (admin form errors) and by generation, so the two never disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ValidationError
+
+from hedge.challenges.models import Challenge, ChallengeCategory
+
+if TYPE_CHECKING:
+    from .models import LeaderboardDef
+
+
+@dataclass(frozen=True)
+class ResolvedChallenges:
+    challenge: Challenge
+    fallback: Challenge | None
+
+
+def _codes(challenges) -> str:
+    return ", ".join(sorted(c.code for c in challenges))
+
+
+def _resolve_one(category_key: str, metric_source: str, metric_key: str, *, field: str, what: str) -> Challenge:
+    """The one active challenge with this (category, source, key), or a ValidationError on `field` saying why not.
+
+    Deactivated challenges (removed from the catalogue) are not ranked: their values no longer change.
+    """
+    matches = list(
+        Challenge.objects.filter(
+            category__key=category_key, metric_source=metric_source, metric_key=metric_key
+        ).order_by("code")
+    )
+    active = [c for c in matches if c.is_active]
+    if len(active) == 1:
+        return active[0]
+    described = f"category {category_key!r}, metric source {metric_source!r}, metric key {metric_key!r}"
+    if len(active) > 1:
+        message = f"The {what} resolves to several challenges ({_codes(active)}) in {described}; it must be one."
+    elif matches:
+        message = f"The {what} resolves only to the inactive challenge(s) {_codes(matches)} ({described})."
+    elif not ChallengeCategory.objects.filter(key=category_key).exists():
+        field = "category_key"
+        message = f"There is no challenge category {category_key!r}."
+    else:
+        in_category = Challenge.objects.filter(category__key=category_key, is_active=True)
+        same_source = [c for c in in_category if c.metric_source == metric_source]
+        if not same_source:
+            sources = sorted({c.metric_source for c in in_category})
+            field = "metric_source" if what == "metric" else field
+            message = (
+                f"No challenge in category {category_key!r} has metric source {metric_source!r}"
+                f" (sources there: {', '.join(sources) or 'none'})."
+            )
+        else:
+            keys = sorted({c.metric_key for c in same_source})
+            message = (
+                f"No challenge in category {category_key!r} with metric source {metric_source!r} has the {what} key"
+                f" {metric_key!r} (keys there: {', '.join(keys)})."
+            )
+    raise ValidationError({field: message})
+
+
+def resolve_challenges(definition: LeaderboardDef) -> ResolvedChallenges:
+    """The challenge of `definition` and its fallback (same category and source), each exactly one.
+
+    Raises ValidationError keyed by the field that did not resolve, with a message naming what was looked for.
+    """
+    challenge = _resolve_one(
+        definition.category_key, definition.metric_source, definition.metric_key, field="metric_key", what="metric"
+    )
+    fallback = None
+    if definition.fallback_metric_key:
+        if definition.fallback_metric_key == definition.metric_key:
+            raise ValidationError({"fallback_metric_key": "The fallback metric must differ from the metric itself."})
+        fallback = _resolve_one(
+            definition.category_key,
+            definition.metric_source,
+            definition.fallback_metric_key,
+            field="fallback_metric_key",
+            what="fallback metric",
+        )
+    return ResolvedChallenges(challenge=challenge, fallback=fallback)

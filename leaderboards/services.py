@@ -1,0 +1,207 @@
+"""Writes of the leaderboards app: generating a run."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+
+from hedge.db import is_postgresql, sql_datetime
+
+from .errors import GenerationFailed, InactiveLeaderboard, InvalidDefinition, LeaderboardError, UnknownLeaderboard
+from .models import LeaderboardDef, LeaderboardRun, RankMode, RunStatus
+from .periods import Period, derive_period, explicit_period
+from .resolve import ResolvedChallenges, resolve_challenges
+
+logger = logging.getLogger(__name__)
+
+# A PROCESSING run older than this, found by a later generation of the same leaderboard while it
+# holds the lock, belongs to a process that died (a live one would be holding the lock itself).
+ABANDONED_AFTER = datetime.timedelta(hours=6)
+
+_RANK_FUNCTIONS = {RankMode.DENSE: "DENSE_RANK", RankMode.COMPETITION: "RANK"}
+
+
+def generate_leaderboard_run(
+    leaderboard_key: str,
+    *,
+    period_start: datetime.datetime | None = None,
+    period_end: datetime.datetime | None = None,
+    force: bool = False,
+    now: datetime.datetime | None = None,
+) -> LeaderboardRun:
+    """Rank every cluster for one leaderboard and publish the result as a new COMPLETE run.
+
+    1. Load the definition (UnknownLeaderboard; InactiveLeaderboard unless `force`), derive the
+       period from its window at `now` or take the explicit `period_start`/`period_end` (both or
+       neither, aware, start < end: InvalidPeriod), resolve its challenges (InvalidDefinition).
+       Nothing is written when any of these fails.
+    2. Create the run as PROCESSING and commit it, so staff can see it.
+    3. In one transaction: lock the definition row, rank with one `INSERT ... SELECT` using window
+       functions (order: score desc, tiebreaker desc, cluster_id asc; rank per rank_mode; the first
+       max_entries positions, all when 0), set row_count and COMPLETE. Readers see the
+       whole run or none of it; earlier runs are never touched.
+    4. On any error the transaction rolls back (no entries remain), the run is recorded FAILED
+       with the error text in its own write, and GenerationFailed (with `.run`, the original error
+       chained) is raised.
+
+    Concurrency: generations of the same leaderboard never interleave. A second caller WAITS for
+    the first to finish: on PostgreSQL on the definition's row lock (SELECT ... FOR NO KEY UPDATE,
+    no timeout; its PROCESSING run is already visible while it waits); on SQLite on the database
+    write lock, which every IMMEDIATE transaction takes, for at most the busy timeout (30 s),
+    after which it fails with "database is locked".
+    """
+    now = now or timezone.now()
+    definition = LeaderboardDef.objects.filter(key=leaderboard_key).first()
+    if definition is None:
+        raise UnknownLeaderboard(leaderboard_key)
+    if not definition.is_active and not force:
+        raise InactiveLeaderboard(leaderboard_key)
+    period = explicit_period(period_start, period_end) or derive_period(definition.time_window, now=now)
+    try:
+        resolved = resolve_challenges(definition)
+    except ValidationError as exc:
+        raise InvalidDefinition(f"Leaderboard {leaderboard_key!r}: {' '.join(exc.messages)}") from exc
+
+    run = LeaderboardRun.objects.create(
+        leaderboard=definition,
+        period_start=period.start,
+        period_end=period.end,
+        status=RunStatus.PROCESSING,
+        challenge=resolved.challenge,
+        fallback_challenge=resolved.fallback,
+    )
+    try:
+        with transaction.atomic():
+            _lock_definition(definition)
+            _fail_abandoned_runs(definition, keep=run)
+            started = timezone.now()
+            row_count = _insert_entries(run, definition, resolved, period, stamp=started)
+            finished = timezone.now()
+            published = LeaderboardRun.objects.filter(pk=run.pk, status=RunStatus.PROCESSING).update(
+                status=RunStatus.COMPLETE,
+                row_count=row_count,
+                finished_at=finished,
+                updated_at=finished,
+            )
+            if published != 1:
+                raise LeaderboardError("the run was marked abandoned while it waited for the lock")
+    except BaseException as exc:
+        _record_failure(run, exc)
+        if isinstance(exc, Exception):
+            raise GenerationFailed(run, exc) from exc
+        raise
+    run.status, run.row_count = RunStatus.COMPLETE, row_count
+    run.finished_at = run.updated_at = finished
+    logger.info("leaderboard %s: run %s complete, %s rows", definition.key, run.pk, row_count)
+    return run
+
+
+def _lock_definition(definition: LeaderboardDef) -> None:
+    # FOR NO KEY UPDATE: a second caller can still insert its PROCESSING run (whose foreign key
+    # takes FOR KEY SHARE on this row) and then queues here. On SQLite select_for_update is a
+    # no-op; the IMMEDIATE transaction already holds the database's write lock.
+    locked = LeaderboardDef.objects.select_for_update(no_key=True).filter(pk=definition.pk)
+    list(locked.values_list("pk", flat=True))
+
+
+def _fail_abandoned_runs(definition: LeaderboardDef, *, keep: LeaderboardRun) -> int:
+    now = timezone.now()
+    return (
+        LeaderboardRun.objects.filter(
+            leaderboard=definition, status=RunStatus.PROCESSING, created_at__lt=now - ABANDONED_AFTER
+        )
+        .exclude(pk=keep.pk)
+        .update(
+            status=RunStatus.FAILED,
+            error=f"abandoned: still PROCESSING after {ABANDONED_AFTER} (the process running it stopped)",
+            finished_at=now,
+            updated_at=now,
+        )
+    )
+
+
+def _score_source_sql(resolved: ResolvedChallenges, period: Period) -> tuple[str, list]:
+    """The SELECT of what is ranked: one row (cluster_id, score, tiebreaker, fallback_value) per cluster.
+
+    v1 scores are the clusters' current challenge_progress values, whatever the period; clusters
+    without a progress row are not ranked. Time-bounded scores (from challenge_progress_history
+    over `period`) and excluded clusters belong here, without touching the ranking.
+    """
+    if resolved.fallback is None:
+        return (
+            "SELECT p.cluster_id AS cluster_id, p.value AS score, 0 AS tiebreaker,"
+            " CAST(NULL AS bigint) AS fallback_value"
+            " FROM challenge_progress p WHERE p.challenge_id = %s",
+            [resolved.challenge.pk],
+        )
+    return (
+        "SELECT p.cluster_id AS cluster_id, p.value AS score, COALESCE(f.value, 0) AS tiebreaker,"
+        " f.value AS fallback_value"
+        " FROM challenge_progress p"
+        " LEFT JOIN challenge_progress f ON f.challenge_id = %s AND f.cluster_id = p.cluster_id"
+        " WHERE p.challenge_id = %s",
+        [resolved.fallback.pk, resolved.challenge.pk],
+    )
+
+
+def _insert_entries(
+    run: LeaderboardRun,
+    definition: LeaderboardDef,
+    resolved: ResolvedChallenges,
+    period: Period,
+    *,
+    stamp: datetime.datetime,
+) -> int:
+    """Rank and write the entries of `run` in one INSERT ... SELECT; returns how many were written."""
+    source, source_params = _score_source_sql(resolved, period)
+    order = "s.score DESC, s.tiebreaker DESC, s.cluster_id"
+    if definition.max_entries:
+        # The first N rows in the full order are the top N whatever the ranking, and ranks within
+        # them are the same as over every row, so the window functions only see N rows (a top-N
+        # sort or an index scan instead of sorting every cluster).
+        ranked = f"(SELECT s.* FROM ({source}) s ORDER BY {order} LIMIT %s) r"
+        source_params = [*source_params, definition.max_entries]
+    else:
+        ranked = f"({source}) r"
+    build_object = "jsonb_build_object" if is_postgresql() else "json_object"
+    rank_function = _RANK_FUNCTIONS[RankMode(definition.rank_mode)]
+    sql = (
+        "INSERT INTO leaderboard_entries"
+        " (run_id, cluster_id, rank, position, score, tiebreaker, payload, created_at)"
+        " SELECT %s, r.cluster_id,"
+        f" {rank_function}() OVER (ORDER BY r.score DESC, r.tiebreaker DESC),"
+        " ROW_NUMBER() OVER (ORDER BY r.score DESC, r.tiebreaker DESC, r.cluster_id),"
+        " r.score, r.tiebreaker,"
+        f" {build_object}('challengeCode', CAST(%s AS text), 'fallbackChallengeCode', CAST(%s AS text),"
+        " 'fallbackValue', r.fallback_value),"
+        " %s"
+        f" FROM {ranked}"
+    )
+    params = [
+        run.pk,
+        resolved.challenge.code,
+        resolved.fallback.code if resolved.fallback else None,
+        sql_datetime(stamp),
+        *source_params,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def _record_failure(run: LeaderboardRun, exc: BaseException) -> None:
+    now = timezone.now()
+    run.status, run.finished_at, run.updated_at = RunStatus.FAILED, now, now
+    run.error = f"{type(exc).__name__}: {exc}".strip()
+    try:
+        LeaderboardRun.objects.filter(pk=run.pk).update(
+            status=run.status, error=run.error, finished_at=now, updated_at=now
+        )
+    except DatabaseError:
+        # The database itself is what failed; the PROCESSING row is cleaned up as abandoned later.
+        logger.exception("leaderboard %s: could not record run %s as FAILED", run.leaderboard_id, run.pk)
+    logger.warning("leaderboard %s: run %s failed: %s", run.leaderboard_id, run.pk, run.error)

@@ -1,0 +1,210 @@
+import pytest
+from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from leaderboards.models import LeaderboardDef, LeaderboardRun, RunStatus
+from leaderboards.services import generate_leaderboard_run
+from tests.factories import LeaderboardDefFactory, LeaderboardRunFactory
+from tests.leaderboards.conftest import given_progress
+
+pytestmark = pytest.mark.django_db
+
+DEF_CHANGELIST = reverse("admin:leaderboards_leaderboarddef_changelist")
+DEF_ADD = reverse("admin:leaderboards_leaderboarddef_add")
+
+
+def messages_of(response) -> list[tuple[str, str]]:
+    return [(m.level_tag, m.message) for m in get_messages(response.wsgi_request)]
+
+
+def form_data(**fields) -> dict:
+    values = {
+        "key": "lb_pvp_alltime_wins",
+        "name": "PvP wins",
+        "description": "",
+        "is_active": "on",
+        "category_key": "pvp_competition",
+        "metric_source": "onchain_pvp",
+        "metric_key": "wins",
+        "fallback_metric_key": "",
+        "time_window": "ALL_TIME",
+        "rank_mode": "DENSE",
+        "max_entries": "1000",
+    }
+    return {**values, **fields}
+
+
+def test_admin_pages_need_a_staff_login(client):
+    response = client.get(DEF_CHANGELIST)
+
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+def test_the_definition_changelist_shows_each_last_run_with_a_fixed_number_of_queries(admin_client, wins):
+    def changelist_queries():
+        with CaptureQueriesContext(connection) as queries:
+            response = admin_client.get(DEF_CHANGELIST)
+        assert response.status_code == 200
+        return response, len(queries)
+
+    first = LeaderboardDefFactory(key="lb_first", challenge=wins)
+    LeaderboardRunFactory(leaderboard=first, status="FAILED", row_count=0)
+    _, with_one = changelist_queries()
+    for n in range(4):
+        LeaderboardRunFactory(leaderboard=LeaderboardDefFactory(key=f"lb_more_{n}", challenge=wins), row_count=7)
+    response, with_five = changelist_queries()
+
+    assert with_five == with_one
+    assert b"lb_more_3" in response.content and b"FAILED" in response.content
+
+
+def test_the_changelist_can_be_searched_and_filtered(admin_client, wins):
+    LeaderboardDefFactory(key="lb_wins", challenge=wins)
+    LeaderboardDefFactory(key="lb_paused", challenge=wins, is_active=False)
+
+    searched = admin_client.get(DEF_CHANGELIST, {"q": "paused"})
+    filtered = admin_client.get(DEF_CHANGELIST, {"is_active__exact": "1"})
+
+    assert b"lb_paused" in searched.content and b"lb_wins" not in searched.content
+    assert b"lb_wins" in filtered.content and b"lb_paused" not in filtered.content
+
+
+def test_a_valid_definition_is_added_from_the_form(admin_client, catalogue):
+    response = admin_client.post(DEF_ADD, form_data(fallback_metric_key="best_streak"))
+
+    assert response.status_code == 302
+    definition = LeaderboardDef.objects.get(key="lb_pvp_alltime_wins")
+    assert (definition.metric_key, definition.fallback_metric_key) == ("wins", "best_streak")
+
+
+def test_a_definition_without_a_fallback_stores_null(admin_client, catalogue):
+    admin_client.post(DEF_ADD, form_data())
+
+    assert LeaderboardDef.objects.get().fallback_metric_key is None
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"metric_key": "losses"}, "has the metric key &#x27;losses&#x27; (keys there: best_streak"),
+        ({"category_key": "pvp"}, "There is no challenge category &#x27;pvp&#x27;."),
+        ({"fallback_metric_key": "draws"}, "has the fallback metric key &#x27;draws&#x27;"),
+        ({"key": "Not A Slug"}, "Use lowercase letters, digits"),
+    ],
+)
+def test_an_invalid_definition_is_shown_as_a_form_error(admin_client, catalogue, fields, message):
+    response = admin_client.post(DEF_ADD, form_data(**fields))
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not LeaderboardDef.objects.exists()
+
+
+def test_the_key_is_read_only_once_created(admin_client, wins):
+    definition = LeaderboardDefFactory(key="lb_wins", challenge=wins, name="Old")
+    url = reverse("admin:leaderboards_leaderboarddef_change", args=[definition.pk])
+    fields = form_data(
+        key="renamed",
+        name="New",
+        category_key=definition.category_key,
+        metric_source=definition.metric_source,
+        metric_key=definition.metric_key,
+    )
+
+    page = admin_client.get(url)
+    response = admin_client.post(url, fields)
+
+    assert b'name="key"' not in page.content
+    assert response.status_code == 302
+    definition.refresh_from_db()
+    assert (definition.key, definition.name) == ("lb_wins", "New")
+
+
+def test_the_generate_action_runs_each_selected_leaderboard_and_reports_it(admin_client, wins):
+    given_progress(wins, {"alice": 3, "bob": 2})
+    ready = LeaderboardDefFactory(key="lb_ready", challenge=wins)
+    paused = LeaderboardDefFactory(key="lb_paused", challenge=wins, is_active=False)
+
+    response = admin_client.post(
+        DEF_CHANGELIST, {"action": "generate_now", "_selected_action": [ready.pk, paused.pk]}, follow=True
+    )
+
+    run = LeaderboardRun.objects.get(leaderboard=ready)
+    assert (run.status, run.row_count) == (RunStatus.COMPLETE, 2)
+    assert not LeaderboardRun.objects.filter(leaderboard=paused).exists()
+    assert messages_of(response) == [
+        ("error", "lb_paused: Leaderboard 'lb_paused' is inactive; activate it or force the run."),
+        (
+            "success",
+            f"lb_ready: run {run.pk} COMPLETE, 2 rows (period 1970-01-01 00:00 – {run.period_end:%Y-%m-%d %H:%M} UTC).",
+        ),
+    ]
+
+
+def test_the_forced_generate_action_also_runs_inactive_leaderboards(admin_client, wins):
+    paused = LeaderboardDefFactory(key="lb_paused", challenge=wins, is_active=False)
+
+    admin_client.post(DEF_CHANGELIST, {"action": "generate_now_forced", "_selected_action": [paused.pk]})
+
+    assert LeaderboardRun.objects.get(leaderboard=paused).status == RunStatus.COMPLETE
+
+
+def test_a_failing_generation_is_reported_as_an_error(admin_client, wins):
+    definition = LeaderboardDefFactory(key="lb_season", challenge=wins, time_window="SEASON")
+
+    response = admin_client.post(
+        DEF_CHANGELIST, {"action": "generate_now", "_selected_action": [definition.pk]}, follow=True
+    )
+
+    [(level, message)] = messages_of(response)
+    assert level == "error" and message.startswith("lb_season: No season is active")
+
+
+def test_the_run_page_shows_its_error_and_its_top_entries_with_a_link_to_all(admin_client, wins):
+    given_progress(wins, {f"cluster-{n:03d}": n for n in range(60)})
+    LeaderboardDefFactory(key="lb_wins", challenge=wins)
+    run = generate_leaderboard_run("lb_wins")
+    failed = LeaderboardRunFactory(leaderboard=run.leaderboard, status="FAILED", error="ProgrammingError: boom")
+
+    page = admin_client.get(reverse("admin:leaderboards_leaderboardrun_change", args=[run.pk]))
+    failed_page = admin_client.get(reverse("admin:leaderboards_leaderboardrun_change", args=[failed.pk]))
+
+    content = page.content.decode()
+    assert page.status_code == 200
+    assert content.count("<tr><td>") == 50
+    assert "cluster-059" in content and "cluster-009" not in content
+    assert f"?run__id__exact={run.pk}" in content and "all 60 entries" in content
+    assert "ProgrammingError: boom" in failed_page.content.decode()
+
+
+def test_runs_and_entries_are_read_only_and_their_lists_load(admin_client, wins):
+    given_progress(wins, {"alice": 3, "bob": 2})
+    LeaderboardDefFactory(key="lb_wins", challenge=wins)
+    run = generate_leaderboard_run("lb_wins")
+    entry = run.entries.get(position=1)
+
+    runs = admin_client.get(reverse("admin:leaderboards_leaderboardrun_changelist"), {"status__exact": "COMPLETE"})
+    by_leaderboard = admin_client.get(
+        reverse("admin:leaderboards_leaderboardrun_changelist"), {"leaderboard__key__exact": "lb_wins"}
+    )
+    entries = admin_client.get(reverse("admin:leaderboards_leaderboardentry_changelist"), {"run__id__exact": run.pk})
+    entry_page = admin_client.get(reverse("admin:leaderboards_leaderboardentry_change", args=[entry.pk]))
+
+    assert runs.status_code == by_leaderboard.status_code == entries.status_code == entry_page.status_code == 200
+    assert b"alice" in entries.content and b"bob" in entries.content
+    assert admin_client.get(reverse("admin:leaderboards_leaderboardrun_add")).status_code == 403
+    assert admin_client.get(reverse("admin:leaderboards_leaderboardentry_add")).status_code == 403
+    delete = admin_client.post(reverse("admin:leaderboards_leaderboardrun_delete", args=[run.pk]), {"post": "yes"})
+    assert delete.status_code == 403
+    assert LeaderboardRun.objects.filter(pk=run.pk).exists()
+
+
+def test_the_definition_page_links_to_its_runs(admin_client, wins):
+    definition = LeaderboardDefFactory(key="lb_wins", challenge=wins)
+
+    page = admin_client.get(reverse("admin:leaderboards_leaderboarddef_change", args=[definition.pk]))
+
+    assert "?leaderboard__key__exact=lb_wins" in page.content.decode()

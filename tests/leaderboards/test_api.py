@@ -1,0 +1,307 @@
+import datetime
+
+import pytest
+from rest_framework.test import APIClient
+
+from leaderboards import services
+from leaderboards.errors import GenerationFailed
+from leaderboards.services import generate_leaderboard_run
+from tests.factories import LeaderboardDefFactory, LeaderboardEntryFactory, LeaderboardRunFactory
+from tests.leaderboards.conftest import given_progress
+
+pytestmark = pytest.mark.django_db
+
+UTC = datetime.UTC
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+def iso(moment: datetime.datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+@pytest.fixture
+def published(wins, streak):
+    """A generated run of `top_wins` over five clusters, tie-broken by streak."""
+    given_progress(wins, {"alice": 10, "bob": 10, "carol": 7, "dave": 5, "erin": 1})
+    given_progress(streak, {"bob": 3, "alice": 1})
+    LeaderboardDefFactory(
+        key="top_wins", name="Top wins", description="Most PvP wins.", challenge=wins, fallback=streak
+    )
+    return generate_leaderboard_run("top_wins")
+
+
+def test_latest_returns_the_leaderboard_and_its_entries_by_position(api, published):
+    response = api.get("/leaderboards/top_wins/latest")
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "leaderboard": {
+            "key": "top_wins",
+            "name": "Top wins",
+            "description": "Most PvP wins.",
+            "timeWindow": "ALL_TIME",
+            "periodStart": "1970-01-01T00:00:00Z",
+            "periodEnd": iso(published.period_end),
+            "runId": published.pk,
+            "rowCount": 5,
+            "generatedAt": iso(published.finished_at),
+        },
+        "entries": [
+            {
+                "rank": 1,
+                "position": 1,
+                "clusterId": "bob",
+                "score": 10,
+                "tiebreaker": 3,
+                "payload": {"challengeCode": "wins", "fallbackChallengeCode": "streak", "fallbackValue": 3},
+            },
+            {
+                "rank": 2,
+                "position": 2,
+                "clusterId": "alice",
+                "score": 10,
+                "tiebreaker": 1,
+                "payload": {"challengeCode": "wins", "fallbackChallengeCode": "streak", "fallbackValue": 1},
+            },
+            {
+                "rank": 3,
+                "position": 3,
+                "clusterId": "carol",
+                "score": 7,
+                "tiebreaker": 0,
+                "payload": {"challengeCode": "wins", "fallbackChallengeCode": "streak", "fallbackValue": None},
+            },
+            {
+                "rank": 4,
+                "position": 4,
+                "clusterId": "dave",
+                "score": 5,
+                "tiebreaker": 0,
+                "payload": {"challengeCode": "wins", "fallbackChallengeCode": "streak", "fallbackValue": None},
+            },
+            {
+                "rank": 5,
+                "position": 5,
+                "clusterId": "erin",
+                "score": 1,
+                "tiebreaker": 0,
+                "payload": {"challengeCode": "wins", "fallbackChallengeCode": "streak", "fallbackValue": None},
+            },
+        ],
+    }
+
+
+def test_limit_keeps_the_first_positions(api, published):
+    response = api.get("/leaderboards/top_wins/latest", {"limit": 2})
+
+    assert [e["clusterId"] for e in response.json()["entries"]] == ["bob", "alice"]
+    assert response.json()["leaderboard"]["rowCount"] == 5
+
+
+def test_a_run_by_id_has_the_same_shape(api, published):
+    latest = api.get("/leaderboards/top_wins/latest").json()
+
+    response = api.get(f"/leaderboards/top_wins/runs/{published.pk}")
+
+    assert response.status_code == 200
+    assert response.json() == latest
+
+
+def test_paths_with_a_trailing_slash_are_accepted(api, published):
+    assert api.get("/leaderboards/").status_code == 200
+    assert api.get("/leaderboards/top_wins/latest/").status_code == 200
+    assert api.get(f"/leaderboards/top_wins/runs/{published.pk}/", {"limit": 1}).status_code == 200
+
+
+def test_the_latest_run_is_the_one_with_the_latest_period_even_after_a_backfill(api, wins):
+    definition = LeaderboardDefFactory(key="daily_wins", challenge=wins, time_window="DAILY")
+    current = LeaderboardRunFactory(leaderboard=definition, period_start=datetime.datetime(2025, 3, 15, tzinfo=UTC))
+    LeaderboardRunFactory(leaderboard=definition, period_start=datetime.datetime(2025, 3, 1, tzinfo=UTC))
+    LeaderboardRunFactory(
+        leaderboard=definition, period_start=datetime.datetime(2025, 3, 16, tzinfo=UTC), status="FAILED"
+    )
+    LeaderboardRunFactory(
+        leaderboard=definition, period_start=datetime.datetime(2025, 3, 16, tzinfo=UTC), status="PROCESSING"
+    )
+
+    response = api.get("/leaderboards/daily_wins/latest")
+
+    assert response.json()["leaderboard"]["runId"] == current.pk
+
+
+def test_of_two_runs_of_the_same_period_the_later_one_is_latest(api, wins):
+    definition = LeaderboardDefFactory(key="daily_wins", challenge=wins, time_window="DAILY")
+    LeaderboardRunFactory(leaderboard=definition)
+    later = LeaderboardRunFactory(leaderboard=definition)
+
+    assert api.get("/leaderboards/daily_wins/latest").json()["leaderboard"]["runId"] == later.pk
+
+
+def test_latest_still_serves_the_previous_run_after_a_failed_generation(api, published, monkeypatch):
+    before = api.get("/leaderboards/top_wins/latest").json()
+    monkeypatch.setattr(services, "_score_source_sql", lambda resolved, period: ("SELECT nonsense", []))
+
+    with pytest.raises(GenerationFailed) as raised:
+        generate_leaderboard_run("top_wins")
+
+    assert api.get("/leaderboards/top_wins/latest").json() == before
+    assert api.get(f"/leaderboards/top_wins/runs/{raised.value.run.pk}").status_code == 404
+
+
+def test_unknown_and_inactive_leaderboards_are_not_found(api, wins):
+    paused = LeaderboardDefFactory(key="paused", challenge=wins, is_active=False)
+    run = LeaderboardRunFactory(leaderboard=paused)
+
+    for path in ["/leaderboards/nope/latest", "/leaderboards/paused/latest", f"/leaderboards/paused/runs/{run.pk}"]:
+        response = api.get(path)
+        assert response.status_code == 404, path
+        assert response.json()["detail"].startswith("No active leaderboard"), path
+
+
+def test_a_leaderboard_without_a_completed_run_says_so(api, wins):
+    definition = LeaderboardDefFactory(key="fresh", challenge=wins)
+    LeaderboardRunFactory(leaderboard=definition, status="PROCESSING")
+
+    response = api.get("/leaderboards/fresh/latest")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Leaderboard 'fresh' has no completed run yet."}
+
+
+@pytest.mark.parametrize("status", ["PENDING", "PROCESSING", "FAILED"])
+def test_a_run_that_is_not_complete_is_not_found(api, wins, status):
+    run = LeaderboardRunFactory(leaderboard=LeaderboardDefFactory(key="lb", challenge=wins), status=status)
+
+    response = api.get(f"/leaderboards/lb/runs/{run.pk}")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": f"Leaderboard 'lb' has no completed run '{run.pk}'."}
+
+
+def test_a_run_of_another_leaderboard_is_not_found(api, wins):
+    LeaderboardDefFactory(key="mine", challenge=wins)
+    theirs = LeaderboardRunFactory(leaderboard=LeaderboardDefFactory(key="theirs", challenge=wins))
+
+    assert api.get(f"/leaderboards/mine/runs/{theirs.pk}").status_code == 404
+    assert api.get(f"/leaderboards/theirs/runs/{theirs.pk}").status_code == 200
+
+
+@pytest.mark.parametrize("run_id", ["abc", "1.5", "-1", "99999999999999999999999"])
+def test_a_malformed_run_id_is_not_found(api, wins, run_id):
+    LeaderboardDefFactory(key="mine", challenge=wins)
+
+    response = api.get(f"/leaderboards/mine/runs/{run_id}")
+
+    assert response.status_code == 404
+    assert "detail" in response.json()
+
+
+@pytest.mark.parametrize("limit", ["0", "1001", "-1", "abc", "", "1.5", "1e3"])
+@pytest.mark.parametrize("path", ["latest", "run"])
+def test_a_bad_limit_is_a_400_naming_limit(api, published, limit, path):
+    url = "/leaderboards/top_wins/latest" if path == "latest" else f"/leaderboards/top_wins/runs/{published.pk}"
+
+    response = api.get(url, {"limit": limit})
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["limit"]
+
+
+@pytest.mark.parametrize(("limit", "count"), [("1", 1), ("1000", 5), ("3", 3)])
+def test_limits_in_range_are_accepted(api, published, limit, count):
+    response = api.get("/leaderboards/top_wins/latest", {"limit": limit})
+
+    assert len(response.json()["entries"]) == count
+
+
+def test_limit_defaults_to_100(api, wins):
+    given_progress(wins, {f"cluster-{n:03d}": n for n in range(150)})
+    LeaderboardDefFactory(key="big", challenge=wins)
+    generate_leaderboard_run("big")
+
+    assert len(api.get("/leaderboards/big/latest").json()["entries"]) == 100
+
+
+def test_the_list_shows_active_leaderboards_with_their_latest_completed_run(api, published, wins):
+    LeaderboardDefFactory(key="paused", challenge=wins, is_active=False)
+    LeaderboardDefFactory(key="fresh", name="Fresh", description="", challenge=wins, time_window="DAILY")
+
+    response = api.get("/leaderboards")
+
+    assert response.status_code == 200
+    assert response.json() == [
+        {"key": "fresh", "name": "Fresh", "description": "", "timeWindow": "DAILY", "latestRun": None},
+        {
+            "key": "top_wins",
+            "name": "Top wins",
+            "description": "Most PvP wins.",
+            "timeWindow": "ALL_TIME",
+            "latestRun": {
+                "runId": published.pk,
+                "periodStart": "1970-01-01T00:00:00Z",
+                "periodEnd": iso(published.period_end),
+                "rowCount": 5,
+                "generatedAt": iso(published.finished_at),
+            },
+        },
+    ]
+
+
+# --- query counts ------------------------------------------------------------------------------
+
+
+def test_the_list_runs_one_query_however_many_leaderboards(api, wins, django_assert_num_queries):
+    for n in range(5):
+        definition = LeaderboardDefFactory(key=f"lb_{n}", challenge=wins)
+        LeaderboardRunFactory.create_batch(2, leaderboard=definition)
+
+    with django_assert_num_queries(1):  # the active definitions, each with its latest run as subqueries
+        response = api.get("/leaderboards")
+
+    assert len(response.json()) == 5
+
+
+@pytest.mark.parametrize("limit", [1, 1000])
+def test_latest_runs_two_queries_whatever_the_limit(api, wins, limit, django_assert_num_queries):
+    run = LeaderboardRunFactory(leaderboard=LeaderboardDefFactory(key="lb", challenge=wins), row_count=20)
+    for position in range(1, 21):
+        LeaderboardEntryFactory(run=run, position=position)
+
+    # 1. the latest COMPLETE run joined with its definition; 2. its entries
+    with django_assert_num_queries(2):
+        response = api.get("/leaderboards/lb/latest", {"limit": limit})
+
+    assert len(response.json()["entries"]) == min(limit, 20)
+
+
+@pytest.mark.parametrize("limit", [1, 1000])
+def test_a_run_by_id_runs_two_queries_whatever_the_limit(api, wins, limit, django_assert_num_queries):
+    run = LeaderboardRunFactory(leaderboard=LeaderboardDefFactory(key="lb", challenge=wins), row_count=20)
+    for position in range(1, 21):
+        LeaderboardEntryFactory(run=run, position=position)
+
+    # 1. the run joined with its definition; 2. its entries
+    with django_assert_num_queries(2):
+        response = api.get(f"/leaderboards/lb/runs/{run.pk}", {"limit": limit})
+
+    assert len(response.json()["entries"]) == min(limit, 20)
+
+
+def test_not_found_runs_two_queries(api, wins, django_assert_num_queries):
+    LeaderboardDefFactory(key="fresh", challenge=wins)
+
+    # 1. no latest COMPLETE run; 2. is there such an active leaderboard at all (for the message)
+    with django_assert_num_queries(2):
+        assert api.get("/leaderboards/fresh/latest").status_code == 404
+
+
+def test_the_api_schema_documents_the_three_paths(api):
+    response = api.get("/api/schema/", {"format": "json"})
+
+    paths = response.json()["paths"]
+    assert {"/leaderboards", "/leaderboards/{key}/latest", "/leaderboards/{key}/runs/{runId}"} <= set(paths)
+    assert {"200", "400", "404"} <= set(paths["/leaderboards/{key}/latest"]["get"]["responses"])

@@ -1,0 +1,132 @@
+"""Generations against the real database from real threads (each thread has its own connection)."""
+
+import itertools
+import threading
+import time
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from leaderboards import services
+from leaderboards.errors import LeaderboardError
+from leaderboards.models import LeaderboardDef, LeaderboardEntry, LeaderboardRun, RunStatus
+from leaderboards.services import generate_leaderboard_run
+from tests.factories import ChallengeFactory, LeaderboardDefFactory
+from tests.leaderboards.conftest import given_progress
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+THREADS = 4
+
+
+def in_threads(target, count: int) -> tuple[list, list]:
+    """Run `target()` in `count` threads started together; each closes its own connection."""
+    barrier = threading.Barrier(count)
+    results, errors = [], []
+
+    def work():
+        try:
+            barrier.wait()
+            results.append(target())
+        except (LeaderboardError, DatabaseError) as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, errors
+
+
+@pytest.fixture
+def slow_ranking(monkeypatch):
+    """Hold each generation inside its locked section a little longer, so any overlap would show."""
+    insert = services._insert_entries
+
+    def slow_insert(*args, **kwargs):
+        written = insert(*args, **kwargs)
+        time.sleep(0.2)
+        return written
+
+    monkeypatch.setattr(services, "_insert_entries", slow_insert)
+
+
+def test_concurrent_generations_of_one_leaderboard_never_interleave(slow_ranking):
+    wins = ChallengeFactory(code="wins")
+    given_progress(wins, {f"cluster-{n:04d}": n % 50 for n in range(500)})
+    LeaderboardDefFactory(key="top_wins", challenge=wins, max_entries=0)
+
+    runs, errors = in_threads(lambda: generate_leaderboard_run("top_wins"), THREADS)
+
+    assert errors == []
+    assert len(runs) == THREADS
+    stored = list(LeaderboardRun.objects.order_by("id"))
+    assert [run.status for run in stored] == [RunStatus.COMPLETE] * THREADS
+    expected = list(range(1, 501))
+    for run in stored:
+        assert run.row_count == 500
+        positions = list(
+            LeaderboardEntry.objects.filter(run=run).order_by("position").values_list("position", flat=True)
+        )
+        assert positions == expected
+    # Each run's locked section: from the stamp taken once it held the lock (its entries' created_at)
+    # to the moment it published (finished_at). Sorted by start, none begins before the previous ends.
+    sections = sorted(
+        (LeaderboardEntry.objects.filter(run=run).values_list("created_at", flat=True).first(), run.finished_at)
+        for run in stored
+    )
+    for (_, previous_end), (next_start, _) in itertools.pairwise(sections):
+        assert previous_end <= next_start
+
+
+def test_concurrent_generations_of_different_leaderboards_all_complete(slow_ranking):
+    wins = ChallengeFactory(code="wins")
+    given_progress(wins, {f"cluster-{n:04d}": n for n in range(100)})
+    keys = [f"lb_{n}" for n in range(THREADS)]
+    for key in keys:
+        LeaderboardDefFactory(key=key, challenge=wins)
+    pending = list(keys)
+    lock = threading.Lock()
+
+    def next_key():
+        with lock:
+            return pending.pop()
+
+    runs, errors = in_threads(lambda: generate_leaderboard_run(next_key()), THREADS)
+
+    assert errors == []
+    assert sorted(run.leaderboard_id for run in runs) == keys
+    assert set(LeaderboardRun.objects.values_list("status", "row_count")) == {(RunStatus.COMPLETE, 100)}
+
+
+def test_a_second_generation_waits_for_the_lock_and_then_completes():
+    wins = ChallengeFactory(code="wins")
+    given_progress(wins, {"alice": 1, "bob": 2})
+    definition = LeaderboardDefFactory(key="top_wins", challenge=wins)
+    finished = threading.Event()
+    outcome = []
+
+    def generate():
+        try:
+            outcome.append(generate_leaderboard_run("top_wins"))
+        except (LeaderboardError, DatabaseError) as exc:
+            outcome.append(exc)
+        finally:
+            finished.set()
+            connection.close()
+
+    thread = threading.Thread(target=generate)
+    with transaction.atomic():
+        # What a running generation holds: the definition's row lock (on SQLite, the write lock
+        # that every IMMEDIATE transaction takes).
+        LeaderboardDef.objects.select_for_update(no_key=True).get(pk=definition.pk)
+        thread.start()
+        assert not finished.wait(timeout=1.0), "the generation did not wait for the lock"
+        assert not LeaderboardRun.objects.filter(status=RunStatus.COMPLETE).exists()
+    thread.join()
+
+    [run] = outcome
+    assert (run.status, run.row_count) == (RunStatus.COMPLETE, 2)
