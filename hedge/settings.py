@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "seasons",
     "leaderboards",
     "hedge.benchmarks",
+    "hedge.demo",
 ]
 
 MIDDLEWARE = [
@@ -171,6 +172,8 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "hedge API",
     "DESCRIPTION": "Leaderboards and the Challenge Pass (seasons) for hedge clusters. Public, read-only.",
     "VERSION": "1.0.0",
+    # 3.1 schemas are JSON Schema: nullable fields are `type: [..., "null"]`, which validators understand.
+    "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -196,7 +199,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
 
 # --- hedge ------------------------------------------------------------------------------------

@@ -1,0 +1,95 @@
+"""The OpenAPI document is valid, complete, and tells the truth about every public response."""
+
+import jsonschema
+import pytest
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.validation import validate_schema
+
+from tests.factories import (
+    LeaderboardDefFactory,
+    LeaderboardEntryFactory,
+    LeaderboardRunFactory,
+    SeasonFactory,
+    SeasonProgressFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def schema():
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+@pytest.fixture
+def data():
+    """One of everything, so every documented response can be produced for real."""
+    season = SeasonFactory(id="S1-2025", is_active=True)
+    SeasonProgressFactory(season=season, cluster_id="c1", points=2500, level=2)
+    definition = LeaderboardDefFactory(key="lb_wins")
+    run = LeaderboardRunFactory(leaderboard=definition, row_count=2)
+    LeaderboardEntryFactory(run=run, cluster_id="c1", position=1, rank=1, score=10, payload={"challengeCode": "x"})
+    LeaderboardEntryFactory(run=run, cluster_id="c2", position=2, rank=2, score=5, payload={"challengeCode": "x"})
+    LeaderboardDefFactory(key="lb_empty")
+    return {"season": season, "run": run}
+
+
+def response_schema(schema, path, status):
+    operation = schema["paths"][path]["get"]
+    assert str(status) in operation["responses"], f"GET {path} does not document a {status} response"
+    body = operation["responses"][str(status)]["content"]["application/json"]["schema"]
+    # References point into #/components, so validate against a document that carries them.
+    return {**body, "components": schema["components"]}
+
+
+# (documented path, real URL, status) for every response each public endpoint can give.
+CASES = [
+    ("/leaderboards", "/leaderboards", 200),
+    ("/leaderboards/{key}/latest", "/leaderboards/lb_wins/latest?limit=1", 200),
+    ("/leaderboards/{key}/latest", "/leaderboards/lb_wins/latest?limit=0", 400),
+    ("/leaderboards/{key}/latest", "/leaderboards/nope/latest", 404),
+    ("/leaderboards/{key}/latest", "/leaderboards/lb_empty/latest", 404),
+    ("/leaderboards/{key}/runs/{runId}", "/leaderboards/lb_wins/runs/{run_id}", 200),
+    ("/leaderboards/{key}/runs/{runId}", "/leaderboards/lb_wins/runs/{run_id}?limit=x", 400),
+    ("/leaderboards/{key}/runs/{runId}", "/leaderboards/lb_empty/runs/{run_id}", 404),
+    ("/seasons/active", "/seasons/active", 200),
+    ("/seasons/{season_id}/progress", "/seasons/S1-2025/progress?clusterId=c1", 200),
+    ("/seasons/{season_id}/progress", "/seasons/S1-2025/progress?clusterId=unknown", 200),
+    ("/seasons/{season_id}/progress", "/seasons/S1-2025/progress", 400),
+    ("/seasons/{season_id}/progress", "/seasons/NOPE/progress?clusterId=c1", 404),
+]
+
+
+def test_schema_is_valid_openapi(schema):
+    validate_schema(schema)
+
+
+def test_every_documented_path_is_exercised_here(schema):
+    public = {path for path in schema["paths"] if not path.startswith("/api/")}
+
+    assert public == {path for path, _, _ in CASES}
+
+
+@pytest.mark.parametrize(("path", "url", "status"), CASES, ids=[f"{c[1]}->{c[2]}" for c in CASES])
+def test_real_responses_match_the_documented_schema(client, schema, data, path, url, status):
+    response = client.get(url.format(run_id=data["run"].id))
+
+    assert response.status_code == status
+    jsonschema.validate(response.json(), response_schema(schema, path, status))
+
+
+def test_no_active_season_answers_the_documented_404(client, schema):
+    response = client.get("/seasons/active")
+
+    assert response.status_code == 404
+    jsonschema.validate(response.json(), response_schema(schema, "/seasons/active", 404))
+
+
+def test_docs_and_schema_are_served_without_external_assets(client):
+    docs = client.get("/api/docs/")
+    served = client.get("/api/schema/")
+
+    assert docs.status_code == 200
+    assert b"cdn.jsdelivr.net" not in docs.content and b"unpkg.com" not in docs.content
+    assert b"/static/drf_spectacular_sidecar/" in docs.content
+    assert served.status_code == 200

@@ -1,0 +1,72 @@
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from hedge.challenges.models import ChallengeProgress
+from hedge.demo.services import DEMO_LEADERBOARDS, DEMO_SEASON_ID
+from leaderboards.models import LeaderboardDef, LeaderboardRun, RunStatus
+from seasons.models import Season, SeasonChallengeWeight, SeasonProgress
+from tests.factories import SeasonFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def quickstart(capsys, **options):
+    call_command("quickstart", no_serve=True, clusters=300, **options)
+    return capsys.readouterr().out
+
+
+def test_quickstart_sets_up_everything_a_newcomer_looks_at(capsys, client):
+    out = quickstart(capsys)
+
+    assert ChallengeProgress.objects.values("cluster_id").distinct().count() > 250
+    season = Season.objects.get(id=DEMO_SEASON_ID)
+    assert season.is_active and SeasonChallengeWeight.objects.filter(season=season).count() >= 3
+    assert SeasonProgress.objects.filter(season=season, points__gt=0).exists()
+    windows = set(LeaderboardDef.objects.values_list("time_window", flat=True))
+    assert windows == {"DAILY", "WEEKLY", "MONTHLY", "SEASON", "ALL_TIME"}
+    assert LeaderboardDef.objects.filter(rank_mode="COMPETITION").exists()
+    assert LeaderboardDef.objects.exclude(fallback_metric_key=None).exists()
+    assert LeaderboardRun.objects.filter(status=RunStatus.COMPLETE).count() == len(DEMO_LEADERBOARDS)
+    password = re.search(r"login:\s+admin / (\S+)", out).group(1)
+    assert client.login(username="admin", password=password)
+    assert client.get("/leaderboards/lb_pvp_all_time_wins/latest").json()["entries"]
+    assert client.get("/seasons/active").json()["id"] == DEMO_SEASON_ID
+
+
+def test_second_quickstart_reuses_everything_and_prints_no_password(capsys):
+    first = quickstart(capsys)
+    counts = (LeaderboardDef.objects.count(), Season.objects.count(), get_user_model().objects.count())
+
+    second = quickstart(capsys)
+
+    assert (LeaderboardDef.objects.count(), Season.objects.count(), get_user_model().objects.count()) == counts
+    assert "admin / " in first and "admin / " not in second
+    assert "changepassword admin" in second
+    assert "5 reused" in second
+
+
+def test_two_quickstarts_get_different_random_passwords(capsys):
+    first = re.search(r"admin / (\S+)", quickstart(capsys)).group(1)
+    get_user_model().objects.all().delete()
+    second = re.search(r"admin / (\S+)", quickstart(capsys)).group(1)
+
+    assert first != second and len(first) >= 12
+
+
+def test_quickstart_leaves_another_active_season_active(capsys):
+    SeasonFactory(id="REAL-S1", is_active=True)
+
+    out = quickstart(capsys)
+
+    assert Season.objects.get(is_active=True).id == "REAL-S1"
+    assert "season REAL-S1 is already active" in out
+
+
+def test_quickstart_is_quiet_at_verbosity_0(capsys):
+    out = quickstart(capsys, verbosity=0)
+
+    assert "->" not in out and "ok " not in out
+    assert "hedge is ready" in out
