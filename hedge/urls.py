@@ -4,6 +4,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from .views import healthz
 
+admin.site.site_header = "hedge administration"
+admin.site.site_title = "hedge admin"
+admin.site.index_title = "Leaderboards, seasons and challenges"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
