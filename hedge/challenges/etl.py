@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .extractors import Extractor, configured_extractors
-from .models import CLUSTER_ID_MAX_LENGTH, Challenge
+from .models import Challenge, cluster_id_problem
 from .services import UpsertResult, upsert_progress
 from .signals import ProgressChange, notify_progress_changed
 
@@ -51,11 +51,8 @@ def _checked(rows: Iterable[tuple[str, int]], challenge_id: int) -> Iterable[tup
             raise TypeError(f"extractor yielded {kind} {value!r} for cluster {cluster_id!r}; expected int")
         if value < 0:
             raise ValueError(f"extractor yielded {value} for cluster {cluster_id!r}; values must be non-negative")
-        if not isinstance(cluster_id, str) or not 0 < len(cluster_id) <= CLUSTER_ID_MAX_LENGTH:
-            limit = CLUSTER_ID_MAX_LENGTH
-            raise ValueError(
-                f"extractor yielded cluster id {cluster_id!r}; expected a string of 1 to {limit} characters"
-            )
+        if problem := cluster_id_problem(cluster_id):
+            raise ValueError(f"extractor yielded a bad row: {problem}")
         yield cluster_id, challenge_id, value
 
 

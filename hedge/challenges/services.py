@@ -16,7 +16,7 @@ from django.utils import timezone
 from hedge.db import bulk_load, create_temp_table, drop_temp_table, sql_datetime
 
 from .config import HEDGE_CHALLENGE_CONFIG, CategorySpec
-from .models import CLUSTER_ID_MAX_LENGTH, Challenge, ChallengeCategory, ChallengeTier
+from .models import CLUSTER_ID_MAX_LENGTH, Challenge, ChallengeCategory, ChallengeTier, cluster_id_problem
 from .signals import ProgressChange, notify_progress_changed
 
 BIGINT_MAX = 2**63 - 1
@@ -292,11 +292,8 @@ def parse_progress_csv(stream: TextIO) -> list[tuple[str, str, int]]:
             continue
         cluster_id, code, raw_value = (f.strip() for f in fields)
         row_ok = True
-        if not cluster_id:
-            errors.append(f"line {line}: cluster_id is blank")
-            row_ok = False
-        elif len(cluster_id) > CLUSTER_ID_MAX_LENGTH:
-            errors.append(f"line {line}: cluster_id is longer than {CLUSTER_ID_MAX_LENGTH} characters")
+        if problem := cluster_id_problem(cluster_id):
+            errors.append(f"line {line}: {problem}")
             row_ok = False
         if code not in known_codes:
             errors.append(f"line {line}: unknown challenge_code {code!r}")

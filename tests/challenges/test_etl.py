@@ -90,7 +90,11 @@ def test_one_failing_extractor_is_reported_and_does_not_lose_the_others():
     ("rows", "error"),
     [
         ({"a": -1}, "ValueError: extractor yielded -1 for cluster 'a'; values must be non-negative"),
-        ({"": 1}, "ValueError: extractor yielded cluster id ''; expected a string of 1 to 128 characters"),
+        ({"": 1}, "ValueError: extractor yielded a bad row: cluster id is blank"),
+        (
+            {"x" * 129: 1},
+            "ValueError: extractor yielded a bad row: cluster id 'xxxxxxxxxxxxxxxxxxxx'... is longer than",
+        ),
         ({"a": 1.5}, "TypeError: extractor yielded float 1.5 for cluster 'a'; expected int"),
     ],
 )

@@ -46,10 +46,11 @@ def errors_of(text):
         ("c2,pvp_wins,1.5", "line 3: value '1.5' is not a non-negative integer"),
         ("c2,pvp_wins,", "line 3: value '' is not a non-negative integer"),
         ("c2,pvp_wins,99999999999999999999", "line 3: value '99999999999999999999' is not a non-negative integer"),
-        (" ,pvp_wins,5", "line 3: cluster_id is blank"),
+        (" ,pvp_wins,5", "line 3: cluster id is blank"),
+        ("c\x002,pvp_wins,5", "line 3: cluster id 'c\\x002' contains a NUL character"),
         ("c1,pvp_wins,7", "line 3: cluster 'c1' and challenge 'pvp_wins' already appear on line 2"),
         ("c2,pvp_wins", "line 3: expected 3 fields (cluster_id,challenge_code,value), got 2"),
-        ("x" * 129 + ",pvp_wins,5", "line 3: cluster_id is longer than 128 characters"),
+        ("x" * 129 + ",pvp_wins,5", "line 3: cluster id 'xxxxxxxxxxxxxxxxxxxx'... is longer than 128 characters"),
     ],
 )
 def test_one_bad_row_among_good_ones_writes_nothing_and_names_its_line(wins, row, expected):
@@ -65,7 +66,7 @@ def test_every_bad_row_is_reported_at_once(wins):
 
     assert errors_of(text) == [
         "line 2: value 'x' is not a non-negative integer",
-        "line 3: cluster_id is blank",
+        "line 3: cluster id is blank",
         "line 3: unknown challenge_code 'nope'",
     ]
 

@@ -1,0 +1,63 @@
+"""Admin building blocks shared by hedge's apps: tables of millions of rows must stay cheap to browse."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
+
+
+class CappedCountPaginator(Paginator):
+    """Counts at most CAP + 1 rows: `COUNT(*)` over millions of rows on every page view is not worth it.
+
+    Beyond the cap the changelist shows "10001 results" and the pages up to it; filters and search
+    narrow the list down from there.
+    """
+
+    CAP = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list[: self.CAP + 1].count()
+
+
+class LargeTableAdmin(admin.ModelAdmin):
+    """A read-only changelist over a table that may hold millions of rows.
+
+    No add, change or delete (the rows are written set-based by services), a capped count, and no
+    second count for "show all".
+    """
+
+    paginator = CappedCountPaginator
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class CountedDeleteMixin:
+    """A delete confirmation page that counts the rows a delete cascades to instead of listing each.
+
+    Django's default page loads every related row to show it: with a million progress rows that is a
+    timeout. List the cascading relations as `(related accessor, label)` in `delete_counts`. The
+    delete itself stays Django's, which removes rows without signals or relations of their own with
+    one `DELETE ... WHERE ... IN` per relation.
+    """
+
+    delete_counts: tuple[tuple[str, str], ...] = ()
+
+    def get_deleted_objects(self, objs, request):
+        listed, counts = [], {}
+        for obj in objs:
+            listed.append(f"{self.model._meta.verbose_name.capitalize()}: {obj}")
+            for accessor, label in self.delete_counts:
+                counts[label] = counts.get(label, 0) + getattr(obj, accessor).count()
+        counts = {label: count for label, count in counts.items() if count}
+        listed += [f"{count:,} {label}" for label, count in counts.items()]
+        return listed, {self.model._meta.verbose_name_plural: len(objs), **counts}, set(), []
