@@ -45,6 +45,17 @@ def test_healthz_answers_200_when_the_database_answers(client, db):
     assert response.json() == {"status": "ok", "database": "up"}
 
 
+@pytest.mark.parametrize("path", ["/healthz", "/healthz/"])
+def test_healthz_answers_a_load_balancer_probing_by_ip_over_plain_http(client, db, settings, path):
+    settings.ALLOWED_HOSTS = ["hedge.example.com"]
+    settings.SECURE_SSL_REDIRECT = True
+
+    response = client.get(path, HTTP_HOST="10.0.0.5:8000")
+
+    assert response.status_code == 200
+    assert client.get("/leaderboards", HTTP_HOST="10.0.0.5:8000").status_code == 400
+
+
 def test_healthz_answers_503_when_the_database_does_not(client, db, monkeypatch):
     from django.db import connection
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from .extractors import Extractor, configured_extractors
 from .models import Challenge, cluster_id_problem
-from .services import UpsertResult, upsert_progress
+from .services import UpsertResult, exclusive_progress_writes, upsert_progress
 from .signals import ProgressChange, notify_progress_changed
 
 OK, FAILED, SKIPPED = "ok", "failed", "skipped"
@@ -70,7 +70,14 @@ def run_challenge_etl(
     whose extractor raises is rolled back and reported; the others keep their results. A
     challenge with no extractor is skipped. Changed rows are stamped with the run's start time,
     and when anything changed the post-ETL hook (`progress_changed`) is sent once, at the end.
+    Runs never overlap: ProgressWriteInProgress is raised at once while another run or an import
+    is writing (PostgreSQL).
     """
+    with exclusive_progress_writes():
+        return _run(source=source, extractors=extractors, now=now, on_outcome=on_outcome)
+
+
+def _run(*, source, extractors, now, on_outcome) -> EtlRunResult:
     started_at = now or timezone.now()
     extractors = configured_extractors() if extractors is None else extractors
     challenges = Challenge.objects.filter(is_active=True).order_by("metric_source", "code")

@@ -5,15 +5,17 @@ from __future__ import annotations
 import csv
 import dataclasses
 import datetime
+import fcntl
 import itertools
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TextIO
 
 from django.db import connection, transaction
 from django.utils import timezone
 
-from hedge.db import bulk_load, create_temp_table, drop_temp_table, sql_datetime
+from hedge.db import bulk_load, create_temp_table, drop_temp_table, is_postgresql, sql_datetime
 
 from .config import HEDGE_CHALLENGE_CONFIG, CategorySpec
 from .models import CLUSTER_ID_MAX_LENGTH, Challenge, ChallengeCategory, ChallengeTier, cluster_id_problem
@@ -150,6 +152,51 @@ def sync_challenge_config(*, config: Sequence[CategorySpec] = HEDGE_CHALLENGE_CO
 
 
 # --- progress ----------------------------------------------------------------------------------
+
+# An arbitrary, fixed key of PostgreSQL's advisory-lock space ("hedge" in ASCII).
+_PROGRESS_LOCK_KEY = 0x6865646765
+
+
+class ProgressWriteInProgress(Exception):
+    """Another ETL run or import is writing progress right now."""
+
+
+def progress_lock_path() -> str:
+    """The lock file of a SQLite database: beside it, named after it."""
+    return f"{connection.settings_dict['NAME']}.progress.lock"
+
+
+@contextmanager
+def exclusive_progress_writes():
+    """Hold hedge's progress-writer lock, or raise ProgressWriteInProgress at once.
+
+    Two overlapping ETL runs (a cron run outlasting its interval) would each compare against the
+    same old values: history rows twice, and the older run, committing last, overwriting newer
+    values. On PostgreSQL a session-level advisory lock makes such a run refuse to start; on SQLite
+    (one machine by nature) an exclusive lock on a file beside the database does the same. Both
+    are released by the operating system or the server if the process dies.
+    """
+    if not is_postgresql():
+        with open(progress_lock_path(), "a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise ProgressWriteInProgress("another challenge ETL run or progress import is in progress") from None
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [_PROGRESS_LOCK_KEY])
+        if not cursor.fetchone()[0]:
+            raise ProgressWriteInProgress("another challenge ETL run or progress import is in progress")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [_PROGRESS_LOCK_KEY])
+
 
 # The highest tier whose threshold the value reaches (0 below the first tier).
 _TIER_SQL = (
@@ -320,15 +367,18 @@ def import_progress(stream: TextIO, *, now: datetime.datetime | None = None) -> 
     """Validate a whole `cluster_id,challenge_code,value` file, then upsert it in one transaction.
 
     Nothing is written unless every row is valid. Sends `progress_changed` after the commit
-    when anything changed, exactly as the ETL does.
+    when anything changed, exactly as the ETL does. Raises ProgressWriteInProgress while an ETL
+    run or another import is writing (PostgreSQL).
     """
     rows = parse_progress_csv(stream)
-    now = now or timezone.now()
     ids = dict(Challenge.objects.values_list("code", "id"))
-    with transaction.atomic():
-        result = upsert_progress(((c, ids[code], v) for c, code, v in rows), now=now)
-    if result.changed:
-        codes = frozenset(code for _, code, _ in rows)
-        change = ProgressChange(source="import", changed_since=now, challenge_codes=codes)
-        result = dataclasses.replace(result, hook_errors=tuple(notify_progress_changed(import_progress, change)))
+    with exclusive_progress_writes():
+        now = now or timezone.now()
+        with transaction.atomic():
+            result = upsert_progress(((c, ids[code], v) for c, code, v in rows), now=now)
+        if result.changed:
+            codes = frozenset(code for _, code, _ in rows)
+            change = ProgressChange(source="import", changed_since=now, challenge_codes=codes)
+            hook_errors = notify_progress_changed(import_progress, change)
+            result = dataclasses.replace(result, hook_errors=tuple(hook_errors))
     return result

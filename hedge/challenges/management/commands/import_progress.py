@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from hedge.challenges.services import ImportValidationError, import_progress
+from hedge.challenges.services import ImportValidationError, ProgressWriteInProgress, import_progress
 
 
 class Command(BaseCommand):
@@ -21,6 +21,8 @@ class Command(BaseCommand):
             raise CommandError(f"cannot read {file}: {exc.strerror}") from exc
         except UnicodeDecodeError as exc:
             raise CommandError(f"{file} is not UTF-8 text: {exc}") from exc
+        except ProgressWriteInProgress as exc:
+            raise CommandError(f"{exc}; nothing was written, try again when it has finished") from exc
         except ImportValidationError as exc:
             for error in exc.errors:
                 self.stderr.write(error)

@@ -1,0 +1,84 @@
+import fcntl
+import io
+
+import psycopg
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from hedge.challenges.etl import run_challenge_etl
+from hedge.challenges.models import ChallengeProgress
+from hedge.challenges.services import (
+    _PROGRESS_LOCK_KEY,
+    ProgressWriteInProgress,
+    import_progress,
+    progress_lock_path,
+)
+from tests.factories import ChallengeFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def other_writer():
+    """Another process holding the progress-writer lock: an advisory lock, or the SQLite lock file."""
+    if connection.vendor != "postgresql":
+        with open(progress_lock_path(), "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            yield
+            fcntl.flock(handle, fcntl.LOCK_UN)
+        return
+    settings = connection.settings_dict
+    with psycopg.connect(
+        dbname=settings["NAME"], user=settings["USER"], host=settings["HOST"], port=settings["PORT"] or 5432
+    ) as other:
+        other.execute("SELECT pg_advisory_lock(%s)", [_PROGRESS_LOCK_KEY])
+        yield
+        other.execute("SELECT pg_advisory_unlock(%s)", [_PROGRESS_LOCK_KEY])
+
+
+def test_a_second_etl_run_refuses_to_start_while_another_writes(other_writer):
+    ChallengeFactory(code="wins", metric_source="pvp")
+
+    with pytest.raises(ProgressWriteInProgress):
+        run_challenge_etl(extractors={"pvp": lambda c: iter([("a", 1)])})
+
+    assert not ChallengeProgress.objects.exists()
+
+
+def test_etl_command_skips_the_tick_without_failing(other_writer, capsys):
+    ChallengeFactory(code="wins", metric_source="pvp")
+
+    call_command("run_challenge_etl", demo=True, clusters=5)
+
+    assert "skipped: another challenge ETL run or progress import is in progress" in capsys.readouterr().out
+    assert not ChallengeProgress.objects.exists()
+
+
+def test_import_refuses_while_an_etl_run_writes(other_writer, tmp_path):
+    ChallengeFactory(code="wins")
+    path = tmp_path / "p.csv"
+    path.write_text("cluster_id,challenge_code,value\nc1,wins,1\n")
+
+    with pytest.raises(CommandError, match="nothing was written"):
+        call_command("import_progress", str(path))
+
+
+def test_the_lock_is_released_after_each_run_and_import():
+    ChallengeFactory(code="wins", metric_source="pvp")
+
+    run_challenge_etl(extractors={"pvp": lambda c: iter([("a", 1)])})
+    import_progress(io.StringIO("cluster_id,challenge_code,value\na,wins,2\n"))
+    run_challenge_etl(extractors={"pvp": lambda c: iter([("a", 3)])})
+
+    assert ChallengeProgress.objects.get().value == 3
+
+
+def test_the_lock_is_released_when_the_run_fails():
+    ChallengeFactory(code="wins", metric_source="pvp")
+
+    with pytest.raises(ValueError, match="no active challenge"):
+        run_challenge_etl(source="nope", extractors={})
+    run = run_challenge_etl(extractors={"pvp": lambda c: iter([("a", 1)])})
+
+    assert run.total.inserted == 1
