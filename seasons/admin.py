@@ -1,10 +1,17 @@
+import logging
+
 from django.contrib import admin, messages
-from django.db import models
+from django.db import DatabaseError, models
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
-from .models import Season, SeasonChallengeWeight, SeasonProgress
+from hedge.admin import CountedDeleteMixin, LargeTableAdmin
+
+from .models import MAX_WEIGHT, Season, SeasonChallengeWeight, SeasonProgress
 from .services import SeasonEndedError, recompute_season_points
+
+logger = logging.getLogger(__name__)
 
 
 def _count_per_season(queryset) -> Coalesce:
@@ -13,45 +20,81 @@ def _count_per_season(queryset) -> Coalesce:
     return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
 
 
+def _has_ended(season: Season | None) -> bool:
+    # An ended season is never recomputed, so a new scoring rule would never reach its stored progress.
+    return season is not None and season.ends_at <= timezone.now()
+
+
 class SeasonChallengeWeightInline(admin.TabularInline):
     model = SeasonChallengeWeight
     extra = 1
     fields = ["challenge", "weight"]
-    # The form field of a PositiveIntegerField allows 0; weights start at 1.
-    formfield_overrides = {models.PositiveIntegerField: {"min_value": 1}}
+    # The form field of a PositiveIntegerField allows 0 and has no upper bound; the model's do.
+    formfield_overrides = {models.PositiveIntegerField: {"min_value": 1, "max_value": MAX_WEIGHT}}
+
+    # `obj` is the season on the page: the weights of one that has ended are shown, not edited.
+    def has_add_permission(self, request, obj=None):
+        return not _has_ended(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not _has_ended(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not _has_ended(obj) and super().has_delete_permission(request, obj)
 
 
 @admin.register(Season)
-class SeasonAdmin(admin.ModelAdmin):
-    list_display = ["id", "name", "starts_at", "ends_at", "is_active", "weight_count", "clusters_with_points"]
+class SeasonAdmin(CountedDeleteMixin, admin.ModelAdmin):
+    list_display = ["id", "name", "starts_at", "ends_at", "is_active", "weight_count", "clusters_with_progress"]
     list_filter = ["is_active"]
     search_fields = ["id", "name"]
     inlines = [SeasonChallengeWeightInline]
     actions = ["recompute_progress"]
     formfield_overrides = {models.PositiveIntegerField: {"min_value": 1}}  # points_per_level
+    # The delete page counts a season's progress rows instead of listing (and loading) each one.
+    delete_counts = (("weights", "weights"), ("progress", "season progress rows"))
 
     def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ["created_at", "updated_at"]
         # The id is an identity (weights, progress and the API refer to it); the admin would copy
         # the season under a new id rather than rename it.
-        return ["id", "created_at", "updated_at"] if obj else ["created_at", "updated_at"]
+        fields = ["id", "points_synced_through", "created_at", "updated_at"]
+        if _has_ended(obj):
+            fields.insert(1, "points_per_level")
+        return fields
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                weight_count=_count_per_season(SeasonChallengeWeight.objects),
-                clusters_with_points=_count_per_season(SeasonProgress.objects.filter(points__gt=0)),
-            )
+        queryset = super().get_queryset(request)
+        opts = self.model._meta
+        if getattr(request.resolver_match, "url_name", None) != f"{opts.app_label}_{opts.model_name}_changelist":
+            return queryset  # the change and delete pages show no counts: don't compute them
+        # Seasons are few (a handful a year), so one correlated count per listed season is cheap
+        # enough even over a million progress rows: index-only scans of (season, -points, cluster_id).
+        return queryset.annotate(
+            weight_count=_count_per_season(SeasonChallengeWeight.objects),
+            clusters_with_progress=_count_per_season(SeasonProgress.objects),
         )
 
     @admin.display(description="weights", ordering="weight_count")
     def weight_count(self, season):
         return season.weight_count
 
-    @admin.display(description="clusters with points", ordering="clusters_with_points")
-    def clusters_with_points(self, season):
-        return season.clusters_with_points
+    @admin.display(description="clusters with progress", ordering="clusters_with_progress")
+    def clusters_with_progress(self, season):
+        return season.clusters_with_progress
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        weights_changed = any(fs.new_objects or fs.changed_objects or fs.deleted_objects for fs in formsets)
+        if "points_per_level" in form.changed_data or weights_changed:
+            # Not recomputed here: a whole season may be a million clusters, too much for a request.
+            self.message_user(
+                request,
+                f"The scoring of season {form.instance.pk} changed; its stored points and levels follow only"
+                " after you select it and run the action “Recompute progress”.",
+                messages.WARNING,
+            )
 
     @admin.action(description="Recompute progress")
     def recompute_progress(self, request, queryset):
@@ -60,24 +103,18 @@ class SeasonAdmin(admin.ModelAdmin):
                 result = recompute_season_points(season)
             except SeasonEndedError as exc:
                 self.message_user(request, f"Season {season.pk} was not recomputed: {exc}.", messages.WARNING)
+            except (DatabaseError, ValueError) as exc:
+                # E.g. value x weight beyond 64 bits on PostgreSQL; nothing of the season was written.
+                logger.exception("recomputing season %s failed", season.pk)
+                self.message_user(request, f"Season {season.pk} was not recomputed: {exc}", messages.ERROR)
             else:
                 self.message_user(request, f"Recomputed {result}.", messages.SUCCESS)
 
 
 @admin.register(SeasonProgress)
-class SeasonProgressAdmin(admin.ModelAdmin):
+class SeasonProgressAdmin(LargeTableAdmin):
     list_display = ["cluster_id", "season", "points", "level", "updated_at"]
     list_filter = ["season"]
     list_select_related = ["season"]
     search_fields = ["=cluster_id"]
     ordering = ["-points", "cluster_id"]
-    show_full_result_count = False  # COUNT(*) over millions of rows on every page is not worth it
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -9,16 +9,13 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from hedge.api import ErrorSerializer
 from hedge.challenges.models import CLUSTER_ID_MAX_LENGTH
 
 from .models import Season, season_id_validator
 from .selectors import get_active_season, get_cluster_progress
 
 # --- serializers -------------------------------------------------------------------------------
-
-
-class SeasonErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
 
 
 class SeasonProgressQueryErrorSerializer(serializers.Serializer):
@@ -56,7 +53,7 @@ class ActiveSeasonView(APIView):
         operation_id="seasons_active",
         summary="The season running now",
         description="The season flagged active whose dates include now.",
-        responses={200: SeasonSerializer, 404: SeasonErrorSerializer},
+        responses={200: SeasonSerializer, 404: ErrorSerializer},
     )
     def get(self, request):
         season = get_active_season()
@@ -72,7 +69,8 @@ class SeasonProgressView(APIView):
         description=(
             "Stored progress of one cluster; zeros (and updatedAt null) when it has none yet. "
             "Seasons that have ended answer with their final progress. "
-            "nextLevelThreshold = (level + 1) × the season's points per level."
+            "level = points ÷ the season's points per level (rounded down); "
+            "nextLevelThreshold = (level + 1) × points per level, so pointsToNextLevel is always positive."
         ),
         parameters=[
             OpenApiParameter(
@@ -83,7 +81,7 @@ class SeasonProgressView(APIView):
         responses={
             200: ClusterSeasonProgressSerializer,
             400: SeasonProgressQueryErrorSerializer,
-            404: SeasonErrorSerializer,
+            404: ErrorSerializer,
         },
     )
     def get(self, request, season_id: str):

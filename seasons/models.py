@@ -1,12 +1,15 @@
 """The Challenge Pass: seasons, the weight of each challenge in a season, and each cluster's points."""
 
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 
 from hedge.challenges.models import CLUSTER_ID_MAX_LENGTH, Challenge
 
 season_id_validator = RegexValidator(r"^[A-Za-z0-9_-]+$", "Use letters, digits, '-' and '_' only (e.g. S1-2025).")
+
+# The largest weight a challenge may have in a season (see SeasonChallengeWeight).
+MAX_WEIGHT = 1_000_000
 
 
 class Season(models.Model):
@@ -17,6 +20,15 @@ class Season(models.Model):
     # At most one season is active; the active season counts only while starts_at <= now < ends_at.
     is_active = models.BooleanField(default=False)
     points_per_level = models.PositiveIntegerField(default=1000, validators=[MinValueValidator(1)])
+    # Every challenge-progress change stamped at or before this moment is in the season's points
+    # (null: nothing is known to be). The post-ETL hook recomputes from here, so the clusters of a
+    # run whose hook failed are caught up by the next run instead of staying stale.
+    points_synced_through = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Every progress change up to this moment is in the season's points.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -47,13 +59,22 @@ class Season(models.Model):
 
 
 class SeasonChallengeWeight(models.Model):
+    """How much one challenge counts in a season: a cluster earns `value x weight` in it.
+
+    The weight is 1 to MAX_WEIGHT (1,000,000). The bound keeps the product inside the 64-bit
+    integers points are computed in for any value up to about 9.2 x 10^12 (2^63 / 10^6): beyond
+    that, PostgreSQL refuses the recompute with an out-of-range error rather than store a wrong
+    number (SQLite turns the product into a float), so an unbounded weight would let one mistyped
+    weight break every recompute of the season.
+    """
+
     season = models.ForeignKey(Season, on_delete=models.CASCADE, related_name="weights")
     # Points of a challenge in this season = its value x weight. Keyed by the challenge's code,
     # as the original schema is; PROTECT keeps a weighted challenge from being deleted.
     challenge = models.ForeignKey(
         Challenge, on_delete=models.PROTECT, to_field="code", db_column="challenge_code", related_name="+"
     )
-    weight = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    weight = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(MAX_WEIGHT)])
 
     class Meta:
         db_table = "season_challenge_weights"
@@ -65,9 +86,9 @@ class SeasonChallengeWeight(models.Model):
                 violation_error_message="This challenge already has a weight in this season.",
             ),
             models.CheckConstraint(
-                condition=Q(weight__gt=0),
-                name="season_weights_weight_positive",
-                violation_error_message="A weight must be a positive whole number.",
+                condition=Q(weight__gte=1, weight__lte=MAX_WEIGHT),
+                name="season_weights_weight_in_range",
+                violation_error_message=f"A weight must be a whole number from 1 to {MAX_WEIGHT:,}.",
             ),
         ]
 

@@ -18,6 +18,8 @@ def recompute_active_season(sender, *, change: ProgressChange, **kwargs) -> Reco
 
     One set-based call for the whole run (the changed clusters are found in SQL through
     `changed_since`); nothing happens when no season is active or no changed challenge is weighted.
+    The call catches up on the season's watermark: when an earlier run's hook failed, its
+    clusters are recomputed now too (see `recompute_season_points`).
     """
     season = get_active_season()
     if season is None:
@@ -25,6 +27,6 @@ def recompute_active_season(sender, *, change: ProgressChange, **kwargs) -> Reco
     weighted = SeasonChallengeWeight.objects.filter(season=season, challenge_id__in=change.challenge_codes)
     if not weighted.exists():
         return None
-    result = recompute_season_points(season, changed_since=change.changed_since)
+    result = recompute_season_points(season, changed_since=change.changed_since, catch_up=True)
     logger.info("season points after %s: %s", change.source, result)
     return result

@@ -9,7 +9,7 @@ from django.db.models import FilteredRelation, Q
 from django.utils import timezone
 
 from .models import Season
-from .scoring import next_level_threshold
+from .scoring import level_for_points, next_level_threshold
 
 
 def get_active_season(*, now: datetime.datetime | None = None) -> Season | None:
@@ -34,23 +34,28 @@ class ClusterSeasonProgress:
 
 
 def get_cluster_progress(*, season_id: str, cluster_id: str) -> ClusterSeasonProgress | None:
-    """A cluster's stored points and level in a season (zeros when it has no row); None for an unknown season.
+    """A cluster's stored points in a season and the level they reach (zeros when it has no row).
 
-    One query, whether or not the cluster has a row. Seasons that have ended answer too.
+    None for an unknown season. The level follows from the points and the season's current
+    points per level, not from the stored level column, which lags a change of points per level
+    until the season is recomputed: so `level`, `next_level_threshold` and `points_to_next_level`
+    always agree (the last is always positive). One query, whether or not the cluster has a row.
+    Seasons that have ended answer too.
     """
     row = (
         Season.objects.filter(pk=season_id)
         .annotate(mine=FilteredRelation("progress", condition=Q(progress__cluster_id=cluster_id)))
-        .values("pk", "points_per_level", "mine__points", "mine__level", "mine__updated_at")
+        .values("pk", "points_per_level", "mine__points", "mine__updated_at")
         .first()
     )
     if row is None:
         return None
-    level = row["mine__level"] or 0
+    points = row["mine__points"] or 0
+    level = level_for_points(points, row["points_per_level"])
     return ClusterSeasonProgress(
         season_id=row["pk"],
         cluster_id=cluster_id,
-        points=row["mine__points"] or 0,
+        points=points,
         level=level,
         next_level_threshold=next_level_threshold(level, row["points_per_level"]),
         updated_at=row["mine__updated_at"],

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
-from hedge.challenges.models import CLUSTER_ID_MAX_LENGTH
+from hedge.challenges.models import CLUSTER_ID_MAX_LENGTH, cluster_id_problem
 from hedge.db import bulk_load, create_temp_table, drop_temp_table, is_postgresql, sql_datetime
 
 from .models import Season, SeasonProgress
@@ -91,11 +91,24 @@ _CHANGED_CLUSTERS_SQL = (
 
 def _checked_cluster_ids(cluster_ids: Iterable[str]) -> Iterator[tuple[str]]:
     for cluster_id in dict.fromkeys(cluster_ids):
-        if not isinstance(cluster_id, str) or not cluster_id.strip():
-            raise ValueError(f"cluster id {cluster_id!r} is not a non-blank string")
-        if len(cluster_id) > CLUSTER_ID_MAX_LENGTH:
-            raise ValueError(f"cluster id {cluster_id[:20]!r}... is longer than {CLUSTER_ID_MAX_LENGTH} characters")
+        if (problem := cluster_id_problem(cluster_id)) is not None:
+            raise ValueError(problem)
         yield (cluster_id,)
+
+
+# Stored datetimes have microsecond resolution: the first moment after the watermark.
+_TICK = datetime.timedelta(microseconds=1)
+
+
+def _catch_up_since(season: Season, changed_since: datetime.datetime) -> datetime.datetime:
+    """The earliest stamp whose changes may be missing from the season's points, at most `changed_since`."""
+    if season.points_synced_through is None:
+        return changed_since
+    return min(changed_since, season.points_synced_through + _TICK)
+
+
+def _mark_synced_through(season: Season, moment: datetime.datetime) -> None:
+    Season.objects.filter(pk=season.pk).update(points_synced_through=moment)
 
 
 def _count_rows(cursor, season_id: str, *, scoped: bool) -> int:
@@ -109,6 +122,7 @@ def recompute_season_points(
     *,
     cluster_ids: Iterable[str] | None = None,
     changed_since: datetime.datetime | None = None,
+    catch_up: bool = False,
     now: datetime.datetime | None = None,
 ) -> RecomputeResult:
     """Bring season_progress of `season` up to date, in one `INSERT ... SELECT ... ON CONFLICT` statement.
@@ -121,12 +135,21 @@ def recompute_season_points(
       after that moment (its points still sum all its weighted challenges);
     - neither: every cluster with progress in a weighted challenge, plus every cluster that
       already has a row in this season.
-    Only rows whose points or level changed are written, with `updated_at = now`. Recomputes of
-    one season run one at a time. Raises SeasonEndedError for a season that has ended and
-    ValueError for a blank or over-long cluster id; either way nothing is written.
+    Only rows whose points or level changed are written, with `updated_at = now`.
+
+    The season's watermark `points_synced_through` (every change stamped at or before it is in
+    the points) is kept in the same transaction: a whole-season recompute moves it to `now`.
+    With `changed_since` and `catch_up` (the post-ETL hook), the clusters changed after the
+    watermark are computed too, when it is earlier than `changed_since` (a run whose hook failed),
+    and the watermark then moves to `changed_since`. Recomputing given clusters leaves it alone.
+
+    Recomputes of one season run one at a time. Raises SeasonEndedError for a season that has
+    ended and ValueError for a bad cluster id; either way nothing is written.
     """
     if cluster_ids is not None and changed_since is not None:
         raise ValueError("pass cluster_ids or changed_since, not both")
+    if catch_up and changed_since is None:
+        raise ValueError("catch_up needs changed_since")
     now = now or timezone.now()
     with transaction.atomic(), connection.cursor() as cursor:
         # The lock serializes recomputes of one season (so the counts are exact and two upserts
@@ -142,6 +165,7 @@ def recompute_season_points(
             cursor.execute(_upsert_sql(whole_season=True), params)
             changed = cursor.rowcount
             inserted = _count_rows(cursor, season.pk, scoped=False) - before
+            _mark_synced_through(season, now)
             # Every row of the season was in scope, and every cluster in scope now has a row.
             return RecomputeResult(
                 season.pk, considered=before + inserted, inserted=inserted, updated=changed - inserted
@@ -152,8 +176,12 @@ def recompute_season_points(
             if cluster_ids is not None:
                 considered = bulk_load(cursor, _SCOPE, ("cluster_id",), _checked_cluster_ids(cluster_ids))
             else:
-                cursor.execute(_CHANGED_CLUSTERS_SQL, {"season": season.pk, "since": sql_datetime(changed_since)})
+                since = _catch_up_since(season, changed_since) if catch_up else changed_since
+                cursor.execute(_CHANGED_CLUSTERS_SQL, {"season": season.pk, "since": sql_datetime(since)})
                 considered = cursor.rowcount
+            if catch_up:
+                # Written first: every statement of this transaction commits or none does.
+                _mark_synced_through(season, changed_since)
             if considered == 0:
                 return RecomputeResult(season.pk)
             if is_postgresql():

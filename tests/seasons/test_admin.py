@@ -1,12 +1,14 @@
 import datetime
 
 import pytest
-from django.contrib.messages import get_messages
-from django.db import connection
+from django.contrib.messages import constants, get_messages
+from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from hedge.admin import CappedCountPaginator
 from hedge.challenges.models import ChallengeProgress
+from seasons import admin as season_admin
 from seasons.models import Season, SeasonChallengeWeight, SeasonProgress
 from tests.factories import (
     ChallengeFactory,
@@ -70,7 +72,7 @@ def errors_of(response):
 # --- pages load ----------------------------------------------------------------------------------
 
 
-def test_season_list_shows_weight_and_scoring_cluster_counts_in_a_fixed_number_of_queries(admin_client):
+def test_season_list_shows_weight_and_progress_cluster_counts_in_a_fixed_number_of_queries(admin_client):
     def queries_for_page():
         with CaptureQueriesContext(connection) as captured:
             response = admin_client.get(SEASONS)
@@ -89,7 +91,8 @@ def test_season_list_shows_weight_and_scoring_cluster_counts_in_a_fixed_number_o
     five_seasons, _ = queries_for_page()
 
     row = next(r for r in response.context["cl"].result_list if r.pk == "S1-TEST")
-    assert (row.weight_count, row.clusters_with_points) == (3, 4)
+    # A cluster with a row counts even with 0 points.
+    assert (row.weight_count, row.clusters_with_progress) == (3, 5)
     assert five_seasons == one_season
 
 
@@ -114,6 +117,15 @@ def test_progress_list_loads_filtered_by_season_searched_by_cluster_and_ordered_
     assert [r.cluster_id for r in response.context["cl"].result_list] == ["high", "mid", "low"]
     response = admin_client.get(PROGRESS, {"q": "mid"})
     assert [r.cluster_id for r in response.context["cl"].result_list] == ["mid"]
+
+
+def test_progress_list_counts_no_further_than_the_cap(admin_client, monkeypatch):
+    monkeypatch.setattr(CappedCountPaginator, "CAP", 3)
+    SeasonProgressFactory.create_batch(6)
+
+    response = admin_client.get(PROGRESS)
+
+    assert response.context["cl"].result_count == 4  # "4 results": the cap, plus one to say "more"
 
 
 def test_progress_is_read_only_in_admin(admin_client):
@@ -188,16 +200,33 @@ def test_a_bad_season_id_is_a_form_error(admin_client):
     assert not Season.objects.exists()
 
 
-@pytest.mark.parametrize("weight", [0, -2])
-def test_a_weight_that_is_not_positive_is_a_form_error(admin_client, weight):
+@pytest.mark.parametrize(
+    ("weight", "message"),
+    [
+        (0, "Ensure this value is greater than or equal to 1."),
+        (-2, "Ensure this value is greater than or equal to 1."),
+        (1_000_001, "Ensure this value is less than or equal to 1000000."),
+    ],
+)
+def test_a_weight_out_of_range_is_a_form_error(admin_client, weight, message):
     season = SeasonFactory(id="S1-TEST")
     alpha = ChallengeFactory(code="alpha")
 
     response = admin_client.post(f"{SEASONS}S1-TEST/change/", season_form(season, weights=[(None, alpha, weight)]))
 
     assert response.status_code == 200
-    assert errors_of(response) == ["Ensure this value is greater than or equal to 1."]
+    assert errors_of(response) == [message]
     assert not SeasonChallengeWeight.objects.exists()
+
+
+def test_a_weight_of_a_million_is_saved(admin_client):
+    season = SeasonFactory(id="S1-TEST")
+    alpha = ChallengeFactory(code="alpha")
+
+    response = admin_client.post(f"{SEASONS}S1-TEST/change/", season_form(season, weights=[(None, alpha, 1_000_000)]))
+
+    assert response.status_code == 302, errors_of(response)
+    assert list(season.weights.values_list("weight", flat=True)) == [1_000_000]
 
 
 def test_the_same_challenge_twice_in_the_inline_is_a_form_error(admin_client):
@@ -225,6 +254,143 @@ def test_a_new_weight_for_an_already_weighted_challenge_is_a_form_error(admin_cl
     assert response.status_code == 200
     assert errors_of(response)
     assert list(season.weights.values_list("weight", flat=True)) == [1]
+
+
+# --- scoring changes and seasons that have ended -------------------------------------------------
+
+RECOMPUTE_WARNING = (
+    "The scoring of season S1-TEST changed; its stored points and levels follow only after you select it"
+    " and run the action “Recompute progress”."
+)
+
+
+def messages_of(response):
+    return [(m.level, str(m)) for m in get_messages(response.wsgi_request)]
+
+
+def test_changing_points_per_level_warns_to_recompute_and_recomputes_nothing(admin_client):
+    season = SeasonFactory(id="S1-TEST", is_active=True, points_per_level=1000)
+    SeasonProgressFactory(season=season, cluster_id="c1", points=2680, level=2)
+
+    response = admin_client.post(f"{SEASONS}S1-TEST/change/", season_form(season, points_per_level=300))
+
+    assert response.status_code == 302, errors_of(response)
+    assert (constants.WARNING, RECOMPUTE_WARNING) in messages_of(response)
+    assert season.progress.get().level == 2
+
+
+@pytest.mark.parametrize("change", ["weight changed", "weight added", "weight deleted"])
+def test_changing_the_weights_warns_to_recompute(admin_client, change):
+    season = SeasonFactory(id="S1-TEST")
+    alpha, beta = ChallengeFactory(code="alpha"), ChallengeFactory(code="beta")
+    row = SeasonChallengeWeightFactory(season=season, challenge=alpha, weight=1)
+    weights = {
+        "weight changed": [(row, alpha, 2)],
+        "weight added": [(row, alpha, 1), (None, beta, 1)],
+        "weight deleted": [(row, alpha, 1)],
+    }[change]
+    data = season_form(season, weights=weights)
+    if change == "weight deleted":
+        data["weights-0-DELETE"] = "on"
+
+    response = admin_client.post(f"{SEASONS}S1-TEST/change/", data)
+
+    assert response.status_code == 302, errors_of(response)
+    assert (constants.WARNING, RECOMPUTE_WARNING) in messages_of(response)
+
+
+def test_changing_only_the_name_does_not_warn(admin_client):
+    season = SeasonFactory(id="S1-TEST")
+    alpha = ChallengeFactory(code="alpha")
+    row = SeasonChallengeWeightFactory(season=season, challenge=alpha, weight=1)
+
+    response = admin_client.post(
+        f"{SEASONS}S1-TEST/change/", season_form(season, name="Renamed", weights=[(row, alpha, 1)])
+    )
+
+    assert response.status_code == 302, errors_of(response)
+    assert [level for level, _ in messages_of(response)] == [constants.SUCCESS]
+
+
+@pytest.fixture
+def ended(db):
+    now = timezone.now()
+    season = SeasonFactory(
+        id="S0", starts_at=now - datetime.timedelta(days=60), ends_at=now - datetime.timedelta(days=1)
+    )
+    alpha = ChallengeFactory(code="alpha")
+    return season, SeasonChallengeWeightFactory(season=season, challenge=alpha, weight=1)
+
+
+def test_scoring_of_a_season_that_has_ended_is_shown_read_only(admin_client, ended):
+    response = admin_client.get(f"{SEASONS}S0/change/")
+
+    assert response.status_code == 200
+    assert "points_per_level" in response.context["adminform"].readonly_fields
+    (inline,) = response.context["inline_admin_formsets"]
+    assert (inline.has_add_permission, inline.has_change_permission, inline.has_delete_permission) == (
+        False,
+        False,
+        False,
+    )
+
+
+def test_posting_new_scoring_for_a_season_that_has_ended_changes_none_of_it(admin_client, ended):
+    season, row = ended
+    beta = ChallengeFactory(code="beta")
+    data = season_form(season, name="Renamed", points_per_level=5, weights=[(row, row.challenge, 9), (None, beta, 4)])
+
+    response = admin_client.post(f"{SEASONS}S0/change/", data)
+
+    assert response.status_code == 302, errors_of(response)
+    season.refresh_from_db()
+    assert (season.name, season.points_per_level) == ("Renamed", 1000)
+    assert dict(season.weights.values_list("challenge_id", "weight")) == {"alpha": 1}
+    assert [level for level, _ in messages_of(response)] == [constants.SUCCESS]
+
+
+# --- deleting ------------------------------------------------------------------------------------
+
+
+def test_the_delete_page_counts_progress_rows_in_a_fixed_number_of_queries(admin_client):
+    def queries_for_page():
+        with CaptureQueriesContext(connection) as captured:
+            response = admin_client.get(f"{SEASONS}S1-TEST/delete/")
+        assert response.status_code == 200
+        # Django's own page loads every progress row of the season (in one query) to list it.
+        progress_sql = [q["sql"] for q in captured if "season_progress" in q["sql"]]
+        assert progress_sql and all("COUNT(" in sql.upper() for sql in progress_sql), progress_sql
+        return len(captured), response
+
+    season = SeasonFactory(id="S1-TEST")
+    SeasonChallengeWeightFactory.create_batch(2, season=season)
+    SeasonProgressFactory.create_batch(2, season=season)
+    few, _ = queries_for_page()
+    SeasonProgressFactory.create_batch(40, season=season)
+    many, response = queries_for_page()
+
+    assert many == few
+    assert "42 season progress rows" in response.context["deleted_objects"]
+    assert "2 weights" in response.context["deleted_objects"]
+
+
+def test_deleting_a_season_in_admin_removes_it_with_its_weights_and_progress(admin_client):
+    season, kept = SeasonFactory(id="S1-TEST"), SeasonFactory(id="S2-TEST")
+    for each in (season, kept):
+        SeasonChallengeWeightFactory.create_batch(2, season=each)
+        SeasonProgressFactory.create_batch(3, season=each)
+
+    with CaptureQueriesContext(connection) as captured:
+        response = admin_client.post(f"{SEASONS}S1-TEST/delete/", {"post": "yes"})
+
+    assert response.status_code == 302
+    # Counted for the page, then removed with one DELETE: no progress row is loaded.
+    progress_sql = [q["sql"].upper() for q in captured if "season_progress" in q["sql"]]
+    assert ["COUNT(" in sql or sql.split(" ", 1)[0] for sql in progress_sql] == [True, "DELETE"], progress_sql
+    assert list(Season.objects.values_list("pk", flat=True)) == ["S2-TEST"]
+    assert set(SeasonChallengeWeight.objects.values_list("season_id", flat=True)) == {"S2-TEST"}
+    assert set(SeasonProgress.objects.values_list("season_id", flat=True)) == {"S2-TEST"}
+    assert SeasonProgress.objects.count() == 3
 
 
 # --- the action ----------------------------------------------------------------------------------
@@ -256,3 +422,47 @@ def test_recompute_progress_action_leaves_a_season_that_has_ended_alone(admin_cl
 
     messages = [str(m) for m in get_messages(response.wsgi_request)]
     assert len(messages) == 1 and messages[0].startswith("Season S0 was not recomputed: season S0 ended at")
+
+
+@pytest.mark.parametrize(
+    "error", [DatabaseError("bigint out of range"), ValueError("bad")], ids=["database error", "value error"]
+)
+def test_recompute_progress_action_reports_a_failed_season_and_goes_on_with_others(admin_client, monkeypatch, error):
+    real = season_admin.recompute_season_points
+
+    def recompute(season, **kwargs):
+        if season.pk == "S1-BAD":
+            raise error
+        return real(season, **kwargs)
+
+    monkeypatch.setattr(season_admin, "recompute_season_points", recompute)
+    SeasonFactory(id="S1-BAD")
+    SeasonFactory(id="S2-OK")
+
+    response = admin_client.post(SEASONS, {"action": "recompute_progress", "_selected_action": ["S1-BAD", "S2-OK"]})
+
+    assert response.status_code == 302
+    assert sorted(messages_of(response)) == [
+        (constants.SUCCESS, "Recomputed season S2-OK: 0 clusters computed, 0 inserted, 0 updated, 0 unchanged."),
+        (constants.ERROR, f"Season S1-BAD was not recomputed: {error}"),
+    ]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="PostgreSQL refuses a bigint overflow; SQLite turns value x weight into a float and raises nothing",
+)
+def test_recompute_progress_action_reports_points_beyond_64_bits_without_a_500(admin_client):
+    season = SeasonFactory(id="S1-TEST")
+    alpha = ChallengeFactory(code="alpha")
+    SeasonChallengeWeightFactory(season=season, challenge=alpha, weight=10)
+    ChallengeProgress.objects.create(cluster_id="c1", challenge=alpha, value=2**62, updated_at=timezone.now())
+    SeasonProgressFactory(season=season, cluster_id="c1", points=7)
+
+    response = admin_client.post(SEASONS, {"action": "recompute_progress", "_selected_action": ["S1-TEST"]})
+
+    assert response.status_code == 302
+    ((level, message),) = messages_of(response)
+    assert level == constants.ERROR
+    assert message.startswith("Season S1-TEST was not recomputed: bigint out of range")
+    assert list(season.progress.values_list("points", flat=True)) == [7]

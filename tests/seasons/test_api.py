@@ -33,10 +33,11 @@ def test_active_season_is_described_in_one_query(client, django_assert_num_queri
     assert body == {"id": "S1-2025", "name": "Season One", "startsAt": "2025-01-01T00:00:00Z"}
 
 
-def test_no_active_season_is_a_404_with_a_message(client):
+def test_no_active_season_is_a_404_with_a_message_in_one_query(client, django_assert_num_queries):
     SeasonFactory(is_active=False)
 
-    response = client.get("/seasons/active")
+    with django_assert_num_queries(1):  # the active season, not found
+        response = client.get("/seasons/active")
 
     assert response.status_code == 404
     assert response.json() == {"detail": "No season is active."}
@@ -92,6 +93,26 @@ def test_a_cluster_without_a_row_has_zero_points_and_no_update_time(client, djan
     }
 
 
+def test_level_follows_the_points_and_the_current_points_per_level_before_any_recompute(client):
+    # Stored with 1000 points per level, which staff then changed to 300 without recomputing.
+    season = SeasonFactory(id="S1-TEST", points_per_level=300)
+    SeasonProgressFactory(season=season, cluster_id="c1", points=2680, level=2)
+
+    body = client.get("/seasons/S1-TEST/progress", {"clusterId": "c1"}).json()
+
+    assert (body["points"], body["level"], body["nextLevelThreshold"], body["pointsToNextLevel"]) == (2680, 8, 2700, 20)
+
+
+@pytest.mark.parametrize(("points", "expected"), [(0, (0, 300, 300)), (299, (0, 300, 1)), (300, (1, 600, 300))])
+def test_points_to_next_level_is_always_positive_even_on_a_level_boundary(client, points, expected):
+    season = SeasonFactory(id="S1-TEST", points_per_level=300)
+    SeasonProgressFactory(season=season, cluster_id="c1", points=points, level=99)
+
+    body = client.get("/seasons/S1-TEST/progress", {"clusterId": "c1"}).json()
+
+    assert (body["level"], body["nextLevelThreshold"], body["pointsToNextLevel"]) == expected
+
+
 def test_a_season_that_has_ended_still_answers_with_its_stored_progress(client):
     now = timezone.now()
     past = SeasonFactory(
@@ -134,11 +155,21 @@ def test_a_missing_or_bad_cluster_id_is_a_400_naming_it(client, django_assert_nu
     assert response.json() == {"clusterId": [message]}
 
 
-@pytest.mark.parametrize("season_id", ["S9-NONE", "bad%00id", "x" * 65, "s p a c e"])
-def test_an_unknown_season_is_a_404_with_a_message(client, season_id):
+@pytest.mark.parametrize(
+    ("season_id", "queries"),
+    [
+        ("S9-NONE", 1),  # the season, not found
+        # Ids no season can have are answered without asking the database.
+        ("bad%00id", 0),
+        ("x" * 65, 0),
+        ("s p a c e", 0),
+    ],
+)
+def test_an_unknown_season_is_a_404_with_a_message(client, django_assert_num_queries, season_id, queries):
     SeasonFactory(id="S1-TEST")
 
-    response = client.get(f"/seasons/{season_id}/progress", {"clusterId": "c1"})
+    with django_assert_num_queries(queries):
+        response = client.get(f"/seasons/{season_id}/progress", {"clusterId": "c1"})
 
     assert response.status_code == 404
     assert response.json()["detail"].startswith("Season ") and "does not exist" in response.json()["detail"]
@@ -159,3 +190,8 @@ def test_the_schema_describes_both_endpoints(client):
     assert set(progress["responses"]) == {"200", "400", "404"}
     assert {p["name"]: p["required"] for p in progress["parameters"]} == {"clusterId": True, "season_id": True}
     assert set(paths["/seasons/active"]["get"]["responses"]) == {"200", "404"}
+    schemas = response.json()["components"]["schemas"]
+    assert progress["responses"]["404"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Error"
+    }
+    assert "SeasonError" not in schemas

@@ -9,8 +9,9 @@ from django.utils import timezone
 from hedge.challenges.etl import run_challenge_etl
 from hedge.challenges.models import Challenge
 from hedge.challenges.services import import_progress
+from seasons import receivers
 from seasons.models import SeasonProgress
-from seasons.services import compute_season_points_for_cluster
+from seasons.services import compute_season_points_for_cluster, recompute_season_points
 from tests.factories import SeasonChallengeWeightFactory, SeasonFactory
 
 pytestmark = pytest.mark.django_db
@@ -119,3 +120,61 @@ def test_a_csv_import_reaches_season_progress_through_the_same_hook(s1_test):
     assert not result.hook_errors
     row = SeasonProgress.objects.get()
     assert (row.cluster_id, row.points, row.level) == ("c1", 1205, 1)
+
+
+def points(season):
+    return dict(SeasonProgress.objects.filter(season=season).values_list("cluster_id", "points"))
+
+
+@pytest.fixture
+def recomputes(monkeypatch):
+    """The hook's recompute, failing on the calls listed in `recomputes.fail` (1 = the first); records results."""
+
+    class Spy:
+        fail: tuple[int, ...] = ()
+        calls = 0
+        results = []
+
+    def recompute(*args, **kwargs):
+        Spy.calls += 1
+        if Spy.calls in Spy.fail:
+            raise RuntimeError("the database went away")
+        Spy.results.append(recompute_season_points(*args, **kwargs))
+        return Spy.results[-1]
+
+    monkeypatch.setattr(receivers, "recompute_season_points", recompute)
+    return Spy
+
+
+def test_the_etl_hook_marks_the_season_synced_through_its_run(s1_test):
+    assert s1_test.points_synced_through is None
+
+    run = run_challenge_etl(extractors=fake_extractors({"a": KNOWN_VALUES}))
+
+    s1_test.refresh_from_db()
+    assert s1_test.points_synced_through == run.started_at
+
+
+def test_a_run_whose_hook_failed_is_caught_up_by_the_next_run(s1_test, recomputes):
+    run_challenge_etl(extractors=fake_extractors({"a": KNOWN_VALUES}))
+    recomputes.fail = (2,)
+    lost = {**KNOWN_VALUES, "lp_depth": 0}
+
+    failed = run_challenge_etl(extractors=fake_extractors({"a": lost}))
+    assert failed.hook_errors and points(s1_test) == {"a": EXPECTED_POINTS}  # "a" is stale
+    # The next run changes only "b"; "a" keeps the values of the failed run.
+    after = run_challenge_etl(extractors=fake_extractors({"a": lost, "b": KNOWN_VALUES}))
+
+    assert not after.hook_errors
+    assert points(s1_test) == {"a": 420 + 74, "b": EXPECTED_POINTS}
+    assert recomputes.results[-1].considered == 2
+    s1_test.refresh_from_db()
+    assert s1_test.points_synced_through == after.started_at
+
+
+def test_after_a_successful_run_the_next_run_computes_only_its_own_clusters(s1_test, recomputes):
+    run_challenge_etl(extractors=fake_extractors({"a": KNOWN_VALUES, "b": KNOWN_VALUES}))
+
+    run_challenge_etl(extractors=fake_extractors({"a": KNOWN_VALUES, "b": {**KNOWN_VALUES, "lp_depth": 1}}))
+
+    assert [result.considered for result in recomputes.results] == [2, 1]

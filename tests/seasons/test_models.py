@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
@@ -16,6 +17,28 @@ def test_database_refuses_a_weight_that_is_not_positive(weight):
     with pytest.raises(IntegrityError), transaction.atomic():
         SeasonChallengeWeightFactory(season=season, weight=weight)
     assert not SeasonChallengeWeight.objects.exists()
+
+
+def test_database_refuses_a_weight_above_a_million_and_takes_a_million():
+    season = SeasonFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SeasonChallengeWeightFactory(season=season, weight=1_000_001)
+
+    SeasonChallengeWeightFactory(season=season, weight=1_000_000)
+
+    assert list(SeasonChallengeWeight.objects.values_list("weight", flat=True)) == [1_000_000]
+
+
+def test_model_validation_names_the_weight_bound():
+    weight = SeasonChallengeWeightFactory.build(season=SeasonFactory(), challenge=ChallengeFactory(), weight=1_000_001)
+
+    with pytest.raises(ValidationError) as raised:
+        weight.full_clean()
+
+    assert raised.value.message_dict == {"weight": ["Ensure this value is less than or equal to 1000000."]}
+    with pytest.raises(ValidationError) as raised:
+        weight.validate_constraints()
+    assert raised.value.messages == ["A weight must be a whole number from 1 to 1,000,000."]
 
 
 def test_database_refuses_a_second_weight_for_the_same_challenge_in_a_season():

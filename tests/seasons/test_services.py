@@ -2,7 +2,7 @@ import datetime
 import random
 
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -193,12 +193,25 @@ def test_recompute_of_no_clusters_writes_nothing(season, weighted):
     assert not SeasonProgress.objects.exists()
 
 
-@pytest.mark.parametrize("bad", ["", "   ", "x" * 129, None])
-def test_a_bad_cluster_id_is_refused_before_anything_is_written(season, weighted, bad):
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ("", "cluster id is blank"),
+        ("   ", "cluster id is blank"),
+        ("x" * 129, "cluster id 'xxxxxxxxxxxxxxxxxxxx'... is longer than 128 characters"),
+        (None, "cluster id None is not text"),
+        (42, "cluster id 42 is not text"),
+        ("a\x00b", "cluster id 'a\\x00b' contains a NUL character"),
+    ],
+    ids=["empty", "spaces", "too long", "None", "number", "nul"],
+)
+def test_a_bad_cluster_id_is_refused_before_anything_is_written(season, weighted, bad, message):
     progress("c1", weighted["alpha"], 10)
 
-    with pytest.raises(ValueError, match="cluster id"):
+    with pytest.raises(ValueError) as raised:
         recompute_season_points(season, cluster_ids=["c1", bad])
+
+    assert str(raised.value) == message
 
     assert not SeasonProgress.objects.exists()
 
@@ -314,3 +327,99 @@ def test_recompute_runs_the_same_queries_for_three_clusters_as_for_sixty(season,
         return len(captured)
 
     assert queries_for(3) == queries_for(60)
+
+
+# --- the watermark (points_synced_through) -------------------------------------------------------
+
+
+def synced_through(season):
+    season.refresh_from_db(fields=["points_synced_through"])
+    return season.points_synced_through
+
+
+def test_a_whole_season_recompute_marks_every_change_until_it_started_as_applied(season, weighted):
+    progress("c1", weighted["alpha"], 10)
+    started = T0 + datetime.timedelta(hours=2)
+
+    recompute_season_points(season, now=started)
+
+    assert synced_through(season) == started
+
+
+def test_recomputing_given_clusters_or_a_moment_without_catch_up_leaves_the_watermark_alone(season, weighted):
+    progress("c1", weighted["alpha"], 10)
+    season.points_synced_through = T0 - datetime.timedelta(days=1)
+    season.save()
+
+    recompute_season_points(season, cluster_ids=["c1"])
+    recompute_season_points(season, changed_since=T0)
+
+    assert synced_through(season) == T0 - datetime.timedelta(days=1)
+
+
+def test_catch_up_without_a_watermark_computes_from_the_moment_given_and_sets_the_watermark(season, weighted):
+    progress("before", weighted["alpha"], 10, at=T0 - datetime.timedelta(hours=1))
+    progress("run", weighted["alpha"], 20)
+
+    result = recompute_season_points(season, changed_since=T0, catch_up=True)
+
+    assert stored(season) == {"run": (20, 0)}
+    assert result.considered == 1
+    assert synced_through(season) == T0
+
+
+def test_catch_up_also_computes_the_changes_after_an_older_watermark(season, weighted):
+    earlier = T0 - datetime.timedelta(hours=1)
+    season.points_synced_through = earlier - datetime.timedelta(hours=1)
+    season.save()
+    progress("applied", weighted["alpha"], 5, at=season.points_synced_through)
+    progress("missed", weighted["alpha"], 10, at=earlier)  # a run whose hook failed
+    progress("run", weighted["alpha"], 20)
+
+    result = recompute_season_points(season, changed_since=T0, catch_up=True)
+
+    assert stored(season) == {"missed": (10, 0), "run": (20, 0)}
+    assert result.considered == 2
+    assert synced_through(season) == T0
+
+
+def test_catch_up_does_not_compute_the_previous_run_again(season, weighted):
+    progress("previous", weighted["alpha"], 10, at=T0)
+    recompute_season_points(season, changed_since=T0, catch_up=True)
+    later = T0 + datetime.timedelta(hours=1)
+    progress("run", weighted["alpha"], 20, at=later)
+
+    result = recompute_season_points(season, changed_since=later, catch_up=True)
+
+    assert result.considered == 1
+    assert synced_through(season) == later
+
+
+def test_catch_up_with_nothing_to_compute_still_moves_the_watermark(season, weighted):
+    season.points_synced_through = T0 - datetime.timedelta(hours=1)
+    season.save()
+
+    result = recompute_season_points(season, changed_since=T0, catch_up=True)
+
+    assert result.considered == 0
+    assert synced_through(season) == T0
+
+
+def test_a_recompute_that_fails_in_the_database_leaves_the_watermark_and_the_points(season, weighted, monkeypatch):
+    progress("c1", weighted["alpha"], 10)
+    SeasonProgressFactory(season=season, cluster_id="c1", points=3)
+    season.points_synced_through = T0 - datetime.timedelta(hours=1)
+    season.save()
+    monkeypatch.setattr("seasons.services._upsert_sql", lambda **kwargs: "UPDATE no_such_table SET x = 1")
+
+    for kwargs in ({}, {"changed_since": T0, "catch_up": True}):
+        with pytest.raises(DatabaseError):
+            recompute_season_points(season, **kwargs)
+
+    assert synced_through(season) == T0 - datetime.timedelta(hours=1)
+    assert stored(season) == {"c1": (3, 0)}
+
+
+def test_catch_up_needs_a_moment(season):
+    with pytest.raises(ValueError, match="catch_up needs changed_since"):
+        recompute_season_points(season, catch_up=True)
