@@ -1,8 +1,12 @@
 from django.contrib import admin, messages
+from django.db import DatabaseError
 from django.db.models import F
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
+
+from hedge.admin import LargeTableAdmin
 
 from . import selectors
 from .errors import LeaderboardError
@@ -10,19 +14,7 @@ from .models import LeaderboardDef, LeaderboardEntry, LeaderboardRun
 from .services import generate_leaderboard_run
 
 TOP_ENTRIES_SHOWN = 50
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Runs and entries are written only by generation; staff look, never edit."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+RUN_FILTER = "run__id__exact"
 
 
 def _changelist_link(model, label: str, **filters) -> str:
@@ -56,6 +48,22 @@ class LeaderboardDefAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return selectors.definitions_with_last_run()
 
+    def has_delete_permission(self, request, obj=None):
+        # A definition with runs is PROTECTed by them: deactivate it instead (no Delete button).
+        if obj is not None and selectors.run_counts([obj.key]):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_deleted_objects(self, objs, request):
+        # Django's page would load every run to list it as protected; count them instead.
+        definitions = list(objs)
+        run_counts = selectors.run_counts([d.key for d in definitions])
+        protected = [
+            f"{key}: {count:,} run(s) — deactivate the leaderboard instead" for key, count in run_counts.items()
+        ]
+        listed = [f"Leaderboard definition: {d}" for d in definitions]
+        return listed, {LeaderboardDef._meta.verbose_name_plural: len(definitions)}, set(), protected
+
     def get_readonly_fields(self, request, obj=None):
         # The key is an identity: runs, URLs and cron lines refer to it.
         return ["key", "runs", "created_at", "updated_at"] if obj else ["runs", "created_at", "updated_at"]
@@ -84,6 +92,9 @@ class LeaderboardDefAdmin(admin.ModelAdmin):
                 run = generate_leaderboard_run(key, force=force)
             except LeaderboardError as exc:
                 self.message_user(request, f"{key}: {exc}", level=messages.ERROR)
+            except DatabaseError as exc:
+                # E.g. SQLite's "database is locked" after its busy timeout: report it, go on with the others.
+                self.message_user(request, f"{key}: database error: {type(exc).__name__}: {exc}", level=messages.ERROR)
             else:
                 self.message_user(
                     request,
@@ -102,7 +113,7 @@ class LeaderboardDefAdmin(admin.ModelAdmin):
 
 
 @admin.register(LeaderboardRun)
-class LeaderboardRunAdmin(ReadOnlyAdmin):
+class LeaderboardRunAdmin(LargeTableAdmin):
     list_display = [
         "id",
         "leaderboard",
@@ -149,13 +160,29 @@ class LeaderboardRunAdmin(ReadOnlyAdmin):
 
 
 @admin.register(LeaderboardEntry)
-class LeaderboardEntryAdmin(ReadOnlyAdmin):
+class LeaderboardEntryAdmin(LargeTableAdmin):
+    """Entries of one run at a time: the list always has a run filter, so the (run, position) index
+    serves its order and the (run, cluster_id) index its search; it never sorts every run's entries."""
+
     list_display = ["run_id", "position", "rank", "cluster_id", "score", "tiebreaker"]
     # Filter by run through the run page's link (?run__id__exact=N); a sidebar filter would list every run.
-    search_fields = ["=cluster_id"]
-    show_full_result_count = False  # a COUNT(*) over every run's entries on each page is not worth it
+    search_fields = ["cluster_id__exact"]  # exact, not iexact: UPPER(cluster_id) could not use the index
     list_per_page = 100
-    # Newest runs first; the (run, position) index serves it.
-    ordering = ["-run_id", "position"]
+    ordering = ["run_id", "position"]
     fields = ["run", "position", "rank", "cluster_id", "score", "tiebreaker", "payload", "created_at"]
     readonly_fields = fields
+
+    def changelist_view(self, request, extra_context=None):
+        if RUN_FILTER in request.GET:
+            return super().changelist_view(request, extra_context)
+        run_id = selectors.newest_complete_run_id()
+        if run_id is None:
+            self.message_user(request, "There are no completed runs, so there are no entries to show.")
+            return HttpResponseRedirect(reverse("admin:leaderboards_leaderboardrun_changelist"))
+        self.message_user(
+            request, f"Showing the entries of run {run_id}, the newest completed run; open a run to see its entries."
+        )
+        query = request.GET.copy()
+        query.pop("e", None)  # Django's "bad filter" marker
+        query[RUN_FILTER] = str(run_id)
+        return HttpResponseRedirect(f"{request.path}?{query.urlencode()}")

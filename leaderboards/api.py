@@ -7,10 +7,11 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from hedge.api import ErrorSerializer
+
 from . import selectors
+from .models import is_well_formed_key
 from .serializers import (
-    MAX_LIMIT,
-    ErrorSerializer,
     LeaderboardListItemSerializer,
     LeaderboardRunSerializer,
     LimitErrorSerializer,
@@ -19,13 +20,12 @@ from .serializers import (
 
 _BIGINT_ID = re.compile(r"[0-9]{1,18}")
 
-_LIMIT = OpenApiParameter(
-    "limit",
-    int,
-    OpenApiParameter.QUERY,
-    description=f"How many entries, from position 1: 1..{MAX_LIMIT}, default 100.",
+_KEY = OpenApiParameter(
+    "key",
+    str,
+    OpenApiParameter.PATH,
+    description="The leaderboard's key. A key no leaderboard can have is a 404 like an unknown one.",
 )
-_KEY = OpenApiParameter("key", str, OpenApiParameter.PATH, description="The leaderboard's key.")
 _RUN_ID = OpenApiParameter("runId", int, OpenApiParameter.PATH, description="The run's id.")
 _BAD_LIMIT = OpenApiResponse(LimitErrorSerializer, description="`limit` is not an integer in 1..1000.")
 
@@ -41,9 +41,13 @@ def _run_response(run, *, limit: int):
     return Response(LeaderboardRunSerializer({"run": run, "entries": entries}).data)
 
 
+def _no_leaderboard(key: str) -> NotFound:
+    return NotFound(f"No active leaderboard {key!r}.")
+
+
 def _not_found_for_key(key: str, missing: str) -> NotFound:
     if selectors.get_definition(key) is None:
-        return NotFound(f"No active leaderboard {key!r}.")
+        return _no_leaderboard(key)
     return NotFound(missing)
 
 
@@ -62,7 +66,7 @@ class LeaderboardLatestView(APIView):
     @extend_schema(
         operation_id="leaderboards_latest",
         summary="The latest completed run of a leaderboard and its top entries by position.",
-        parameters=[_KEY, _LIMIT],
+        parameters=[_KEY, LimitQuerySerializer],
         responses={
             200: LeaderboardRunSerializer,
             400: _BAD_LIMIT,
@@ -71,6 +75,9 @@ class LeaderboardLatestView(APIView):
     )
     def get(self, request, key):
         limit = _limit(request)
+        # A key no leaderboard can have is unknown without asking the database (PostgreSQL refuses a NUL byte).
+        if not is_well_formed_key(key):
+            raise _no_leaderboard(key)
         run = selectors.latest_complete_run(key)
         if run is None:
             raise _not_found_for_key(key, f"Leaderboard {key!r} has no completed run yet.")
@@ -81,7 +88,7 @@ class LeaderboardRunView(APIView):
     @extend_schema(
         operation_id="leaderboards_run",
         summary="One completed run of a leaderboard and its top entries by position.",
-        parameters=[_KEY, _RUN_ID, _LIMIT],
+        parameters=[_KEY, _RUN_ID, LimitQuerySerializer],
         responses={
             200: LeaderboardRunSerializer,
             400: _BAD_LIMIT,
@@ -92,6 +99,8 @@ class LeaderboardRunView(APIView):
     )
     def get(self, request, key, runId):
         limit = _limit(request)
+        if not is_well_formed_key(key):
+            raise _no_leaderboard(key)
         run = selectors.complete_run(key, int(runId)) if _BIGINT_ID.fullmatch(runId) else None
         if run is None:
             raise _not_found_for_key(key, f"Leaderboard {key!r} has no completed run {runId!r}.")

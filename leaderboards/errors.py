@@ -25,6 +25,10 @@ class InvalidPeriod(LeaderboardError):
     """The period cannot be derived (no active season) or the explicit one is malformed."""
 
 
+class NoActiveSeason(InvalidPeriod):
+    """A SEASON leaderboard has no period because no season is active: expected between seasons."""
+
+
 class GenerationFailed(LeaderboardError):
     """The run was recorded FAILED; the original error is chained as __cause__."""
 

@@ -14,10 +14,19 @@ from hedge.challenges.models import CLUSTER_ID_MAX_LENGTH, Challenge
 
 from .resolve import resolve_challenges
 
+LEADERBOARD_KEY_MAX_LENGTH = 64
 leaderboard_key_validator = RegexValidator(
     r"^[a-z0-9][a-z0-9_-]*$",
     "Use lowercase letters, digits, '_' and '-', starting with a letter or digit (e.g. lb_pvp_monthly_wins).",
 )
+
+
+def is_well_formed_key(key: str) -> bool:
+    """Whether `key` could be a leaderboard's key; a key that cannot is unknown without asking the database.
+
+    (A NUL byte in a URL would otherwise reach PostgreSQL, which refuses it with a DataError.)
+    """
+    return len(key) <= LEADERBOARD_KEY_MAX_LENGTH and leaderboard_key_validator.regex.fullmatch(key) is not None
 
 
 class TimeWindow(models.TextChoices):
@@ -45,7 +54,7 @@ _METRIC_FIELDS = ("category_key", "metric_source", "metric_key", "fallback_metri
 
 class LeaderboardDef(models.Model):
     key = models.CharField(
-        max_length=64,
+        max_length=LEADERBOARD_KEY_MAX_LENGTH,
         unique=True,
         validators=[leaderboard_key_validator],
         help_text="Identity used in URLs and runs; cannot be changed once created.",
@@ -111,6 +120,9 @@ class LeaderboardDef(models.Model):
 class LeaderboardRun(models.Model):
     """One ranking of one leaderboard for the half-open period [period_start, period_end).
 
+    A scheduled run takes its period from the definition's time window; a backfill (`is_backfill`)
+    was given an explicit period. The latest run is the newest scheduled one (see selectors).
+
     PROCESSING is committed before the work starts (so staff see it, also while it waits for
     another generation of the same leaderboard); entries, row_count and COMPLETE are committed
     together; FAILED carries the error.
@@ -136,6 +148,9 @@ class LeaderboardRun(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    is_backfill = models.BooleanField(
+        default=False, help_text="Generated for an explicit period; served as latest only when no scheduled run exists."
+    )
 
     class Meta:
         db_table = "leaderboard_runs"
@@ -154,10 +169,11 @@ class LeaderboardRun(models.Model):
         indexes = [
             # Serves the foreign key, "runs of a leaderboard, newest first" and "its latest run" (admin).
             models.Index(F("leaderboard"), F("id").desc(), name="leaderboard_runs_latest_idx"),
-            # Serves "the latest COMPLETE run" (public API): greatest period_end, then greatest id.
+            # Serves "the latest COMPLETE run" (public API, retention): scheduled runs before
+            # backfills, then the greatest id.
             models.Index(
                 F("leaderboard"),
-                F("period_end").desc(),
+                F("is_backfill"),
                 F("id").desc(),
                 name="leaderboard_runs_complete_idx",
                 condition=Q(status=RunStatus.COMPLETE),

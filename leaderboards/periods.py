@@ -10,7 +10,7 @@ from django.conf import settings
 
 from seasons.selectors import get_active_season
 
-from .errors import InvalidPeriod
+from .errors import InvalidPeriod, NoActiveSeason
 from .models import TimeWindow
 
 UTC = datetime.UTC
@@ -60,7 +60,7 @@ def derive_period(time_window: str, *, now: datetime.datetime) -> Period:
     """The period of a run generated at `now` for this window.
 
     SEASON is the active season's [starts_at, ends_at), read through the seasons app's selector;
-    InvalidPeriod when no season is active at `now`.
+    NoActiveSeason (an InvalidPeriod) when no season is active at `now`.
     """
     if time_window == TimeWindow.ALL_TIME:
         return all_time_period(now=now)
@@ -68,7 +68,7 @@ def derive_period(time_window: str, *, now: datetime.datetime) -> Period:
         season = get_active_season(now=now)
         if season is None:
             moment = f"{now.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
-            raise InvalidPeriod(f"No season is active at {moment}, so a SEASON leaderboard has no period.")
+            raise NoActiveSeason(f"No season is active at {moment}, so a SEASON leaderboard has no period.")
         return Period(season.starts_at.astimezone(UTC), season.ends_at.astimezone(UTC))
     return calendar_period(time_window, now=now)
 

@@ -1,13 +1,15 @@
 """Reads of the leaderboards app. Views and the admin read through here.
 
-"The latest run" of a leaderboard is its COMPLETE run with the greatest period_end, then the
-greatest id: a backfill of an old period never hides the current one, and of two runs of the
-same period the later-created wins.
+"The latest run" of a leaderboard is its most recently created COMPLETE scheduled run (one whose
+period came from the time window); a backfill (a run given an explicit period) is the latest only
+while the leaderboard has no scheduled COMPLETE run at all. So a backfill of any period, past or
+future, never hides the current run, and a change of time window takes effect with the next run
+(a period_end order would let an old MONTHLY run's end, or one explicit future period, win for good).
 """
 
 from __future__ import annotations
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 
 from .models import LeaderboardDef, LeaderboardEntry, LeaderboardRun, RunStatus
 from .resolve import ResolvedChallenges, resolve_challenges
@@ -19,11 +21,14 @@ __all__ = [
     "definitions_with_last_run",
     "get_definition",
     "latest_complete_run",
+    "newest_complete_run_id",
     "resolve_challenges",
+    "run_counts",
     "top_entries",
 ]
 
-LATEST_ORDER = ["-period_end", "-id"]
+# Scheduled runs (is_backfill false) first, then the newest; leaderboard_runs_complete_idx serves it.
+LATEST_ORDER = ["is_backfill", "-id"]
 # Fields of the latest COMPLETE run that the public list shows.
 _SUMMARY_FIELDS = {
     "latest_run_id": "id",
@@ -83,3 +88,19 @@ def complete_run(key: str, run_id: int) -> LeaderboardRun | None:
 def top_entries(run: LeaderboardRun, *, limit: int) -> QuerySet[LeaderboardEntry]:
     """The first `limit` entries of `run` by position (the (run, position) unique index)."""
     return LeaderboardEntry.objects.filter(run=run).order_by("position")[:limit]
+
+
+def run_counts(keys: list[str]) -> dict[str, int]:
+    """How many runs each of these leaderboards has, leaving out those without any; one query."""
+    counts = (
+        LeaderboardRun.objects.filter(leaderboard_id__in=keys)
+        .order_by()
+        .values_list("leaderboard_id")
+        .annotate(runs=Count("id"))
+    )
+    return dict(counts)
+
+
+def newest_complete_run_id() -> int | None:
+    """The id of the most recently created COMPLETE run of any leaderboard (admin's default run to show)."""
+    return LeaderboardRun.objects.filter(status=RunStatus.COMPLETE).order_by("-id").values_list("id", flat=True).first()

@@ -18,7 +18,10 @@ class StrictIntegerField(serializers.IntegerField):
 
 class LimitQuerySerializer(serializers.Serializer):
     limit = StrictIntegerField(
-        min_value=1, max_value=MAX_LIMIT, default=DEFAULT_LIMIT, help_text="How many entries, from position 1."
+        min_value=1,
+        max_value=MAX_LIMIT,
+        default=DEFAULT_LIMIT,
+        help_text=f"How many entries, from position 1: 1..{MAX_LIMIT}, default {DEFAULT_LIMIT}.",
     )
 
 
@@ -72,10 +75,6 @@ class LeaderboardEntrySerializer(serializers.Serializer):
 class LeaderboardRunSerializer(serializers.Serializer):
     leaderboard = LeaderboardRunHeaderSerializer(source="run")
     entries = LeaderboardEntrySerializer(many=True)
-
-
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
 
 
 class LimitErrorSerializer(serializers.Serializer):

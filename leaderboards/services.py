@@ -1,9 +1,10 @@
-"""Writes of the leaderboards app: generating a run."""
+"""Writes of the leaderboards app: generating a run, and pruning old ones."""
 
 from __future__ import annotations
 
 import datetime
 import logging
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
@@ -15,6 +16,7 @@ from .errors import GenerationFailed, InactiveLeaderboard, InvalidDefinition, Le
 from .models import LeaderboardDef, LeaderboardRun, RankMode, RunStatus
 from .periods import Period, derive_period, explicit_period
 from .resolve import ResolvedChallenges, resolve_challenges
+from .selectors import LATEST_ORDER
 
 logger = logging.getLogger(__name__)
 
@@ -36,9 +38,11 @@ def generate_leaderboard_run(
     """Rank every cluster for one leaderboard and publish the result as a new COMPLETE run.
 
     1. Load the definition (UnknownLeaderboard; InactiveLeaderboard unless `force`), derive the
-       period from its window at `now` or take the explicit `period_start`/`period_end` (both or
-       neither, aware, start < end: InvalidPeriod), resolve its challenges (InvalidDefinition).
-       Nothing is written when any of these fails.
+       period from its window at `now` (NoActiveSeason for SEASON between seasons) or take the
+       explicit `period_start`/`period_end` (both or neither, aware, start < end: InvalidPeriod),
+       resolve its challenges (InvalidDefinition). Nothing is written when any of these fails.
+       A run with an explicit period is a backfill (`is_backfill`): it is served as the latest
+       run only while the leaderboard has no scheduled COMPLETE run.
     2. Create the run as PROCESSING and commit it, so staff can see it.
     3. In one transaction: lock the definition row, rank with one `INSERT ... SELECT` using window
        functions (order: score desc, tiebreaker desc, cluster_id asc; rank per rank_mode; the first
@@ -60,7 +64,8 @@ def generate_leaderboard_run(
         raise UnknownLeaderboard(leaderboard_key)
     if not definition.is_active and not force:
         raise InactiveLeaderboard(leaderboard_key)
-    period = explicit_period(period_start, period_end) or derive_period(definition.time_window, now=now)
+    explicit = explicit_period(period_start, period_end)
+    period = explicit or derive_period(definition.time_window, now=now)
     try:
         resolved = resolve_challenges(definition)
     except ValidationError as exc:
@@ -70,6 +75,7 @@ def generate_leaderboard_run(
         leaderboard=definition,
         period_start=period.start,
         period_end=period.end,
+        is_backfill=explicit is not None,
         status=RunStatus.PROCESSING,
         challenge=resolved.challenge,
         fallback_challenge=resolved.fallback,
@@ -158,7 +164,7 @@ def _insert_entries(
 ) -> int:
     """Rank and write the entries of `run` in one INSERT ... SELECT; returns how many were written."""
     source, source_params = _score_source_sql(resolved, period)
-    order = "s.score DESC, s.tiebreaker DESC, s.cluster_id"
+    order = f"s.score DESC, s.tiebreaker DESC, {_binary('s.cluster_id')}"
     if definition.max_entries:
         # The first N rows in the full order are the top N whatever the ranking, and ranks within
         # them are the same as over every row, so the window functions only see N rows (a top-N
@@ -174,7 +180,7 @@ def _insert_entries(
         " (run_id, cluster_id, rank, position, score, tiebreaker, payload, created_at)"
         " SELECT %s, r.cluster_id,"
         f" {rank_function}() OVER (ORDER BY r.score DESC, r.tiebreaker DESC),"
-        " ROW_NUMBER() OVER (ORDER BY r.score DESC, r.tiebreaker DESC, r.cluster_id),"
+        f" ROW_NUMBER() OVER (ORDER BY r.score DESC, r.tiebreaker DESC, {_binary('r.cluster_id')}),"
         " r.score, r.tiebreaker,"
         f" {build_object}('challengeCode', CAST(%s AS text), 'fallbackChallengeCode', CAST(%s AS text),"
         " 'fallbackValue', r.fallback_value),"
@@ -193,6 +199,16 @@ def _insert_entries(
         return cursor.rowcount
 
 
+def _binary(column: str) -> str:
+    """`column` compared byte by byte (code point order), as SQLite's default BINARY collation does.
+
+    PostgreSQL otherwise orders text by the database's collation (e.g. en_US puts "a b" after
+    "Cluster-c" and ignores case first), so positions among equal scores would differ between
+    databases and with the server's locale.
+    """
+    return f'{column} COLLATE "C"' if is_postgresql() else column
+
+
 def _record_failure(run: LeaderboardRun, exc: BaseException) -> None:
     now = timezone.now()
     run.status, run.finished_at, run.updated_at = RunStatus.FAILED, now, now
@@ -205,3 +221,76 @@ def _record_failure(run: LeaderboardRun, exc: BaseException) -> None:
         # The database itself is what failed; the PROCESSING row is cleaned up as abandoned later.
         logger.exception("leaderboard %s: could not record run %s as FAILED", run.leaderboard_id, run.pk)
     logger.warning("leaderboard %s: run %s failed: %s", run.leaderboard_id, run.pk, run.error)
+
+
+# --- retention ---------------------------------------------------------------------------------
+
+DEFAULT_KEEP = 20
+
+
+@dataclass(frozen=True)
+class PruneResult:
+    leaderboard_key: str
+    runs_deleted: int
+    entries_deleted: int
+
+
+def prune_leaderboard_runs(
+    *,
+    keep: int = DEFAULT_KEEP,
+    leaderboard_key: str | None = None,
+    now: datetime.datetime | None = None,
+) -> list[PruneResult]:
+    """Delete old runs and their entries: of each leaderboard (or only `leaderboard_key`), keep
+
+    - the `keep` latest COMPLETE runs in the latest-run order (scheduled runs first, then newest;
+      so the run the API serves as latest is always kept, `keep` being at least 1),
+    - the `keep` newest FAILED runs (their errors, for diagnosis; they have no entries),
+    - every PENDING or PROCESSING run (in flight), and every run that finished at or after `now`,
+
+    and delete every other run with its entries. Per leaderboard, in one transaction that holds
+    the definition's lock (so no generation publishes meanwhile): one `DELETE ... WHERE run_id IN
+    (SELECT ...)` for the entries and one for the runs; no entry row is read into Python, and the
+    number of statements does not depend on how many runs or entries there are.
+
+    Raises ValueError when `keep` < 1, UnknownLeaderboard for an unknown key.
+    Returns one PruneResult per leaderboard, by key.
+    """
+    if keep < 1:
+        raise ValueError(f"keep must be at least 1 (the latest run is always kept), not {keep}")
+    now = now or timezone.now()
+    definitions = LeaderboardDef.objects.order_by("key")
+    if leaderboard_key is not None:
+        definitions = definitions.filter(key=leaderboard_key)
+    keys = list(definitions.values_list("key", flat=True))
+    if leaderboard_key is not None and not keys:
+        raise UnknownLeaderboard(leaderboard_key)
+    return [_prune_one(key, keep=keep, now=now) for key in keys]
+
+
+@transaction.atomic
+def _prune_one(key: str, *, keep: int, now: datetime.datetime) -> PruneResult:
+    list(LeaderboardDef.objects.select_for_update(no_key=True).filter(key=key).values_list("pk", flat=True))
+    runs = LeaderboardRun.objects.filter(leaderboard_id=key)
+    kept_complete = runs.filter(status=RunStatus.COMPLETE).order_by(*LATEST_ORDER).values("pk")[:keep]
+    kept_failed = runs.filter(status=RunStatus.FAILED).order_by("-id").values("pk")[:keep]
+    doomed = (
+        runs.filter(status__in=[RunStatus.COMPLETE, RunStatus.FAILED], finished_at__lt=now)
+        .exclude(pk__in=kept_complete)
+        .exclude(pk__in=kept_failed)
+        .order_by()
+        .values("pk")
+    )
+    # Both DELETEs evaluate `doomed` anew. Under the lock no run becomes COMPLETE, so the runs
+    # whose entries go are exactly the COMPLETE runs that go; a run that fails meanwhile has no
+    # entries (its transaction rolled back) and at worst pushes the oldest kept FAILED run out.
+    doomed_sql, params = doomed.query.sql_with_params()
+    # Raw on purpose: QuerySet.delete() on runs would load each run and cascade in batches.
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM leaderboard_entries WHERE run_id IN ({doomed_sql})", params)
+        entries_deleted = cursor.rowcount
+        cursor.execute(f"DELETE FROM leaderboard_runs WHERE id IN ({doomed_sql})", params)
+        runs_deleted = cursor.rowcount
+    if runs_deleted:
+        logger.info("leaderboard %s: pruned %s runs, %s entries", key, runs_deleted, entries_deleted)
+    return PruneResult(leaderboard_key=key, runs_deleted=runs_deleted, entries_deleted=entries_deleted)

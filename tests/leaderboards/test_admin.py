@@ -1,18 +1,23 @@
 import pytest
+from django.contrib import admin
 from django.contrib.messages import get_messages
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from leaderboards.models import LeaderboardDef, LeaderboardRun, RunStatus
+from hedge.admin import LargeTableAdmin
+from leaderboards import admin as leaderboards_admin
+from leaderboards.models import LeaderboardDef, LeaderboardEntry, LeaderboardRun, RunStatus
 from leaderboards.services import generate_leaderboard_run
-from tests.factories import LeaderboardDefFactory, LeaderboardRunFactory
+from tests.factories import LeaderboardDefFactory, LeaderboardEntryFactory, LeaderboardRunFactory
 from tests.leaderboards.conftest import given_progress
 
 pytestmark = pytest.mark.django_db
 
 DEF_CHANGELIST = reverse("admin:leaderboards_leaderboarddef_changelist")
 DEF_ADD = reverse("admin:leaderboards_leaderboarddef_add")
+RUNS = reverse("admin:leaderboards_leaderboardrun_changelist")
+ENTRIES = reverse("admin:leaderboards_leaderboardentry_changelist")
 
 
 def messages_of(response) -> list[tuple[str, str]]:
@@ -208,3 +213,142 @@ def test_the_definition_page_links_to_its_runs(admin_client, wins):
     page = admin_client.get(reverse("admin:leaderboards_leaderboarddef_change", args=[definition.pk]))
 
     assert "?leaderboard__key__exact=lb_wins" in page.content.decode()
+
+
+def test_a_database_error_during_generation_is_reported_and_the_others_still_run(admin_client, wins, monkeypatch):
+    locked = LeaderboardDefFactory(key="lb_locked", challenge=wins)
+    ready = LeaderboardDefFactory(key="lb_ready", challenge=wins)
+
+    def generate(key, **options):
+        if key == "lb_locked":
+            raise OperationalError("database is locked")
+        return generate_leaderboard_run(key, **options)
+
+    monkeypatch.setattr(leaderboards_admin, "generate_leaderboard_run", generate)
+
+    response = admin_client.post(
+        DEF_CHANGELIST, {"action": "generate_now", "_selected_action": [locked.pk, ready.pk]}, follow=True
+    )
+
+    assert response.status_code == 200
+    [(level, message), (ok_level, _)] = messages_of(response)
+    assert (level, message) == ("error", "lb_locked: database error: OperationalError: database is locked")
+    assert ok_level == "success"
+    assert LeaderboardRun.objects.get().leaderboard_id == "lb_ready"
+
+
+def test_runs_and_entries_use_the_large_table_admin():
+    assert isinstance(admin.site._registry[LeaderboardRun], LargeTableAdmin)
+    assert isinstance(admin.site._registry[LeaderboardEntry], LargeTableAdmin)
+
+
+def test_the_entry_list_without_a_run_shows_the_newest_completed_run(admin_client, wins):
+    definition = LeaderboardDefFactory(key="lb_wins", challenge=wins)
+    LeaderboardRunFactory(leaderboard=definition)
+    newest = LeaderboardRunFactory(leaderboard=definition)
+    LeaderboardRunFactory(leaderboard=definition, status="PROCESSING")
+
+    response = admin_client.get(ENTRIES, {"q": "alice"})
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{ENTRIES}?q=alice&run__id__exact={newest.pk}"
+
+
+def test_the_entry_list_without_any_completed_run_sends_staff_to_the_runs(admin_client, wins):
+    response = admin_client.get(ENTRIES, follow=True)
+
+    assert response.redirect_chain == [(RUNS, 302)]
+    assert messages_of(response) == [("info", "There are no completed runs, so there are no entries to show.")]
+
+
+def test_the_entry_list_of_a_run_is_read_by_index_with_a_fixed_number_of_queries(admin_client, wins):
+    run = LeaderboardRunFactory(leaderboard=LeaderboardDefFactory(key="lb_wins", challenge=wins))
+    other = LeaderboardRunFactory(leaderboard=run.leaderboard)
+
+    def entry_list():
+        with CaptureQueriesContext(connection) as queries:
+            response = admin_client.get(ENTRIES, {"run__id__exact": run.pk})
+        assert response.status_code == 200
+        return response, [query["sql"] for query in queries]
+
+    LeaderboardEntryFactory(run=run, cluster_id="alice")
+    _, with_one = entry_list()
+    LeaderboardEntryFactory.create_batch(150, run=run)
+    LeaderboardEntryFactory.create_batch(5, run=other)
+    response, with_many = entry_list()
+
+    assert len(with_many) == len(with_one)
+    [listing] = [sql for sql in with_many if sql.startswith('SELECT "leaderboard_entries"."id", ')]
+    # Equality on run_id, then position ascending: the (run, position) unique index, no sort.
+    assert f'WHERE "leaderboard_entries"."run_id" = {run.pk} ORDER BY "leaderboard_entries"."run_id" ASC,' in listing
+    assert listing.endswith('"leaderboard_entries"."position" ASC LIMIT 100')
+    assert b"151 leaderboard entries" in response.content
+
+
+def test_searching_entries_finds_a_cluster_id_exactly(admin_client, wins):
+    run = LeaderboardRunFactory(leaderboard=LeaderboardDefFactory(key="lb_wins", challenge=wins))
+    LeaderboardEntryFactory(run=run, cluster_id="alice", position=1)
+    LeaderboardEntryFactory(run=run, cluster_id="alice-2", position=2)
+
+    found = admin_client.get(ENTRIES, {"run__id__exact": run.pk, "q": "alice"})
+    other_case = admin_client.get(ENTRIES, {"run__id__exact": run.pk, "q": "ALICE"})
+
+    assert b"1 leaderboard entry" in found.content and b"alice-2" not in found.content
+    assert b"0 leaderboard entries" in other_case.content
+
+
+def definition_with_entries(wins, entries: int) -> LeaderboardDef:
+    definition = LeaderboardDefFactory(challenge=wins)
+    run = LeaderboardRunFactory(leaderboard=definition, row_count=entries)
+    LeaderboardEntryFactory.create_batch(entries, run=run)
+    return definition
+
+
+def test_a_definition_with_runs_cannot_be_deleted_and_its_delete_page_loads_nothing(admin_client, wins):
+    def delete_page(definition):
+        url = reverse("admin:leaderboards_leaderboarddef_delete", args=[definition.pk])
+        with CaptureQueriesContext(connection) as queries:
+            response = admin_client.post(url, {"post": "yes"})
+        return response, len(queries)
+
+    small, small_queries = delete_page(definition_with_entries(wins, 1))
+    large, large_queries = delete_page(definition := definition_with_entries(wins, 200))
+
+    assert small.status_code == large.status_code == 403
+    assert small_queries == large_queries
+    assert LeaderboardDef.objects.filter(pk=definition.pk).exists()
+    change_page = admin_client.get(reverse("admin:leaderboards_leaderboarddef_change", args=[definition.pk]))
+    assert b"deletelink" not in change_page.content
+
+
+def test_deleting_selected_definitions_with_runs_is_refused_with_counts_not_lists(admin_client, wins):
+    def confirmation(definition, **extra):
+        with CaptureQueriesContext(connection) as queries:
+            response = admin_client.post(
+                DEF_CHANGELIST, {"action": "delete_selected", "_selected_action": [definition.pk], **extra}
+            )
+        return response, len(queries)
+
+    small, small_queries = confirmation(definition_with_entries(wins, 1))
+    definition = definition_with_entries(wins, 200)
+    LeaderboardRunFactory.create_batch(4, leaderboard=definition)
+    large, large_queries = confirmation(definition)
+    confirmed, _ = confirmation(definition, post="yes")
+
+    assert small.status_code == large.status_code == 200
+    assert small_queries == large_queries
+    assert f"{definition.key}: 5 run(s) — deactivate the leaderboard instead" in large.content.decode()
+    assert LeaderboardDef.objects.filter(pk=definition.pk).exists()
+    assert confirmed.status_code == 200
+
+
+def test_a_definition_without_runs_can_be_deleted(admin_client, wins):
+    definition = LeaderboardDefFactory(challenge=wins)
+    url = reverse("admin:leaderboards_leaderboarddef_delete", args=[definition.pk])
+
+    page = admin_client.get(url)
+    response = admin_client.post(url, {"post": "yes"})
+
+    assert page.status_code == 200
+    assert response.status_code == 302
+    assert not LeaderboardDef.objects.filter(pk=definition.pk).exists()

@@ -117,20 +117,74 @@ def test_paths_with_a_trailing_slash_are_accepted(api, published):
     assert api.get(f"/leaderboards/top_wins/runs/{published.pk}/", {"limit": 1}).status_code == 200
 
 
-def test_the_latest_run_is_the_one_with_the_latest_period_even_after_a_backfill(api, wins):
+def latest_run_id(api, key: str) -> int:
+    return api.get(f"/leaderboards/{key}/latest").json()["leaderboard"]["runId"]
+
+
+def listed_run_id(api, key: str) -> int:
+    [listed] = [item for item in api.get("/leaderboards").json() if item["key"] == key]
+    return listed["latestRun"]["runId"]
+
+
+def test_runs_that_are_not_complete_are_never_the_latest(api, wins):
     definition = LeaderboardDefFactory(key="daily_wins", challenge=wins, time_window="DAILY")
-    current = LeaderboardRunFactory(leaderboard=definition, period_start=datetime.datetime(2025, 3, 15, tzinfo=UTC))
-    LeaderboardRunFactory(leaderboard=definition, period_start=datetime.datetime(2025, 3, 1, tzinfo=UTC))
-    LeaderboardRunFactory(
-        leaderboard=definition, period_start=datetime.datetime(2025, 3, 16, tzinfo=UTC), status="FAILED"
-    )
-    LeaderboardRunFactory(
-        leaderboard=definition, period_start=datetime.datetime(2025, 3, 16, tzinfo=UTC), status="PROCESSING"
+    current = LeaderboardRunFactory(leaderboard=definition)
+    LeaderboardRunFactory(leaderboard=definition, status="FAILED")
+    LeaderboardRunFactory(leaderboard=definition, status="PROCESSING")
+
+    assert latest_run_id(api, "daily_wins") == listed_run_id(api, "daily_wins") == current.pk
+
+
+def test_the_latest_run_is_the_newest_scheduled_one_even_after_a_time_window_change(api, wins):
+    given_progress(wins, {"alice": 1})
+    definition = LeaderboardDefFactory(key="wins", challenge=wins, time_window="MONTHLY")
+    generate_leaderboard_run("wins")  # its period ends on the 1st of next month
+    definition.time_window = "ALL_TIME"
+    definition.save()
+
+    all_time = generate_leaderboard_run("wins")  # its period ends now
+
+    assert latest_run_id(api, "wins") == listed_run_id(api, "wins") == all_time.pk
+
+
+def test_a_backfill_of_a_future_period_does_not_pin_the_latest_run(api, wins):
+    LeaderboardDefFactory(key="wins", challenge=wins, time_window="DAILY")
+    generate_leaderboard_run(
+        "wins",
+        period_start=datetime.datetime(2099, 1, 1, tzinfo=UTC),
+        period_end=datetime.datetime(2099, 1, 2, tzinfo=UTC),
     )
 
-    response = api.get("/leaderboards/daily_wins/latest")
+    scheduled = generate_leaderboard_run("wins")
 
-    assert response.json()["leaderboard"]["runId"] == current.pk
+    assert latest_run_id(api, "wins") == listed_run_id(api, "wins") == scheduled.pk
+
+
+def test_a_backfill_of_an_old_period_does_not_hide_the_current_run(api, wins):
+    LeaderboardDefFactory(key="wins", challenge=wins, time_window="DAILY")
+    current = generate_leaderboard_run("wins")
+
+    backfill = generate_leaderboard_run(
+        "wins",
+        period_start=datetime.datetime(2025, 3, 1, tzinfo=UTC),
+        period_end=datetime.datetime(2025, 3, 2, tzinfo=UTC),
+    )
+
+    assert (current.is_backfill, backfill.is_backfill) == (False, True)
+    assert latest_run_id(api, "wins") == listed_run_id(api, "wins") == current.pk
+    assert api.get(f"/leaderboards/wins/runs/{backfill.pk}").status_code == 200
+
+
+def test_a_leaderboard_with_only_backfills_serves_the_newest_backfill(api, wins):
+    definition = LeaderboardDefFactory(key="wins", challenge=wins, time_window="DAILY")
+    LeaderboardRunFactory(
+        leaderboard=definition, is_backfill=True, period_start=datetime.datetime(2025, 3, 2, tzinfo=UTC)
+    )
+    newest = LeaderboardRunFactory(
+        leaderboard=definition, is_backfill=True, period_start=datetime.datetime(2025, 3, 1, tzinfo=UTC)
+    )
+
+    assert latest_run_id(api, "wins") == listed_run_id(api, "wins") == newest.pk
 
 
 def test_of_two_runs_of_the_same_period_the_later_one_is_latest(api, wins):
@@ -138,7 +192,7 @@ def test_of_two_runs_of_the_same_period_the_later_one_is_latest(api, wins):
     LeaderboardRunFactory(leaderboard=definition)
     later = LeaderboardRunFactory(leaderboard=definition)
 
-    assert api.get("/leaderboards/daily_wins/latest").json()["leaderboard"]["runId"] == later.pk
+    assert latest_run_id(api, "daily_wins") == later.pk
 
 
 def test_latest_still_serves_the_previous_run_after_a_failed_generation(api, published, monkeypatch):
@@ -198,6 +252,36 @@ def test_a_malformed_run_id_is_not_found(api, wins, run_id):
 
     assert response.status_code == 404
     assert "detail" in response.json()
+
+
+MALFORMED_KEYS = {
+    "a%00b": "a\x00b",  # PostgreSQL refuses a NUL byte in text (DataError)
+    "k" * 65: "k" * 65,  # longer than any key
+    "Top_Wins": "Top_Wins",
+    "-wins": "-wins",
+    "top.wins": "top.wins",
+    "top%20wins": "top wins",
+    "wins%0A": "wins\n",
+    "%C3%A9t%C3%A9": "\u00e9t\u00e9",
+}
+
+
+@pytest.mark.parametrize("path", ["latest", "runs/1"])
+@pytest.mark.parametrize("quoted", list(MALFORMED_KEYS), ids=list(MALFORMED_KEYS.values()))
+def test_a_key_no_leaderboard_can_have_is_not_found_without_a_query(api, wins, path, quoted, django_assert_num_queries):
+    LeaderboardRunFactory(leaderboard=LeaderboardDefFactory(key="wins", challenge=wins))
+
+    with django_assert_num_queries(0):
+        response = api.get(f"/leaderboards/{quoted}/{path}")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": f"No active leaderboard {MALFORMED_KEYS[quoted]!r}."}
+
+
+def test_the_longest_possible_key_is_still_looked_up(api, wins):
+    LeaderboardRunFactory(leaderboard=LeaderboardDefFactory(key="k" * 64, challenge=wins))
+
+    assert api.get(f"/leaderboards/{'k' * 64}/latest").status_code == 200
 
 
 @pytest.mark.parametrize("limit", ["0", "1001", "-1", "abc", "", "1.5", "1e3"])
@@ -299,9 +383,69 @@ def test_not_found_runs_two_queries(api, wins, django_assert_num_queries):
         assert api.get("/leaderboards/fresh/latest").status_code == 404
 
 
+@pytest.mark.parametrize(
+    ("case", "queries"),
+    [
+        # 1. no such COMPLETE run of an active leaderboard; 2. is there such an active leaderboard (for the message)
+        ("unknown key", 2),
+        ("inactive leaderboard", 2),
+        ("run not complete", 2),
+        ("run of another leaderboard", 2),
+        ("no such run", 2),
+        # 1. is there such an active leaderboard (a malformed run id is looked up nowhere)
+        ("malformed run id", 1),
+        # a key no leaderboard can have is looked up nowhere either
+        ("malformed key", 0),
+    ],
+)
+def test_every_not_found_run_runs_a_fixed_number_of_queries(api, wins, case, queries, django_assert_num_queries):
+    mine = LeaderboardDefFactory(key="mine", challenge=wins)
+    paused = LeaderboardDefFactory(key="paused", challenge=wins, is_active=False)
+    complete = LeaderboardRunFactory(leaderboard=mine)
+    processing = LeaderboardRunFactory(leaderboard=mine, status="PROCESSING")
+    theirs = LeaderboardRunFactory(leaderboard=LeaderboardDefFactory(key="theirs", challenge=wins))
+    of_paused = LeaderboardRunFactory(leaderboard=paused)
+    url = {
+        "unknown key": f"/leaderboards/nope/runs/{complete.pk}",
+        "inactive leaderboard": f"/leaderboards/paused/runs/{of_paused.pk}",
+        "run not complete": f"/leaderboards/mine/runs/{processing.pk}",
+        "run of another leaderboard": f"/leaderboards/mine/runs/{theirs.pk}",
+        "no such run": "/leaderboards/mine/runs/999999999",
+        "malformed run id": "/leaderboards/mine/runs/1%002",
+        "malformed key": f"/leaderboards/mi%00ne/runs/{complete.pk}",
+    }[case]
+
+    with django_assert_num_queries(queries):
+        response = api.get(url, {"limit": 1000})
+
+    assert response.status_code == 404
+    assert set(response.json()) == {"detail"}
+
+
+@pytest.mark.parametrize("path", ["latest", "runs/1"])
+def test_a_bad_limit_is_refused_without_a_query(api, wins, path, django_assert_num_queries):
+    LeaderboardDefFactory(key="mine", challenge=wins)
+
+    with django_assert_num_queries(0):
+        assert api.get(f"/leaderboards/mine/{path}", {"limit": "0"}).status_code == 400
+
+
 def test_the_api_schema_documents_the_three_paths(api):
     response = api.get("/api/schema/", {"format": "json"})
 
     paths = response.json()["paths"]
     assert {"/leaderboards", "/leaderboards/{key}/latest", "/leaderboards/{key}/runs/{runId}"} <= set(paths)
     assert {"200", "400", "404"} <= set(paths["/leaderboards/{key}/latest"]["get"]["responses"])
+
+
+@pytest.mark.parametrize("path", ["/leaderboards/{key}/latest", "/leaderboards/{key}/runs/{runId}"])
+def test_the_api_schema_documents_the_limits_of_limit_and_the_shared_error_body(api, path):
+    schema = api.get("/api/schema/", {"format": "json"}).json()
+
+    operation = schema["paths"][path]["get"]
+    [limit] = [p for p in operation["parameters"] if p["name"] == "limit"]
+    assert limit["in"] == "query"
+    assert limit["schema"] == {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}
+    not_found = operation["responses"]["404"]["content"]["application/json"]["schema"]
+    assert not_found == {"$ref": "#/components/schemas/Error"}
+    assert schema["components"]["schemas"]["Error"]["properties"] == {"detail": {"type": "string"}}

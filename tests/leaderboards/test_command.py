@@ -121,3 +121,36 @@ def test_all_without_active_leaderboards_says_so(db):
     out, _, error = generate("--all")
 
     assert (out, error) == ("no active leaderboards\n", None)
+
+
+def test_all_skips_season_leaderboards_between_seasons_without_failing(two_leaderboards, wins):
+    LeaderboardDefFactory(key="lb_season", challenge=wins, time_window="SEASON")
+
+    out, err, error = generate("--all")
+
+    assert (err, error) == ("", None)
+    [skipped] = [line for line in out.splitlines() if line.startswith("lb_season ")]
+    assert re.fullmatch(r"lb_season +run=- +SKIPPED +rows=0 \d+\.\d\ds  No season is active at .*", skipped)
+    assert out.splitlines()[-1] == "2 leaderboard(s) generated, 1 skipped, 0 failed"
+    assert sorted(LeaderboardRun.objects.values_list("leaderboard_id", flat=True)) == ["lb_all", "lb_top2"]
+
+
+def test_all_still_fails_for_other_errors_next_to_a_skipped_season_leaderboard(two_leaderboards, wins, monkeypatch):
+    LeaderboardDefFactory(key="lb_season", challenge=wins, time_window="SEASON")
+    monkeypatch.setattr(services, "_score_source_sql", lambda resolved, period: ("SELECT nonsense", []))
+
+    out, err, error = generate("--all")
+
+    assert "SKIPPED" in out and "lb_season" not in err
+    assert out.splitlines()[-1] == "0 leaderboard(s) generated, 1 skipped, 2 failed"
+    assert str(error) == "2 leaderboard(s) failed: lb_all, lb_top2"
+
+
+def test_a_season_leaderboard_named_explicitly_between_seasons_fails(two_leaderboards, wins):
+    LeaderboardDefFactory(key="lb_season", challenge=wins, time_window="SEASON")
+
+    out, err, error = generate("lb_season", "lb_all")
+
+    assert re.match(r"lb_season +run=- +FAILED +rows=0 .*No season is active", err)
+    assert "SKIPPED" not in out
+    assert str(error) == "1 leaderboard(s) failed: lb_season"

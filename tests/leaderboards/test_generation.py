@@ -303,3 +303,49 @@ def test_ranking_is_one_insert_select_and_the_statements_do_not_depend_on_the_nu
     inserts = [sql for sql in many_statements if sql.lstrip().upper().startswith("INSERT INTO LEADERBOARD_ENTRIES")]
     assert len(inserts) == 1
     assert "ROW_NUMBER() OVER" in inserts[0]
+
+
+def test_a_run_with_an_explicit_period_is_a_backfill_and_a_derived_one_is_not(wins):
+    LeaderboardDefFactory(key="top_wins", challenge=wins, time_window="DAILY")
+
+    scheduled = generate_leaderboard_run("top_wins")
+    backfill = generate_leaderboard_run(
+        "top_wins",
+        period_start=datetime.datetime(2024, 2, 1, tzinfo=UTC),
+        period_end=datetime.datetime(2024, 2, 2, tzinfo=UTC),
+    )
+
+    assert LeaderboardRun.objects.get(pk=scheduled.pk).is_backfill is False
+    assert LeaderboardRun.objects.get(pk=backfill.pk).is_backfill is True
+
+
+# Equal scores, so position order is cluster_id order alone: upper case before lower case, and
+# ' ' < '-' < '_' by code point, as Python compares strings.
+MIXED_IDS = ["cluster-B", "cluster-a", "cluster_a", "Cluster-c", "a b"]
+
+
+@pytest.mark.parametrize("max_entries", [0, 3])
+def test_equal_scores_are_ordered_by_cluster_id_code_points_on_every_database(wins, max_entries):
+    given_progress(wins, dict.fromkeys(MIXED_IDS, 7))
+    LeaderboardDefFactory(key="top_wins", challenge=wins, max_entries=max_entries)
+
+    run = generate_leaderboard_run("top_wins")
+
+    expected = sorted(MIXED_IDS)[: max_entries or None]
+    assert [cluster for _, _, cluster, _, _ in standings(run)] == expected
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="column collations are PostgreSQL's")
+@pytest.mark.parametrize("max_entries", [0, 3])
+def test_equal_scores_keep_code_point_order_when_the_column_has_a_linguistic_collation(wins, max_entries):
+    # A database created with e.g. en_US.UTF-8 orders text linguistically (case and punctuation
+    # last), so the server's locale would decide positions. The DDL rolls back with the test.
+    with connection.cursor() as cursor:
+        cursor.execute('ALTER TABLE challenge_progress ALTER COLUMN cluster_id TYPE varchar(128) COLLATE "en-US-x-icu"')
+    given_progress(wins, dict.fromkeys(MIXED_IDS, 7))
+    LeaderboardDefFactory(key="top_wins", challenge=wins, max_entries=max_entries)
+
+    run = generate_leaderboard_run("top_wins")
+
+    expected = sorted(MIXED_IDS)[: max_entries or None]
+    assert [cluster for _, _, cluster, _, _ in standings(run)] == expected

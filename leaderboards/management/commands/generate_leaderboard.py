@@ -6,7 +6,7 @@ from django.db import DatabaseError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from leaderboards.errors import GenerationFailed, LeaderboardError
+from leaderboards.errors import GenerationFailed, LeaderboardError, NoActiveSeason
 from leaderboards.models import LeaderboardDef
 from leaderboards.services import generate_leaderboard_run
 
@@ -28,9 +28,11 @@ class Command(BaseCommand):
     help = (
         "Generate a run of each named leaderboard (or, with --all, of every active one) and print one line per "
         "leaderboard: key, run id, status, rows, duration. The period comes from each leaderboard's time window "
-        "unless --period-start and --period-end are both given (ISO 8601; a value without a UTC offset is UTC). "
+        "unless --period-start and --period-end are both given (ISO 8601; a value without a UTC offset is UTC); "
+        "such a run is a backfill, served as the latest run only while the leaderboard has no scheduled one. "
         "A second generation of the same leaderboard waits for the first, so it is safe from cron every few "
-        "minutes. Exits non-zero when any leaderboard failed or a key is unknown; the others still run."
+        "minutes. With --all, a SEASON leaderboard while no season is active is SKIPPED (printed, not a failure). "
+        "Exits non-zero when any leaderboard failed or a key is unknown; the others still run."
     )
 
     def add_arguments(self, parser):
@@ -57,23 +59,42 @@ class Command(BaseCommand):
                 self.stdout.write("no active leaderboards")
 
         keys = list(dict.fromkeys(keys))
-        failed = []
+        failed, skipped = [], []
         for key in keys:
             if verbosity >= 2:
                 self.stdout.write(f"{key}: generating...")
             began = time.monotonic()
             try:
                 run = generate_leaderboard_run(key, period_start=start, period_end=end, force=force)
+            except NoActiveSeason as exc:
+                if not every_active:
+                    failed.append(self._report_failure(key, exc, began))
+                    continue
+                # Between seasons this is the expected state of every SEASON leaderboard, not an
+                # error: cron must not exit non-zero every few minutes until the next season starts.
+                if verbosity:
+                    seconds = time.monotonic() - began
+                    self.stdout.write(f"{key:<28} run={'-':<8} {'SKIPPED':<10} rows=0 {seconds:.2f}s  {exc}")
+                skipped.append(key)
+                continue
             except (LeaderboardError, DatabaseError) as exc:
-                seconds = time.monotonic() - began
-                run_id = exc.run.pk if isinstance(exc, GenerationFailed) else "-"
-                self.stderr.write(f"{key:<28} run={run_id:<8} FAILED     rows=0 {seconds:.2f}s  {exc}")
-                failed.append(key)
+                failed.append(self._report_failure(key, exc, began))
                 continue
             seconds = time.monotonic() - began
             if verbosity:
                 self.stdout.write(f"{key:<28} run={run.pk:<8} {run.status:<10} rows={run.row_count} {seconds:.2f}s")
         if verbosity and len(keys) > 1:
-            self.stdout.write(f"{len(keys) - len(failed)} leaderboard(s) generated, {len(failed)} failed")
+            generated = len(keys) - len(failed) - len(skipped)
+            self.stdout.write(
+                f"{generated} leaderboard(s) generated, "
+                + (f"{len(skipped)} skipped, " if skipped else "")
+                + f"{len(failed)} failed"
+            )
         if failed:
             raise CommandError(f"{len(failed)} leaderboard(s) failed: {', '.join(failed)}")
+
+    def _report_failure(self, key: str, exc: Exception, began: float) -> str:
+        seconds = time.monotonic() - began
+        run_id = exc.run.pk if isinstance(exc, GenerationFailed) else "-"
+        self.stderr.write(f"{key:<28} run={run_id:<8} FAILED     rows=0 {seconds:.2f}s  {exc}")
+        return key

@@ -1,0 +1,53 @@
+import argparse
+
+from django.core.management.base import BaseCommand, CommandError
+
+from leaderboards.errors import UnknownLeaderboard
+from leaderboards.services import DEFAULT_KEEP, prune_leaderboard_runs
+
+
+def _at_least_one(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not a whole number of at least 1")
+    return value
+
+
+class Command(BaseCommand):
+    help = (
+        "Delete old runs of each leaderboard (or only the named ones) with their entries. Of each leaderboard "
+        f"it keeps the N latest COMPLETE runs in the latest-run order (default {DEFAULT_KEEP}; so the run the API "
+        "serves as latest always stays), the N newest FAILED runs, and every run still in progress. Prints one line "
+        "per leaderboard: key, runs deleted, entries deleted. Safe from cron; it waits for a generation of the same "
+        "leaderboard that is publishing. Exits non-zero when a key is unknown (the others are still pruned)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("keys", nargs="*", metavar="KEY", help="leaderboard keys (default: every leaderboard)")
+        parser.add_argument(
+            "--keep", type=_at_least_one, default=DEFAULT_KEEP, metavar="N", help="COMPLETE runs to keep, at least 1"
+        )
+
+    def handle(self, *args, keys, keep, verbosity, **options):
+        unknown, results = [], []
+        for key in dict.fromkeys(keys) if keys else [None]:
+            try:
+                results += prune_leaderboard_runs(keep=keep, leaderboard_key=key)
+            except UnknownLeaderboard as exc:
+                self.stderr.write(f"{key:<28} {exc}")
+                unknown.append(key)
+        if verbosity:
+            for result in results:
+                self.stdout.write(
+                    f"{result.leaderboard_key:<28} runs deleted={result.runs_deleted}"
+                    f" entries deleted={result.entries_deleted}"
+                )
+            if len(results) > 1:
+                runs = sum(r.runs_deleted for r in results)
+                entries = sum(r.entries_deleted for r in results)
+                self.stdout.write(f"{len(results)} leaderboard(s) pruned: {runs} runs, {entries} entries deleted")
+        if unknown:
+            raise CommandError(f"unknown leaderboard(s): {', '.join(unknown)}")
