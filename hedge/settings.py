@@ -210,3 +210,7 @@ HEDGE_EXTRACTORS = env.dict("HEDGE_EXTRACTORS", default={})
 
 # Calendar boundaries (day, ISO week, month) of leaderboard windows are computed in this zone.
 LEADERBOARD_TIMEZONE = _env_timezone("LEADERBOARD_TIMEZONE", "UTC")
+
+# Seconds a generation waits for another generation of the same leaderboard (PostgreSQL) before
+# giving up; cron ticks queued behind a long run then fail instead of piling up.
+LEADERBOARD_LOCK_TIMEOUT = _env_int("LEADERBOARD_LOCK_TIMEOUT", 300, minimum=1)

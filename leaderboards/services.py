@@ -6,8 +6,9 @@ import datetime
 import logging
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from hedge.db import is_postgresql, sql_datetime
@@ -53,10 +54,11 @@ def generate_leaderboard_run(
        chained) is raised.
 
     Concurrency: generations of the same leaderboard never interleave. A second caller WAITS for
-    the first to finish: on PostgreSQL on the definition's row lock (SELECT ... FOR NO KEY UPDATE,
-    no timeout; its PROCESSING run is already visible while it waits); on SQLite on the database
-    write lock, which every IMMEDIATE transaction takes, for at most the busy timeout (30 s),
-    after which it fails with "database is locked".
+    the first to finish: on PostgreSQL on the definition's row lock (SELECT ... FOR NO KEY UPDATE;
+    its PROCESSING run is already visible while it waits) for at most settings.LEADERBOARD_LOCK_TIMEOUT
+    seconds, after which its run fails saying another generation is still running; on SQLite on the
+    database write lock, which every IMMEDIATE transaction takes, for at most the busy timeout
+    (30 s), after which it fails with "database is locked".
     """
     now = now or timezone.now()
     definition = LeaderboardDef.objects.filter(key=leaderboard_key).first()
@@ -109,9 +111,27 @@ def generate_leaderboard_run(
 def _lock_definition(definition: LeaderboardDef) -> None:
     # FOR NO KEY UPDATE: a second caller can still insert its PROCESSING run (whose foreign key
     # takes FOR KEY SHARE on this row) and then queues here. On SQLite select_for_update is a
-    # no-op; the IMMEDIATE transaction already holds the database's write lock.
+    # no-op; the IMMEDIATE transaction already holds the database's write lock (and its busy
+    # timeout bounds the wait).
     locked = LeaderboardDef.objects.select_for_update(no_key=True).filter(pk=definition.pk)
-    list(locked.values_list("pk", flat=True))
+    if not is_postgresql():
+        list(locked.values_list("pk", flat=True))
+        return
+    # Bound the wait, so cron ticks queued behind a long generation give up instead of piling up.
+    timeout_ms = int(settings.LEADERBOARD_LOCK_TIMEOUT * 1000)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{timeout_ms}ms"])
+        try:
+            with transaction.atomic():
+                list(locked.values_list("pk", flat=True))
+        except OperationalError as exc:
+            if getattr(exc.__cause__, "sqlstate", None) != "55P03":  # lock_not_available
+                raise
+            raise LeaderboardError(
+                f"another generation of {definition.key!r} is still running after "
+                f"{settings.LEADERBOARD_LOCK_TIMEOUT:g} s (LEADERBOARD_LOCK_TIMEOUT); this one gave up"
+            ) from exc
+        cursor.execute("SELECT set_config('lock_timeout', '0', true)")
 
 
 def _fail_abandoned_runs(definition: LeaderboardDef, *, keep: LeaderboardRun) -> int:

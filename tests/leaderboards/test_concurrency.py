@@ -130,3 +130,42 @@ def test_a_second_generation_waits_for_the_lock_and_then_completes():
 
     [run] = outcome
     assert (run.status, run.row_count) == (RunStatus.COMPLETE, 2)
+
+
+@pytest.fixture
+def short_lock_waits(settings, monkeypatch):
+    settings.LEADERBOARD_LOCK_TIMEOUT = 0.3
+    if connection.vendor == "sqlite":
+        # SQLite's equivalent is the busy timeout of the waiting thread's new connection.
+        monkeypatch.setitem(settings.DATABASES["default"]["OPTIONS"], "timeout", 0.3)
+
+
+def test_a_second_generation_gives_up_after_the_lock_timeout(short_lock_waits):
+    wins = ChallengeFactory(code="wins")
+    given_progress(wins, {"alice": 1})
+    definition = LeaderboardDefFactory(key="top_wins", challenge=wins)
+    outcome = []
+
+    def generate():
+        try:
+            outcome.append(generate_leaderboard_run("top_wins"))
+        except (LeaderboardError, DatabaseError) as exc:
+            outcome.append(exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=generate)
+    with transaction.atomic():
+        LeaderboardDef.objects.select_for_update(no_key=True).get(pk=definition.pk)
+        thread.start()
+        thread.join(timeout=10)
+
+    [error] = outcome
+    if connection.vendor == "postgresql":
+        run = LeaderboardRun.objects.get()
+        assert "another generation of 'top_wins' is still running after 0.3 s" in str(error)
+        assert run.status == RunStatus.FAILED and "still running" in run.error
+    else:  # the database write lock stops it before it can even record its run
+        assert "database is locked" in str(error)
+        assert not LeaderboardRun.objects.exists()
+    assert not LeaderboardEntry.objects.exists()
