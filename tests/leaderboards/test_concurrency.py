@@ -102,23 +102,28 @@ def test_concurrent_generations_of_different_leaderboards_all_complete(slow_rank
     assert set(LeaderboardRun.objects.values_list("status", "row_count")) == {(RunStatus.COMPLETE, 100)}
 
 
-def test_a_second_generation_waits_for_the_lock_and_then_completes():
-    wins = ChallengeFactory(code="wins")
-    given_progress(wins, {"alice": 1, "bob": 2})
-    definition = LeaderboardDefFactory(key="top_wins", challenge=wins)
-    finished = threading.Event()
-    outcome = []
+def generation_thread(key: str, outcome: list, finished: threading.Event) -> threading.Thread:
+    """A thread that generates `key` once, appending the run or the error to `outcome`."""
 
     def generate():
         try:
-            outcome.append(generate_leaderboard_run("top_wins"))
+            outcome.append(generate_leaderboard_run(key))
         except (LeaderboardError, DatabaseError) as exc:
             outcome.append(exc)
         finally:
             finished.set()
             connection.close()
 
-    thread = threading.Thread(target=generate)
+    return threading.Thread(target=generate)
+
+
+def test_a_second_generation_waits_for_the_lock_and_then_completes():
+    wins = ChallengeFactory(code="wins")
+    given_progress(wins, {"alice": 1, "bob": 2})
+    definition = LeaderboardDefFactory(key="top_wins", challenge=wins)
+    finished = threading.Event()
+    outcome = []
+    thread = generation_thread("top_wins", outcome, finished)
     with transaction.atomic():
         # What a running generation holds: the definition's row lock (on SQLite, the write lock
         # that every IMMEDIATE transaction takes).
@@ -145,16 +150,7 @@ def test_a_second_generation_gives_up_after_the_lock_timeout(short_lock_waits):
     given_progress(wins, {"alice": 1})
     definition = LeaderboardDefFactory(key="top_wins", challenge=wins)
     outcome = []
-
-    def generate():
-        try:
-            outcome.append(generate_leaderboard_run("top_wins"))
-        except (LeaderboardError, DatabaseError) as exc:
-            outcome.append(exc)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=generate)
+    thread = generation_thread("top_wins", outcome, threading.Event())
     with transaction.atomic():
         LeaderboardDef.objects.select_for_update(no_key=True).get(pk=definition.pk)
         thread.start()
