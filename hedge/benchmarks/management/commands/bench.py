@@ -1,0 +1,168 @@
+import json
+import shlex
+import signal
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+
+from hedge.benchmarks.report import format_table
+from hedge.benchmarks.runner import SQLITE_MAX_CLUSTERS, Options, run_benchmark
+
+MAX_CLUSTERS = 20_000_000
+MAX_CHALLENGES = 60
+
+
+class Command(BaseCommand):
+    help = (
+        "Benchmark hedge against the bare-SQL floor, on identical data in the same run. "
+        "Creates a scratch database (hedge_bench_<pid>_<random>) on the configured server, migrates it, "
+        "seeds --clusters x --challenges progress rows set-based (generate_series), a season weighting every "
+        "challenge and two leaderboards, runs VACUUM ANALYZE, then measures, --repeat times each, hedge's "
+        "service next to one bare SQL statement doing the same work into an identical copy of its table: "
+        "top-1000 leaderboard generation, full ranking with a tiebreaker, season recompute of every cluster, "
+        "and season recompute after 1% of the progress rows changed (incremental and all clusters). "
+        "Then it serves hedge with gunicorn (2 workers, 127.0.0.1) and drives GET /leaderboards/{key}/latest "
+        "and GET /seasons/{id}/progress, and bare Django views running the same SQL, with --http-clients "
+        "concurrent clients for --http-seconds each. Prints one table (medians; ratio = hedge/floor: time "
+        "for data work, requests/s for HTTP) and writes it with machine details to --json. The configured "
+        "database is never touched and the scratch database is dropped at the end, also on errors and "
+        "Ctrl-C. Needs PostgreSQL; on SQLite only small runs (at most "
+        f"{SQLITE_MAX_CLUSTERS:,} clusters) are allowed. Nothing here is a test: no ratio is asserted."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--clusters", type=int, default=1_000_000, help="clusters to seed (default 1,000,000)")
+        parser.add_argument(
+            "--challenges",
+            type=int,
+            default=10,
+            help="challenges, each with a progress row for every cluster and a weight in the season (default 10)",
+        )
+        parser.add_argument(
+            "--repeat",
+            type=int,
+            default=3,
+            help="measurements of each operation per side; the median is reported (default 3)",
+        )
+        parser.add_argument(
+            "--json",
+            dest="json_path",
+            metavar="FILE",
+            help="also write the results, machine and command as JSON to FILE",
+        )
+        parser.add_argument(
+            "--http-seconds",
+            type=float,
+            default=10.0,
+            help="duration of each HTTP load run (default 10); 0 skips the HTTP measurements",
+        )
+        parser.add_argument(
+            "--http-clients", type=int, default=8, help="concurrent HTTP clients during a load run (default 8)"
+        )
+        parser.add_argument(
+            "--keep-database",
+            action="store_true",
+            help="keep the scratch database afterwards for inspection (its name is printed; drop it yourself)",
+        )
+
+    def handle(
+        self, *args, clusters, challenges, repeat, json_path, http_seconds, http_clients, keep_database, **options
+    ):
+        verbosity = options["verbosity"]
+        self._check(
+            clusters=clusters,
+            challenges=challenges,
+            repeat=repeat,
+            http_seconds=http_seconds,
+            http_clients=http_clients,
+            json_path=json_path,
+        )
+        bench_options = Options(
+            clusters=clusters,
+            challenges=challenges,
+            repeat=repeat,
+            http_seconds=http_seconds,
+            http_clients=http_clients,
+            keep_database=keep_database,
+        )
+
+        def log(message: str) -> None:
+            if verbosity:
+                self.stdout.write(message)
+                self.stdout.flush()
+
+        with _sigterm_as_interrupt():
+            try:
+                report = run_benchmark(bench_options, log=log)
+            except KeyboardInterrupt:
+                raise CommandError("interrupted; the scratch database was dropped") from None
+            except RuntimeError as exc:
+                raise CommandError(f"benchmark failed: {exc}") from exc
+        report["command"] = _command_line(bench_options, json_path)
+        self.stdout.write(format_table(report))
+        if json_path:
+            Path(json_path).write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
+            if verbosity:
+                self.stdout.write(f"wrote {json_path}")
+
+    def _check(self, *, clusters, challenges, repeat, http_seconds, http_clients, json_path):
+        if not 1 <= clusters <= MAX_CLUSTERS:
+            raise CommandError(f"--clusters must be between 1 and {MAX_CLUSTERS:,}, got {clusters:,}")
+        if not 2 <= challenges <= MAX_CHALLENGES:
+            raise CommandError(
+                f"--challenges must be between 2 and {MAX_CHALLENGES} (the full ranking needs a second challenge as"
+                f" its tiebreaker), got {challenges}"
+            )
+        if repeat < 1:
+            raise CommandError(f"--repeat must be at least 1, got {repeat}")
+        if http_seconds < 0:
+            raise CommandError(f"--http-seconds must be 0 (skip) or more, got {http_seconds:g}")
+        if not 1 <= http_clients <= 64:
+            raise CommandError(f"--http-clients must be between 1 and 64, got {http_clients}")
+        if json_path and not Path(json_path).resolve().parent.is_dir():
+            raise CommandError(f"--json {json_path}: the directory {Path(json_path).resolve().parent} does not exist")
+        if connection.vendor not in ("postgresql", "sqlite"):
+            raise CommandError(f"bench runs on PostgreSQL (or SQLite for small runs), not {connection.vendor}")
+        if connection.vendor == "sqlite" and clusters > SQLITE_MAX_CLUSTERS:
+            raise CommandError(
+                f"--clusters {clusters:,} on SQLite: the benchmark needs PostgreSQL above {SQLITE_MAX_CLUSTERS:,}"
+                " clusters (set DATABASE_URL=postgres://...; the configured database itself is not touched)"
+            )
+
+
+@contextmanager
+def _sigterm_as_interrupt():
+    """SIGTERM (a CI timeout, `kill`) unwinds like Ctrl-C, so the scratch database is still dropped."""
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _command_line(options: Options, json_path: str | None) -> str:
+    parts = [
+        "python",
+        "manage.py",
+        "bench",
+        f"--clusters={options.clusters}",
+        f"--challenges={options.challenges}",
+        f"--repeat={options.repeat}",
+        f"--http-seconds={options.http_seconds:g}",
+        f"--http-clients={options.http_clients}",
+    ]
+    if options.keep_database:
+        parts.append("--keep-database")
+    if json_path:
+        parts.append(f"--json={json_path}")
+    return shlex.join(parts)

@@ -1,0 +1,100 @@
+"""The floor of hedge's two hottest endpoints: the same SQL, run with a bare cursor, into JsonResponse.
+
+No DRF, no serializers, no model instances: what a hand-written endpoint costs. They answer the
+same JSON as hedge's views for the requests the benchmark sends; error handling is only as much
+as keeps them honest (a bad parameter is still a 400, a miss a 404).
+"""
+
+import json
+
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.http import require_GET
+
+MAX_LIMIT = 1000
+DEFAULT_LIMIT = 100
+
+# The SQL of leaderboards.selectors.latest_complete_run and top_entries.
+_LATEST_RUN_SQL = (
+    "SELECT r.id, r.period_start, r.period_end, r.row_count, r.finished_at, d.key, d.name, d.description,"
+    " d.time_window FROM leaderboard_runs r JOIN leaderboard_defs d ON d.key = r.leaderboard_key"
+    " WHERE r.leaderboard_key = %s AND d.is_active AND r.status = 'COMPLETE'"
+    " ORDER BY r.period_end DESC, r.id DESC LIMIT 1"
+)
+_TOP_ENTRIES_SQL = (
+    "SELECT rank, position, cluster_id, score, tiebreaker, payload FROM leaderboard_entries"
+    " WHERE run_id = %s ORDER BY position LIMIT %s"
+)
+# The SQL of seasons.selectors.get_cluster_progress.
+_PROGRESS_SQL = (
+    "SELECT s.id, s.points_per_level, sp.points, sp.level, sp.updated_at FROM seasons s"
+    " LEFT JOIN season_progress sp ON sp.season_id = s.id AND sp.cluster_id = %s WHERE s.id = %s LIMIT 1"
+)
+
+
+def _json(value):
+    # Django reads json/jsonb columns as text and parses them in JSONField.from_db_value; so does this.
+    return json.loads(value) if isinstance(value, str) else value
+
+
+@require_GET
+def floor_leaderboard_latest(request, key):
+    raw = request.GET.get("limit", str(DEFAULT_LIMIT))
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        return JsonResponse({"limit": [f"Ensure this value is an integer in 1..{MAX_LIMIT}."]}, status=400)
+    with connection.cursor() as cursor:
+        cursor.execute(_LATEST_RUN_SQL, [key])
+        run = cursor.fetchone()
+        if run is None:
+            return JsonResponse({"detail": f"Leaderboard {key!r} has no completed run yet."}, status=404)
+        run_id, period_start, period_end, row_count, finished_at, key, name, description, window = run
+        cursor.execute(_TOP_ENTRIES_SQL, [run_id, int(raw)])
+        entries = [
+            {
+                "rank": rank,
+                "position": position,
+                "clusterId": cluster_id,
+                "score": score,
+                "tiebreaker": tiebreaker,
+                "payload": _json(payload),
+            }
+            for rank, position, cluster_id, score, tiebreaker, payload in cursor.fetchall()
+        ]
+    leaderboard = {
+        "key": key,
+        "name": name,
+        "description": description,
+        "timeWindow": window,
+        "periodStart": period_start,
+        "periodEnd": period_end,
+        "runId": run_id,
+        "rowCount": row_count,
+        "generatedAt": finished_at,
+    }
+    return JsonResponse({"leaderboard": leaderboard, "entries": entries})
+
+
+@require_GET
+def floor_season_progress(request, season_id):
+    cluster_id = request.GET.get("clusterId", "")
+    if not cluster_id.strip():
+        return JsonResponse({"clusterId": ["This field is required."]}, status=400)
+    with connection.cursor() as cursor:
+        cursor.execute(_PROGRESS_SQL, [cluster_id, season_id])
+        row = cursor.fetchone()
+    if row is None:
+        return JsonResponse({"detail": f"Season {season_id!r} does not exist."}, status=404)
+    season, points_per_level, points, level, updated_at = row
+    points, level = points or 0, level or 0
+    threshold = (level + 1) * points_per_level
+    return JsonResponse(
+        {
+            "seasonId": season,
+            "clusterId": cluster_id,
+            "points": points,
+            "level": level,
+            "nextLevelThreshold": threshold,
+            "pointsToNextLevel": threshold - points,
+            "updatedAt": updated_at,
+        }
+    )
