@@ -73,29 +73,14 @@ def generate_leaderboard_run(
     except ValidationError as exc:
         raise InvalidDefinition(f"Leaderboard {leaderboard_key!r}: {' '.join(exc.messages)}") from exc
 
-    run = LeaderboardRun.objects.create(
-        leaderboard=definition,
-        period_start=period.start,
-        period_end=period.end,
-        is_backfill=explicit is not None,
-        status=RunStatus.PROCESSING,
-        challenge=resolved.challenge,
-        fallback_challenge=resolved.fallback,
-    )
+    run = _create_processing_run(definition, resolved, period, is_backfill=explicit is not None)
     try:
         with transaction.atomic():
             _lock_definition(definition)
-            _fail_abandoned_runs(definition, keep=run)
             started = timezone.now()
             row_count = _insert_entries(run, definition, resolved, period, stamp=started)
             finished = timezone.now()
-            published = LeaderboardRun.objects.filter(pk=run.pk, status=RunStatus.PROCESSING).update(
-                status=RunStatus.COMPLETE,
-                row_count=row_count,
-                finished_at=finished,
-                updated_at=finished,
-            )
-            if published != 1:
+            if not _publish(run, row_count=row_count, finished=finished):
                 raise LeaderboardError("the run was marked abandoned while it waited for the lock")
     except BaseException as exc:
         _record_failure(run, exc)
@@ -108,45 +93,111 @@ def generate_leaderboard_run(
     return run
 
 
+# The run's own bookkeeping (create, publish) is written as plain SQL: it is on the path of every
+# generation, and at top-N sizes the ORM's per-statement cost was a third of hedge's time next to
+# the bare ranking statement (docs/benchmarks.md).
+
+
+def _create_processing_run(
+    definition: LeaderboardDef, resolved: ResolvedChallenges, period: Period, *, is_backfill: bool
+) -> LeaderboardRun:
+    """Insert the run as PROCESSING and commit it at once, so staff can see it while it ranks."""
+    now = timezone.now()
+    run = LeaderboardRun(
+        leaderboard=definition,
+        period_start=period.start,
+        period_end=period.end,
+        is_backfill=is_backfill,
+        status=RunStatus.PROCESSING,
+        challenge=resolved.challenge,
+        fallback_challenge=resolved.fallback,
+        created_at=now,
+        updated_at=now,
+    )
+    stamp = sql_datetime(now)
+    insert = (
+        "INSERT INTO leaderboard_runs (leaderboard_key, period_start, period_end, is_backfill, status, row_count,"
+        " challenge_id, fallback_challenge_id, error, created_at, updated_at)"
+        " VALUES (%s, %s, %s, %s, %s, 0, %s, %s, '', %s, %s) RETURNING id"
+    )
+    params = [
+        definition.key,
+        sql_datetime(period.start),
+        sql_datetime(period.end),
+        is_backfill,
+        RunStatus.PROCESSING,
+        resolved.challenge.pk,
+        resolved.fallback.pk if resolved.fallback else None,
+        stamp,
+        stamp,
+    ]
+    with transaction.atomic(), connection.cursor() as cursor:
+        if is_postgresql():
+            # The PROCESSING marker needs no flush to disk of its own (a crash loses the whole
+            # generation anyway): it commits without waiting for one, and is visible at once.
+            # Sent with the insert, in one round trip.
+            cursor.execute(f"SELECT set_config('synchronous_commit', 'off', true); {insert}", params)
+            cursor.nextset()
+        else:
+            cursor.execute(insert, params)
+        run.pk = cursor.fetchone()[0]
+    return run
+
+
+def _publish(run: LeaderboardRun, *, row_count: int, finished: datetime.datetime) -> bool:
+    """Mark the run COMPLETE with its row count; False when it is no longer PROCESSING."""
+    stamp = sql_datetime(finished)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE leaderboard_runs SET status = %s, row_count = %s, finished_at = %s, updated_at = %s"
+            " WHERE id = %s AND status = %s",
+            [RunStatus.COMPLETE, row_count, stamp, stamp, run.pk, RunStatus.PROCESSING],
+        )
+        return cursor.rowcount == 1
+
+
 def _lock_definition(definition: LeaderboardDef) -> None:
     # FOR NO KEY UPDATE: a second caller can still insert its PROCESSING run (whose foreign key
     # takes FOR KEY SHARE on this row) and then queues here. On SQLite select_for_update is a
     # no-op; the IMMEDIATE transaction already holds the database's write lock (and its busy
     # timeout bounds the wait).
-    locked = LeaderboardDef.objects.select_for_update(no_key=True).filter(pk=definition.pk)
     if not is_postgresql():
-        list(locked.values_list("pk", flat=True))
+        list(LeaderboardDef.objects.select_for_update(no_key=True).filter(pk=definition.pk).values_list("pk"))
         return
     # Bound the wait, so cron ticks queued behind a long generation give up instead of piling up.
-    timeout_ms = int(settings.LEADERBOARD_LOCK_TIMEOUT * 1000)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{timeout_ms}ms"])
-        try:
-            with transaction.atomic():
-                list(locked.values_list("pk", flat=True))
-        except OperationalError as exc:
-            if getattr(exc.__cause__, "sqlstate", None) != "55P03":  # lock_not_available
-                raise
-            raise LeaderboardError(
-                f"another generation of {definition.key!r} is still running after "
-                f"{settings.LEADERBOARD_LOCK_TIMEOUT:g} s (LEADERBOARD_LOCK_TIMEOUT); this one gave up"
-            ) from exc
-        cursor.execute("SELECT set_config('lock_timeout', '0', true)")
+    # (It stays set for the rest of this transaction, whose other statements wait on no lock.)
+    # One round trip for both: this is on every generation's path.
+    timeout = f"{int(settings.LEADERBOARD_LOCK_TIMEOUT * 1000)}ms"
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('lock_timeout', %s, true);"
+                " SELECT 1 FROM leaderboard_defs WHERE id = %s FOR NO KEY UPDATE",
+                [timeout, definition.pk],
+            )
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) != "55P03":  # lock_not_available
+            raise
+        raise LeaderboardError(
+            f"another generation of {definition.key!r} is still running after "
+            f"{settings.LEADERBOARD_LOCK_TIMEOUT:g} s (LEADERBOARD_LOCK_TIMEOUT); this one gave up"
+        ) from exc
 
 
-def _fail_abandoned_runs(definition: LeaderboardDef, *, keep: LeaderboardRun) -> int:
-    now = timezone.now()
-    return (
-        LeaderboardRun.objects.filter(
-            leaderboard=definition, status=RunStatus.PROCESSING, created_at__lt=now - ABANDONED_AFTER
-        )
-        .exclude(pk=keep.pk)
-        .update(
-            status=RunStatus.FAILED,
-            error=f"abandoned: still PROCESSING after {ABANDONED_AFTER} (the process running it stopped)",
-            finished_at=now,
-            updated_at=now,
-        )
+def _fail_abandoned_runs(key: str, *, now: datetime.datetime) -> int:
+    """Mark FAILED the PROCESSING runs of `key` older than ABANDONED_AFTER: their process died.
+
+    Housekeeping, done by `prune_leaderboard_runs` under the definition's lock rather than on
+    every generation's hot path. A live generation never gets that old: it waits at most
+    LEADERBOARD_LOCK_TIMEOUT for the lock, and a run marked meanwhile fails instead of publishing.
+    """
+    return LeaderboardRun.objects.filter(
+        leaderboard_id=key, status=RunStatus.PROCESSING, created_at__lt=now - ABANDONED_AFTER
+    ).update(
+        status=RunStatus.FAILED,
+        error=f"abandoned: still PROCESSING after {ABANDONED_AFTER} (the process running it stopped)",
+        finished_at=now,
+        updated_at=now,
     )
 
 
@@ -253,6 +304,7 @@ class PruneResult:
     leaderboard_key: str
     runs_deleted: int
     entries_deleted: int
+    runs_abandoned: int = 0
 
 
 def prune_leaderboard_runs(
@@ -291,6 +343,7 @@ def prune_leaderboard_runs(
 @transaction.atomic
 def _prune_one(key: str, *, keep: int, now: datetime.datetime) -> PruneResult:
     list(LeaderboardDef.objects.select_for_update(no_key=True).filter(key=key).values_list("pk", flat=True))
+    abandoned = _fail_abandoned_runs(key, now=now)
     runs = LeaderboardRun.objects.filter(leaderboard_id=key)
     kept_complete = runs.filter(status=RunStatus.COMPLETE).order_by(*LATEST_ORDER).values("pk")[:keep]
     kept_failed = runs.filter(status=RunStatus.FAILED).order_by("-id").values("pk")[:keep]
@@ -313,4 +366,6 @@ def _prune_one(key: str, *, keep: int, now: datetime.datetime) -> PruneResult:
         runs_deleted = cursor.rowcount
     if runs_deleted:
         logger.info("leaderboard %s: pruned %s runs, %s entries", key, runs_deleted, entries_deleted)
-    return PruneResult(leaderboard_key=key, runs_deleted=runs_deleted, entries_deleted=entries_deleted)
+    return PruneResult(
+        leaderboard_key=key, runs_deleted=runs_deleted, entries_deleted=entries_deleted, runs_abandoned=abandoned
+    )

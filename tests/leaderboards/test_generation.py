@@ -259,7 +259,7 @@ def test_a_failure_after_the_entries_are_written_rolls_them_back(wins, monkeypat
     assert not LeaderboardEntry.objects.exists()
 
 
-def test_processing_runs_abandoned_long_ago_are_marked_failed_by_the_next_generation(wins):
+def test_processing_runs_abandoned_long_ago_are_marked_failed_by_pruning(wins):
     definition = LeaderboardDefFactory(key="top_wins", challenge=wins)
     stale = LeaderboardRunFactory(leaderboard=definition, status="PROCESSING")
     recent = LeaderboardRunFactory(leaderboard=definition, status="PROCESSING")
@@ -267,10 +267,11 @@ def test_processing_runs_abandoned_long_ago_are_marked_failed_by_the_next_genera
     long_ago = stale.created_at - services.ABANDONED_AFTER - datetime.timedelta(minutes=1)
     LeaderboardRun.objects.filter(pk__in=[stale.pk, other.pk]).update(created_at=long_ago)
 
-    generate_leaderboard_run("top_wins")
+    [result] = services.prune_leaderboard_runs(leaderboard_key="top_wins")
 
     stale.refresh_from_db()
     assert stale.status == RunStatus.FAILED and stale.error.startswith("abandoned")
+    assert result.runs_abandoned == 1
     assert LeaderboardRun.objects.get(pk=recent.pk).status == RunStatus.PROCESSING
     assert LeaderboardRun.objects.get(pk=other.pk).status == RunStatus.PROCESSING
 

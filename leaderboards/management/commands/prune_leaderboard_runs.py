@@ -44,6 +44,7 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"{result.leaderboard_key:<28} runs deleted={result.runs_deleted}"
                     f" entries deleted={result.entries_deleted}"
+                    + (f" abandoned runs failed={result.runs_abandoned}" if result.runs_abandoned else "")
                 )
             if len(results) > 1:
                 runs = sum(r.runs_deleted for r in results)
