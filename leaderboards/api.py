@@ -36,8 +36,8 @@ def _limit(request) -> int:
     return params.validated_data["limit"]
 
 
-def _run_response(run, *, limit: int):
-    entries = selectors.top_entries(run, limit=limit)
+def _run_response(run: selectors.PublicRun, *, limit: int) -> Response:
+    entries = selectors.top_entry_values(run, limit=limit)
     return Response(LeaderboardRunSerializer({"run": run, "entries": entries}).data)
 
 

@@ -1,6 +1,13 @@
 import pytest
+from django.core.cache import cache
 
 from hedge.challenges.services import sync_challenge_config
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Every test starts with nothing cached: the API caches each run's entries (leaderboards.selectors)."""
+    cache.clear()
 
 
 @pytest.fixture
