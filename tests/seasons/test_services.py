@@ -10,6 +10,8 @@ from hedge.challenges.models import ChallengeProgress
 from seasons.models import SeasonProgress
 from seasons.scoring import level_for_points
 from seasons.services import (
+    SCOPE_BY_INDEX,
+    SCOPE_BY_SCAN,
     RecomputeResult,
     SeasonEndedError,
     compute_season_points_for_cluster,
@@ -327,6 +329,50 @@ def test_recompute_runs_the_same_queries_for_three_clusters_as_for_sixty(season,
         return len(captured)
 
     assert queries_for(3) == queries_for(60)
+
+
+@pytest.mark.parametrize("form", [SCOPE_BY_INDEX, SCOPE_BY_SCAN])
+def test_both_ways_of_computing_a_scope_give_what_a_whole_season_recompute_gives(season, monkeypatch, form):
+    # Which way is taken depends on the scope's share of a large table; here each is forced.
+    monkeypatch.setattr("seasons.services._scope_form", lambda cursor, considered: form)
+    rng = random.Random(form)
+    challenges = [ChallengeFactory() for _ in range(4)]
+    for weight, challenge in enumerate(challenges[:3], start=1):
+        SeasonChallengeWeightFactory(season=season, challenge=challenge, weight=weight)
+    for n in range(40):
+        for challenge in challenges[:2] if n < 4 else rng.sample(challenges, rng.randint(1, 4)):
+            progress(f"c{n:02d}", challenge, rng.randint(1000, 10**9))
+    recompute_season_points(season)
+    later = T0 + datetime.timedelta(hours=1)
+    ChallengeProgress.objects.filter(cluster_id__in=["c00", "c01", "c02"]).update(value=7, updated_at=later)
+    progress("c01", challenges[3], 5, at=later)  # unweighted: worth nothing
+    progress("new", challenges[0], 11, at=later)
+    ChallengeProgress.objects.filter(cluster_id="c03").update(updated_at=later)  # touched, same value
+
+    result = recompute_season_points(season, changed_since=later)
+    scoped = stored(season)
+
+    assert (result.considered, result.inserted, result.updated, result.unchanged) == (5, 1, 3, 1)
+    assert scoped["new"] == (11, 0) and scoped["c01"] == (7 * 1 + 7 * 2, 0)
+    assert recompute_season_points(season).changed == 0
+    assert stored(season) == scoped
+    assert recompute_season_points(season, cluster_ids=["c05", "nobody"]) == RecomputeResult(
+        "S1-TEST", considered=2, inserted=1, updated=0
+    )
+    assert stored(season) == scoped | {"nobody": (0, 0)}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="JIT is a PostgreSQL setting")
+def test_a_recompute_inside_a_callers_transaction_leaves_its_jit_setting_as_it_was(season, weighted):
+    progress("c1", weighted["alpha"], 10)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = on")
+
+        recompute_season_points(season, cluster_ids=["c1"])
+
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "on"
+    assert stored(season) == {"c1": (10, 0)}
 
 
 # --- the watermark (points_synced_through) -------------------------------------------------------
