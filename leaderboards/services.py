@@ -131,11 +131,12 @@ def _create_processing_run(
         stamp,
         stamp,
     ]
-    with transaction.atomic(), connection.cursor() as cursor:
-        if is_postgresql():
+    with connection.cursor() as cursor:
+        if is_postgresql() and not connection.in_atomic_block:
             # The PROCESSING marker needs no flush to disk of its own (a crash loses the whole
             # generation anyway): it commits without waiting for one, and is visible at once.
-            # Sent with the insert, in one round trip.
+            # Both statements go in one round trip and run as one implicit transaction, which
+            # SET LOCAL (set_config(..., true)) lasts for.
             cursor.execute(f"SELECT set_config('synchronous_commit', 'off', true); {insert}", params)
             cursor.nextset()
         else:
