@@ -64,7 +64,7 @@ DEMO_LEADERBOARDS = (
     {
         "key": "lb_pvp_all_time_wins",
         "name": "PvP wins, all time",
-        "description": "Every cluster with a PvP win, ranked.",
+        "description": "Every cluster with PvP progress, ranked by wins.",
         "category_key": "pvp_competition",
         "metric_source": "onchain_pvp",
         "metric_key": "wins",
