@@ -14,6 +14,15 @@ def main():
             "Couldn't import Django. Is the virtualenv active? (python3 -m venv .venv && "
             ".venv/bin/pip install -r requirements.txt, then use .venv/bin/python)"
         ) from exc
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        # Load the settings first: Django's command runner would otherwise swallow a bad setting
+        # and fail later with an unrelated "Models aren't loaded yet".
+        settings.INSTALLED_APPS  # noqa: B018
+    except ImproperlyConfigured as exc:
+        sys.exit(f"hedge: {exc}")
     execute_from_command_line(sys.argv)
 
 

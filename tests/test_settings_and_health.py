@@ -68,3 +68,11 @@ def test_healthz_answers_503_when_the_database_does_not(client, db, monkeypatch)
 
     assert response.status_code == 503
     assert response.json()["database"] == "down"
+
+
+def test_manage_py_reports_a_bad_setting_in_one_line():
+    clean = {"PATH": os.environ["PATH"], "DEBUG": "maybe"}
+    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=clean, capture_output=True, text=True)
+
+    assert result.returncode == 1
+    assert result.stderr.strip() == "hedge: DEBUG must be a boolean (true/false, 1/0, yes/no, on/off), got 'maybe'"
