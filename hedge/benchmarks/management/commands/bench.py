@@ -73,14 +73,6 @@ class Command(BaseCommand):
         self, *args, clusters, challenges, repeat, json_path, http_seconds, http_clients, keep_database, **options
     ):
         verbosity = options["verbosity"]
-        self._check(
-            clusters=clusters,
-            challenges=challenges,
-            repeat=repeat,
-            http_seconds=http_seconds,
-            http_clients=http_clients,
-            json_path=json_path,
-        )
         bench_options = Options(
             clusters=clusters,
             challenges=challenges,
@@ -89,6 +81,7 @@ class Command(BaseCommand):
             http_clients=http_clients,
             keep_database=keep_database,
         )
+        self._check(bench_options, json_path=json_path)
 
         def log(message: str) -> None:
             if verbosity:
@@ -111,7 +104,9 @@ class Command(BaseCommand):
             if verbosity:
                 self.stdout.write(f"wrote {json_path}")
 
-    def _check(self, *, clusters, challenges, repeat, http_seconds, http_clients, json_path):
+    def _check(self, options: Options, *, json_path):
+        clusters, challenges, repeat = options.clusters, options.challenges, options.repeat
+        http_seconds, http_clients = options.http_seconds, options.http_clients
         if not 1 <= clusters <= MAX_CLUSTERS:
             raise CommandError(f"--clusters must be between 1 and {MAX_CLUSTERS:,}, got {clusters:,}")
         if not 2 <= challenges <= MAX_CHALLENGES:
