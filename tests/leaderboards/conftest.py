@@ -1,7 +1,11 @@
+import datetime
+
 import pytest
+from rest_framework.test import APIClient
 
 from leaderboards.models import LeaderboardEntry
-from tests.factories import ChallengeFactory, ChallengeProgressFactory
+from leaderboards.services import generate_leaderboard_run
+from tests.factories import ChallengeFactory, ChallengeProgressFactory, LeaderboardDefFactory
 
 
 def given_progress(challenge, values: dict[str, int]) -> None:
@@ -28,3 +32,23 @@ def wins(db):
 def streak(wins):
     """A second metric of the same category and source as `wins`: usable as its fallback."""
     return ChallengeFactory(code="streak", category=wins.category, metric_source="pvp", metric_key="best_streak")
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+def iso(moment: datetime.datetime) -> str:
+    return moment.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
+
+
+@pytest.fixture
+def published(wins, streak):
+    """A generated run of `top_wins` over five clusters, tie-broken by streak."""
+    given_progress(wins, {"alice": 10, "bob": 10, "carol": 7, "dave": 5, "erin": 1})
+    given_progress(streak, {"bob": 3, "alice": 1})
+    LeaderboardDefFactory(
+        key="top_wins", name="Top wins", description="Most PvP wins.", challenge=wins, fallback=streak
+    )
+    return generate_leaderboard_run("top_wins")

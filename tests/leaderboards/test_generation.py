@@ -8,7 +8,7 @@ from leaderboards import services
 from leaderboards.errors import GenerationFailed, InactiveLeaderboard, InvalidDefinition, UnknownLeaderboard
 from leaderboards.models import LeaderboardEntry, LeaderboardRun, RunStatus
 from leaderboards.services import generate_leaderboard_run
-from tests.factories import ChallengeFactory, LeaderboardDefFactory, LeaderboardRunFactory
+from tests.factories import ChallengeFactory, LeaderboardDefFactory
 from tests.leaderboards.conftest import given_progress, standings
 
 pytestmark = pytest.mark.django_db
@@ -257,23 +257,6 @@ def test_a_failure_after_the_entries_are_written_rolls_them_back(wins, monkeypat
     run = LeaderboardRun.objects.get()
     assert (run.status, run.row_count) == (RunStatus.FAILED, 0)
     assert not LeaderboardEntry.objects.exists()
-
-
-def test_processing_runs_abandoned_long_ago_are_marked_failed_by_pruning(wins):
-    definition = LeaderboardDefFactory(key="top_wins", challenge=wins)
-    stale = LeaderboardRunFactory(leaderboard=definition, status="PROCESSING")
-    recent = LeaderboardRunFactory(leaderboard=definition, status="PROCESSING")
-    other = LeaderboardRunFactory(leaderboard=LeaderboardDefFactory(challenge=wins), status="PROCESSING")
-    long_ago = stale.created_at - services.ABANDONED_AFTER - datetime.timedelta(minutes=1)
-    LeaderboardRun.objects.filter(pk__in=[stale.pk, other.pk]).update(created_at=long_ago)
-
-    [result] = services.prune_leaderboard_runs(leaderboard_key="top_wins")
-
-    stale.refresh_from_db()
-    assert stale.status == RunStatus.FAILED and stale.error.startswith("abandoned")
-    assert result.runs_abandoned == 1
-    assert LeaderboardRun.objects.get(pk=recent.pk).status == RunStatus.PROCESSING
-    assert LeaderboardRun.objects.get(pk=other.pk).status == RunStatus.PROCESSING
 
 
 def _statements_of_a_generation(key):

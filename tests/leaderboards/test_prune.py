@@ -7,8 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from leaderboards import services
 from leaderboards.errors import UnknownLeaderboard
-from leaderboards.models import LeaderboardEntry, LeaderboardRun
+from leaderboards.models import LeaderboardEntry, LeaderboardRun, RunStatus
 from leaderboards.services import PruneResult, prune_leaderboard_runs
 from tests.factories import LeaderboardDefFactory, LeaderboardEntryFactory, LeaderboardRunFactory
 
@@ -132,6 +133,23 @@ def test_a_prune_runs_the_same_statements_whatever_the_number_of_runs_and_entrie
     [entries_delete] = [sql for sql in many if "leaderboard_entries" in sql]
     assert entries_delete.startswith("DELETE FROM leaderboard_entries WHERE run_id IN (SELECT")
     assert LeaderboardEntry.objects.count() == 50  # the newest run's
+
+
+def test_processing_runs_abandoned_long_ago_are_marked_failed_by_pruning(wins):
+    definition = LeaderboardDefFactory(key="top_wins", challenge=wins)
+    stale = LeaderboardRunFactory(leaderboard=definition, status="PROCESSING")
+    recent = LeaderboardRunFactory(leaderboard=definition, status="PROCESSING")
+    other = LeaderboardRunFactory(leaderboard=LeaderboardDefFactory(challenge=wins), status="PROCESSING")
+    long_ago = stale.created_at - services.ABANDONED_AFTER - datetime.timedelta(minutes=1)
+    LeaderboardRun.objects.filter(pk__in=[stale.pk, other.pk]).update(created_at=long_ago)
+
+    [result] = services.prune_leaderboard_runs(leaderboard_key="top_wins")
+
+    stale.refresh_from_db()
+    assert stale.status == RunStatus.FAILED and stale.error.startswith("abandoned")
+    assert result.runs_abandoned == 1
+    assert LeaderboardRun.objects.get(pk=recent.pk).status == RunStatus.PROCESSING
+    assert LeaderboardRun.objects.get(pk=other.pk).status == RunStatus.PROCESSING
 
 
 # --- command -----------------------------------------------------------------------------------

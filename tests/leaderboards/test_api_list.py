@@ -1,0 +1,44 @@
+"""GET /leaderboards: the active leaderboards, each with its latest completed run."""
+
+import pytest
+
+from tests.factories import LeaderboardDefFactory, LeaderboardRunFactory
+from tests.leaderboards.conftest import iso
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_list_shows_active_leaderboards_with_their_latest_completed_run(api, published, wins):
+    LeaderboardDefFactory(key="paused", challenge=wins, is_active=False)
+    LeaderboardDefFactory(key="fresh", name="Fresh", description="", challenge=wins, time_window="DAILY")
+
+    response = api.get("/leaderboards")
+
+    assert response.status_code == 200
+    assert response.json() == [
+        {"key": "fresh", "name": "Fresh", "description": "", "timeWindow": "DAILY", "latestRun": None},
+        {
+            "key": "top_wins",
+            "name": "Top wins",
+            "description": "Most PvP wins.",
+            "timeWindow": "ALL_TIME",
+            "latestRun": {
+                "runId": published.pk,
+                "periodStart": "1970-01-01T00:00:00Z",
+                "periodEnd": iso(published.period_end),
+                "rowCount": 5,
+                "generatedAt": iso(published.finished_at),
+            },
+        },
+    ]
+
+
+def test_the_list_runs_one_query_however_many_leaderboards(api, wins, django_assert_num_queries):
+    for n in range(5):
+        definition = LeaderboardDefFactory(key=f"lb_{n}", challenge=wins)
+        LeaderboardRunFactory.create_batch(2, leaderboard=definition)
+
+    with django_assert_num_queries(1):  # the active definitions, each with its latest run as subqueries
+        response = api.get("/leaderboards")
+
+    assert len(response.json()) == 5
