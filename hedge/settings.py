@@ -92,7 +92,6 @@ INSTALLED_APPS = [
     "hedge.challenges",
     "seasons",
     "leaderboards",
-    "hedge.benchmarks",
     "hedge.demo",
 ]
 

@@ -12,6 +12,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 HEDGE_EXTRACTORS = {}
 LEADERBOARD_TIMEZONE = "UTC"
+# The benchmark is a tool that production never installs (bench.settings does); its command is
+# tested in-process against the test database, so the test run installs it too.
+INSTALLED_APPS = [*INSTALLED_APPS, "bench"]  # noqa: F405
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not :memory:, so tests that use threads see one database with real locking.

@@ -76,3 +76,28 @@ def test_manage_py_reports_a_bad_setting_in_one_line():
 
     assert result.returncode == 1
     assert result.stderr.strip() == "hedge: DEBUG must be a boolean (true/false, 1/0, yes/no, on/off), got 'maybe'"
+
+
+def run_python(*args, **env):
+    clean = {"PATH": os.environ["PATH"], "DEBUG": "true", **env}
+    return subprocess.run([sys.executable, *args], cwd=ROOT, env=clean, capture_output=True, text=True)  # noqa: S603
+
+
+def test_production_settings_do_not_install_the_benchmark():
+    result = run_python("-c", "import hedge.settings as s; print(*s.INSTALLED_APPS, sep='\\n')")
+
+    apps = result.stdout.split()
+    assert "leaderboards" in apps
+    assert not [app for app in apps if app.split(".")[0] == "bench" or app.startswith("hedge.bench")]
+
+
+def test_the_bench_command_exists_only_under_the_bench_settings():
+    production = run_python("manage.py", "help", "--commands")
+    benchmark = run_python("manage.py", "help", "--commands", DJANGO_SETTINGS_MODULE="bench.settings")
+    # `python -m bench` picks its settings itself, whatever the environment names.
+    module = run_python("-m", "bench", "--help", DJANGO_SETTINGS_MODULE="hedge.settings")
+
+    assert production.returncode == benchmark.returncode == module.returncode == 0
+    assert "bench" not in production.stdout.split()
+    assert "bench" in benchmark.stdout.split()
+    assert "--clusters" in module.stdout

@@ -9,8 +9,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from hedge.benchmarks.runner import SQLITE_MAX_CLUSTERS
-from hedge.benchmarks.scratch import leftover_databases
+from bench.runner import SQLITE_MAX_CLUSTERS
+from bench.scratch import leftover_databases
 
 OPERATIONS = {
     "generation_top_1000",
@@ -40,7 +40,7 @@ def test_a_smoke_run_reports_every_operation_and_leaves_no_scratch_database_behi
     assert {op["key"] for op in report["operations"]} == OPERATIONS
     assert all(op["ratio"] is not None for op in report["operations"])
     assert report["seed"]["progress_rows"] == 20_000 * 3
-    assert report["command"].startswith("python manage.py bench --clusters=20000 --challenges=3 --repeat=1")
+    assert report["command"].startswith("python -m bench --clusters=20000 --challenges=3 --repeat=1")
     assert report["machine"]["cores"] >= 1
     assert report["scratch_database"].startswith("hedge_bench_")
     assert report["scratch_database"] not in leftover_databases()

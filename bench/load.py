@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 
 HOST = "127.0.0.1"
-BENCH_SETTINGS = "hedge.benchmarks.settings"
+BENCH_SETTINGS = "bench.settings"
 # Upper bounds that stop a run even when the clock does not (a client that never gets a reply).
 MAX_REQUESTS_PER_CLIENT = 1_000_000
 REQUEST_TIMEOUT = 10.0

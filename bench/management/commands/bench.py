@@ -9,8 +9,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test.utils import override_settings
 
-from hedge.benchmarks.report import format_table
-from hedge.benchmarks.runner import SQLITE_MAX_CLUSTERS, Options, run_benchmark
+from bench.report import format_table
+from bench.runner import SQLITE_MAX_CLUSTERS, Options, run_benchmark
 
 MAX_CLUSTERS = 20_000_000
 MAX_CHALLENGES = 60
@@ -149,9 +149,10 @@ def _sigterm_as_interrupt():
 
 
 def _command_line(options: Options, json_path: str | None) -> str:
+    # The form that needs no environment: `python -m bench` always runs under bench.settings.
     parts = [
         "python",
-        "manage.py",
+        "-m",
         "bench",
         f"--clusters={options.clusters}",
         f"--challenges={options.challenges}",

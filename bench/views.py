@@ -1,6 +1,7 @@
 """The floor of hedge's two hottest endpoints: the same SQL, run with a bare cursor, into JsonResponse.
 
-No DRF, no serializers, no model instances: what a hand-written endpoint costs. They answer the
+No DRF, no serializers, no model instances: what a hand-written endpoint costs. Which run is "the
+latest" is the product's own lookup (leaderboards.selectors.latest_complete_run), never a copy. They answer the
 same JSON as hedge's views for the requests the benchmark sends; error handling is only as much
 as keeps them honest (a bad parameter is still a 400, a miss a 404).
 """
@@ -11,16 +12,13 @@ from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
+from leaderboards.selectors import latest_complete_run
+
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
 
-# The SQL of leaderboards.selectors.latest_complete_run and top_entries.
-_LATEST_RUN_SQL = (
-    "SELECT r.id, r.period_start, r.period_end, r.row_count, r.finished_at, d.key, d.name, d.description,"
-    " d.time_window FROM leaderboard_runs r JOIN leaderboard_defs d ON d.key = r.leaderboard_key"
-    " WHERE r.leaderboard_key = %s AND d.is_active AND r.status = 'COMPLETE'"
-    " ORDER BY r.period_end DESC, r.id DESC LIMIT 1"
-)
+# The SQL of leaderboards.selectors.top_entries. The latest run is the product's own lookup
+# (latest_complete_run: one raw-cursor query, ordered by LATEST_ORDER), so "latest" never drifts.
 _TOP_ENTRIES_SQL = (
     "SELECT rank, position, cluster_id, score, tiebreaker, payload FROM leaderboard_entries"
     " WHERE run_id = %s ORDER BY position LIMIT %s"
@@ -42,13 +40,11 @@ def floor_leaderboard_latest(request, key):
     raw = request.GET.get("limit", str(DEFAULT_LIMIT))
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
         return JsonResponse({"limit": [f"Ensure this value is an integer in 1..{MAX_LIMIT}."]}, status=400)
+    run = latest_complete_run(key)
+    if run is None:
+        return JsonResponse({"detail": f"Leaderboard {key!r} has no completed run yet."}, status=404)
     with connection.cursor() as cursor:
-        cursor.execute(_LATEST_RUN_SQL, [key])
-        run = cursor.fetchone()
-        if run is None:
-            return JsonResponse({"detail": f"Leaderboard {key!r} has no completed run yet."}, status=404)
-        run_id, period_start, period_end, row_count, finished_at, key, name, description, window = run
-        cursor.execute(_TOP_ENTRIES_SQL, [run_id, int(raw)])
+        cursor.execute(_TOP_ENTRIES_SQL, [run.id, int(raw)])
         entries = [
             {
                 "rank": rank,
@@ -61,15 +57,15 @@ def floor_leaderboard_latest(request, key):
             for rank, position, cluster_id, score, tiebreaker, payload in cursor.fetchall()
         ]
     leaderboard = {
-        "key": key,
-        "name": name,
-        "description": description,
-        "timeWindow": window,
-        "periodStart": period_start,
-        "periodEnd": period_end,
-        "runId": run_id,
-        "rowCount": row_count,
-        "generatedAt": finished_at,
+        "key": run.key,
+        "name": run.name,
+        "description": run.description,
+        "timeWindow": run.time_window,
+        "periodStart": run.period_start,
+        "periodEnd": run.period_end,
+        "runId": run.id,
+        "rowCount": run.row_count,
+        "generatedAt": run.finished_at,
     }
     return JsonResponse({"leaderboard": leaderboard, "entries": entries})
 
