@@ -21,7 +21,23 @@ class CappedCountPaginator(Paginator):
         return self.object_list[: self.CAP + 1].count()
 
 
-class LargeTableAdmin(admin.ModelAdmin):
+class ReadOnlyAdminMixin:
+    """No add, change or delete: for a ModelAdmin or an inline over rows that code writes, not staff.
+
+    `obj` is optional on add because inlines are asked with the parent object and ModelAdmins without.
+    """
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class LargeTableAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """A read-only changelist over a table that may hold millions of rows.
 
     No add, change or delete (the rows are written set-based by services), a capped count, and no
@@ -30,15 +46,6 @@ class LargeTableAdmin(admin.ModelAdmin):
 
     paginator = CappedCountPaginator
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class CountedDeleteMixin:

@@ -6,36 +6,25 @@ change hedge/challenges/config.py and sync instead. Progress is written by the E
 
 from django.contrib import admin
 
-from hedge.admin import LargeTableAdmin
+from hedge.admin import LargeTableAdmin, ReadOnlyAdminMixin
 
 from .models import Challenge, ChallengeCategory, ChallengeProgress, ChallengeTier
 
 
-class ViewOnly:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(ChallengeCategory)
-class ChallengeCategoryAdmin(ViewOnly, admin.ModelAdmin):
+class ChallengeCategoryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["key", "name"]
     search_fields = ["key", "name"]
 
 
-class ChallengeTierInline(ViewOnly, admin.TabularInline):
+class ChallengeTierInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ChallengeTier
     extra = 0
     fields = ["tier", "threshold", "name"]
 
 
 @admin.register(Challenge)
-class ChallengeAdmin(ViewOnly, admin.ModelAdmin):
+class ChallengeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["code", "name", "category", "metric_source", "metric_key", "is_active"]
     list_filter = ["is_active", "category", "metric_source"]
     list_select_related = ["category"]
