@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from hedge.challenges.config import CategorySpec, ChallengeSpec, TierSpec
 from hedge.challenges.models import Challenge
-from hedge.challenges.services import sync_challenge_config
+from hedge.challenges.services.catalogue import sync_challenge_config
 from leaderboards.models import LeaderboardDef, RankMode, TimeWindow
 from seasons.models import Season, SeasonChallengeWeight
 

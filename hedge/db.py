@@ -7,7 +7,9 @@ so those statements are written by hand; what differs between the two databases 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Sequence
+import fcntl
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from itertools import islice
 
 from django.db import connection
@@ -66,3 +68,26 @@ def bulk_load(cursor, table: str, columns: Sequence[str], rows: Iterable[Sequenc
         cursor.executemany(sql, batch)
         loaded += len(batch)
     return loaded
+
+
+@contextmanager
+def try_exclusive_lock(*, key: int, path: str) -> Iterator[bool]:
+    """Yield whether a cross-process lock, held for the block, was taken: advisory on `key`, or flock on `path`."""
+    if is_postgresql():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
+            taken = cursor.fetchone()[0]
+        try:
+            yield taken
+        finally:
+            if taken:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+        return
+    with open(path, "a") as handle:  # closing the file releases its lock
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            taken = True
+        except BlockingIOError:
+            taken = False
+        yield taken

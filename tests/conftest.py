@@ -1,7 +1,7 @@
 import pytest
 from django.core.cache import cache
 
-from hedge.challenges.services import sync_challenge_config
+from hedge.challenges.services.catalogue import sync_challenge_config
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,6 @@ from hedge.challenges.models import (
     Challenge,
     ChallengeCategory,
     ChallengeProgress,
-    ChallengeProgressHistory,
     ChallengeTier,
 )
 from seasons.models import Season, SeasonChallengeWeight, SeasonProgress
@@ -57,16 +56,6 @@ class ChallengeProgressFactory(factory.django.DjangoModelFactory):
     value = 0
     current_tier = 0
     updated_at = factory.LazyFunction(timezone.now)
-
-
-class ChallengeProgressHistoryFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = ChallengeProgressHistory
-
-    cluster_id = factory.Sequence(lambda n: f"cluster-{n:07d}")
-    challenge = factory.SubFactory(ChallengeFactory)
-    value = 0
-    recorded_at = factory.LazyFunction(timezone.now)
 
 
 # --- seasons ------------------------------------------------------------------------------------

@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from .extractors import Extractor, configured_extractors
 from .models import Challenge, cluster_id_problem
-from .services import UpsertResult, exclusive_progress_writes, upsert_progress
+from .services.locks import exclusive_progress_writes
+from .services.upsert import UpsertResult, upsert_progress
 from .signals import ProgressChange, notify_progress_changed
 
 OK, FAILED, SKIPPED = "ok", "failed", "skipped"
@@ -63,15 +64,11 @@ def run_challenge_etl(
     now: datetime.datetime | None = None,
     on_outcome: Callable[[ChallengeOutcome], None] | None = None,
 ) -> EtlRunResult:
-    """Refresh challenge_progress from the extractors, one transaction per challenge.
+    """Refresh challenge_progress of the active challenges (of metric source `source`, if given).
 
-    For each active challenge (only those of metric source `source`, when given) the extractor of
-    its metric_source runs and its rows are upserted set-based (`upsert_progress`). A challenge
-    whose extractor raises is rolled back and reported; the others keep their results. A
-    challenge with no extractor is skipped. Changed rows are stamped with the run's start time,
-    and when anything changed the post-ETL hook (`progress_changed`) is sent once, at the end.
-    Runs never overlap: ProgressWriteInProgress is raised at once while another run or an import
-    is writing (PostgreSQL).
+    One transaction per challenge: a failing one is rolled back and reported, one without an extractor
+    skipped. Changed rows are stamped with the run's start; `progress_changed` is sent once, at the end.
+    Raises ProgressWriteInProgress at once while another run or an import is writing.
     """
     with exclusive_progress_writes():
         return _run(source=source, extractors=extractors, now=now, on_outcome=on_outcome)

@@ -2,7 +2,7 @@ import pytest
 
 from hedge.challenges.config import HEDGE_CHALLENGE_CONFIG, CategorySpec, ChallengeSpec, TierSpec
 from hedge.challenges.models import Challenge, ChallengeProgress, ChallengeTier
-from hedge.challenges.services import sync_challenge_config
+from hedge.challenges.services.catalogue import sync_challenge_config
 from tests.factories import ChallengeProgressFactory
 
 pytestmark = pytest.mark.django_db
@@ -155,3 +155,12 @@ def test_sync_command_reports_no_change_on_second_run(capsys):
 
     assert "created challenge pvp_wins" in first
     assert second.strip() == "no change: the catalogue already matches HEDGE_CHALLENGE_CONFIG"
+
+
+def test_sync_command_is_quiet_at_verbosity_0(capsys):
+    from django.core.management import call_command
+
+    call_command("sync_challenge_config", verbosity=0)
+
+    assert capsys.readouterr().out == ""
+    assert Challenge.objects.filter(code="pvp_wins").exists()

@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from hedge.challenges.models import ChallengeProgress, ChallengeProgressHistory
-from hedge.challenges.services import ImportValidationError, import_progress
+from hedge.challenges.services.imports import ImportValidationError, import_progress
 from tests.factories import ChallengeFactory, ChallengeProgressFactory, ChallengeTierFactory
 
 pytestmark = pytest.mark.django_db

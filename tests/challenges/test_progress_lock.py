@@ -8,12 +8,8 @@ from django.db import connection
 
 from hedge.challenges.etl import run_challenge_etl
 from hedge.challenges.models import ChallengeProgress
-from hedge.challenges.services import (
-    _PROGRESS_LOCK_KEY,
-    ProgressWriteInProgress,
-    import_progress,
-    progress_lock_path,
-)
+from hedge.challenges.services.imports import import_progress
+from hedge.challenges.services.locks import _PROGRESS_LOCK_KEY, ProgressWriteInProgress, progress_lock_path
 from tests.factories import ChallengeFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from hedge.challenges.etl import run_challenge_etl
 from hedge.challenges.models import Challenge
-from hedge.challenges.services import import_progress
+from hedge.challenges.services.imports import import_progress
 from seasons import receivers
 from seasons.models import SeasonProgress
 from seasons.services import compute_season_points_for_cluster, recompute_season_points

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from hedge.challenges.services import ImportValidationError, ProgressWriteInProgress, import_progress
+from hedge.challenges.services.imports import ImportValidationError, import_progress
+from hedge.challenges.services.locks import ProgressWriteInProgress
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from hedge.challenges.etl import FAILED, SKIPPED, run_challenge_etl
 from hedge.challenges.extractors import DemoExtractor
 from hedge.challenges.models import Challenge
-from hedge.challenges.services import ProgressWriteInProgress
+from hedge.challenges.services.locks import ProgressWriteInProgress
 
 
 class Command(BaseCommand):
@@ -13,7 +13,7 @@ class Command(BaseCommand):
         "into challenge_progress set-based, with history and tiers. Prints one line per challenge. "
         "--demo uses deterministic synthetic extractors instead (no external data needed). "
         "Exits non-zero when any challenge or post-ETL hook failed; the others keep their results. "
-        "On PostgreSQL a run that finds another run (or an import) in progress is skipped (exit 0)."
+        "A run that finds another run (or an import) in progress is skipped (exit 0)."
     )
 
     def add_arguments(self, parser):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from hedge.challenges.services import sync_challenge_config
+from hedge.challenges.services.catalogue import sync_challenge_config
 
 
 class Command(BaseCommand):
@@ -10,11 +10,13 @@ class Command(BaseCommand):
         "deactivated, never deleted."
     )
 
-    def handle(self, *args, **options):
+    def handle(self, *args, verbosity, **options):
         try:
             result = sync_challenge_config()
         except ValueError as exc:
             raise CommandError(f"HEDGE_CHALLENGE_CONFIG is invalid: {exc}") from exc
+        if verbosity == 0:
+            return
         for item in result.created:
             self.stdout.write(f"created {item}")
         for item in result.updated:
