@@ -22,6 +22,52 @@ def is_postgresql() -> bool:
     return connection.vendor == "postgresql"
 
 
+def binary_collation() -> str:
+    """The COLLATE clause that orders text byte by byte (code point order), as SQLite's default does.
+
+    PostgreSQL otherwise orders text by the database's collation (en_US ignores case first), so
+    positions among equal scores would differ between databases and with the server's locale.
+    """
+    return ' COLLATE "C"' if is_postgresql() else ""
+
+
+def sql_limit(limit: int) -> int | None:
+    """The value of a `LIMIT %s` parameter for "at most `limit` rows", where 0 means no limit."""
+    if limit:
+        return limit
+    return None if is_postgresql() else -1
+
+
+def counted_upsert(cursor, upsert_sql: str, params: dict, *, count_sql: str) -> tuple[int, int]:
+    """Run an `INSERT ... ON CONFLICT DO UPDATE ... WHERE changed` and return (rows inserted, rows inserted or updated).
+
+    PostgreSQL counts in the statement itself (an inserted row has no `xmax`; a row rewritten by
+    ON CONFLICT DO UPDATE carries the row lock the upsert took first). SQLite has no INSERT inside
+    WITH: `count_sql` (the target rows the upsert can touch) is counted before and after.
+    """
+    if is_postgresql():
+        cursor.execute(
+            f"WITH up AS ({upsert_sql} RETURNING (xmax = 0) AS inserted)"
+            " SELECT COUNT(*) FILTER (WHERE up.inserted), COUNT(*) FROM up",
+            params,
+        )
+        inserted, changed = cursor.fetchone()
+        return inserted, changed
+    cursor.execute(count_sql, params)
+    before = cursor.fetchone()[0]
+    cursor.execute(upsert_sql, params)
+    changed = cursor.rowcount
+    cursor.execute(count_sql, params)
+    return cursor.fetchone()[0] - before, changed
+
+
+def set_local_lock_timeout(seconds: float) -> None:
+    """Bound how long the rest of this transaction waits for a row lock (PostgreSQL; SQLite has its busy timeout)."""
+    if is_postgresql():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{int(seconds * 1000)}ms"])
+
+
 def sql_datetime(value: datetime.datetime):
     """A datetime as the backend stores it (naive UTC text on SQLite, timestamptz on PostgreSQL).
 
@@ -39,6 +85,15 @@ def create_temp_table(cursor, name: str, columns_sql: str) -> None:
     cursor.execute(f"DROP TABLE IF EXISTS {name}")
     on_commit = " ON COMMIT DROP" if is_postgresql() else ""
     cursor.execute(f"CREATE TEMP TABLE {name} ({columns_sql}){on_commit}")
+
+
+def analyze_temp_table(cursor, name: str) -> None:
+    """Give the planner a temp table's statistics (PostgreSQL's autovacuum never analyzes temp tables).
+
+    Without them it guesses hundreds of rows and hash-joins whole tables even for a single cluster.
+    """
+    if is_postgresql():
+        cursor.execute(f"ANALYZE {name}")
 
 
 def drop_temp_table(cursor, name: str) -> None:

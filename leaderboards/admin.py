@@ -169,7 +169,7 @@ class LeaderboardEntryAdmin(LargeTableAdmin):
     search_fields = ["cluster_id__exact"]  # exact, not iexact: UPPER(cluster_id) could not use the index
     list_per_page = 100
     ordering = ["run_id", "position"]
-    fields = ["run", "position", "rank", "cluster_id", "score", "tiebreaker", "payload", "created_at"]
+    fields = ["run", "position", "rank", "cluster_id", "score", "tiebreaker", "fallback_value"]
     readonly_fields = fields
 
     def changelist_view(self, request, extra_context=None):

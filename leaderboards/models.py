@@ -8,7 +8,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
-from django.utils import timezone
 
 from hedge.challenges.models import CLUSTER_ID_MAX_LENGTH, Challenge
 
@@ -47,6 +46,13 @@ class RunStatus(models.TextChoices):
     PROCESSING = "PROCESSING", "Processing"
     COMPLETE = "COMPLETE", "Complete"
     FAILED = "FAILED", "Failed"
+    # A final run replaced by a regenerated one: kept for staff, never served.
+    SUPERSEDED = "SUPERSEDED", "Superseded"
+
+
+# Windows whose runs rank what was gained inside the period (challenge_progress_history);
+# ALL_TIME ranks the current value.
+GAIN_WINDOWS = (TimeWindow.DAILY, TimeWindow.WEEKLY, TimeWindow.MONTHLY, TimeWindow.SEASON)
 
 
 _METRIC_FIELDS = ("category_key", "metric_source", "metric_key", "fallback_metric_key")
@@ -121,7 +127,8 @@ class LeaderboardRun(models.Model):
     """One ranking of one leaderboard for the half-open period [period_start, period_end).
 
     A scheduled run takes its period from the definition's time window; a backfill (`is_backfill`)
-    was given an explicit period. The latest run is the newest scheduled one (see selectors).
+    was given an explicit period. A final run (`is_final`) holds the standings of an ended period,
+    from values as of its end. The latest run is the newest scheduled one (see selectors).
 
     PROCESSING is committed before the work starts (so staff see it, also while it waits for
     another generation of the same leaderboard); entries, row_count and COMPLETE are committed
@@ -151,6 +158,9 @@ class LeaderboardRun(models.Model):
     is_backfill = models.BooleanField(
         default=False, help_text="Generated for an explicit period; served as latest only when no scheduled run exists."
     )
+    is_final = models.BooleanField(
+        default=False, help_text="The final standings of an ended period, from values as of its end."
+    )
 
     class Meta:
         db_table = "leaderboard_runs"
@@ -161,18 +171,31 @@ class LeaderboardRun(models.Model):
             ),
             models.CheckConstraint(condition=Q(status__in=RunStatus.values), name="leaderboard_runs_status_valid"),
             models.CheckConstraint(
-                condition=Q(status__in=[RunStatus.COMPLETE, RunStatus.FAILED], finished_at__isnull=False)
+                condition=Q(
+                    status__in=[RunStatus.COMPLETE, RunStatus.FAILED, RunStatus.SUPERSEDED], finished_at__isnull=False
+                )
                 | Q(status__in=[RunStatus.PENDING, RunStatus.PROCESSING], finished_at__isnull=True),
                 name="leaderboard_runs_finished_when_done",
+            ),
+            # Only a final run can be superseded (by its regeneration).
+            models.CheckConstraint(
+                condition=~Q(status=RunStatus.SUPERSEDED) | Q(is_final=True), name="leaderboard_runs_superseded_final"
+            ),
+            # One published final standing per period; a regeneration supersedes the old one first.
+            models.UniqueConstraint(
+                fields=["leaderboard", "period_start", "period_end"],
+                condition=Q(is_final=True, status=RunStatus.COMPLETE),
+                name="leaderboard_runs_one_final_per_period",
             ),
         ]
         indexes = [
             # Serves the foreign key, "runs of a leaderboard, newest first" and "its latest run" (admin).
             models.Index(F("leaderboard"), F("id").desc(), name="leaderboard_runs_latest_idx"),
             # Serves "the latest COMPLETE run" (public API, retention): scheduled runs before
-            # backfills, then the greatest id.
+            # final runs and backfills, then the greatest id.
             models.Index(
                 F("leaderboard"),
+                F("is_final"),
                 F("is_backfill"),
                 F("id").desc(),
                 name="leaderboard_runs_complete_idx",
@@ -183,15 +206,18 @@ class LeaderboardRun(models.Model):
     def __str__(self) -> str:
         return f"{self.leaderboard_id} run {self.pk} ({self.status})"
 
-    @property
-    def duration(self):
-        return self.finished_at - self.created_at if self.finished_at else None
-
 
 class LeaderboardEntry(models.Model):
-    """A cluster's place in one run. Written only by generation, in one INSERT ... SELECT."""
+    """A cluster's place in one run. Written only by generation, in one INSERT ... SELECT.
 
-    run = models.ForeignKey(LeaderboardRun, on_delete=models.CASCADE, related_name="entries", db_index=False)
+    Lean on purpose (a run can be a million rows): what the run shares (its challenge codes) is
+    on the run, and the foreign key is not checked per row by the database. Entries leave with
+    their run: prune deletes both, and the ORM cascades an admin delete.
+    """
+
+    run = models.ForeignKey(
+        LeaderboardRun, on_delete=models.CASCADE, related_name="entries", db_index=False, db_constraint=False
+    )
     cluster_id = models.CharField(max_length=CLUSTER_ID_MAX_LENGTH)
     # Per the definition's rank_mode over (score, tiebreaker); equal for ties.
     rank = models.PositiveIntegerField()
@@ -199,8 +225,8 @@ class LeaderboardEntry(models.Model):
     position = models.PositiveIntegerField()
     score = models.BigIntegerField()
     tiebreaker = models.BigIntegerField(default=0)
-    payload = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    # The fallback challenge's value (its gain, on windows that rank gains); NULL without one.
+    fallback_value = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         db_table = "leaderboard_entries"

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import zoneinfo
 from dataclasses import dataclass
 
 from django.conf import settings
 
-from seasons.selectors import get_active_season
+from seasons.selectors import get_active_season, get_last_ended_season
 
 from .errors import InvalidPeriod, NoActiveSeason
 from .models import TimeWindow
@@ -84,3 +85,44 @@ def explicit_period(start: datetime.datetime | None, end: datetime.datetime | No
     if start >= end:
         raise InvalidPeriod(f"period_start ({start.isoformat()}) must be before period_end ({end.isoformat()}).")
     return Period(start.astimezone(UTC), end.astimezone(UTC))
+
+
+def previous_period(time_window: str, *, now: datetime.datetime) -> Period | None:
+    """The period of this window that ended last before `now`; None for ALL_TIME or before any season ended.
+
+    Calendar windows: the day, week or month before the current one. SEASON: the season that
+    ended last (whether or not it was the active one).
+    """
+    if time_window == TimeWindow.ALL_TIME:
+        return None
+    if time_window == TimeWindow.SEASON:
+        season = get_last_ended_season(now=now)
+        if season is None:
+            return None
+        return Period(season.starts_at.astimezone(UTC), season.ends_at.astimezone(UTC))
+    current = calendar_period(time_window, now=now)
+    return calendar_period(time_window, now=current.start - datetime.timedelta(microseconds=1))
+
+
+def next_resets(time_windows, *, now: datetime.datetime) -> dict[str, datetime.datetime | None]:
+    """When the current period of each window ends (its boards start again); None for ALL_TIME or between seasons.
+
+    At most one query (the active season, when SEASON is among them).
+    """
+    resets: dict[str, datetime.datetime | None] = {}
+    for time_window in set(time_windows):
+        resets[time_window] = None
+        if time_window != TimeWindow.ALL_TIME:
+            with contextlib.suppress(NoActiveSeason):
+                resets[time_window] = derive_period(time_window, now=now).end
+    return resets
+
+
+def check_final_period(time_window: str, period: Period, *, now: datetime.datetime) -> None:
+    """Raise InvalidPeriod unless `period` can have final standings: it has ended, and the window has periods."""
+    if time_window == TimeWindow.ALL_TIME:
+        raise InvalidPeriod("An ALL_TIME leaderboard has no periods, so no final runs.")
+    if period.end > now:
+        raise InvalidPeriod(
+            f"The period ends at {period.end.isoformat()}, after now: a final run needs a period that has ended."
+        )

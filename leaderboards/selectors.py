@@ -10,33 +10,17 @@ future, never hides the current run, and a change of time window takes effect wi
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db import connection
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from .errors import NoActiveSeason
 from .models import LeaderboardDef, LeaderboardEntry, LeaderboardRun, RunStatus
-from .resolve import ResolvedChallenges, resolve_challenges
+from .periods import derive_period
 
-__all__ = [
-    "PublicRun",
-    "ResolvedChallenges",
-    "active_definitions_with_latest_run",
-    "complete_run",
-    "definitions_with_last_run",
-    "get_definition",
-    "latest_complete_run",
-    "newest_complete_run_id",
-    "resolve_challenges",
-    "run_counts",
-    "top_entries",
-    "top_entry_values",
-]
-
-# Scheduled runs (is_backfill false) first, then the newest; leaderboard_runs_complete_idx serves it.
-LATEST_ORDER = ["is_backfill", "-id"]
+# Scheduled runs (neither final nor backfill) first, then the newest; leaderboard_runs_complete_idx serves it.
+LATEST_ORDER = ["is_final", "is_backfill", "-id"]
 # Fields of the latest COMPLETE run that the public list shows.
 _SUMMARY_FIELDS = {
     "latest_run_id": "id",
@@ -77,67 +61,60 @@ def get_definition(key: str, *, active_only: bool = True) -> LeaderboardDef | No
     return definitions.first()
 
 
-@dataclass(frozen=True, slots=True)
-class PublicRun:
-    """A COMPLETE run of an active leaderboard, as the public API shows it, with its definition's fields."""
-
-    id: int
-    key: str
-    name: str
-    description: str
-    time_window: str
-    period_start: datetime.datetime
-    period_end: datetime.datetime
-    row_count: int
-    finished_at: datetime.datetime
+def _public_runs(key: str) -> QuerySet[LeaderboardRun]:
+    """COMPLETE runs of the active leaderboard `key`, with the definition and challenge codes the API shows."""
+    return LeaderboardRun.objects.filter(
+        leaderboard_id=key, status=RunStatus.COMPLETE, leaderboard__is_active=True
+    ).select_related("leaderboard", "challenge", "fallback_challenge")
 
 
-# Raw on purpose: this runs on every public request, and building and compiling the same statement
-# through the ORM (a join, a filter across it, values_list) costs three times the query itself.
-# The ORDER BY is LATEST_ORDER; leaderboard_runs_complete_idx serves both statements.
-_PUBLIC_RUN_SQL = (
-    "SELECT r.id, d.key, d.name, d.description, d.time_window, r.period_start, r.period_end, r.row_count,"
-    " r.finished_at FROM leaderboard_runs r JOIN leaderboard_defs d ON d.key = r.leaderboard_key"
-    " WHERE r.leaderboard_key = %s AND r.status = %s AND d.is_active = %s{run_filter}"
-    " ORDER BY r.is_backfill, r.id DESC LIMIT 1"
-)
-_LATEST_RUN_SQL = _PUBLIC_RUN_SQL.format(run_filter="")
-_RUN_BY_ID_SQL = _PUBLIC_RUN_SQL.format(run_filter=" AND r.id = %s")
+def latest_complete_run(key: str) -> LeaderboardRun | None:
+    """The latest COMPLETE run of an active leaderboard (see LATEST_ORDER), with its definition; one query."""
+    return _public_runs(key).order_by(*LATEST_ORDER).first()
 
 
-def _aware(value: datetime.datetime) -> datetime.datetime:
-    # SQLite hands a raw cursor naive UTC datetimes; the ORM would make them aware the same way.
-    return value if timezone.is_aware(value) else timezone.make_aware(value, connection.timezone)
+def complete_run(key: str, run_id: int) -> LeaderboardRun | None:
+    """Run `run_id` if it is a COMPLETE run of the active leaderboard `key`; one query."""
+    return _public_runs(key).filter(pk=run_id).first()
 
 
-def _public_run(sql: str, params: list) -> PublicRun | None:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
+def previous_final_run(key: str, *, now: datetime.datetime | None = None) -> LeaderboardRun | None:
+    """The final run of the period before the current one: the newest final run ended by the current period's start.
+
+    One query. None for a leaderboard without final runs (ALL_TIME never has any).
+    """
+    definition = get_definition(key)
+    if definition is None:
         return None
-    run_id, key, name, description, time_window, period_start, period_end, row_count, finished_at = row
-    return PublicRun(
-        id=run_id,
-        key=key,
-        name=name,
-        description=description,
-        time_window=time_window,
-        period_start=_aware(period_start),
-        period_end=_aware(period_end),
-        row_count=row_count,
-        finished_at=_aware(finished_at),
-    )
+    now = now or timezone.now()
+    try:
+        current_start = derive_period(definition.time_window, now=now).start
+    except NoActiveSeason:
+        current_start = now
+    return _public_runs(key).filter(is_final=True, period_end__lte=current_start).order_by("-period_end", "-id").first()
 
 
-def latest_complete_run(key: str) -> PublicRun | None:
-    """The latest COMPLETE run of an active leaderboard, with its definition's fields, in one query."""
-    return _public_run(_LATEST_RUN_SQL, [key, RunStatus.COMPLETE.value, True])
+def final_runs(key: str, *, before: int | None = None) -> QuerySet[LeaderboardRun]:
+    """COMPLETE final runs of the active leaderboard `key`, newest period first (run id breaks ties); `before` a run id.
+
+    `before` pages: only runs that come after run `before` in this order (keyset on (period_end, id)).
+    """
+    runs = _public_runs(key).filter(is_final=True)
+    if before is not None:
+        anchor = runs.filter(pk=before).values("period_end")[:1]
+        runs = runs.filter(Q(period_end__lt=Subquery(anchor)) | Q(period_end=Subquery(anchor), id__lt=before))
+    return runs.order_by("-period_end", "-id")
 
 
-def complete_run(key: str, run_id: int) -> PublicRun | None:
-    """Run `run_id` if it is a COMPLETE run of the active leaderboard `key`, with its definition's fields; one query."""
-    return _public_run(_RUN_BY_ID_SQL, [key, RunStatus.COMPLETE.value, True, run_id])
+def has_final_run(key: str, period) -> bool:
+    """Whether the leaderboard has a published final run of exactly this period; one query."""
+    return LeaderboardRun.objects.filter(
+        leaderboard_id=key,
+        status=RunStatus.COMPLETE,
+        is_final=True,
+        period_start=period.start,
+        period_end=period.end,
+    ).exists()
 
 
 def top_entries(run: LeaderboardRun | int, *, limit: int) -> QuerySet[LeaderboardEntry]:
@@ -145,15 +122,15 @@ def top_entries(run: LeaderboardRun | int, *, limit: int) -> QuerySet[Leaderboar
     return LeaderboardEntry.objects.filter(run=run).order_by("position")[:limit]
 
 
-ENTRY_FIELDS = ("rank", "position", "cluster_id", "score", "tiebreaker", "payload")
+ENTRY_FIELDS = ("rank", "position", "cluster_id", "score", "tiebreaker", "fallback_value")
 # Bumped whenever ENTRY_FIELDS or their values change meaning, so a shared cache (Redis) never
 # hands a new release the rows an old one stored.
-_ENTRY_CACHE_VERSION = 1
+_ENTRY_CACHE_VERSION = 2
 # Entries never go stale (see top_entry_values); the timeout only returns memory of runs nobody asks for.
 ENTRY_CACHE_SECONDS = 3600
 
 
-def top_entry_values(run: PublicRun, *, limit: int) -> list[dict]:
+def top_entry_values(run: LeaderboardRun, *, limit: int) -> list[dict]:
     """The first `limit` entries of COMPLETE `run` by position, as dicts of ENTRY_FIELDS; cached.
 
     A COMPLETE run's entries never change: generation writes them in the same transaction that
@@ -190,3 +167,8 @@ def run_counts(keys: list[str]) -> dict[str, int]:
 def newest_complete_run_id() -> int | None:
     """The id of the most recently created COMPLETE run of any leaderboard (admin's default run to show)."""
     return LeaderboardRun.objects.filter(status=RunStatus.COMPLETE).order_by("-id").values_list("id", flat=True).first()
+
+
+def active_definition_keys() -> list[str]:
+    """Keys of every active leaderboard, in order (what cron's --all generates)."""
+    return list(LeaderboardDef.objects.filter(is_active=True).order_by("key").values_list("key", flat=True))

@@ -5,6 +5,8 @@ from rest_framework import serializers
 
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
+MAX_FINALS_LIMIT = 100
+DEFAULT_FINALS_LIMIT = 20
 
 
 class StrictIntegerField(serializers.IntegerField):
@@ -40,7 +42,12 @@ class LeaderboardListItemSerializer(serializers.Serializer):
     name = serializers.CharField()
     description = serializers.CharField()
     timeWindow = serializers.CharField(source="time_window")
+    nextResetAt = serializers.SerializerMethodField()
     latestRun = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_nextResetAt(self, definition):
+        return _datetime(self.context["next_reset_at"][definition.time_window])
 
     @extend_schema_field(RunSummarySerializer(allow_null=True))
     def get_latestRun(self, definition):
@@ -49,64 +56,93 @@ class LeaderboardListItemSerializer(serializers.Serializer):
         return RunSummarySerializer(definition).data
 
 
-class LeaderboardRunHeaderSerializer(serializers.Serializer):
-    """The `leaderboard` object of a run response, from a run with its definition."""
+def _datetime(value):
+    return None if value is None else serializers.DateTimeField().to_representation(value)
 
-    # Reads a selectors.PublicRun. (A serializer's docstring is its description in the API schema,
-    # so notes on these serializers are comments.)
-    key = serializers.CharField()
-    name = serializers.CharField()
-    description = serializers.CharField()
-    timeWindow = serializers.CharField(source="time_window")
+
+class LeaderboardRunHeaderSerializer(serializers.Serializer):
+    """The leaderboard and the run whose entries follow."""
+
+    key = serializers.CharField(source="leaderboard.key")
+    name = serializers.CharField(source="leaderboard.name")
+    description = serializers.CharField(source="leaderboard.description")
+    timeWindow = serializers.CharField(source="leaderboard.time_window")
     periodStart = serializers.DateTimeField(source="period_start")
     periodEnd = serializers.DateTimeField(source="period_end")
     runId = serializers.IntegerField(source="id")
     rowCount = serializers.IntegerField(source="row_count")
     generatedAt = serializers.DateTimeField(source="finished_at")
+    isFinal = serializers.BooleanField(source="is_final")
+    nextResetAt = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_nextResetAt(self, run):
+        return _datetime(self.context["next_reset_at"][run.leaderboard.time_window])
+
+
+class EntryPayloadSerializer(serializers.Serializer):
+    challengeCode = serializers.CharField()
+    fallbackChallengeCode = serializers.CharField(allow_null=True)
+    fallbackValue = serializers.IntegerField(allow_null=True)
 
 
 class LeaderboardEntrySerializer(serializers.Serializer):
-    # Reads a dict of selectors.ENTRY_FIELDS. The declared fields document the JSON (API schema);
-    # to_representation writes the same keys directly, because DRF's field-by-field path costs more
-    # than the rest of the request at limit=1000. The values are already JSON's types (the
-    # database's integers and text, the payload decoded by its JSONField), which is all those
-    # fields would do to them.
+    """One ranked cluster; `payload` names what was ranked (the run's challenges) and the fallback value."""
+
     rank = serializers.IntegerField()
     position = serializers.IntegerField()
     clusterId = serializers.CharField(source="cluster_id")
     score = serializers.IntegerField()
     tiebreaker = serializers.IntegerField()
-    payload = serializers.JSONField()
+    payload = serializers.SerializerMethodField()
 
-    def to_representation(self, entry):
+    @extend_schema_field(EntryPayloadSerializer)
+    def get_payload(self, entry):
+        run = self.context["run"]
         return {
-            "rank": entry["rank"],
-            "position": entry["position"],
-            "clusterId": entry["cluster_id"],
-            "score": entry["score"],
-            "tiebreaker": entry["tiebreaker"],
-            "payload": entry["payload"],
+            "challengeCode": run.challenge.code,
+            "fallbackChallengeCode": run.fallback_challenge.code if run.fallback_challenge else None,
+            "fallbackValue": entry["fallback_value"],
         }
 
 
 class LeaderboardRunSerializer(serializers.Serializer):
-    # Reads {"run": selectors.PublicRun, "entries": [dict of selectors.ENTRY_FIELDS, ...]}.
+    """A run of a leaderboard and its entries by position."""
+
     leaderboard = LeaderboardRunHeaderSerializer(source="run")
     entries = LeaderboardEntrySerializer(many=True)
 
-    def to_representation(self, instance):
-        # DRF's path would first deep-copy the 17 declared fields of this serializer and the two
-        # nested ones, on every response; these two shared instances are copied once per process
-        # and keep no state between calls.
-        return {
-            "leaderboard": _HEADER.to_representation(instance["run"]),
-            "entries": [_ENTRY.to_representation(entry) for entry in instance["entries"]],
-        }
+
+class FinalRunSummarySerializer(serializers.Serializer):
+    runId = serializers.IntegerField(source="id")
+    periodStart = serializers.DateTimeField(source="period_start")
+    periodEnd = serializers.DateTimeField(source="period_end")
+    rowCount = serializers.IntegerField(source="row_count")
+    generatedAt = serializers.DateTimeField(source="finished_at")
+    isFinal = serializers.BooleanField(source="is_final")
 
 
-_HEADER = LeaderboardRunHeaderSerializer()
-_ENTRY = LeaderboardEntrySerializer()
+class FinalRunListSerializer(serializers.Serializer):
+    results = FinalRunSummarySerializer(many=True)
+    next = serializers.URLField(allow_null=True)
+
+
+class FinalsQuerySerializer(serializers.Serializer):
+    limit = StrictIntegerField(
+        min_value=1,
+        max_value=MAX_FINALS_LIMIT,
+        default=DEFAULT_FINALS_LIMIT,
+        help_text=f"How many final runs: 1..{MAX_FINALS_LIMIT}, default {DEFAULT_FINALS_LIMIT}.",
+    )
+    before = StrictIntegerField(
+        min_value=1, required=False, help_text="A run id from the previous page: only final runs after it."
+    )
 
 
 class LimitErrorSerializer(serializers.Serializer):
     limit = serializers.ListField(child=serializers.CharField())
+
+
+class FinalsQueryErrorSerializer(serializers.Serializer):
+    limit = serializers.ListField(child=serializers.CharField(), required=False)
+    before = serializers.ListField(child=serializers.CharField(), required=False)

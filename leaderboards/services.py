@@ -9,13 +9,22 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, OperationalError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from hedge.db import is_postgresql, sql_datetime
+from hedge.db import binary_collation, set_local_lock_timeout, sql_datetime, sql_limit
 
-from .errors import GenerationFailed, InactiveLeaderboard, InvalidDefinition, LeaderboardError, UnknownLeaderboard
-from .models import LeaderboardDef, LeaderboardRun, RankMode, RunStatus
-from .periods import Period, derive_period, explicit_period
+from . import selectors, sql
+from .errors import (
+    GenerationFailed,
+    InactiveLeaderboard,
+    InvalidDefinition,
+    InvalidPeriod,
+    LeaderboardError,
+    UnknownLeaderboard,
+)
+from .models import GAIN_WINDOWS, LeaderboardDef, LeaderboardRun, RankMode, RunStatus
+from .periods import Period, check_final_period, derive_period, explicit_period, previous_period
 from .resolve import ResolvedChallenges, resolve_challenges
 from .selectors import LATEST_ORDER
 
@@ -36,51 +45,100 @@ def generate_leaderboard_run(
     force: bool = False,
     now: datetime.datetime | None = None,
 ) -> LeaderboardRun:
-    """Rank every cluster for one leaderboard and publish the result as a new COMPLETE run.
+    """Rank the clusters of one leaderboard for its current period (or an explicit one) and publish a COMPLETE run.
 
-    1. Load the definition (UnknownLeaderboard; InactiveLeaderboard unless `force`), derive the
-       period from its window at `now` (NoActiveSeason for SEASON between seasons) or take the
-       explicit `period_start`/`period_end` (both or neither, aware, start < end: InvalidPeriod),
-       resolve its challenges (InvalidDefinition). Nothing is written when any of these fails.
-       A run with an explicit period is a backfill (`is_backfill`): it is served as the latest
-       run only while the leaderboard has no scheduled COMPLETE run.
-    2. Create the run as PROCESSING and commit it, so staff can see it.
-    3. In one transaction: lock the definition row, rank with one `INSERT ... SELECT` using window
-       functions (order: score desc, tiebreaker desc, cluster_id asc; rank per rank_mode; the first
-       max_entries positions, all when 0), set row_count and COMPLETE. Readers see the
-       whole run or none of it; earlier runs are never touched.
-    4. On any error the transaction rolls back (no entries remain), the run is recorded FAILED
-       with the error text in its own write, and GenerationFailed (with `.run`, the original error
-       chained) is raised.
-
-    Concurrency: generations of the same leaderboard never interleave. A second caller WAITS for
-    the first to finish: on PostgreSQL on the definition's row lock (SELECT ... FOR NO KEY UPDATE;
-    its PROCESSING run is already visible while it waits) for at most settings.LEADERBOARD_LOCK_TIMEOUT
-    seconds, after which its run fails saying another generation is still running; on SQLite on the
-    database write lock, which every IMMEDIATE transaction takes, for at most the busy timeout
-    (30 s), after which it fails with "database is locked".
+    The period comes from the time window at `now`, or is the explicit `period_start`/`period_end`
+    (a backfill, served as latest only while no scheduled run exists). Refusals (UnknownLeaderboard,
+    InactiveLeaderboard unless `force`, InvalidPeriod, InvalidDefinition) write nothing. A failure
+    after the run was created records it FAILED and raises GenerationFailed; the previous run
+    stays served. Generations of one leaderboard never interleave: the second waits on the
+    definition's row lock (PostgreSQL, at most LEADERBOARD_LOCK_TIMEOUT) or the database's write
+    lock (SQLite, its busy timeout).
     """
     now = now or timezone.now()
-    definition = LeaderboardDef.objects.filter(key=leaderboard_key).first()
-    if definition is None:
-        raise UnknownLeaderboard(leaderboard_key)
-    if not definition.is_active and not force:
-        raise InactiveLeaderboard(leaderboard_key)
+    definition = _definition(leaderboard_key, force=force)
     explicit = explicit_period(period_start, period_end)
     period = explicit or derive_period(definition.time_window, now=now)
+    return _generate(definition, period, now=now, is_backfill=explicit is not None)
+
+
+def generate_final_run(
+    leaderboard_key: str,
+    *,
+    period_start: datetime.datetime,
+    period_end: datetime.datetime,
+    force: bool = False,
+    now: datetime.datetime | None = None,
+) -> LeaderboardRun:
+    """The final standings of an ended period, from values as of its end; replaces an earlier final run of it.
+
+    The earlier final run of the same period (if any) is marked SUPERSEDED in the transaction that
+    publishes the new one, so readers see one or the other. Raises InvalidPeriod for a period that
+    has not ended, or for ALL_TIME (it has no periods).
+    """
+    now = now or timezone.now()
+    definition = _definition(leaderboard_key, force=force)
+    period = explicit_period(period_start, period_end)
+    if period is None:
+        raise InvalidPeriod("A final run needs period_start and period_end.")
+    check_final_period(definition.time_window, period, now=now)
+    return _generate(definition, period, now=now, is_backfill=True, is_final=True)
+
+
+def generate_due_final_run(
+    leaderboard_key: str, *, force: bool = False, now: datetime.datetime | None = None
+) -> LeaderboardRun | None:
+    """The final run of the period that ended last, when the leaderboard has none yet; else None.
+
+    Cron's generation calls this before the current period's run, so every ended DAILY, WEEKLY,
+    MONTHLY and SEASON period gets its final standings once. ALL_TIME has no periods: None.
+    """
+    now = now or timezone.now()
+    definition = _definition(leaderboard_key, force=force)
+    period = previous_period(definition.time_window, now=now)
+    if period is None or selectors.has_final_run(definition.key, period):
+        return None
+    return _generate(definition, period, now=now, is_backfill=False, is_final=True)
+
+
+def _definition(key: str, *, force: bool) -> LeaderboardDef:
+    definition = LeaderboardDef.objects.filter(key=key).first()
+    if definition is None:
+        raise UnknownLeaderboard(key)
+    if not definition.is_active and not force:
+        raise InactiveLeaderboard(key)
+    return definition
+
+
+def _generate(
+    definition: LeaderboardDef, period: Period, *, now: datetime.datetime, is_backfill: bool, is_final: bool = False
+) -> LeaderboardRun:
     try:
         resolved = resolve_challenges(definition)
     except ValidationError as exc:
-        raise InvalidDefinition(f"Leaderboard {leaderboard_key!r}: {' '.join(exc.messages)}") from exc
-
-    run = _create_processing_run(definition, resolved, period, is_backfill=explicit is not None)
+        raise InvalidDefinition(f"Leaderboard {definition.key!r}: {' '.join(exc.messages)}") from exc
+    # Committed at once (outside the transaction below), so staff see it while it waits and ranks.
+    run = LeaderboardRun.objects.create(
+        leaderboard=definition,
+        period_start=period.start,
+        period_end=period.end,
+        is_backfill=is_backfill,
+        is_final=is_final,
+        status=RunStatus.PROCESSING,
+        challenge=resolved.challenge,
+        fallback_challenge=resolved.fallback,
+    )
     try:
         with transaction.atomic():
             _lock_definition(definition)
-            started = timezone.now()
-            row_count = _insert_entries(run, definition, resolved, period, stamp=started)
+            row_count = _insert_entries(run, definition, resolved, period, now=now)
             finished = timezone.now()
-            if not _publish(run, row_count=row_count, finished=finished):
+            if is_final:
+                _supersede_final_runs(run, finished=finished)
+            published = LeaderboardRun.objects.filter(pk=run.pk, status=RunStatus.PROCESSING).update(
+                status=RunStatus.COMPLETE, row_count=row_count, finished_at=finished, updated_at=finished
+            )
+            if not published:
                 raise LeaderboardError("the run was marked abandoned while it waited for the lock")
     except BaseException as exc:
         _record_failure(run, exc)
@@ -93,89 +151,13 @@ def generate_leaderboard_run(
     return run
 
 
-# The run's own bookkeeping (create, publish) is written as plain SQL: it is on the path of every
-# generation, and at top-N sizes the ORM's per-statement cost was a third of hedge's time next to
-# the bare ranking statement (docs/benchmarks.md).
-
-
-def _create_processing_run(
-    definition: LeaderboardDef, resolved: ResolvedChallenges, period: Period, *, is_backfill: bool
-) -> LeaderboardRun:
-    """Insert the run as PROCESSING and commit it at once, so staff can see it while it ranks."""
-    now = timezone.now()
-    run = LeaderboardRun(
-        leaderboard=definition,
-        period_start=period.start,
-        period_end=period.end,
-        is_backfill=is_backfill,
-        status=RunStatus.PROCESSING,
-        challenge=resolved.challenge,
-        fallback_challenge=resolved.fallback,
-        created_at=now,
-        updated_at=now,
-    )
-    stamp = sql_datetime(now)
-    insert = (
-        "INSERT INTO leaderboard_runs (leaderboard_key, period_start, period_end, is_backfill, status, row_count,"
-        " challenge_id, fallback_challenge_id, error, created_at, updated_at)"
-        " VALUES (%s, %s, %s, %s, %s, 0, %s, %s, '', %s, %s) RETURNING id"
-    )
-    params = [
-        definition.key,
-        sql_datetime(period.start),
-        sql_datetime(period.end),
-        is_backfill,
-        RunStatus.PROCESSING,
-        resolved.challenge.pk,
-        resolved.fallback.pk if resolved.fallback else None,
-        stamp,
-        stamp,
-    ]
-    with connection.cursor() as cursor:
-        if is_postgresql() and not connection.in_atomic_block:
-            # The PROCESSING marker needs no flush to disk of its own (a crash loses the whole
-            # generation anyway): it commits without waiting for one, and is visible at once.
-            # Both statements go in one round trip and run as one implicit transaction, which
-            # SET LOCAL (set_config(..., true)) lasts for.
-            cursor.execute(f"SELECT set_config('synchronous_commit', 'off', true); {insert}", params)
-            cursor.nextset()
-        else:
-            cursor.execute(insert, params)
-        run.pk = cursor.fetchone()[0]
-    return run
-
-
-def _publish(run: LeaderboardRun, *, row_count: int, finished: datetime.datetime) -> bool:
-    """Mark the run COMPLETE with its row count; False when it is no longer PROCESSING."""
-    stamp = sql_datetime(finished)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE leaderboard_runs SET status = %s, row_count = %s, finished_at = %s, updated_at = %s"
-            " WHERE id = %s AND status = %s",
-            [RunStatus.COMPLETE, row_count, stamp, stamp, run.pk, RunStatus.PROCESSING],
-        )
-        return cursor.rowcount == 1
-
-
 def _lock_definition(definition: LeaderboardDef) -> None:
     # FOR NO KEY UPDATE: a second caller can still insert its PROCESSING run (whose foreign key
-    # takes FOR KEY SHARE on this row) and then queues here. On SQLite select_for_update is a
-    # no-op; the IMMEDIATE transaction already holds the database's write lock (and its busy
-    # timeout bounds the wait).
-    if not is_postgresql():
-        list(LeaderboardDef.objects.select_for_update(no_key=True).filter(pk=definition.pk).values_list("pk"))
-        return
-    # Bound the wait, so cron ticks queued behind a long generation give up instead of piling up.
-    # (It stays set for the rest of this transaction, whose other statements wait on no lock.)
-    # One round trip for both: this is on every generation's path.
-    timeout = f"{int(settings.LEADERBOARD_LOCK_TIMEOUT * 1000)}ms"
+    # takes FOR KEY SHARE on this row) and then queues here. On SQLite the IMMEDIATE transaction
+    # already holds the database's write lock.
+    set_local_lock_timeout(settings.LEADERBOARD_LOCK_TIMEOUT)
     try:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT set_config('lock_timeout', %s, true);"
-                " SELECT 1 FROM leaderboard_defs WHERE id = %s FOR NO KEY UPDATE",
-                [timeout, definition.pk],
-            )
+        list(LeaderboardDef.objects.select_for_update(no_key=True).filter(pk=definition.pk).values_list("pk"))
     except OperationalError as exc:
         if getattr(exc.__cause__, "sqlstate", None) != "55P03":  # lock_not_available
             raise
@@ -185,13 +167,19 @@ def _lock_definition(definition: LeaderboardDef) -> None:
         ) from exc
 
 
-def _fail_abandoned_runs(key: str, *, now: datetime.datetime) -> int:
-    """Mark FAILED the PROCESSING runs of `key` older than ABANDONED_AFTER: their process died.
+def _supersede_final_runs(run: LeaderboardRun, *, finished: datetime.datetime) -> int:
+    """Mark SUPERSEDED the published final run of `run`'s period, which `run` replaces."""
+    return LeaderboardRun.objects.filter(
+        leaderboard_id=run.leaderboard_id,
+        period_start=run.period_start,
+        period_end=run.period_end,
+        is_final=True,
+        status=RunStatus.COMPLETE,
+    ).update(status=RunStatus.SUPERSEDED, updated_at=finished)
 
-    Housekeeping, done by `prune_leaderboard_runs` under the definition's lock rather than on
-    every generation's hot path. A live generation never gets that old: it waits at most
-    LEADERBOARD_LOCK_TIMEOUT for the lock, and a run marked meanwhile fails instead of publishing.
-    """
+
+def _fail_abandoned_runs(key: str, *, now: datetime.datetime) -> int:
+    """Mark FAILED the PROCESSING runs of `key` older than ABANDONED_AFTER: their process died."""
     return LeaderboardRun.objects.filter(
         leaderboard_id=key, status=RunStatus.PROCESSING, created_at__lt=now - ABANDONED_AFTER
     ).update(
@@ -202,83 +190,28 @@ def _fail_abandoned_runs(key: str, *, now: datetime.datetime) -> int:
     )
 
 
-def _score_source_sql(resolved: ResolvedChallenges, period: Period) -> tuple[str, list]:
-    """The SELECT of what is ranked: one row (cluster_id, score, tiebreaker, fallback_value) per cluster.
-
-    v1 scores are the clusters' current challenge_progress values, whatever the period; clusters
-    without a progress row are not ranked. Time-bounded scores (from challenge_progress_history
-    over `period`) and excluded clusters belong here, without touching the ranking.
-    """
-    if resolved.fallback is None:
-        return (
-            "SELECT p.cluster_id AS cluster_id, p.value AS score, 0 AS tiebreaker,"
-            " CAST(NULL AS bigint) AS fallback_value"
-            " FROM challenge_progress p WHERE p.challenge_id = %s",
-            [resolved.challenge.pk],
-        )
-    return (
-        "SELECT p.cluster_id AS cluster_id, p.value AS score, COALESCE(f.value, 0) AS tiebreaker,"
-        " f.value AS fallback_value"
-        " FROM challenge_progress p"
-        " LEFT JOIN challenge_progress f ON f.challenge_id = %s AND f.cluster_id = p.cluster_id"
-        " WHERE p.challenge_id = %s",
-        [resolved.fallback.pk, resolved.challenge.pk],
-    )
-
-
 def _insert_entries(
     run: LeaderboardRun,
     definition: LeaderboardDef,
     resolved: ResolvedChallenges,
     period: Period,
     *,
-    stamp: datetime.datetime,
+    now: datetime.datetime,
 ) -> int:
     """Rank and write the entries of `run` in one INSERT ... SELECT; returns how many were written."""
-    source, source_params = _score_source_sql(resolved, period)
-    order = f"s.score DESC, s.tiebreaker DESC, {_binary('s.cluster_id')}"
-    if definition.max_entries:
-        # The first N rows in the full order are the top N whatever the ranking, and ranks within
-        # them are the same as over every row, so the window functions only see N rows (a top-N
-        # sort or an index scan instead of sorting every cluster).
-        ranked = f"(SELECT s.* FROM ({source}) s ORDER BY {order} LIMIT %s) r"
-        source_params = [*source_params, definition.max_entries]
-    else:
-        ranked = f"({source}) r"
-    build_object = "jsonb_build_object" if is_postgresql() else "json_object"
+    statement = sql.RANK_GAINS if definition.time_window in GAIN_WINDOWS else sql.RANK_CURRENT_VALUES
+    params = {
+        "run": run.pk,
+        "challenge": resolved.challenge.pk,
+        "fallback": resolved.fallback.pk if resolved.fallback else None,
+        "limit": sql_limit(definition.max_entries),
+        "start": sql_datetime(period.start),
+        "until": sql_datetime(min(period.end, now)),
+    }
     rank_function = _RANK_FUNCTIONS[RankMode(definition.rank_mode)]
-    sql = (
-        "INSERT INTO leaderboard_entries"
-        " (run_id, cluster_id, rank, position, score, tiebreaker, payload, created_at)"
-        " SELECT %s, r.cluster_id,"
-        f" {rank_function}() OVER (ORDER BY r.score DESC, r.tiebreaker DESC),"
-        f" ROW_NUMBER() OVER (ORDER BY r.score DESC, r.tiebreaker DESC, {_binary('r.cluster_id')}),"
-        " r.score, r.tiebreaker,"
-        f" {build_object}('challengeCode', CAST(%s AS text), 'fallbackChallengeCode', CAST(%s AS text),"
-        " 'fallbackValue', r.fallback_value),"
-        " %s"
-        f" FROM {ranked}"
-    )
-    params = [
-        run.pk,
-        resolved.challenge.code,
-        resolved.fallback.code if resolved.fallback else None,
-        sql_datetime(stamp),
-        *source_params,
-    ]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(statement.format(rank_function=rank_function, binary=binary_collation()), params)
         return cursor.rowcount
-
-
-def _binary(column: str) -> str:
-    """`column` compared byte by byte (code point order), as SQLite's default BINARY collation does.
-
-    PostgreSQL otherwise orders text by the database's collation (e.g. en_US puts "a b" after
-    "Cluster-c" and ignores case first), so positions among equal scores would differ between
-    databases and with the server's locale.
-    """
-    return f'{column} COLLATE "C"' if is_postgresql() else column
 
 
 def _record_failure(run: LeaderboardRun, exc: BaseException) -> None:
@@ -312,6 +245,7 @@ def prune_leaderboard_runs(
     *,
     keep: int = DEFAULT_KEEP,
     leaderboard_key: str | None = None,
+    finals_older_than: datetime.timedelta | None = None,
     now: datetime.datetime | None = None,
 ) -> list[PruneResult]:
     """Delete old runs and their entries: of each leaderboard (or only `leaderboard_key`), keep
@@ -320,6 +254,8 @@ def prune_leaderboard_runs(
       so the run the API serves as latest is always kept, `keep` being at least 1),
     - the `keep` newest FAILED runs (their errors, for diagnosis; they have no entries),
     - every PENDING or PROCESSING run (in flight), and every run that finished at or after `now`,
+    - every final run (and every SUPERSEDED one), unless `finals_older_than` is given: then those
+      whose period ended more than that long before `now` go too,
 
     and delete every other run with its entries. Per leaderboard, in one transaction that holds
     the definition's lock (so no generation publishes meanwhile): one `DELETE ... WHERE run_id IN
@@ -338,18 +274,28 @@ def prune_leaderboard_runs(
     keys = list(definitions.values_list("key", flat=True))
     if leaderboard_key is not None and not keys:
         raise UnknownLeaderboard(leaderboard_key)
-    return [_prune_one(key, keep=keep, now=now) for key in keys]
+    finals_ended_before = now - finals_older_than if finals_older_than is not None else None
+    return [_prune_one(key, keep=keep, now=now, finals_ended_before=finals_ended_before) for key in keys]
 
 
 @transaction.atomic
-def _prune_one(key: str, *, keep: int, now: datetime.datetime) -> PruneResult:
+def _prune_one(
+    key: str, *, keep: int, now: datetime.datetime, finals_ended_before: datetime.datetime | None
+) -> PruneResult:
     list(LeaderboardDef.objects.select_for_update(no_key=True).filter(key=key).values_list("pk", flat=True))
     abandoned = _fail_abandoned_runs(key, now=now)
     runs = LeaderboardRun.objects.filter(leaderboard_id=key)
     kept_complete = runs.filter(status=RunStatus.COMPLETE).order_by(*LATEST_ORDER).values("pk")[:keep]
     kept_failed = runs.filter(status=RunStatus.FAILED).order_by("-id").values("pk")[:keep]
+    finals = Q(is_final=True)
+    if finals_ended_before is not None:
+        finals &= Q(period_end__gte=finals_ended_before)
     doomed = (
-        runs.filter(status__in=[RunStatus.COMPLETE, RunStatus.FAILED], finished_at__lt=now)
+        runs.filter(
+            status__in=[RunStatus.COMPLETE, RunStatus.FAILED, RunStatus.SUPERSEDED],
+            finished_at__lt=now,
+        )
+        .exclude(finals)
         .exclude(pk__in=kept_complete)
         .exclude(pk__in=kept_failed)
         .order_by()

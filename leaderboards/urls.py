@@ -1,7 +1,13 @@
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 
-from .api import LeaderboardLatestView, LeaderboardListView, LeaderboardRunView
+from .api import (
+    LeaderboardFinalsView,
+    LeaderboardLatestView,
+    LeaderboardListView,
+    LeaderboardPreviousFinalView,
+    LeaderboardRunView,
+)
 
 
 def _with_trailing_slash(view_class):
@@ -15,7 +21,15 @@ urlpatterns = [
     path("leaderboards", LeaderboardListView.as_view(), name="leaderboard-list"),
     path("leaderboards/<str:key>/latest", LeaderboardLatestView.as_view(), name="leaderboard-latest"),
     path("leaderboards/<str:key>/runs/<str:runId>", LeaderboardRunView.as_view(), name="leaderboard-run"),
+    path("leaderboards/<str:key>/finals", LeaderboardFinalsView.as_view(), name="leaderboard-finals"),
+    path(
+        "leaderboards/<str:key>/finals/previous",
+        LeaderboardPreviousFinalView.as_view(),
+        name="leaderboard-finals-previous",
+    ),
     path("leaderboards/", _with_trailing_slash(LeaderboardListView)),
+    path("leaderboards/<str:key>/finals/", _with_trailing_slash(LeaderboardFinalsView)),
+    path("leaderboards/<str:key>/finals/previous/", _with_trailing_slash(LeaderboardPreviousFinalView)),
     path("leaderboards/<str:key>/latest/", _with_trailing_slash(LeaderboardLatestView)),
     path("leaderboards/<str:key>/runs/<str:runId>/", _with_trailing_slash(LeaderboardRunView)),
 ]

@@ -4,12 +4,11 @@ from django.contrib import admin, messages
 from django.db import DatabaseError, models
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from hedge.admin import CountedDeleteMixin, LargeTableAdmin
 
 from .models import MAX_WEIGHT, Season, SeasonChallengeWeight, SeasonProgress
-from .services import SeasonEndedError, recompute_season_points
+from .services import SeasonEndedError, SeasonNotStartedError, recompute_season
 
 logger = logging.getLogger(__name__)
 
@@ -20,9 +19,9 @@ def _count_per_season(queryset) -> Coalesce:
     return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
 
 
-def _has_ended(season: Season | None) -> bool:
-    # An ended season is never recomputed, so a new scoring rule would never reach its stored progress.
-    return season is not None and season.ends_at <= timezone.now()
+def _is_final(season: Season | None) -> bool:
+    # A finalized season is never recomputed, so a new scoring rule would never reach its stored progress.
+    return season is not None and season.finalized_at is not None
 
 
 class SeasonChallengeWeightInline(admin.TabularInline):
@@ -34,19 +33,28 @@ class SeasonChallengeWeightInline(admin.TabularInline):
 
     # `obj` is the season on the page: the weights of one that has ended are shown, not edited.
     def has_add_permission(self, request, obj=None):
-        return not _has_ended(obj) and super().has_add_permission(request, obj)
+        return not _is_final(obj) and super().has_add_permission(request, obj)
 
     def has_change_permission(self, request, obj=None):
-        return not _has_ended(obj) and super().has_change_permission(request, obj)
+        return not _is_final(obj) and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return not _has_ended(obj) and super().has_delete_permission(request, obj)
+        return not _is_final(obj) and super().has_delete_permission(request, obj)
 
 
 @admin.register(Season)
 class SeasonAdmin(CountedDeleteMixin, admin.ModelAdmin):
-    list_display = ["id", "name", "starts_at", "ends_at", "is_active", "weight_count", "clusters_with_progress"]
-    list_filter = ["is_active"]
+    list_display = [
+        "id",
+        "name",
+        "starts_at",
+        "ends_at",
+        "is_active",
+        "scoring",
+        "weight_count",
+        "clusters_with_progress",
+    ]
+    list_filter = ["is_active", "scoring"]
     search_fields = ["id", "name"]
     inlines = [SeasonChallengeWeightInline]
     actions = ["recompute_progress"]
@@ -59,9 +67,9 @@ class SeasonAdmin(CountedDeleteMixin, admin.ModelAdmin):
             return ["created_at", "updated_at"]
         # The id is an identity (weights, progress and the API refer to it); the admin would copy
         # the season under a new id rather than rename it.
-        fields = ["id", "points_synced_through", "created_at", "updated_at"]
-        if _has_ended(obj):
-            fields.insert(1, "points_per_level")
+        fields = ["id", "points_synced_through", "finalized_at", "created_at", "updated_at"]
+        if obj.finalized_at is not None:
+            fields[1:1] = ["points_per_level", "scoring"]
         return fields
 
     def get_queryset(self, request):
@@ -87,7 +95,7 @@ class SeasonAdmin(CountedDeleteMixin, admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         weights_changed = any(fs.new_objects or fs.changed_objects or fs.deleted_objects for fs in formsets)
-        if "points_per_level" in form.changed_data or weights_changed:
+        if {"points_per_level", "scoring"} & set(form.changed_data) or weights_changed:
             # Not recomputed here: a whole season may be a million clusters, too much for a request.
             self.message_user(
                 request,
@@ -100,8 +108,8 @@ class SeasonAdmin(CountedDeleteMixin, admin.ModelAdmin):
     def recompute_progress(self, request, queryset):
         for season in queryset:
             try:
-                result = recompute_season_points(season)
-            except SeasonEndedError as exc:
+                result = recompute_season(season)
+            except (SeasonEndedError, SeasonNotStartedError) as exc:
                 self.message_user(request, f"Season {season.pk} was not recomputed: {exc}.", messages.WARNING)
             except (DatabaseError, ValueError) as exc:
                 # E.g. value x weight beyond 64 bits on PostgreSQL; nothing of the season was written.

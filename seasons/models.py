@@ -12,6 +12,11 @@ season_id_validator = RegexValidator(r"^[A-Za-z0-9_-]+$", "Use letters, digits, 
 MAX_WEIGHT = 1_000_000
 
 
+class Scoring(models.TextChoices):
+    GAINS = "GAINS", "Gains inside the season"
+    LIFETIME = "LIFETIME", "Lifetime values (v1)"
+
+
 class Season(models.Model):
     id = models.CharField(primary_key=True, max_length=64, validators=[season_id_validator])
     name = models.CharField(max_length=200)
@@ -20,6 +25,13 @@ class Season(models.Model):
     # At most one season is active; the active season counts only while starts_at <= now < ends_at.
     is_active = models.BooleanField(default=False)
     points_per_level = models.PositiveIntegerField(default=1000, validators=[MinValueValidator(1)])
+    scoring = models.CharField(
+        max_length=16,
+        choices=Scoring.choices,
+        default=Scoring.GAINS,
+        help_text="Gains: points = weight x what each challenge's value gained between the season's start and end. "
+        "Lifetime: weight x the whole value, whenever it was earned (v1).",
+    )
     # Every challenge-progress change stamped at or before this moment is in the season's points
     # (null: nothing is known to be). The post-ETL hook recomputes from here, so the clusters of a
     # run whose hook failed are caught up by the next run instead of staying stale.
@@ -29,6 +41,8 @@ class Season(models.Model):
         editable=False,
         help_text="Every progress change up to this moment is in the season's points.",
     )
+    # Set by the one recompute after the season ended (values as of ends_at); never recomputed again.
+    finalized_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -46,6 +60,7 @@ class Season(models.Model):
                 name="seasons_points_per_level_positive",
                 violation_error_message="Points per level must be at least 1.",
             ),
+            models.CheckConstraint(condition=Q(scoring__in=Scoring.values), name="seasons_scoring_valid"),
             models.UniqueConstraint(
                 fields=["is_active"],
                 condition=Q(is_active=True),

@@ -8,7 +8,7 @@ from hedge.challenges.signals import ProgressChange
 
 from .models import SeasonChallengeWeight
 from .selectors import get_active_season
-from .services import RecomputeResult, recompute_season_points
+from .services import RecomputeResult, recompute_changed_since
 
 logger = logging.getLogger(__name__)
 
@@ -19,7 +19,7 @@ def recompute_active_season(sender, *, change: ProgressChange, **kwargs) -> Reco
     One set-based call for the whole run (the changed clusters are found in SQL through
     `changed_since`); nothing happens when no season is active or no changed challenge is weighted.
     The call catches up on the season's watermark: when an earlier run's hook failed, its
-    clusters are recomputed now too (see `recompute_season_points`).
+    clusters are recomputed now too (see `recompute_changed_since`).
     """
     season = get_active_season()
     if season is None:
@@ -27,6 +27,6 @@ def recompute_active_season(sender, *, change: ProgressChange, **kwargs) -> Reco
     weighted = SeasonChallengeWeight.objects.filter(season=season, challenge_id__in=change.challenge_codes)
     if not weighted.exists():
         return None
-    result = recompute_season_points(season, changed_since=change.changed_since, catch_up=True)
+    result = recompute_changed_since(season, change.changed_since)
     logger.info("season points after %s: %s", change.source, result)
     return result

@@ -40,16 +40,18 @@ def get_cluster_progress(*, season_id: str, cluster_id: str) -> ClusterSeasonPro
     points per level, not from the stored level column, which lags a change of points per level
     until the season is recomputed: so `level`, `next_level_threshold` and `points_to_next_level`
     always agree (the last is always positive). One query, whether or not the cluster has a row.
-    Seasons that have ended answer too.
+    Seasons that have ended answer too; a season that has not started answers zeros, whatever is stored.
     """
     row = (
         Season.objects.filter(pk=season_id)
         .annotate(mine=FilteredRelation("progress", condition=Q(progress__cluster_id=cluster_id)))
-        .values("pk", "points_per_level", "mine__points", "mine__updated_at")
+        .values("pk", "points_per_level", "starts_at", "mine__points", "mine__updated_at")
         .first()
     )
     if row is None:
         return None
+    if timezone.now() < row["starts_at"]:
+        row["mine__points"] = row["mine__updated_at"] = None
     points = row["mine__points"] or 0
     level = level_for_points(points, row["points_per_level"])
     return ClusterSeasonProgress(
@@ -60,3 +62,9 @@ def get_cluster_progress(*, season_id: str, cluster_id: str) -> ClusterSeasonPro
         next_level_threshold=next_level_threshold(level, row["points_per_level"]),
         updated_at=row["mine__updated_at"],
     )
+
+
+def get_last_ended_season(*, now: datetime.datetime | None = None) -> Season | None:
+    """The season whose end is the latest at or before `now` (active flag or not), else None."""
+    now = now or timezone.now()
+    return Season.objects.filter(ends_at__lte=now).order_by("-ends_at").first()

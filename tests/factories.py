@@ -3,6 +3,7 @@
 import datetime
 
 import factory
+from django.db import transaction
 from django.utils import timezone
 
 from hedge.challenges.models import (
@@ -11,6 +12,7 @@ from hedge.challenges.models import (
     ChallengeProgress,
     ChallengeTier,
 )
+from hedge.challenges.services.upsert import upsert_progress
 from seasons.models import Season, SeasonChallengeWeight, SeasonProgress
 
 # --- challenges ---------------------------------------------------------------------------------
@@ -71,6 +73,8 @@ class SeasonFactory(factory.django.DjangoModelFactory):
     ends_at = factory.LazyAttribute(lambda o: o.starts_at + datetime.timedelta(days=30))
     is_active = False
     points_per_level = 1000
+    # The v1 formula, which most season tests are written against; GAINS tests ask for it.
+    scoring = "LIFETIME"
 
 
 class SeasonChallengeWeightFactory(factory.django.DjangoModelFactory):
@@ -151,4 +155,9 @@ class LeaderboardEntryFactory(factory.django.DjangoModelFactory):
     rank = factory.LazyAttribute(lambda o: o.position)
     score = 0
     tiebreaker = 0
-    payload = factory.LazyFunction(dict)
+
+
+def given_history(challenge, values: dict[str, int], *, at) -> None:
+    """Each cluster's value in `challenge` as the ETL writes it at `at`: progress, and history when it changed."""
+    with transaction.atomic():
+        upsert_progress(((cluster_id, challenge.pk, value) for cluster_id, value in values.items()), now=at)

@@ -1,5 +1,7 @@
 """The OpenAPI document is valid, complete, and tells the truth about every public response."""
 
+import datetime
+
 import jsonschema
 import pytest
 from drf_spectacular.generators import SchemaGenerator
@@ -28,9 +30,18 @@ def data():
     SeasonProgressFactory(season=season, cluster_id="c1", points=2500, level=2)
     definition = LeaderboardDefFactory(key="lb_wins")
     run = LeaderboardRunFactory(leaderboard=definition, row_count=2)
-    LeaderboardEntryFactory(run=run, cluster_id="c1", position=1, rank=1, score=10, payload={"challengeCode": "x"})
-    LeaderboardEntryFactory(run=run, cluster_id="c2", position=2, rank=2, score=5, payload={"challengeCode": "x"})
+    LeaderboardEntryFactory(run=run, cluster_id="c1", position=1, rank=1, score=10)
+    LeaderboardEntryFactory(run=run, cluster_id="c2", position=2, rank=2, score=5)
     LeaderboardDefFactory(key="lb_empty")
+    daily = LeaderboardDefFactory(key="lb_daily", time_window="DAILY")
+    final = LeaderboardRunFactory(
+        leaderboard=daily,
+        is_final=True,
+        period_start=datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC),
+        period_end=datetime.datetime(2025, 1, 2, tzinfo=datetime.UTC),
+        row_count=1,
+    )
+    LeaderboardEntryFactory(run=final, cluster_id="c1", position=1, rank=1, score=3, fallback_value=None)
     return {"season": season, "run": run}
 
 
@@ -52,6 +63,12 @@ CASES = [
     ("/leaderboards/{key}/runs/{runId}", "/leaderboards/lb_wins/runs/{run_id}", 200),
     ("/leaderboards/{key}/runs/{runId}", "/leaderboards/lb_wins/runs/{run_id}?limit=x", 400),
     ("/leaderboards/{key}/runs/{runId}", "/leaderboards/lb_empty/runs/{run_id}", 404),
+    ("/leaderboards/{key}/finals", "/leaderboards/lb_daily/finals?limit=1", 200),
+    ("/leaderboards/{key}/finals", "/leaderboards/lb_daily/finals?before=x", 400),
+    ("/leaderboards/{key}/finals", "/leaderboards/nope/finals", 404),
+    ("/leaderboards/{key}/finals/previous", "/leaderboards/lb_daily/finals/previous", 200),
+    ("/leaderboards/{key}/finals/previous", "/leaderboards/lb_daily/finals/previous?limit=0", 400),
+    ("/leaderboards/{key}/finals/previous", "/leaderboards/lb_wins/finals/previous", 404),
     ("/seasons/active", "/seasons/active", 200),
     ("/seasons/{season_id}/progress", "/seasons/S1-2025/progress?clusterId=c1", 200),
     ("/seasons/{season_id}/progress", "/seasons/S1-2025/progress?clusterId=unknown", 200),

@@ -52,3 +52,16 @@ def published(wins, streak):
         key="top_wins", name="Top wins", description="Most PvP wins.", challenge=wins, fallback=streak
     )
     return generate_leaderboard_run("top_wins")
+
+
+@pytest.fixture
+def break_ranking(monkeypatch):
+    """Call it to make every later ranking statement fail inside the database (an unknown column)."""
+    from leaderboards import sql
+
+    def break_it():
+        broken = "INSERT INTO leaderboard_entries (run_id) SELECT no_such_column FROM challenge_progress"
+        monkeypatch.setattr(sql, "RANK_CURRENT_VALUES", broken)
+        monkeypatch.setattr(sql, "RANK_GAINS", broken)
+
+    return break_it

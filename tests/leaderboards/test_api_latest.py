@@ -4,7 +4,6 @@ import datetime
 
 import pytest
 
-from leaderboards import services
 from leaderboards.errors import GenerationFailed
 from leaderboards.services import generate_leaderboard_run
 from tests.factories import LeaderboardDefFactory, LeaderboardRunFactory
@@ -30,6 +29,8 @@ def test_latest_returns_the_leaderboard_and_its_entries_by_position(api, publish
             "runId": published.pk,
             "rowCount": 5,
             "generatedAt": iso(published.finished_at),
+            "isFinal": False,
+            "nextResetAt": None,
         },
         "entries": [
             {
@@ -176,9 +177,9 @@ def test_of_two_runs_of_the_same_period_the_later_one_is_latest(api, wins):
     assert latest_run_id(api, "daily_wins") == later.pk
 
 
-def test_latest_still_serves_the_previous_run_after_a_failed_generation(api, published, monkeypatch):
+def test_latest_still_serves_the_previous_run_after_a_failed_generation(api, published, break_ranking):
     before = api.get("/leaderboards/top_wins/latest").json()
-    monkeypatch.setattr(services, "_score_source_sql", lambda resolved, period: ("SELECT nonsense", []))
+    break_ranking()
 
     with pytest.raises(GenerationFailed) as raised:
         generate_leaderboard_run("top_wins")

@@ -1,7 +1,9 @@
 """GET /leaderboards: the active leaderboards, each with its latest completed run."""
 
 import pytest
+from django.utils import timezone
 
+from leaderboards.periods import calendar_period
 from tests.factories import LeaderboardDefFactory, LeaderboardRunFactory
 from tests.leaderboards.conftest import iso
 
@@ -12,16 +14,25 @@ def test_the_list_shows_active_leaderboards_with_their_latest_completed_run(api,
     LeaderboardDefFactory(key="paused", challenge=wins, is_active=False)
     LeaderboardDefFactory(key="fresh", name="Fresh", description="", challenge=wins, time_window="DAILY")
 
+    tomorrow = calendar_period("DAILY", now=timezone.now()).end
     response = api.get("/leaderboards")
 
     assert response.status_code == 200
     assert response.json() == [
-        {"key": "fresh", "name": "Fresh", "description": "", "timeWindow": "DAILY", "latestRun": None},
+        {
+            "key": "fresh",
+            "name": "Fresh",
+            "description": "",
+            "timeWindow": "DAILY",
+            "nextResetAt": iso(tomorrow),
+            "latestRun": None,
+        },
         {
             "key": "top_wins",
             "name": "Top wins",
             "description": "Most PvP wins.",
             "timeWindow": "ALL_TIME",
+            "nextResetAt": None,
             "latestRun": {
                 "runId": published.pk,
                 "periodStart": "1970-01-01T00:00:00Z",

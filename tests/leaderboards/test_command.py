@@ -5,7 +5,6 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from leaderboards import services
 from leaderboards.models import LeaderboardRun, RunStatus
 from tests.factories import LeaderboardDefFactory
 from tests.leaderboards.conftest import given_progress
@@ -70,15 +69,15 @@ def test_an_inactive_key_fails_unless_forced(two_leaderboards):
     assert LeaderboardRun.objects.get().leaderboard_id == "lb_paused"
 
 
-def test_a_failed_generation_names_its_run_and_error(two_leaderboards, monkeypatch):
-    monkeypatch.setattr(services, "_score_source_sql", lambda resolved, period: ("SELECT nonsense", []))
+def test_a_failed_generation_names_its_run_and_error(two_leaderboards, break_ranking):
+    break_ranking()
 
     _, err, error = generate("lb_all")
 
     run = LeaderboardRun.objects.get()
     assert run.status == RunStatus.FAILED
     assert re.match(rf"lb_all +run={run.pk} +FAILED", err)
-    assert "nonsense" in err
+    assert "no_such_column" in err
     assert error is not None
 
 
@@ -135,9 +134,9 @@ def test_all_skips_season_leaderboards_between_seasons_without_failing(two_leade
     assert sorted(LeaderboardRun.objects.values_list("leaderboard_id", flat=True)) == ["lb_all", "lb_top2"]
 
 
-def test_all_still_fails_for_other_errors_next_to_a_skipped_season_leaderboard(two_leaderboards, wins, monkeypatch):
+def test_all_still_fails_for_other_errors_next_to_a_skipped_season_leaderboard(two_leaderboards, wins, break_ranking):
     LeaderboardDefFactory(key="lb_season", challenge=wins, time_window="SEASON")
-    monkeypatch.setattr(services, "_score_source_sql", lambda resolved, period: ("SELECT nonsense", []))
+    break_ranking()
 
     out, err, error = generate("--all")
 

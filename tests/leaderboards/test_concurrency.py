@@ -6,6 +6,7 @@ import time
 
 import pytest
 from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
 
 from leaderboards import services
 from leaderboards.errors import LeaderboardError
@@ -43,15 +44,21 @@ def in_threads(target, count: int) -> tuple[list, list]:
 
 @pytest.fixture
 def slow_ranking(monkeypatch):
-    """Hold each generation inside its locked section a little longer, so any overlap would show."""
-    insert = services._insert_entries
+    """Hold each generation inside its locked section a little longer, so any overlap would show.
 
-    def slow_insert(*args, **kwargs):
-        written = insert(*args, **kwargs)
+    Yields {run id: the moment its ranking started}, which is inside the locked section.
+    """
+    insert = services._insert_entries
+    started = {}
+
+    def slow_insert(run, *args, **kwargs):
+        started[run.pk] = timezone.now()
+        written = insert(run, *args, **kwargs)
         time.sleep(0.2)
         return written
 
     monkeypatch.setattr(services, "_insert_entries", slow_insert)
+    return started
 
 
 def test_concurrent_generations_of_one_leaderboard_never_interleave(slow_ranking):
@@ -72,12 +79,9 @@ def test_concurrent_generations_of_one_leaderboard_never_interleave(slow_ranking
             LeaderboardEntry.objects.filter(run=run).order_by("position").values_list("position", flat=True)
         )
         assert positions == expected
-    # Each run's locked section: from the stamp taken once it held the lock (its entries' created_at)
-    # to the moment it published (finished_at). Sorted by start, none begins before the previous ends.
-    sections = sorted(
-        (LeaderboardEntry.objects.filter(run=run).values_list("created_at", flat=True).first(), run.finished_at)
-        for run in stored
-    )
+    # Each run's locked section: from the moment it started ranking (holding the lock) to the
+    # moment it published (finished_at). Sorted by start, none begins before the previous ends.
+    sections = sorted((slow_ranking[run.pk], run.finished_at) for run in stored)
     for (_, previous_end), (next_start, _) in itertools.pairwise(sections):
         assert previous_end <= next_start
 

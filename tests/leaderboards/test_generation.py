@@ -8,7 +8,7 @@ from leaderboards import services
 from leaderboards.errors import GenerationFailed, InactiveLeaderboard, InvalidDefinition, UnknownLeaderboard
 from leaderboards.models import LeaderboardEntry, LeaderboardRun, RunStatus
 from leaderboards.services import generate_leaderboard_run
-from tests.factories import ChallengeFactory, LeaderboardDefFactory
+from tests.factories import ChallengeFactory, LeaderboardDefFactory, given_history
 from tests.leaderboards.conftest import given_progress, standings
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +63,7 @@ def test_the_fallback_metric_breaks_ties_and_a_missing_fallback_value_counts_as_
     assert run.fallback_challenge == streak
 
 
-def test_the_payload_names_the_challenges_and_carries_the_raw_fallback_value(wins, streak):
+def test_an_entry_carries_the_raw_fallback_value_and_the_run_names_the_challenges(wins, streak):
     given_progress(wins, {"alice": 10, "bob": 3})
     given_progress(streak, {"alice": 0})
     LeaderboardDefFactory(key="top_wins", challenge=wins, fallback=streak)
@@ -72,16 +72,11 @@ def test_the_payload_names_the_challenges_and_carries_the_raw_fallback_value(win
     with_fallback = generate_leaderboard_run("top_wins")
     without = generate_leaderboard_run("no_fallback")
 
-    payloads = dict(LeaderboardEntry.objects.filter(run=with_fallback).values_list("cluster_id", "payload"))
-    assert payloads == {
-        "alice": {"challengeCode": "wins", "fallbackChallengeCode": "streak", "fallbackValue": 0},
-        "bob": {"challengeCode": "wins", "fallbackChallengeCode": "streak", "fallbackValue": None},
-    }
-    assert LeaderboardEntry.objects.get(run=without, cluster_id="alice").payload == {
-        "challengeCode": "wins",
-        "fallbackChallengeCode": None,
-        "fallbackValue": None,
-    }
+    values = dict(LeaderboardEntry.objects.filter(run=with_fallback).values_list("cluster_id", "fallback_value"))
+    assert values == {"alice": 0, "bob": None}
+    assert (with_fallback.challenge, with_fallback.fallback_challenge) == (wins, streak)
+    assert LeaderboardEntry.objects.get(run=without, cluster_id="alice").fallback_value is None
+    assert (without.challenge, without.fallback_challenge) == (wins, None)
 
 
 def test_only_clusters_with_progress_in_the_challenge_are_ranked(wins, streak):
@@ -147,9 +142,10 @@ def test_a_challenge_without_progress_gives_an_empty_complete_run(wins):
 
 
 def test_a_run_is_stored_complete_with_its_period_and_challenges(wins, streak):
-    given_progress(wins, {"alice": 1})
-    LeaderboardDefFactory(key="top_wins", challenge=wins, fallback=streak, time_window="DAILY")
     now = datetime.datetime(2025, 3, 15, 13, 45, tzinfo=UTC)
+    given_history(wins, {"bob": 0}, at=now - datetime.timedelta(days=30))  # history began before the day
+    given_history(wins, {"alice": 1}, at=now - datetime.timedelta(hours=1))
+    LeaderboardDefFactory(key="top_wins", challenge=wins, fallback=streak, time_window="DAILY")
 
     run = generate_leaderboard_run("top_wins", now=now)
 
@@ -161,7 +157,7 @@ def test_a_run_is_stored_complete_with_its_period_and_challenges(wins, streak):
     )
     assert (stored.challenge, stored.fallback_challenge, stored.row_count) == (wins, streak, 1)
     assert stored.finished_at is not None and stored.error == ""
-    assert stored.finished_at >= LeaderboardEntry.objects.get(run=run).created_at
+    assert stored.finished_at >= stored.created_at
 
 
 def test_an_explicit_period_overrides_the_window(wins):
@@ -216,15 +212,11 @@ def test_a_definition_that_no_longer_resolves_is_refused_with_the_reason(wins):
     assert not LeaderboardRun.objects.exists()
 
 
-def broken_score_source(resolved, period):
-    return "SELECT cluster_id, no_such_column AS score FROM challenge_progress", []
-
-
-def test_a_failing_generation_is_recorded_failed_keeps_no_entries_and_raises(wins, monkeypatch):
+def test_a_failing_generation_is_recorded_failed_keeps_no_entries_and_raises(wins, break_ranking):
     given_progress(wins, {"alice": 1, "bob": 2})
     LeaderboardDefFactory(key="top_wins", challenge=wins)
     previous = generate_leaderboard_run("top_wins")
-    monkeypatch.setattr(services, "_score_source_sql", broken_score_source)
+    break_ranking()
 
     with pytest.raises(GenerationFailed) as raised:
         generate_leaderboard_run("top_wins")

@@ -1,14 +1,26 @@
 """leaderboards.serializers"""
 
-from rest_framework import serializers
+import pytest
 
 from leaderboards.serializers import LeaderboardEntrySerializer
+from tests.factories import ChallengeFactory, LeaderboardRunFactory
+
+pytestmark = pytest.mark.django_db
 
 
-def test_the_entry_serializer_writes_what_its_declared_fields_would():
-    entry = {"rank": 2, "position": 3, "cluster_id": "c-1", "score": 10, "tiebreaker": 4, "payload": {"k": [1, None]}}
-    serializer = LeaderboardEntrySerializer()
+def test_an_entry_payload_names_the_run_challenges_and_carries_the_entry_fallback_value():
+    run = LeaderboardRunFactory(
+        challenge=ChallengeFactory(code="wins"), fallback_challenge=ChallengeFactory(code="streak")
+    )
+    entry = {"rank": 2, "position": 3, "cluster_id": "c-1", "score": 10, "tiebreaker": 4, "fallback_value": None}
 
-    generic = serializers.Serializer.to_representation(serializer, entry)
+    data = LeaderboardEntrySerializer(entry, context={"run": run}).data
 
-    assert list(serializer.to_representation(entry).items()) == list(generic.items())
+    assert data == {
+        "rank": 2,
+        "position": 3,
+        "clusterId": "c-1",
+        "score": 10,
+        "tiebreaker": 4,
+        "payload": {"challengeCode": "wins", "fallbackChallengeCode": "streak", "fallbackValue": None},
+    }

@@ -5,8 +5,8 @@ from tests.factories import ChallengeFactory, SeasonChallengeWeightFactory, Seas
 
 @pytest.fixture
 def season(db):
-    """The active season: flagged active, running from a week ago for 30 days."""
-    return SeasonFactory(id="S1-TEST", is_active=True, points_per_level=1000)
+    """The active season: flagged active, running from a week ago for 30 days, scored on lifetime values (v1)."""
+    return SeasonFactory(id="S1-TEST", is_active=True, points_per_level=1000, scoring="LIFETIME")
 
 
 @pytest.fixture

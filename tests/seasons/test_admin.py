@@ -31,6 +31,7 @@ def season_form(season=None, *, weights=(), **changes):
         "ends_at": datetime.datetime(2025, 4, 1, tzinfo=datetime.UTC),
         "is_active": False,
         "points_per_level": 1000,
+        "scoring": "GAINS",
     }
     if season is not None:
         values.update({name: getattr(season, name) for name in values})
@@ -42,6 +43,7 @@ def season_form(season=None, *, weights=(), **changes):
         "ends_at_0": values["ends_at"].strftime("%Y-%m-%d"),
         "ends_at_1": values["ends_at"].strftime("%H:%M:%S"),
         "points_per_level": values["points_per_level"],
+        "scoring": values["scoring"],
         "weights-TOTAL_FORMS": len(weights),
         "weights-INITIAL_FORMS": sum(1 for row, _, _ in weights if row is not None),
         "weights-MIN_NUM_FORMS": 0,
@@ -314,9 +316,10 @@ def test_changing_only_the_name_does_not_warn(admin_client):
 
 @pytest.fixture
 def ended(db):
+    """A season that ended and was finalized (its final recompute ran)."""
     now = timezone.now()
     season = SeasonFactory(
-        id="S0", starts_at=now - datetime.timedelta(days=60), ends_at=now - datetime.timedelta(days=1)
+        id="S0", starts_at=now - datetime.timedelta(days=60), ends_at=now - datetime.timedelta(days=1), finalized_at=now
     )
     alpha = ChallengeFactory(code="alpha")
     return season, SeasonChallengeWeightFactory(season=season, challenge=alpha, weight=1)
@@ -414,9 +417,11 @@ def test_recompute_progress_action_recomputes_and_reports_the_counts(admin_clien
     assert dict(season.progress.values_list("cluster_id", "points")) == {"c1": 300, "c2": 1200, "gone": 0}
 
 
-def test_recompute_progress_action_leaves_a_season_that_has_ended_alone(admin_client):
+def test_recompute_progress_action_leaves_a_finalized_season_alone(admin_client):
     now = timezone.now()
-    SeasonFactory(id="S0", starts_at=now - datetime.timedelta(days=60), ends_at=now - datetime.timedelta(days=1))
+    SeasonFactory(
+        id="S0", starts_at=now - datetime.timedelta(days=60), ends_at=now - datetime.timedelta(days=1), finalized_at=now
+    )
 
     response = admin_client.post(SEASONS, {"action": "recompute_progress", "_selected_action": ["S0"]})
 
@@ -428,14 +433,14 @@ def test_recompute_progress_action_leaves_a_season_that_has_ended_alone(admin_cl
     "error", [DatabaseError("bigint out of range"), ValueError("bad")], ids=["database error", "value error"]
 )
 def test_recompute_progress_action_reports_a_failed_season_and_goes_on_with_others(admin_client, monkeypatch, error):
-    real = season_admin.recompute_season_points
+    real = season_admin.recompute_season
 
     def recompute(season, **kwargs):
         if season.pk == "S1-BAD":
             raise error
         return real(season, **kwargs)
 
-    monkeypatch.setattr(season_admin, "recompute_season_points", recompute)
+    monkeypatch.setattr(season_admin, "recompute_season", recompute)
     SeasonFactory(id="S1-BAD")
     SeasonFactory(id="S2-OK")
 

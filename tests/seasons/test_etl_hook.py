@@ -11,7 +11,7 @@ from hedge.challenges.models import Challenge
 from hedge.challenges.services.imports import import_progress
 from seasons import receivers
 from seasons.models import SeasonProgress
-from seasons.services import compute_season_points_for_cluster, recompute_season_points
+from seasons.services import compute_season_points_for_cluster, recompute_changed_since
 from tests.factories import SeasonChallengeWeightFactory, SeasonFactory
 
 pytestmark = pytest.mark.django_db
@@ -139,10 +139,10 @@ def recomputes(monkeypatch):
         Spy.calls += 1
         if Spy.calls in Spy.fail:
             raise RuntimeError("the database went away")
-        Spy.results.append(recompute_season_points(*args, **kwargs))
+        Spy.results.append(recompute_changed_since(*args, **kwargs))
         return Spy.results[-1]
 
-    monkeypatch.setattr(receivers, "recompute_season_points", recompute)
+    monkeypatch.setattr(receivers, "recompute_changed_since", recompute)
     return Spy
 
 

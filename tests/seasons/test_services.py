@@ -10,12 +10,12 @@ from hedge.challenges.models import ChallengeProgress
 from seasons.models import SeasonProgress
 from seasons.scoring import level_for_points
 from seasons.services import (
-    SCOPE_BY_INDEX,
-    SCOPE_BY_SCAN,
     RecomputeResult,
     SeasonEndedError,
     compute_season_points_for_cluster,
-    recompute_season_points,
+    recompute_changed_since,
+    recompute_clusters,
+    recompute_season,
 )
 from tests.factories import (
     ChallengeFactory,
@@ -23,6 +23,7 @@ from tests.factories import (
     SeasonChallengeWeightFactory,
     SeasonFactory,
     SeasonProgressFactory,
+    given_history,
 )
 
 pytestmark = pytest.mark.django_db
@@ -120,7 +121,7 @@ def test_recompute_without_scope_computes_every_cluster_with_weighted_progress(s
     progress("c2", weighted["beta"], 600)
     progress("c3", weighted["unweighted"], 7)
 
-    result = recompute_season_points(season)
+    result = recompute_season(season)
 
     assert stored(season) == {"c1": (3010, 3), "c2": (1200, 1)}
     assert result == RecomputeResult("S1-TEST", considered=2, inserted=2, updated=0)
@@ -130,11 +131,11 @@ def test_recompute_rewrites_only_rows_that_changed_and_counts_them(season, weigh
     for n, value in enumerate([100, 200, 300]):
         progress(f"c{n}", weighted["alpha"], value)
     first = timezone.now() - datetime.timedelta(minutes=5)
-    recompute_season_points(season, now=first)
+    recompute_season(season, now=first)
     ChallengeProgress.objects.filter(cluster_id="c0").update(value=150)
     progress("c9", weighted["beta"], 1)
 
-    result = recompute_season_points(season)
+    result = recompute_season(season)
 
     assert (result.considered, result.inserted, result.updated, result.unchanged) == (4, 1, 1, 2)
     stamps = dict(SeasonProgress.objects.values_list("cluster_id", "updated_at"))
@@ -145,9 +146,9 @@ def test_recompute_rewrites_only_rows_that_changed_and_counts_them(season, weigh
 def test_a_second_recompute_changes_nothing_and_keeps_updated_at(season, weighted):
     progress("c1", weighted["alpha"], 1234)
     first = timezone.now() - datetime.timedelta(hours=1)
-    recompute_season_points(season, now=first)
+    recompute_season(season, now=first)
 
-    result = recompute_season_points(season)
+    result = recompute_season(season)
 
     assert (result.considered, result.changed, result.unchanged) == (1, 0, 1)
     assert SeasonProgress.objects.get().updated_at == first
@@ -157,11 +158,11 @@ def test_recompute_brings_points_down_when_a_weight_is_removed(season, weighted)
     progress("c1", weighted["alpha"], 100)
     progress("c1", weighted["beta"], 1000)
     progress("c2", weighted["beta"], 1000)
-    recompute_season_points(season)
+    recompute_season(season)
     assert stored(season) == {"c1": (2100, 2), "c2": (2000, 2)}
 
     season.weights.filter(challenge=weighted["beta"]).delete()
-    result = recompute_season_points(season)
+    result = recompute_season(season)
 
     assert stored(season) == {"c1": (100, 0), "c2": (0, 0)}
     assert (result.considered, result.updated) == (2, 2)
@@ -169,11 +170,11 @@ def test_recompute_brings_points_down_when_a_weight_is_removed(season, weighted)
 
 def test_recompute_follows_a_new_points_per_level(season, weighted):
     progress("c1", weighted["alpha"], 900)
-    recompute_season_points(season)
+    recompute_season(season)
     season.points_per_level = 300
     season.save()
 
-    recompute_season_points(season)
+    recompute_season(season)
 
     assert stored(season) == {"c1": (900, 3)}
 
@@ -182,7 +183,7 @@ def test_recompute_of_given_clusters_touches_only_those(season, weighted):
     for cluster_id in ("c1", "c2", "c3"):
         progress(cluster_id, weighted["alpha"], 10)
 
-    result = recompute_season_points(season, cluster_ids=["c1", "c3", "c1", "nobody"])
+    result = recompute_clusters(season, ["c1", "c3", "c1", "nobody"])
 
     assert stored(season) == {"c1": (10, 0), "c3": (10, 0), "nobody": (0, 0)}
     assert (result.considered, result.inserted) == (3, 3)
@@ -191,7 +192,7 @@ def test_recompute_of_given_clusters_touches_only_those(season, weighted):
 def test_recompute_of_no_clusters_writes_nothing(season, weighted):
     progress("c1", weighted["alpha"], 10)
 
-    assert recompute_season_points(season, cluster_ids=[]) == RecomputeResult("S1-TEST")
+    assert recompute_clusters(season, []) == RecomputeResult("S1-TEST")
     assert not SeasonProgress.objects.exists()
 
 
@@ -211,7 +212,7 @@ def test_a_bad_cluster_id_is_refused_before_anything_is_written(season, weighted
     progress("c1", weighted["alpha"], 10)
 
     with pytest.raises(ValueError) as raised:
-        recompute_season_points(season, cluster_ids=["c1", bad])
+        recompute_clusters(season, ["c1", bad])
 
     assert str(raised.value) == message
 
@@ -224,11 +225,11 @@ def test_recompute_since_a_moment_touches_only_clusters_whose_weighted_progress_
     progress("changed", weighted["gamma"], 10, at=t1)  # the change; its other challenge still counts
     stale = progress("stale", weighted["alpha"], 100)
     progress("elsewhere", weighted["unweighted"], 100, at=t1)
-    recompute_season_points(season, cluster_ids=["stale"])
+    recompute_clusters(season, ["stale"])
     # Changed before t1: a recompute since t1 must leave the stored 100 alone.
     ChallengeProgress.objects.filter(pk=stale.pk).update(value=999)
 
-    result = recompute_season_points(season, changed_since=t1)
+    result = recompute_changed_since(season, t1)
 
     assert stored(season) == {"changed": (130, 0), "stale": (100, 0)}
     assert result == RecomputeResult("S1-TEST", considered=1, inserted=1, updated=0)
@@ -237,29 +238,30 @@ def test_recompute_since_a_moment_touches_only_clusters_whose_weighted_progress_
 def test_recompute_since_a_moment_with_no_changes_writes_nothing(season, weighted):
     progress("c1", weighted["alpha"], 100)
 
-    result = recompute_season_points(season, changed_since=T0 + datetime.timedelta(seconds=1))
+    result = recompute_changed_since(season, T0 + datetime.timedelta(seconds=1))
 
     assert result.considered == 0
     assert not SeasonProgress.objects.exists()
 
 
-def test_recompute_takes_cluster_ids_or_changed_since_not_both(season):
-    with pytest.raises(ValueError, match="not both"):
-        recompute_season_points(season, cluster_ids=["c1"], changed_since=T0)
-
-
-def test_a_season_that_has_ended_is_not_recomputed():
+def test_a_season_that_has_ended_is_computed_once_more_from_values_as_of_its_end_then_never_again():
     now = timezone.now()
-    season = SeasonFactory(starts_at=now - datetime.timedelta(days=30), ends_at=now - datetime.timedelta(days=1))
+    ends = now - datetime.timedelta(days=1)
+    season = SeasonFactory(starts_at=now - datetime.timedelta(days=30), ends_at=ends, scoring="LIFETIME")
     challenge = ChallengeFactory()
     SeasonChallengeWeightFactory(season=season, challenge=challenge, weight=1)
-    progress("c1", challenge, 500)
+    given_history(challenge, {"c1": 500}, at=ends - datetime.timedelta(days=2))
+    given_history(challenge, {"c1": 900}, at=ends + datetime.timedelta(hours=1))  # after the end: not counted
     SeasonProgressFactory(season=season, cluster_id="c1", points=40)
 
-    with pytest.raises(SeasonEndedError, match="final"):
-        recompute_season_points(season)
+    recompute_season(season)
 
-    assert stored(season) == {"c1": (40, 0)}
+    assert stored(season) == {"c1": (500, 0)}
+    with pytest.raises(SeasonEndedError, match="final"):
+        recompute_season(season)
+    with pytest.raises(SeasonEndedError):
+        recompute_clusters(season, ["c1"])
+    assert stored(season) == {"c1": (500, 0)}
 
 
 def test_recompute_leaves_other_seasons_alone(season, weighted):
@@ -267,7 +269,7 @@ def test_recompute_leaves_other_seasons_alone(season, weighted):
     SeasonChallengeWeightFactory(season=other, challenge=weighted["alpha"], weight=10)
     progress("c1", weighted["alpha"], 5)
 
-    recompute_season_points(season)
+    recompute_season(season)
 
     assert stored(season) == {"c1": (5, 0)}
     assert stored(other) == {}
@@ -296,9 +298,9 @@ def test_bulk_recompute_gives_exactly_what_the_per_cluster_function_gives_on_ran
     without_any = [cluster_id for cluster_id in clusters if cluster_id not in expected] + ["no-progress"]
     assert len(expected) > 250 and len(without_any) > 1
 
-    recompute_season_points(season)
+    recompute_season(season)
     bulk = stored(season)
-    recompute_season_points(season, cluster_ids=without_any)
+    recompute_clusters(season, without_any)
     bulk_by_id = {k: v for k, v in stored(season).items() if k in without_any}
 
     SeasonProgress.objects.all().delete()
@@ -316,13 +318,13 @@ def test_recompute_runs_the_same_queries_for_three_clusters_as_for_sixty(season,
             ChallengeProgressFactory.build(cluster_id=f"c{n}", challenge=weighted["alpha"], value=n, updated_at=T0)
             for n in range(clusters)
         )
-        kwargs = {
-            "whole season": {},
-            "cluster ids": {"cluster_ids": [f"c{n}" for n in range(clusters)]},
-            "changed since": {"changed_since": T0},
+        recompute = {
+            "whole season": lambda: recompute_season(season),
+            "cluster ids": lambda: recompute_clusters(season, [f"c{n}" for n in range(clusters)]),
+            "changed since": lambda: recompute_changed_since(season, T0),
         }[scope]
         with CaptureQueriesContext(connection) as captured:
-            result = recompute_season_points(season, **kwargs)
+            result = recompute()
         ChallengeProgress.objects.all().delete()
         SeasonProgress.objects.all().delete()
         assert result.inserted == clusters
@@ -331,48 +333,32 @@ def test_recompute_runs_the_same_queries_for_three_clusters_as_for_sixty(season,
     assert queries_for(3) == queries_for(60)
 
 
-@pytest.mark.parametrize("form", [SCOPE_BY_INDEX, SCOPE_BY_SCAN])
-def test_both_ways_of_computing_a_scope_give_what_a_whole_season_recompute_gives(season, monkeypatch, form):
-    # Which way is taken depends on the scope's share of a large table; here each is forced.
-    monkeypatch.setattr("seasons.services._scope_form", lambda cursor, considered: form)
-    rng = random.Random(form)
+def test_a_scoped_recompute_gives_what_a_whole_season_recompute_gives(season):
+    rng = random.Random(20250302)
     challenges = [ChallengeFactory() for _ in range(4)]
     for weight, challenge in enumerate(challenges[:3], start=1):
         SeasonChallengeWeightFactory(season=season, challenge=challenge, weight=weight)
     for n in range(40):
         for challenge in challenges[:2] if n < 4 else rng.sample(challenges, rng.randint(1, 4)):
             progress(f"c{n:02d}", challenge, rng.randint(1000, 10**9))
-    recompute_season_points(season)
+    recompute_season(season)
     later = T0 + datetime.timedelta(hours=1)
     ChallengeProgress.objects.filter(cluster_id__in=["c00", "c01", "c02"]).update(value=7, updated_at=later)
     progress("c01", challenges[3], 5, at=later)  # unweighted: worth nothing
     progress("new", challenges[0], 11, at=later)
     ChallengeProgress.objects.filter(cluster_id="c03").update(updated_at=later)  # touched, same value
 
-    result = recompute_season_points(season, changed_since=later)
+    result = recompute_changed_since(season, later)
     scoped = stored(season)
 
     assert (result.considered, result.inserted, result.updated, result.unchanged) == (5, 1, 3, 1)
     assert scoped["new"] == (11, 0) and scoped["c01"] == (7 * 1 + 7 * 2, 0)
-    assert recompute_season_points(season).changed == 0
+    assert recompute_season(season).changed == 0
     assert stored(season) == scoped
-    assert recompute_season_points(season, cluster_ids=["c05", "nobody"]) == RecomputeResult(
+    assert recompute_clusters(season, ["c05", "nobody"]) == RecomputeResult(
         "S1-TEST", considered=2, inserted=1, updated=0
     )
     assert stored(season) == scoped | {"nobody": (0, 0)}
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="JIT is a PostgreSQL setting")
-def test_a_recompute_inside_a_callers_transaction_leaves_its_jit_setting_as_it_was(season, weighted):
-    progress("c1", weighted["alpha"], 10)
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL jit = on")
-
-        recompute_season_points(season, cluster_ids=["c1"])
-
-        cursor.execute("SHOW jit")
-        assert cursor.fetchone()[0] == "on"
-    assert stored(season) == {"c1": (10, 0)}
 
 
 # --- the watermark (points_synced_through) -------------------------------------------------------
@@ -385,20 +371,19 @@ def synced_through(season):
 
 def test_a_whole_season_recompute_marks_every_change_until_it_started_as_applied(season, weighted):
     progress("c1", weighted["alpha"], 10)
-    started = T0 + datetime.timedelta(hours=2)
+    started = timezone.now()
 
-    recompute_season_points(season, now=started)
+    recompute_season(season, now=started)
 
     assert synced_through(season) == started
 
 
-def test_recomputing_given_clusters_or_a_moment_without_catch_up_leaves_the_watermark_alone(season, weighted):
+def test_recomputing_given_clusters_leaves_the_watermark_alone(season, weighted):
     progress("c1", weighted["alpha"], 10)
     season.points_synced_through = T0 - datetime.timedelta(days=1)
     season.save()
 
-    recompute_season_points(season, cluster_ids=["c1"])
-    recompute_season_points(season, changed_since=T0)
+    recompute_clusters(season, ["c1"])
 
     assert synced_through(season) == T0 - datetime.timedelta(days=1)
 
@@ -407,7 +392,7 @@ def test_catch_up_without_a_watermark_computes_from_the_moment_given_and_sets_th
     progress("before", weighted["alpha"], 10, at=T0 - datetime.timedelta(hours=1))
     progress("run", weighted["alpha"], 20)
 
-    result = recompute_season_points(season, changed_since=T0, catch_up=True)
+    result = recompute_changed_since(season, T0)
 
     assert stored(season) == {"run": (20, 0)}
     assert result.considered == 1
@@ -422,7 +407,7 @@ def test_catch_up_also_computes_the_changes_after_an_older_watermark(season, wei
     progress("missed", weighted["alpha"], 10, at=earlier)  # a run whose hook failed
     progress("run", weighted["alpha"], 20)
 
-    result = recompute_season_points(season, changed_since=T0, catch_up=True)
+    result = recompute_changed_since(season, T0)
 
     assert stored(season) == {"missed": (10, 0), "run": (20, 0)}
     assert result.considered == 2
@@ -431,11 +416,11 @@ def test_catch_up_also_computes_the_changes_after_an_older_watermark(season, wei
 
 def test_catch_up_does_not_compute_the_previous_run_again(season, weighted):
     progress("previous", weighted["alpha"], 10, at=T0)
-    recompute_season_points(season, changed_since=T0, catch_up=True)
+    recompute_changed_since(season, T0)
     later = T0 + datetime.timedelta(hours=1)
     progress("run", weighted["alpha"], 20, at=later)
 
-    result = recompute_season_points(season, changed_since=later, catch_up=True)
+    result = recompute_changed_since(season, later)
 
     assert result.considered == 1
     assert synced_through(season) == later
@@ -445,7 +430,7 @@ def test_catch_up_with_nothing_to_compute_still_moves_the_watermark(season, weig
     season.points_synced_through = T0 - datetime.timedelta(hours=1)
     season.save()
 
-    result = recompute_season_points(season, changed_since=T0, catch_up=True)
+    result = recompute_changed_since(season, T0)
 
     assert result.considered == 0
     assert synced_through(season) == T0
@@ -456,16 +441,13 @@ def test_a_recompute_that_fails_in_the_database_leaves_the_watermark_and_the_poi
     SeasonProgressFactory(season=season, cluster_id="c1", points=3)
     season.points_synced_through = T0 - datetime.timedelta(hours=1)
     season.save()
-    monkeypatch.setattr("seasons.services._upsert_sql", lambda **kwargs: "UPDATE no_such_table SET x = 1")
+    for name in ("LIFETIME_SEASON", "LIFETIME_SCOPE"):
+        monkeypatch.setattr(f"seasons.sql.{name}", "UPDATE no_such_table SET x = 1")
 
-    for kwargs in ({}, {"changed_since": T0, "catch_up": True}):
-        with pytest.raises(DatabaseError):
-            recompute_season_points(season, **kwargs)
+    with pytest.raises(DatabaseError):
+        recompute_season(season)
+    with pytest.raises(DatabaseError):
+        recompute_changed_since(season, T0)
 
     assert synced_through(season) == T0 - datetime.timedelta(hours=1)
     assert stored(season) == {"c1": (3, 0)}
-
-
-def test_catch_up_needs_a_moment(season):
-    with pytest.raises(ValueError, match="catch_up needs changed_since"):
-        recompute_season_points(season, catch_up=True)

@@ -6,9 +6,10 @@ from django.db import DatabaseError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from leaderboards.errors import GenerationFailed, LeaderboardError, NoActiveSeason
-from leaderboards.models import LeaderboardDef
-from leaderboards.services import generate_leaderboard_run
+from leaderboards.errors import GenerationFailed, InvalidPeriod, LeaderboardError, NoActiveSeason
+from leaderboards.periods import explicit_period
+from leaderboards.selectors import active_definition_keys
+from leaderboards.services import generate_due_final_run, generate_final_run, generate_leaderboard_run
 
 
 def _parse_moment(option: str, raw: str | None):
@@ -27,12 +28,15 @@ def _parse_moment(option: str, raw: str | None):
 class Command(BaseCommand):
     help = (
         "Generate a run of each named leaderboard (or, with --all, of every active one) and print one line per "
-        "leaderboard: key, run id, status, rows, duration. The period comes from each leaderboard's time window "
-        "unless --period-start and --period-end are both given (ISO 8601; a value without a UTC offset is UTC); "
-        "such a run is a backfill, served as the latest run only while the leaderboard has no scheduled one. "
-        "A second generation of the same leaderboard waits for the first, so it is safe from cron every few "
-        "minutes. With --all, a SEASON leaderboard while no season is active is SKIPPED (printed, not a failure). "
-        "Exits non-zero when any leaderboard failed or a key is unknown; the others still run."
+        "run: key, run id, status, rows, duration. The period comes from each leaderboard's time window; when the "
+        "window's previous period (day, week, month, season) has ended without final standings, its final run is "
+        "generated first, from values as of its end. With --period-start and --period-end (ISO 8601; a value "
+        "without a UTC offset is UTC) the run is for that period: a backfill (served as latest only while the "
+        "leaderboard has no scheduled run), or with --final that period's final standings, which replace an "
+        "earlier final run of it. A second generation of the same leaderboard waits for the first, so it is safe "
+        "from cron every few minutes. With --all, a SEASON leaderboard while no season is active is SKIPPED "
+        "(printed, not a failure). Exits non-zero when any leaderboard failed or a key is unknown; the others "
+        "still run."
     )
 
     def add_arguments(self, parser):
@@ -40,21 +44,25 @@ class Command(BaseCommand):
         parser.add_argument("--all", action="store_true", dest="every_active", help="every active leaderboard")
         parser.add_argument("--period-start", metavar="ISO", help="explicit period start, e.g. 2025-06-01T00:00:00Z")
         parser.add_argument("--period-end", metavar="ISO", help="explicit period end (exclusive)")
+        parser.add_argument("--final", action="store_true", help="the final standings of the explicit (ended) period")
         parser.add_argument("--force", action="store_true", help="also generate named leaderboards that are inactive")
 
-    def handle(self, *args, keys, every_active, period_start, period_end, force, verbosity, **options):
+    def handle(self, *args, keys, every_active, period_start, period_end, final, force, verbosity, **options):
         if every_active and keys:
             raise CommandError("give leaderboard keys or --all, not both")
         if not every_active and not keys:
             raise CommandError("give one or more leaderboard keys, or --all")
-        start = _parse_moment("--period-start", period_start)
-        end = _parse_moment("--period-end", period_end)
-        if (start is None) != (end is None):
-            raise CommandError("give both --period-start and --period-end, or neither")
-        if start is not None and start >= end:
-            raise CommandError("--period-start must be before --period-end")
+        try:
+            period = explicit_period(
+                _parse_moment("--period-start", period_start), _parse_moment("--period-end", period_end)
+            )
+        except InvalidPeriod as exc:
+            message = str(exc).replace("period_start", "--period-start").replace("period_end", "--period-end")
+            raise CommandError(message[0].lower() + message[1:]) from exc
+        if final and period is None:
+            raise CommandError("--final needs --period-start and --period-end")
         if every_active:
-            keys = list(LeaderboardDef.objects.filter(is_active=True).order_by("key").values_list("key", flat=True))
+            keys = active_definition_keys()
             if not keys and verbosity:
                 self.stdout.write("no active leaderboards")
 
@@ -63,26 +71,30 @@ class Command(BaseCommand):
         for key in keys:
             if verbosity >= 2:
                 self.stdout.write(f"{key}: generating...")
-            began = time.monotonic()
-            try:
-                run = generate_leaderboard_run(key, period_start=start, period_end=end, force=force)
-            except NoActiveSeason as exc:
-                if not every_active:
+            steps = self._steps(key, period=period, final=final, force=force)
+            for label, step in steps:
+                began = time.monotonic()
+                try:
+                    run = step()
+                except NoActiveSeason as exc:
+                    if not every_active:
+                        failed.append(self._report_failure(key, exc, began))
+                        break
+                    # Between seasons this is the expected state of every SEASON leaderboard, not an
+                    # error: cron must not exit non-zero every few minutes until the next season starts.
+                    if verbosity:
+                        seconds = time.monotonic() - began
+                        self.stdout.write(f"{key:<28} run={'-':<8} {'SKIPPED':<10} rows=0 {seconds:.2f}s  {exc}")
+                    skipped.append(key)
+                    break
+                except (LeaderboardError, DatabaseError) as exc:
                     failed.append(self._report_failure(key, exc, began))
-                    continue
-                # Between seasons this is the expected state of every SEASON leaderboard, not an
-                # error: cron must not exit non-zero every few minutes until the next season starts.
-                if verbosity:
-                    seconds = time.monotonic() - began
-                    self.stdout.write(f"{key:<28} run={'-':<8} {'SKIPPED':<10} rows=0 {seconds:.2f}s  {exc}")
-                skipped.append(key)
-                continue
-            except (LeaderboardError, DatabaseError) as exc:
-                failed.append(self._report_failure(key, exc, began))
-                continue
-            seconds = time.monotonic() - began
-            if verbosity:
-                self.stdout.write(f"{key:<28} run={run.pk:<8} {run.status:<10} rows={run.row_count} {seconds:.2f}s")
+                    break
+                seconds = time.monotonic() - began
+                if verbosity and run is not None:
+                    self.stdout.write(
+                        f"{key:<28} run={run.pk:<8} {run.status:<10} rows={run.row_count} {seconds:.2f}s{label}"
+                    )
         if verbosity and len(keys) > 1:
             generated = len(keys) - len(failed) - len(skipped)
             self.stdout.write(
@@ -92,6 +104,25 @@ class Command(BaseCommand):
             )
         if failed:
             raise CommandError(f"{len(failed)} leaderboard(s) failed: {', '.join(failed)}")
+
+    @staticmethod
+    def _steps(key, *, period, final, force):
+        """The generations for one key, in order, each as (label printed after its line, call)."""
+        if period is None:
+            return [
+                ("  final", lambda: generate_due_final_run(key, force=force)),
+                ("", lambda: generate_leaderboard_run(key, force=force)),
+            ]
+        if final:
+            return [
+                (
+                    "  final",
+                    lambda: generate_final_run(key, period_start=period.start, period_end=period.end, force=force),
+                )
+            ]
+        return [
+            ("", lambda: generate_leaderboard_run(key, period_start=period.start, period_end=period.end, force=force))
+        ]
 
     def _report_failure(self, key: str, exc: Exception, began: float) -> str:
         seconds = time.monotonic() - began

@@ -1,4 +1,5 @@
 import argparse
+import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -20,7 +21,9 @@ class Command(BaseCommand):
     help = (
         "Delete old runs of each leaderboard (or only the named ones) with their entries. Of each leaderboard "
         f"it keeps the N latest COMPLETE runs in the latest-run order (default {DEFAULT_KEEP}; so the run the API "
-        "serves as latest always stays), the N newest FAILED runs, and every run still in progress. Prints one line "
+        "serves as latest always stays), the N newest FAILED runs, every run still in progress, and every final run "
+        "(the standings of an ended period) unless --finals-older-than DAYS lets those whose period ended more than "
+        "DAYS days ago go. Prints one line "
         "per leaderboard: key, runs deleted, entries deleted. Safe from cron; it waits for a generation of the same "
         "leaderboard that is publishing. Exits non-zero when a key is unknown (the others are still pruned)."
     )
@@ -30,12 +33,19 @@ class Command(BaseCommand):
         parser.add_argument(
             "--keep", type=_at_least_one, default=DEFAULT_KEEP, metavar="N", help="COMPLETE runs to keep, at least 1"
         )
+        parser.add_argument(
+            "--finals-older-than",
+            type=_at_least_one,
+            metavar="DAYS",
+            help="also delete final runs whose period ended more than DAYS days ago (default: keep every final run)",
+        )
 
-    def handle(self, *args, keys, keep, verbosity, **options):
+    def handle(self, *args, keys, keep, finals_older_than, verbosity, **options):
         unknown, results = [], []
+        finals_age = datetime.timedelta(days=finals_older_than) if finals_older_than else None
         for key in dict.fromkeys(keys) if keys else [None]:
             try:
-                results += prune_leaderboard_runs(keep=keep, leaderboard_key=key)
+                results += prune_leaderboard_runs(keep=keep, leaderboard_key=key, finals_older_than=finals_age)
             except UnknownLeaderboard as exc:
                 self.stderr.write(f"{key:<28} {exc}")
                 unknown.append(key)

@@ -4,13 +4,15 @@ from django.core.management.base import BaseCommand, CommandError
 
 from seasons.models import Season
 from seasons.selectors import get_active_season
-from seasons.services import recompute_season_points
+from seasons.services import recompute_clusters, recompute_season
 
 
 class Command(BaseCommand):
     help = (
         "Recompute season points and levels from challenge progress: every cluster of the season, "
-        "or only the clusters given with --cluster. Only rows whose points or level changed are written."
+        "or only the clusters given with --cluster. Only rows whose points or level changed are written. "
+        "A season that has ended is computed once more, from values as of its end, and is final from then on; "
+        "a season that has not started is refused. Exits non-zero when the recompute is refused."
     )
 
     def add_arguments(self, parser):
@@ -23,7 +25,7 @@ class Command(BaseCommand):
             help="Recompute only this cluster (repeatable). A cluster without progress gets a row with 0 points.",
         )
 
-    def handle(self, *args, season=None, clusters=None, **options):
+    def handle(self, *args, season=None, clusters=None, verbosity=1, **options):
         if season is None:
             target = get_active_season()
             if target is None:
@@ -34,11 +36,8 @@ class Command(BaseCommand):
                 raise CommandError(f"Season {season!r} does not exist.")
         started = time.perf_counter()
         try:
-            result = recompute_season_points(target, cluster_ids=clusters)
-        except ValueError as exc:  # a bad cluster id, or a season that has ended
+            result = recompute_clusters(target, clusters) if clusters else recompute_season(target)
+        except ValueError as exc:  # a bad cluster id, or a season outside its dates
             raise CommandError(str(exc)) from exc
-        seconds = time.perf_counter() - started
-        self.stdout.write(
-            f"Season {result.season_id}: {result.considered} clusters computed, {result.inserted} inserted,"
-            f" {result.updated} updated, {result.unchanged} unchanged in {seconds:.2f}s."
-        )
+        if verbosity:
+            self.stdout.write(f"{result} in {time.perf_counter() - started:.2f}s.")

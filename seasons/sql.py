@@ -1,0 +1,112 @@
+"""The statements that write season_progress: one `INSERT ... SELECT ... ON CONFLICT DO UPDATE` each.
+
+A cluster's points are SUM over the season's weights of weight x what the challenge counts
+(LIFETIME: its value; GAINS: its gain over the season, from challenge_progress_history, counted
+only above 0); its level is points // points_per_level. Only rows whose points or level differ
+are rewritten, so `updated_at` says when they last changed.
+
+`..._SEASON` statements compute every cluster that earned something plus every cluster that
+already has a row (a removed weight or a corrected value brings stale points down). `..._SCOPE`
+statements compute the clusters in the temporary table `seasons_recompute_scope`, each of which
+gets a row (0 points when it earned nothing).
+
+Parameters: `%(season)s`, `%(points_per_level)s`, `%(now)s` (the rows' updated_at); GAINS and
+values as of a moment: `%(start)s`, `%(until)s` (see hedge.challenges.history_sql).
+"""
+
+from hedge.challenges.history_sql import PERIOD_GAINS, VALUES_AS_OF
+
+SCOPE_TABLE = "seasons_recompute_scope"
+
+_WEIGHTED_CHALLENGES = (
+    "SELECT wc.id FROM challenges wc"
+    " JOIN season_challenge_weights ww ON ww.challenge_code = wc.code AND ww.season_id = %(season)s"
+)
+_IN_SCOPE = f"AND h.cluster_id IN (SELECT s.cluster_id FROM {SCOPE_TABLE} s)"
+
+# `WHERE true` lets SQLite's parser tell the ON CONFLICT clause from a join constraint. SUM of
+# bigint is numeric on PostgreSQL: cast before dividing, or the level would be rounded.
+_UPSERT = """
+INSERT INTO season_progress (season_id, cluster_id, points, level, updated_at)
+SELECT %(season)s, t.cluster_id, t.points, t.points / %(points_per_level)s, %(now)s
+FROM (
+    SELECT r.cluster_id AS cluster_id, CAST(SUM(r.points) AS BIGINT) AS points
+    FROM ({earned}
+          UNION ALL
+          {zeros}) r
+    GROUP BY r.cluster_id
+) t
+WHERE true
+ON CONFLICT (season_id, cluster_id) DO UPDATE
+SET points = excluded.points, level = excluded.level, updated_at = excluded.updated_at
+WHERE season_progress.points <> excluded.points OR season_progress.level <> excluded.level
+"""
+
+_ZEROS_SEASON = (
+    "SELECT sp.cluster_id AS cluster_id, 0 AS points FROM season_progress sp WHERE sp.season_id = %(season)s"
+)
+_ZEROS_SCOPE = f"SELECT s.cluster_id AS cluster_id, 0 AS points FROM {SCOPE_TABLE} s"
+
+# Current values x weight.
+# Uses index: challenge_progress_rank_idx (by challenge), challenge_progress_cluster_idx (scope).
+_LIFETIME_EARNED = """
+SELECT p.cluster_id AS cluster_id, p.value * w.weight AS points
+FROM challenge_progress p
+JOIN challenges c ON c.id = p.challenge_id
+JOIN season_challenge_weights w ON w.challenge_code = c.code AND w.season_id = %(season)s
+{scope}
+"""
+
+# Gains over the season x weight. Uses index: see PERIOD_GAINS.
+_GAINS_EARNED = """
+SELECT g.cluster_id AS cluster_id, g.gain * w.weight AS points
+FROM ({gains}) g
+JOIN challenges c ON c.id = g.challenge_id
+JOIN season_challenge_weights w ON w.challenge_code = c.code AND w.season_id = %(season)s
+WHERE g.gain > 0
+"""
+
+# Values as of the season's end x weight: the final points of an ended LIFETIME season.
+_VALUES_AS_OF_EARNED = """
+SELECT v.cluster_id AS cluster_id, v.value * w.weight AS points
+FROM ({values}) v
+JOIN challenges c ON c.id = v.challenge_id
+JOIN season_challenge_weights w ON w.challenge_code = c.code AND w.season_id = %(season)s
+"""
+
+LIFETIME_SEASON = _UPSERT.format(earned=_LIFETIME_EARNED.format(scope=""), zeros=_ZEROS_SEASON)
+LIFETIME_SCOPE = _UPSERT.format(
+    earned=_LIFETIME_EARNED.format(scope=f"WHERE p.cluster_id IN (SELECT s.cluster_id FROM {SCOPE_TABLE} s)"),
+    zeros=_ZEROS_SCOPE,
+)
+GAINS_SEASON = _UPSERT.format(
+    earned=_GAINS_EARNED.format(gains=PERIOD_GAINS.format(challenges=_WEIGHTED_CHALLENGES, clusters="")),
+    zeros=_ZEROS_SEASON,
+)
+GAINS_SCOPE = _UPSERT.format(
+    earned=_GAINS_EARNED.format(gains=PERIOD_GAINS.format(challenges=_WEIGHTED_CHALLENGES, clusters=_IN_SCOPE)),
+    zeros=_ZEROS_SCOPE,
+)
+VALUES_AS_OF_SEASON = _UPSERT.format(
+    earned=_VALUES_AS_OF_EARNED.format(values=VALUES_AS_OF.format(challenges=_WEIGHTED_CHALLENGES, clusters="")),
+    zeros=_ZEROS_SEASON,
+)
+
+# Clusters with a progress row in a weighted challenge of the season changed since a moment.
+# Uses index: challenge_progress_updated_idx.
+CHANGED_CLUSTERS = f"""
+INSERT INTO {SCOPE_TABLE} (cluster_id)
+SELECT DISTINCT p.cluster_id
+FROM challenge_progress p
+JOIN challenges c ON c.id = p.challenge_id
+JOIN season_challenge_weights w ON w.challenge_code = c.code AND w.season_id = %(season)s
+WHERE p.updated_at >= %(since)s
+"""
+
+# How many rows of the season (in scope) exist: the counts of an upsert on SQLite.
+# Uses index: season_progress_unique_cluster.
+COUNT_SEASON = "SELECT COUNT(*) FROM season_progress sp WHERE sp.season_id = %(season)s"
+COUNT_SCOPE = (
+    f"SELECT COUNT(*) FROM season_progress sp JOIN {SCOPE_TABLE} s ON s.cluster_id = sp.cluster_id"
+    " WHERE sp.season_id = %(season)s"
+)
