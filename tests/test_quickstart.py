@@ -29,7 +29,13 @@ def test_quickstart_sets_up_everything_a_newcomer_looks_at(capsys, client):
     assert windows == {"DAILY", "WEEKLY", "MONTHLY", "SEASON", "ALL_TIME"}
     assert LeaderboardDef.objects.filter(rank_mode="COMPETITION").exists()
     assert LeaderboardDef.objects.exclude(fallback_metric_key=None).exists()
-    assert LeaderboardRun.objects.filter(status=RunStatus.COMPLETE).count() == len(DEMO_LEADERBOARDS)
+    current = LeaderboardRun.objects.filter(status=RunStatus.COMPLETE, is_final=False)
+    assert current.count() == len(DEMO_LEADERBOARDS)
+    # The day, week and month that ended before today have their final standings too.
+    assert LeaderboardRun.objects.filter(status=RunStatus.COMPLETE, is_final=True).count() == 3
+    daily = client.get("/leaderboards/lb_pvp_daily_wins/latest").json()["entries"]
+    all_time = client.get("/leaderboards/lb_pvp_all_time_wins/latest").json()["entries"]
+    assert daily and daily[0]["score"] < all_time[0]["score"]  # today's gains, not lifetime values
     password = re.search(r"login:\s+admin / (\S+)", out).group(1)
     assert client.login(username="admin", password=password)
     assert client.get("/leaderboards/lb_pvp_all_time_wins/latest").json()["entries"]

@@ -13,12 +13,17 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from hedge.challenges.models import Challenge
+from hedge.challenges.etl import EtlRunResult, run_challenge_etl
+from hedge.challenges.extractors import DEMO_RAMP_DAYS, DemoExtractor
+from hedge.challenges.models import Challenge, ChallengeProgress
 from leaderboards.models import LeaderboardDef, RankMode, TimeWindow
 from seasons.models import Season, SeasonChallengeWeight
 
 DEMO_SEASON_ID = "DEMO-S1"
 DEMO_SEASON_DAYS = 90
+# The demo season started this many days ago; the demo history starts a day before it.
+DEMO_SEASON_AGE_DAYS = 7
+DEMO_HISTORY_DAYS = DEMO_SEASON_AGE_DAYS + 1
 DEMO_WEIGHTS = {"hero_riser": 1, "hunters_triumph": 2, "lp_depth": 3, "pvp_wins": 1}
 
 DEMO_LEADERBOARDS = (
@@ -87,7 +92,7 @@ class SeasonOutcome:
 def ensure_demo_season(*, now: datetime.datetime | None = None) -> SeasonOutcome:
     """The demo season, running around `now`, active unless another season already is."""
     now = now or timezone.now()
-    starts_at = (now - datetime.timedelta(days=14)).replace(hour=0, minute=0, second=0, microsecond=0)
+    starts_at = (now - datetime.timedelta(days=DEMO_SEASON_AGE_DAYS)).replace(hour=0, minute=0, second=0, microsecond=0)
     season, created = Season.objects.get_or_create(
         id=DEMO_SEASON_ID,
         defaults={
@@ -113,6 +118,28 @@ def ensure_demo_season(*, now: datetime.datetime | None = None) -> SeasonOutcome
         else:
             outcome.note = f"season {other.id} is already active, so the demo season stays inactive"
     return outcome
+
+
+def run_demo_etl(*, clusters: int, now: datetime.datetime | None = None, on_outcome=None) -> list[EtlRunResult]:
+    """The challenge ETL with the demo extractors; on an empty database, first the days before `now` too.
+
+    Replaying DEMO_HISTORY_DAYS days (one run a day, values growing day by day) gives the demo a
+    history, so the day, week, month and season boards rank what was gained in them. Later runs
+    only add today's values (a replay would write the past again, after the present).
+    """
+    now = now or timezone.now()
+    stamps = [(None, now)]
+    if not ChallengeProgress.objects.exists():
+        stamps = [
+            (DEMO_RAMP_DAYS - back, now - datetime.timedelta(days=back)) for back in range(DEMO_HISTORY_DAYS, 0, -1)
+        ]
+        stamps.append((None, now))
+    sources = Challenge.objects.values_list("metric_source", flat=True).distinct()
+    runs = []
+    for day, at in stamps:
+        extractor = DemoExtractor(clusters=clusters, day=day)
+        runs.append(run_challenge_etl(extractors=dict.fromkeys(sources, extractor), now=at, on_outcome=on_outcome))
+    return runs
 
 
 def ensure_demo_leaderboards() -> tuple[list[str], list[str]]:

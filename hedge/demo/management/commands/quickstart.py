@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from hedge.demo.services import ensure_demo_leaderboards, ensure_demo_season, ensure_demo_superuser
+from hedge.demo.services import ensure_demo_leaderboards, ensure_demo_season, ensure_demo_superuser, run_demo_etl
 
 
 class Command(BaseCommand):
@@ -41,7 +41,11 @@ class Command(BaseCommand):
             if outcome.note:
                 self.say(f"   {outcome.note}", 1)
         with self.step(f"running the challenge ETL with the demo extractors for {clusters:,} clusters"):
-            call_command("run_challenge_etl", "--demo", "--clusters", str(clusters), verbosity=verbosity)
+            runs = run_demo_etl(clusters=clusters)
+            self.say(f"   {len(runs)} run(s) (a day each on a new database, for a history)", 1)
+            errors = [error for run in runs for error in [*(o.error for o in run.failed), *run.hook_errors]]
+            if errors:
+                raise CommandError(f"the demo ETL failed: {errors[0]}")
         with self.step("creating the demo leaderboards"):
             created, existing = ensure_demo_leaderboards()
             self.say(f"   {len(created)} created, {len(existing)} reused", 1)
