@@ -1,0 +1,101 @@
+"""A Python reference of the gain rule (docs/scores.md), computed from the stored history rows.
+
+Written from the rule's text, independently of the SQL: tests compare what the database ranks
+and sums with what this says.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+from collections import defaultdict
+
+from django.db import transaction
+
+from hedge.challenges.models import ChallengeProgressHistory
+from hedge.challenges.services.upsert import upsert_progress
+
+
+def history_by_pair(challenge_ids) -> dict[tuple[int, str], list[tuple[datetime.datetime, int, int]]]:
+    """{(challenge_id, cluster_id): [(recorded_at, id, value), ...] in recording order}."""
+    rows = defaultdict(list)
+    for row in ChallengeProgressHistory.objects.filter(challenge_id__in=challenge_ids).order_by("recorded_at", "id"):
+        rows[(row.challenge_id, row.cluster_id)].append((row.recorded_at, row.id, row.value))
+    return rows
+
+
+def value_as_of(rows, moment) -> int:
+    """The value of the newest row recorded at or before `moment`; 0 without one."""
+    before = [row for row in rows if row[0] <= moment]
+    return before[-1][2] if before else 0
+
+
+def gain(rows, *, history_began, start, end, now) -> int:
+    """What the rows gained in [start, end) as of `now`; may be negative (callers count it as 0)."""
+    until = min(end, now)
+    if any(row[0] <= start for row in rows):
+        baseline = value_as_of(rows, start)
+    elif history_began is not None and start >= history_began:
+        baseline = 0
+    else:
+        baseline = rows[0][2] if rows else 0
+    return value_as_of(rows, until) - baseline
+
+
+def gains(challenge_id, *, start, end, now) -> dict[str, int]:
+    """{cluster_id: gain} for every cluster of the challenge whose gain is above 0."""
+    pairs = history_by_pair([challenge_id])
+    firsts = [rows[0][0] for rows in pairs.values()]
+    began = min(firsts) if firsts else None
+    result = {}
+    for (_, cluster_id), rows in pairs.items():
+        amount = gain(rows, history_began=began, start=start, end=end, now=now)
+        if amount > 0:
+            result[cluster_id] = amount
+    return result
+
+
+def ranking(scores: dict[str, int], tiebreakers: dict[str, int], *, dense: bool) -> list[tuple]:
+    """[(position, rank, cluster_id, score, tiebreaker)] as a board ranks them (ties by cluster id, byte order)."""
+    order = sorted(scores, key=lambda c: (-scores[c], -tiebreakers.get(c, 0), c.encode()))
+    ranked, rank, previous = [], 0, None
+    for position, cluster_id in enumerate(order, start=1):
+        key = (scores[cluster_id], tiebreakers.get(cluster_id, 0))
+        if key != previous:
+            rank = rank + 1 if dense else position
+            previous = key
+        ranked.append((position, rank, cluster_id, scores[cluster_id], tiebreakers.get(cluster_id, 0)))
+    return ranked
+
+
+def random_history(rng: random.Random, challenges, *, clusters: int, first: datetime.datetime, days: int, marks=()):
+    """Write a random history through the ETL's own upsert, in time order; returns the moments written.
+
+    Values mostly rise, sometimes fall (a correction) or stay; clusters join at random moments;
+    `marks` are moments that some rows are stamped at exactly (period boundaries).
+    """
+    moments = sorted(
+        {first + datetime.timedelta(minutes=rng.randrange(days * 24 * 60)) for _ in range(days * 8)} | set(marks)
+    )
+    current: dict[tuple[int, str], int] = {}
+    joined = {f"c{n:02d}": rng.choice(moments) for n in range(clusters)}
+    for moment in moments:
+        for challenge in challenges:
+            rows = []
+            for cluster_id, joined_at in joined.items():
+                if joined_at > moment or rng.random() < 0.5:
+                    continue
+                value = current.get((challenge.pk, cluster_id), 0)
+                step = rng.random()
+                if step < 0.1:
+                    value = max(0, value - rng.randint(1, 20))  # corrected downwards
+                elif step < 0.2:
+                    pass  # seen again, unchanged: no history row
+                else:
+                    value += rng.choice([1, 1, 2, 5, 10, 50])
+                current[(challenge.pk, cluster_id)] = value
+                rows.append((cluster_id, challenge.pk, value))
+            if rows:
+                with transaction.atomic():
+                    upsert_progress(rows, now=moment)
+    return moments
