@@ -5,3 +5,10 @@ class LeaderboardsConfig(AppConfig):
     name = "leaderboards"
     verbose_name = "Leaderboards"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from hedge.challenges.signals import history_needed_since
+
+        from .receivers import history_needed_by_leaderboards
+
+        history_needed_since.connect(history_needed_by_leaderboards, dispatch_uid="leaderboards.history_needed")

@@ -1,12 +1,13 @@
-"""The season engine's end of the post-ETL hook (`hedge.challenges.signals.progress_changed`)."""
+"""The season engine's receivers of the challenge substrate's signals (hedge.challenges.signals)."""
 
 from __future__ import annotations
 
+import datetime
 import logging
 
 from hedge.challenges.signals import ProgressChange
 
-from .models import SeasonChallengeWeight
+from .models import Season, SeasonChallengeWeight
 from .selectors import get_active_season
 from .services import RecomputeResult, recompute_changed_since
 
@@ -30,3 +31,13 @@ def recompute_active_season(sender, *, change: ProgressChange, **kwargs) -> Reco
     result = recompute_changed_since(season, change.changed_since)
     logger.info("season points after %s: %s", change.source, result)
     return result
+
+
+def history_needed_by_seasons(sender, *, now: datetime.datetime, **kwargs) -> datetime.datetime | None:
+    """The start of the earliest season that has started and is not final yet: its points read history from there."""
+    return (
+        Season.objects.filter(finalized_at__isnull=True, starts_at__lte=now)
+        .order_by("starts_at")
+        .values_list("starts_at", flat=True)
+        .first()
+    )

@@ -68,14 +68,16 @@ def ranking(scores: dict[str, int], tiebreakers: dict[str, int], *, dense: bool)
     return ranked
 
 
-def random_history(rng: random.Random, challenges, *, clusters: int, first: datetime.datetime, days: int, marks=()):
+def random_history(
+    rng: random.Random, challenges, *, clusters: int, first: datetime.datetime, days: int, marks=(), per_day: int = 8
+):
     """Write a random history through the ETL's own upsert, in time order; returns the moments written.
 
     Values mostly rise, sometimes fall (a correction) or stay; clusters join at random moments;
     `marks` are moments that some rows are stamped at exactly (period boundaries).
     """
     moments = sorted(
-        {first + datetime.timedelta(minutes=rng.randrange(days * 24 * 60)) for _ in range(days * 8)} | set(marks)
+        {first + datetime.timedelta(minutes=rng.randrange(days * 24 * 60)) for _ in range(days * per_day)} | set(marks)
     )
     current: dict[tuple[int, str], int] = {}
     joined = {f"c{n:02d}": rng.choice(moments) for n in range(clusters)}

@@ -22,6 +22,10 @@ logger = logging.getLogger(__name__)
 
 progress_changed = Signal()
 
+# Sent by prune_progress_history with `now`; a receiver returns the earliest moment whose history
+# it still needs (or None), and no history from that moment on is pruned.
+history_needed_since = Signal()
+
 
 @dataclass(frozen=True)
 class ProgressChange:

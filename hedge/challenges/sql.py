@@ -43,3 +43,23 @@ UPDATE challenge_progress SET current_tier = COALESCE((SELECT MAX(t.tier) FROM c
 WHERE challenge_id IN ({challenge_ids}) AND current_tier <> COALESCE((SELECT MAX(t.tier) FROM challenge_tiers t
     WHERE t.challenge_id = challenge_progress.challenge_id AND t.threshold <= challenge_progress.value), 0)
 """
+
+# One batch of history rows that no kept period needs: recorded before the cutoff, yet neither
+# the newest row of its (challenge, cluster) before the cutoff (a later period's baseline) nor its
+# first row ever (the baseline of a period that started before history began).
+# Uses index: progress_history_lookup_idx (both EXISTS), progress_history_window_idx (the scan).
+DELETE_PRUNABLE_HISTORY = """
+DELETE FROM challenge_progress_history
+WHERE id IN (
+    SELECT h.id FROM challenge_progress_history h
+    WHERE h.challenge_id = %(challenge)s AND h.recorded_at < %(cutoff)s
+      AND EXISTS (SELECT 1 FROM challenge_progress_history n
+                  WHERE n.challenge_id = h.challenge_id AND n.cluster_id = h.cluster_id
+                    AND n.recorded_at < %(cutoff)s
+                    AND (n.recorded_at > h.recorded_at OR (n.recorded_at = h.recorded_at AND n.id > h.id)))
+      AND EXISTS (SELECT 1 FROM challenge_progress_history o
+                  WHERE o.challenge_id = h.challenge_id AND o.cluster_id = h.cluster_id
+                    AND (o.recorded_at < h.recorded_at OR (o.recorded_at = h.recorded_at AND o.id < h.id)))
+    LIMIT %(batch)s
+)
+"""
