@@ -250,8 +250,9 @@ def prune_leaderboard_runs(
 ) -> list[PruneResult]:
     """Delete old runs and their entries: of each leaderboard (or only `leaderboard_key`), keep
 
-    - the `keep` latest COMPLETE runs in the latest-run order (scheduled runs first, then newest;
-      so the run the API serves as latest is always kept, `keep` being at least 1),
+    - the `keep` latest COMPLETE runs other than final runs in the latest-run order (scheduled
+      runs first, then newest; so the run the API serves as latest is always kept, `keep` being
+      at least 1),
     - the `keep` newest FAILED runs (their errors, for diagnosis; they have no entries),
     - every PENDING or PROCESSING run (in flight), and every run that finished at or after `now`,
     - every final run (and every SUPERSEDED one), unless `finals_older_than` is given: then those
@@ -285,7 +286,7 @@ def _prune_one(
     list(LeaderboardDef.objects.select_for_update(no_key=True).filter(key=key).values_list("pk", flat=True))
     abandoned = _fail_abandoned_runs(key, now=now)
     runs = LeaderboardRun.objects.filter(leaderboard_id=key)
-    kept_complete = runs.filter(status=RunStatus.COMPLETE).order_by(*LATEST_ORDER).values("pk")[:keep]
+    kept_complete = runs.filter(status=RunStatus.COMPLETE, is_final=False).order_by(*LATEST_ORDER).values("pk")[:keep]
     kept_failed = runs.filter(status=RunStatus.FAILED).order_by("-id").values("pk")[:keep]
     finals = Q(is_final=True)
     if finals_ended_before is not None:
