@@ -4,10 +4,12 @@ Table and column names are the original request's (`leaderboard_defs`, `leaderbo
 `leaderboard_entries`, `leaderboard_key`, ...), so other readers of the database keep working.
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from hedge.challenges.models import CLUSTER_ID_MAX_LENGTH, Challenge
 
@@ -161,6 +163,8 @@ class LeaderboardRun(models.Model):
     is_final = models.BooleanField(
         default=False, help_text="The final standings of an ended period, from values as of its end."
     )
+    # How many exclusions the run applied (which: RunExclusion rows of the run).
+    exclusions_applied = models.PositiveIntegerField(default=0)
 
     class Meta:
         db_table = "leaderboard_runs"
@@ -227,6 +231,8 @@ class LeaderboardEntry(models.Model):
     tiebreaker = models.BigIntegerField(default=0)
     # The fallback challenge's value (its gain, on windows that rank gains); NULL without one.
     fallback_value = models.BigIntegerField(null=True, blank=True)
+    # The cluster's rank in the previous run of the same period (see selectors.previous_run_id); NULL: absent.
+    previous_rank = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         db_table = "leaderboard_entries"
@@ -245,3 +251,75 @@ class LeaderboardEntry(models.Model):
 
     def __str__(self) -> str:
         return f"run {self.run_id} #{self.position}: {self.cluster_id} ({self.score})"
+
+
+class Exclusion(models.Model):
+    """A cluster kept off one leaderboard (or, with no leaderboard, off every leaderboard and the season pass).
+
+    Exclusions are data, never deletions: lifting one keeps the row (who, when), and each run
+    records the exclusions it applied (`LeaderboardRun.exclusions`).
+    """
+
+    cluster_id = models.CharField(max_length=CLUSTER_ID_MAX_LENGTH)
+    leaderboard = models.ForeignKey(
+        LeaderboardDef,
+        on_delete=models.CASCADE,
+        to_field="key",
+        db_column="leaderboard_key",
+        null=True,
+        blank=True,
+        related_name="exclusions",
+        help_text="Empty: every leaderboard and the season pass.",
+    )
+    reason = models.TextField(help_text="Why; shown to staff with the exclusion and on the runs that applied it.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: until lifted.")
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        db_table = "leaderboard_exclusions"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="leaderboard_exclusions_reason_required"),
+            models.CheckConstraint(
+                condition=Q(expires_at__isnull=True) | Q(expires_at__gt=F("created_at")),
+                name="leaderboard_exclusions_expire_after_created",
+                violation_error_message="An exclusion must expire after it starts.",
+            ),
+            models.CheckConstraint(
+                condition=Q(lifted_at__isnull=True, lifted_by__isnull=True) | Q(lifted_at__isnull=False),
+                name="leaderboard_exclusions_lifted_by_when_lifted",
+            ),
+        ]
+        indexes = [
+            # Serves "active exclusions" (every generation) and the admin's search by cluster id.
+            models.Index(
+                fields=["cluster_id", "leaderboard"],
+                name="lb_exclusions_active_idx",
+                condition=Q(lifted_at__isnull=True),
+            ),
+            models.Index(fields=["cluster_id"], name="lb_exclusions_cluster_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cluster_id} off {self.leaderboard_id or 'everything'}"
+
+
+class RunExclusion(models.Model):
+    """An exclusion one run applied: written set-based before it ranks, read to explain the run."""
+
+    run = models.ForeignKey(LeaderboardRun, on_delete=models.CASCADE, db_constraint=False, related_name="+")
+    exclusion = models.ForeignKey(Exclusion, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        db_table = "leaderboard_run_exclusions"
+        constraints = [
+            models.UniqueConstraint(fields=["run", "exclusion"], name="leaderboard_run_exclusions_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"run {self.run_id} applied exclusion {self.exclusion_id}"

@@ -106,6 +106,20 @@ def final_runs(key: str, *, before: int | None = None) -> QuerySet[LeaderboardRu
     return runs.order_by("-period_end", "-id")
 
 
+def previous_run_id(run: LeaderboardRun) -> int | None:
+    """The run whose ranks `run`'s entries compare with (their previousRank); one query.
+
+    A final run: the final run of the period before its own. Any other run: the newest COMPLETE
+    scheduled run of the same leaderboard and period start (for ALL_TIME, simply the previous run).
+    """
+    runs = LeaderboardRun.objects.filter(leaderboard_id=run.leaderboard_id, status=RunStatus.COMPLETE)
+    if run.is_final:
+        runs = runs.filter(is_final=True, period_end=run.period_start)
+    else:
+        runs = runs.filter(is_final=False, is_backfill=False, period_start=run.period_start)
+    return runs.exclude(pk=run.pk).order_by("-id").values_list("pk", flat=True).first()
+
+
 def has_final_run(key: str, period) -> bool:
     """Whether the leaderboard has a published final run of exactly this period; one query."""
     return LeaderboardRun.objects.filter(

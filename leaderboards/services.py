@@ -131,12 +131,16 @@ def _generate(
     try:
         with transaction.atomic():
             _lock_definition(definition)
-            row_count = _insert_entries(run, definition, resolved, period, now=now)
+            row_count, exclusions = _insert_entries(run, definition, resolved, period, now=now)
             finished = timezone.now()
             if is_final:
                 _supersede_final_runs(run, finished=finished)
             published = LeaderboardRun.objects.filter(pk=run.pk, status=RunStatus.PROCESSING).update(
-                status=RunStatus.COMPLETE, row_count=row_count, finished_at=finished, updated_at=finished
+                status=RunStatus.COMPLETE,
+                row_count=row_count,
+                exclusions_applied=exclusions,
+                finished_at=finished,
+                updated_at=finished,
             )
             if not published:
                 raise LeaderboardError("the run was marked abandoned while it waited for the lock")
@@ -145,7 +149,7 @@ def _generate(
         if isinstance(exc, Exception):
             raise GenerationFailed(run, exc) from exc
         raise
-    run.status, run.row_count = RunStatus.COMPLETE, row_count
+    run.status, run.row_count, run.exclusions_applied = RunStatus.COMPLETE, row_count, exclusions
     run.finished_at = run.updated_at = finished
     logger.info("leaderboard %s: run %s complete, %s rows", definition.key, run.pk, row_count)
     return run
@@ -197,21 +201,26 @@ def _insert_entries(
     period: Period,
     *,
     now: datetime.datetime,
-) -> int:
-    """Rank and write the entries of `run` in one INSERT ... SELECT; returns how many were written."""
+) -> tuple[int, int]:
+    """Record the exclusions `run` applies, then rank and write its entries; returns (entries, exclusions)."""
     statement = sql.RANK_GAINS if definition.time_window in GAIN_WINDOWS else sql.RANK_CURRENT_VALUES
     params = {
         "run": run.pk,
+        "leaderboard": definition.key,
         "challenge": resolved.challenge.pk,
         "fallback": resolved.fallback.pk if resolved.fallback else None,
         "limit": sql_limit(definition.max_entries),
+        "previous_run": selectors.previous_run_id(run),
+        "now": sql_datetime(now),
         "start": sql_datetime(period.start),
         "until": sql_datetime(min(period.end, now)),
     }
     rank_function = _RANK_FUNCTIONS[RankMode(definition.rank_mode)]
     with connection.cursor() as cursor:
+        cursor.execute(sql.RECORD_RUN_EXCLUSIONS, params)
+        exclusions = cursor.rowcount
         cursor.execute(statement.format(rank_function=rank_function, binary=binary_collation()), params)
-        return cursor.rowcount
+        return cursor.rowcount, exclusions
 
 
 def _record_failure(run: LeaderboardRun, exc: BaseException) -> None:
@@ -310,6 +319,7 @@ def _prune_one(
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM leaderboard_entries WHERE run_id IN ({doomed_sql})", params)
         entries_deleted = cursor.rowcount
+        cursor.execute(f"DELETE FROM leaderboard_run_exclusions WHERE run_id IN ({doomed_sql})", params)
         cursor.execute(f"DELETE FROM leaderboard_runs WHERE id IN ({doomed_sql})", params)
         runs_deleted = cursor.rowcount
     if runs_deleted:

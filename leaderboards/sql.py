@@ -1,65 +1,126 @@
 """The ranking statements: each writes every entry of one run in one `INSERT ... SELECT`.
 
-Slots filled by `str.format`: `{rank_function}` (DENSE_RANK or RANK, from the definition's rank
-mode) and `{binary}` (hedge.db.BINARY_COLLATION, so ties are ordered by cluster id byte by byte on
-every database). Values are always named parameters:
+A statement is composed when this module is imported from three named parts, so each finished
+statement is one constant (print it to read it whole):
 
-- `%(run)s` the run, `%(challenge)s` / `%(fallback)s` the ranked challenge and its tiebreaker
-  challenge (NULL: none), `%(limit)s` the definition's max_entries (hedge.db.sql_limit: no limit for 0);
-- for gains, `%(start)s` the period's start and `%(until)s` min(period end, now) (hedge.challenges.history_sql).
+- the scores (`_CURRENT_VALUES`, `_GAINS`): one row `(cluster_id, score, tiebreaker, fallback_value)`
+  per ranked cluster, in ranking order, cut to the top `%(limit)s` before the window functions
+  run (the first N rows in the full order are the top N whatever the rank mode, and their ranks
+  are the same as over every row, so the window functions see N rows);
+- the excluded clusters (`_EXCLUDED_BY_RUN`: the exclusions recorded on the run, so a run uses one
+  consistent set whatever is lifted or added meanwhile; `_EXCLUDED_NOW` for previews);
+- `_RANKED`: ranks, positions, and each cluster's rank in the previous run (`%(previous_run)s`).
 
-The inner `ORDER BY ... LIMIT` cuts the top N before the window functions run: the first N rows in
-the full order are the top N whatever the rank mode, and their ranks are the same as over every
-row, so the window functions see N rows (a top-N sort instead of sorting every cluster).
+Slots filled by `str.format` at run time: `{rank_function}` (DENSE_RANK or RANK) and `{binary}`
+(hedge.db.binary_collation(), so ties are ordered by cluster id byte by byte on every database).
+Parameters: `%(run)s`, `%(leaderboard)s`, `%(challenge)s` / `%(fallback)s` (NULL: none),
+`%(limit)s` (hedge.db.sql_limit), `%(previous_run)s` (NULL: none), `%(now)s`; for gains `%(start)s`
+and `%(until)s` = min(period end, now) (hedge.challenges.history_sql).
 """
 
 from hedge.challenges.history_sql import PERIOD_GAINS
 
-# ALL_TIME: each cluster's current value, ranked; clusters without a progress row are not ranked.
-# Uses index: challenge_progress_rank_idx (challenge, value desc), challenge_progress_unique_cluster (fallback).
-RANK_CURRENT_VALUES = """
-INSERT INTO leaderboard_entries (run_id, cluster_id, rank, position, score, tiebreaker, fallback_value)
-SELECT %(run)s, r.cluster_id,
-       {rank_function}() OVER (ORDER BY r.score DESC, r.tiebreaker DESC),
-       ROW_NUMBER() OVER (ORDER BY r.score DESC, r.tiebreaker DESC, r.cluster_id{binary}),
-       r.score, r.tiebreaker, r.fallback_value
-FROM (
-    SELECT p.cluster_id AS cluster_id, p.value AS score,
-           COALESCE(f.value, 0) AS tiebreaker, f.value AS fallback_value
-    FROM challenge_progress p
-    LEFT JOIN challenge_progress f ON f.challenge_id = %(fallback)s AND f.cluster_id = p.cluster_id
-    WHERE p.challenge_id = %(challenge)s
-    ORDER BY p.value DESC, COALESCE(f.value, 0) DESC, p.cluster_id{binary}
-    LIMIT %(limit)s
-) r
+# Exclusions recorded on the run (RECORD_RUN_EXCLUSIONS). Uses index: leaderboard_run_exclusions_unique.
+_EXCLUDED_BY_RUN = """
+SELECT x.cluster_id FROM leaderboard_run_exclusions re
+JOIN leaderboard_exclusions x ON x.id = re.exclusion_id
+WHERE re.run_id = %(run)s
 """
 
-# DAILY / WEEKLY / MONTHLY / SEASON: what each cluster gained inside the period (PERIOD_GAINS; the
-# tiebreaker is the fallback challenge's gain). Clusters that gained nothing (or lost) are not ranked.
+# Exclusions of this leaderboard (or of every one) active at `now`. Uses index: lb_exclusions_active_idx.
+_ACTIVE_EXCLUSIONS = """
+SELECT x.id, x.cluster_id FROM leaderboard_exclusions x
+WHERE (x.leaderboard_key = %(leaderboard)s OR x.leaderboard_key IS NULL)
+  AND x.created_at <= %(now)s
+  AND (x.lifted_at IS NULL OR x.lifted_at > %(now)s)
+  AND (x.expires_at IS NULL OR x.expires_at > %(now)s)
+"""
+_EXCLUDED_NOW = f"SELECT a.cluster_id FROM ({_ACTIVE_EXCLUSIONS}) a"
+
+# The exclusions a run applies, recorded before it ranks.
+RECORD_RUN_EXCLUSIONS = f"""
+INSERT INTO leaderboard_run_exclusions (run_id, exclusion_id)
+SELECT %(run)s, a.id FROM ({_ACTIVE_EXCLUSIONS}) a
+"""
+
+# ALL_TIME: each cluster's current value; clusters without a progress row are not ranked.
+# Uses index: challenge_progress_rank_idx (challenge, value desc), challenge_progress_unique_cluster (fallback).
+_CURRENT_VALUES = """
+SELECT p.cluster_id AS cluster_id, p.value AS score,
+       COALESCE(f.value, 0) AS tiebreaker, f.value AS fallback_value
+FROM challenge_progress p
+LEFT JOIN challenge_progress f ON f.challenge_id = %(fallback)s AND f.cluster_id = p.cluster_id
+WHERE p.challenge_id = %(challenge)s
+  AND NOT EXISTS (SELECT 1 FROM ({excluded}) e WHERE e.cluster_id = p.cluster_id)
+ORDER BY p.value DESC, COALESCE(f.value, 0) DESC, p.cluster_id{binary}
+LIMIT %(limit)s
+"""
+
+# DAILY / WEEKLY / MONTHLY / SEASON: what each cluster gained inside the period (PERIOD_GAINS); the
+# tiebreaker is the fallback challenge's gain. Clusters that gained nothing (or lost) are not ranked.
 # Uses index: see PERIOD_GAINS.
-RANK_GAINS = """
-INSERT INTO leaderboard_entries (run_id, cluster_id, rank, position, score, tiebreaker, fallback_value)
-SELECT %(run)s, r.cluster_id,
-       {rank_function}() OVER (ORDER BY r.score DESC, r.tiebreaker DESC),
-       ROW_NUMBER() OVER (ORDER BY r.score DESC, r.tiebreaker DESC, r.cluster_id{binary}),
-       r.score, r.tiebreaker, r.fallback_value
+_GAINS = """
+SELECT g.cluster_id AS cluster_id, g.score AS score, COALESCE(g.fallback_gain, 0) AS tiebreaker,
+       CASE WHEN CAST(%(fallback)s AS bigint) IS NULL THEN NULL ELSE COALESCE(g.fallback_gain, 0) END
+           AS fallback_value
 FROM (
-    SELECT g.cluster_id AS cluster_id, g.score AS score, COALESCE(g.fallback_gain, 0) AS tiebreaker,
-           CASE WHEN CAST(%(fallback)s AS bigint) IS NULL THEN NULL ELSE COALESCE(g.fallback_gain, 0) END
-               AS fallback_value
-    FROM (
-        SELECT v.cluster_id AS cluster_id,
-               MAX(CASE WHEN v.challenge_id = %(challenge)s AND v.gain > 0 THEN v.gain END) AS score,
-               MAX(CASE WHEN v.challenge_id = %(fallback)s AND v.gain > 0 THEN v.gain END) AS fallback_gain
-        FROM ({gains}) v
-        GROUP BY v.cluster_id
-    ) g
-    WHERE g.score IS NOT NULL
-    ORDER BY g.score DESC, COALESCE(g.fallback_gain, 0) DESC, g.cluster_id{binary}
-    LIMIT %(limit)s
-) r
-""".format(
-    gains=PERIOD_GAINS.format(challenges="%(challenge)s, %(fallback)s", clusters=""),
-    rank_function="{rank_function}",
-    binary="{binary}",
-)
+    SELECT v.cluster_id AS cluster_id,
+           MAX(CASE WHEN v.challenge_id = %(challenge)s AND v.gain > 0 THEN v.gain END) AS score,
+           MAX(CASE WHEN v.challenge_id = %(fallback)s AND v.gain > 0 THEN v.gain END) AS fallback_gain
+    FROM ({gains}) v
+    GROUP BY v.cluster_id
+) g
+WHERE g.score IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM ({excluded}) e WHERE e.cluster_id = g.cluster_id)
+ORDER BY g.score DESC, COALESCE(g.fallback_gain, 0) DESC, g.cluster_id{binary}
+LIMIT %(limit)s
+"""
+
+# Ranks and positions of the scores, and each cluster's rank in the previous run.
+# Uses index: leaderboard_entries_unique_cluster (the previous run's entry of each cluster).
+_RANKED = """
+SELECT r.cluster_id AS cluster_id,
+       {rank_function}() OVER (ORDER BY r.score DESC, r.tiebreaker DESC) AS rank,
+       ROW_NUMBER() OVER (ORDER BY r.score DESC, r.tiebreaker DESC, r.cluster_id{binary}) AS position,
+       r.score AS score, r.tiebreaker AS tiebreaker, r.fallback_value AS fallback_value,
+       pe.rank AS previous_rank
+FROM ({scores}) r
+LEFT JOIN leaderboard_entries pe ON pe.run_id = %(previous_run)s AND pe.cluster_id = r.cluster_id
+"""
+
+_INSERT = """
+INSERT INTO leaderboard_entries (run_id, cluster_id, rank, position, score, tiebreaker, fallback_value, previous_rank)
+SELECT %(run)s, k.cluster_id, k.rank, k.position, k.score, k.tiebreaker, k.fallback_value, k.previous_rank
+FROM ({ranked}) k
+"""
+
+# A preview: the top of what a run would rank now, written nowhere. Extra parameter: %(shown)s.
+_PREVIEW = """
+SELECT k.cluster_id, k.rank, k.position, k.score, k.tiebreaker, k.fallback_value
+FROM ({ranked}) k
+ORDER BY k.position
+LIMIT %(shown)s
+"""
+
+# How many clusters a run would rank now (its row count).
+_COUNT = "SELECT COUNT(*) FROM ({scores}) s"
+
+
+def _compose(template: str, **parts: str) -> str:
+    """Fill named parts into a template, leaving the run-time slots `{rank_function}` and `{binary}` in place."""
+    return template.format(rank_function="{rank_function}", binary="{binary}", **parts)
+
+
+_GAINS_OF_BOTH = PERIOD_GAINS.format(challenges="%(challenge)s, %(fallback)s", clusters="")
+
+
+def _scores(source: str, excluded: str) -> str:
+    return _compose(source, excluded=excluded, gains=_GAINS_OF_BOTH)
+
+
+RANK_CURRENT_VALUES = _compose(_INSERT, ranked=_compose(_RANKED, scores=_scores(_CURRENT_VALUES, _EXCLUDED_BY_RUN)))
+RANK_GAINS = _compose(_INSERT, ranked=_compose(_RANKED, scores=_scores(_GAINS, _EXCLUDED_BY_RUN)))
+PREVIEW_CURRENT_VALUES = _compose(_PREVIEW, ranked=_compose(_RANKED, scores=_scores(_CURRENT_VALUES, _EXCLUDED_NOW)))
+PREVIEW_GAINS = _compose(_PREVIEW, ranked=_compose(_RANKED, scores=_scores(_GAINS, _EXCLUDED_NOW)))
+COUNT_CURRENT_VALUES = _compose(_COUNT, scores=_scores(_CURRENT_VALUES, _EXCLUDED_NOW))
+COUNT_GAINS = _compose(_COUNT, scores=_scores(_GAINS, _EXCLUDED_NOW))
