@@ -12,9 +12,17 @@ from __future__ import annotations
 import re
 
 from django.db import connection
+from django.utils import timezone
+
+from hedge.challenges.history_sql import PERIOD_GAINS
+from hedge.db import binary_collation, sql_datetime, sql_limit
+from leaderboards import sql as lb_sql
+from leaderboards.models import RankMode
+from seasons import sql as season_sql_module
 
 FLOOR_PREFIX = "bench_floor_"
 ENTRIES = f"{FLOOR_PREFIX}leaderboard_entries"
+LEGACY_ENTRIES = f"{FLOOR_PREFIX}legacy_entries"
 SEASON_PROGRESS = f"{FLOOR_PREFIX}season_progress"
 
 
@@ -53,88 +61,214 @@ def create_floor_tables() -> None:
 # --- leaderboards -------------------------------------------------------------------------------
 
 
-def _score_source(*, fallback: bool) -> str:
-    # leaderboards.services._score_source_sql: one row per cluster with progress in the challenge.
-    if not fallback:
-        return (
-            "SELECT p.cluster_id AS cluster_id, p.value AS score, 0 AS tiebreaker,"
-            " CAST(NULL AS bigint) AS fallback_value"
-            " FROM challenge_progress p WHERE p.challenge_id = %(challenge)s"
-        )
-    return (
-        "SELECT p.cluster_id AS cluster_id, p.value AS score, COALESCE(f.value, 0) AS tiebreaker,"
-        " f.value AS fallback_value FROM challenge_progress p"
-        " LEFT JOIN challenge_progress f ON f.challenge_id = %(fallback)s AND f.cluster_id = p.cluster_id"
-        " WHERE p.challenge_id = %(challenge)s"
-    )
+def _retarget(statement: str, table: str, clone: str) -> str:
+    """`statement` writing into (and reading) `clone` instead of `table`; fails loudly if it names no `table`."""
+    retargeted, count = re.subn(rf"\b{re.escape(table)}\b", clone, statement)
+    if not count:
+        raise RuntimeError(f"the product's statement no longer names {table}: the floor cannot follow it")
+    return retargeted
 
 
-def generation_sql(*, fallback: bool, limit: bool) -> str:
-    """One INSERT ... SELECT that ranks every cluster (or the top `%(limit)s`) into the floor's entries.
+# Only the target: anything else the ranking reads from leaderboard_entries stays hedge's table.
+_INSERT_ENTRIES = "INSERT INTO leaderboard_entries"
 
-    The same window functions, order and payload as hedge's generation. With a limit the top rows
-    are cut before the window functions run (a top-N sort or an index scan instead of a full
-    sort): the fastest correct form, and the one hedge uses too.
+
+def _format_ranking(statement: str, *, rank_mode: str) -> str:
+    rank_function = "RANK" if rank_mode == RankMode.COMPETITION else "DENSE_RANK"
+    return statement.format(rank_function=rank_function, binary=binary_collation())
+
+
+def current_values_sql(*, rank_mode: str = RankMode.DENSE) -> str:
+    """hedge's own ALL_TIME ranking statement (leaderboards.sql.RANK_CURRENT_VALUES), into the floor's entries.
+
+    The ranking is the statement, not a copy: the floor differs from hedge only in what is its
+    point, the run's bookkeeping (run row, statuses, lock, commits).
     """
-    source = _score_source(fallback=fallback)
-    order = "s.score DESC, s.tiebreaker DESC, s.cluster_id"
-    ranked = f"(SELECT s.* FROM ({source}) s ORDER BY {order} LIMIT %(limit)s) r" if limit else f"({source}) r"
-    build_object = "jsonb_build_object" if connection.vendor == "postgresql" else "json_object"
-    return (
-        f"INSERT INTO {ENTRIES} (run_id, cluster_id, rank, position, score, tiebreaker, payload, created_at)"
-        " SELECT %(run)s, r.cluster_id,"
-        " DENSE_RANK() OVER (ORDER BY r.score DESC, r.tiebreaker DESC),"
-        " ROW_NUMBER() OVER (ORDER BY r.score DESC, r.tiebreaker DESC, r.cluster_id),"
-        " r.score, r.tiebreaker,"
-        f" {build_object}('challengeCode', CAST(%(code)s AS text),"
-        " 'fallbackChallengeCode', CAST(%(fallback_code)s AS text), 'fallbackValue', r.fallback_value),"
-        " %(now)s"
-        f" FROM {ranked}"
-    )
+    statement = _retarget(lb_sql.RANK_CURRENT_VALUES, _INSERT_ENTRIES, f"INSERT INTO {ENTRIES}")
+    return _format_ranking(statement, rank_mode=rank_mode)
 
 
-def generate(*, run_id: int, challenge, fallback, limit: int, now) -> int:
-    """Rank into the floor's entries table for `run_id`; returns the rows written."""
-    params = {
+def ranking_params(*, run_id: int, challenge, fallback, limit: int, start=None, until=None) -> dict:
+    # Parameters hedge's statements may name beyond these (the leaderboard, a previous run, now)
+    # are given their "nothing" values: the floor ranks without them.
+    now = timezone.now()
+    return {
+        "leaderboard": None,
+        "previous_run": None,
+        "now": sql_datetime(now),
         "run": run_id,
         "challenge": challenge.pk,
         "fallback": fallback.pk if fallback else None,
-        "code": challenge.code,
-        "fallback_code": fallback.code if fallback else None,
-        "limit": limit,
-        "now": connection.ops.adapt_datetimefield_value(now),
+        "limit": sql_limit(limit),
+        "start": sql_datetime(start) if start else None,
+        "until": sql_datetime(until) if until else None,
     }
+
+
+def generate(*, run_id: int, challenge, fallback, limit: int) -> int:
+    """Rank current values into the floor's entries table for `run_id`; returns the rows written."""
+    params = ranking_params(run_id=run_id, challenge=challenge, fallback=fallback, limit=limit)
     with connection.cursor() as cursor:
-        cursor.execute(generation_sql(fallback=fallback is not None, limit=bool(limit)), params)
+        cursor.execute(current_values_sql(), params)
+        return cursor.rowcount
+
+
+# The old entries layout (before the lean one): a payload jsonb and created_at per row, and a
+# checked foreign key to the run. Only its storage (and one timing) is reported, for before/after.
+LEGACY_COLUMNS = (
+    "ADD COLUMN payload jsonb NOT NULL DEFAULT '{}'::jsonb, ADD COLUMN created_at timestamptz NOT NULL DEFAULT now()"
+)
+
+
+def create_legacy_entries() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE {LEGACY_ENTRIES} (LIKE leaderboard_entries INCLUDING ALL)")
+        cursor.execute(f"ALTER TABLE {LEGACY_ENTRIES} {LEGACY_COLUMNS}")
+        cursor.execute(
+            f"ALTER TABLE {LEGACY_ENTRIES} ADD CONSTRAINT {LEGACY_ENTRIES}_run_fk FOREIGN KEY (run_id)"
+            " REFERENCES leaderboard_runs (id) DEFERRABLE INITIALLY DEFERRED"
+        )
+
+
+def legacy_generate(*, run_id: int, challenge, fallback, limit: int, now) -> int:
+    """The same ranking into the old layout, with the payload each row used to carry."""
+    lean = current_values_sql()
+    # The lean columns, as hedge's statement names them.
+    insert = re.search(rf"INSERT INTO {ENTRIES} \(([^)]*)\)", lean)
+    columns = insert[1]
+    select = lean[insert.end() :]
+    statement = (
+        f"INSERT INTO {LEGACY_ENTRIES} ({columns}, payload, created_at)"
+        f" SELECT l.*, jsonb_build_object('challengeCode', CAST(%(code)s AS text),"
+        " 'fallbackChallengeCode', CAST(%(fallback_code)s AS text), 'fallbackValue', l.fallback_value), %(now)s"
+        f" FROM ({select}) l"
+    )
+    params = ranking_params(run_id=run_id, challenge=challenge, fallback=fallback, limit=limit)
+    params |= {"code": challenge.code, "fallback_code": fallback.code if fallback else None, "now": sql_datetime(now)}
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return cursor.rowcount
+
+
+def bytes_per_row(table: str) -> dict:
+    """pg_total_relation_size (heap, TOAST and every index) per row of `table`."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT pg_total_relation_size(%s::regclass), pg_relation_size(%s::regclass), count(*) FROM {table}",
+            [table, table],
+        )
+        total, heap, rows = cursor.fetchone()
+    return {
+        "table": table,
+        "rows": rows,
+        "total_bytes": total,
+        "heap_bytes": heap,
+        "bytes_per_row": round(total / rows, 1) if rows else None,
+    }
+
+
+# --- gains: the as-of floor (PostgreSQL) --------------------------------------------------------
+
+# The gain rule of hedge.challenges.history_sql.PERIOD_GAINS, written as the fastest plain as-of SQL
+# found (same slots {challenges} and {clusters}, same parameters, same rows out):
+# - the newest row of each pair inside (start, until] by DISTINCT ON over the period's rows
+#   (progress_history_window_idx), instead of ROW_NUMBER() over them;
+# - the baseline by one backward probe of progress_history_lookup_idx per pair, as a LATERAL join:
+#   computed once per pair however often the outer statement uses the gain (a scalar subquery
+#   inside the gain's expression is pulled up into every place the gain appears, e.g. both
+#   `WHERE gain > 0` and `SUM(gain x weight)`, and probed each time);
+# - each challenge's first history moment once per challenge, not once per pair.
+FLOOR_GAINS = """
+SELECT e.challenge_id AS challenge_id, e.cluster_id AS cluster_id, e.value - COALESCE(b.value,
+    CASE WHEN %(start)s >= f.first_at THEN 0
+         ELSE (SELECT a.value FROM challenge_progress_history a
+               WHERE a.challenge_id = e.challenge_id AND a.cluster_id = e.cluster_id
+               ORDER BY a.recorded_at, a.id LIMIT 1)
+    END) AS gain
+FROM (
+    SELECT DISTINCT ON (h.challenge_id, h.cluster_id) h.challenge_id, h.cluster_id, h.value
+    FROM challenge_progress_history h
+    WHERE h.challenge_id IN ({challenges}) {clusters}
+      AND h.recorded_at > %(start)s AND h.recorded_at <= %(until)s
+    ORDER BY h.challenge_id, h.cluster_id, h.recorded_at DESC, h.id DESC
+) e
+JOIN (SELECT fc.id AS challenge_id,
+             (SELECT MIN(m.recorded_at) FROM challenge_progress_history m WHERE m.challenge_id = fc.id) AS first_at
+      FROM challenges fc WHERE fc.id IN ({challenges})) f ON f.challenge_id = e.challenge_id
+LEFT JOIN LATERAL (
+    SELECT b.value FROM challenge_progress_history b
+    WHERE b.challenge_id = e.challenge_id AND b.cluster_id = e.cluster_id AND b.recorded_at <= %(start)s
+    ORDER BY b.recorded_at DESC, b.id DESC LIMIT 1
+) b ON true
+"""
+
+
+def _template_pattern(template: str) -> re.Pattern:
+    """A regex that finds `template` formatted with any {challenges} and {clusters}, capturing both."""
+    parts = re.split(r"\{(challenges|clusters)\}", template)
+    pattern = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.*?)" for i, part in enumerate(parts))
+    return re.compile(pattern, re.DOTALL)
+
+
+def swap_gains(statement: str) -> str:
+    """`statement` with hedge's embedded gains subquery (PERIOD_GAINS) replaced by FLOOR_GAINS.
+
+    Everything around it (the ranking or the season upsert) stays hedge's own statement, so the
+    floor differs only in the as-of SQL, which is its point.
+    """
+    matches = list(_template_pattern(PERIOD_GAINS).finditer(statement))
+    if len(matches) != 1:
+        raise RuntimeError(f"expected hedge's gains subquery once in the statement, found it {len(matches)} times")
+    found = matches[0]
+    floor_gains = FLOOR_GAINS.format(challenges=found["challenges"], clusters=found["clusters"])
+    return statement[: found.start()] + floor_gains + statement[found.end() :]
+
+
+def gains_sql(*, rank_mode: str = RankMode.DENSE) -> str:
+    """hedge's gains ranking (leaderboards.sql.RANK_GAINS) with the floor's as-of SQL, into the floor's entries."""
+    statement = swap_gains(_retarget(lb_sql.RANK_GAINS, _INSERT_ENTRIES, f"INSERT INTO {ENTRIES}"))
+    return _format_ranking(statement, rank_mode=rank_mode)
+
+
+def generate_gains(*, run_id: int, challenge, fallback, limit: int, start, until) -> int:
+    params = ranking_params(
+        run_id=run_id, challenge=challenge, fallback=fallback, limit=limit, start=start, until=until
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(gains_sql(), params)
         return cursor.rowcount
 
 
 # --- seasons ------------------------------------------------------------------------------------
 
-# The clusters with a progress row in one of the season's weighted challenges changed since a moment.
-# MATERIALIZED: as an inline `IN (subquery)` the planner re-joins the whole subquery per challenge
-# (2.0 s instead of 0.8 s at a million clusters); computed once, it is the fastest plain form.
-_CHANGED_CLUSTERS = (
-    "WITH changed AS MATERIALIZED (SELECT DISTINCT q.cluster_id FROM challenge_progress q"
-    " JOIN challenges qc ON qc.id = q.challenge_id"
-    " JOIN season_challenge_weights qw ON qw.challenge_code = qc.code AND qw.season_id = %(season)s"
-    " WHERE q.updated_at >= %(since)s) "
-)
+
+def _changed_clusters_cte() -> str:
+    """hedge's own "clusters changed since" query (seasons.sql.CHANGED_CLUSTERS) as a CTE named `changed`.
+
+    MATERIALIZED: as an inline `IN (subquery)` the planner re-joins the whole subquery per challenge
+    (2.0 s instead of 0.8 s at a million clusters); computed once, it is the fastest plain form.
+    hedge fills a temporary table with it instead (and ANALYZEs it), which the floor skips.
+    """
+    statement = season_sql_module.CHANGED_CLUSTERS
+    select = statement[statement.index("SELECT") :]
+    return f"WITH changed AS MATERIALIZED ({select}) "
 
 
 def season_sql(*, changed_only: bool) -> str:
-    """The bare `INSERT ... SELECT ... GROUP BY ... ON CONFLICT DO UPDATE` of season points.
+    """The bare `INSERT ... SELECT ... GROUP BY ... ON CONFLICT DO UPDATE` of LIFETIME season points.
 
     points = SUM(value x weight) over the season's weighted challenges, level = points //
     points_per_level; only rows whose points or level differ are rewritten. `changed_only`
     restricts it to the clusters with a weighted progress row changed since `%(since)s`.
+    Its own statement (no zero rows for clusters that have a row but no progress: every seeded
+    cluster has progress in every challenge), the fastest plain form of the v1 formula.
     """
     # `WHERE true` lets SQLite's parser tell the ON CONFLICT clause from a join constraint.
     scope = " WHERE p.cluster_id IN (SELECT cluster_id FROM changed)" if changed_only else " WHERE true"
     # SUM of bigint is numeric on PostgreSQL: cast before dividing, as hedge does.
     total = "CAST(SUM(p.value * w.weight) AS BIGINT)"
     return (
-        f"{_CHANGED_CLUSTERS if changed_only else ''}"
+        f"{_changed_clusters_cte() if changed_only else ''}"
         f"INSERT INTO {SEASON_PROGRESS} (season_id, cluster_id, points, level, updated_at)"
         f" SELECT %(season)s, p.cluster_id, {total}, {total} / %(points_per_level)s, %(now)s"
         " FROM challenge_progress p"
@@ -148,15 +282,45 @@ def season_sql(*, changed_only: bool) -> str:
     )
 
 
-def recompute_season(*, season, now, changed_since=None) -> int:
-    """Season points into the floor's table, for every cluster or those changed since `changed_since`."""
-    adapt = connection.ops.adapt_datetimefield_value
-    params = {
+def season_params(season, *, now, changed_since=None) -> dict:
+    return {
         "season": season.pk,
         "points_per_level": season.points_per_level,
-        "now": adapt(now),
-        "since": adapt(changed_since) if changed_since else None,
+        "now": sql_datetime(now),
+        "since": sql_datetime(changed_since) if changed_since else None,
+        "start": sql_datetime(season.starts_at),
+        "until": sql_datetime(min(season.ends_at, now)),
     }
+
+
+def recompute_season(*, season, now, changed_since=None) -> int:
+    """LIFETIME season points into the floor's table, for every cluster or those changed since `changed_since`."""
     with connection.cursor() as cursor:
-        cursor.execute(season_sql(changed_only=changed_since is not None), params)
+        cursor.execute(
+            season_sql(changed_only=changed_since is not None),
+            season_params(season, now=now, changed_since=changed_since),
+        )
+        return cursor.rowcount
+
+
+def gains_season_sql(*, changed_only: bool) -> str:
+    """hedge's GAINS season upsert (seasons.sql.GAINS_SEASON / GAINS_SCOPE) with the floor's as-of SQL.
+
+    Into the floor's season_progress; the changed-clusters scope is a MATERIALIZED CTE of hedge's
+    own query instead of hedge's temporary table.
+    """
+    if not changed_only:
+        return swap_gains(_retarget(season_sql_module.GAINS_SEASON, "season_progress", SEASON_PROGRESS))
+    statement = _retarget(season_sql_module.GAINS_SCOPE, "season_progress", SEASON_PROGRESS)
+    statement = _retarget(statement, season_sql_module.SCOPE_TABLE, "changed")
+    return _changed_clusters_cte() + swap_gains(statement)
+
+
+def recompute_gains_season(*, season, now, changed_since=None) -> int:
+    """GAINS season points into the floor's table, for every cluster or those changed since `changed_since`."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            gains_season_sql(changed_only=changed_since is not None),
+            season_params(season, now=now, changed_since=changed_since),
+        )
         return cursor.rowcount

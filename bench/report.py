@@ -14,8 +14,20 @@ def _latency(side: dict) -> str:
 def table_rows(report: dict) -> list[list[str]]:
     seed = report.get("seed")
     rows = []
-    if seed:
+    if seed and seed.get("history_rows"):
         rows.append(
+            [
+                f"seed {seed['history_days']} days of history ({seed['history_rows']:,} rows)",
+                _seconds(seed["history_seconds"]),
+                "",
+                "",
+                "",
+                "",
+            ]
+        )
+    if seed:
+        rows.insert(
+            0,
             [
                 f"seed {seed['clusters']:,} clusters x {seed['challenges']} challenges"
                 f" ({seed['progress_rows']:,} rows; + VACUUM ANALYZE {seed['vacuum_analyze_seconds']:.1f} s)",
@@ -24,7 +36,7 @@ def table_rows(report: dict) -> list[list[str]]:
                 "",
                 "",
                 "",
-            ]
+            ],
         )
     for op in report["operations"]:
         hedge, floor, ratio = op["hedge"], op["floor"], op["ratio"]
@@ -41,6 +53,8 @@ def table_rows(report: dict) -> list[list[str]]:
                 ]
             )
         else:
+            if "bookkeeping_ms" in op:
+                ratio_text = f"+{op['bookkeeping_ms']:.1f} ms ({ratio_text})"
             rows.append([op["operation"], _seconds(hedge["median"]), _seconds(floor["median"]), ratio_text, "", ""])
     return rows
 
@@ -60,6 +74,36 @@ def format_table(report: dict) -> str:
     separator = "|" + "|".join(("-" * (w + 2) if i == 0 else "-" * (w + 1) + ":") for i, w in enumerate(widths)) + "|"
     legend = (
         "hedge/floor: time ratio for data work (1.00 = the floor, lower is better);"
-        " requests/s ratio for HTTP (1.00 = the floor, higher is better)."
+        " requests/s ratio for HTTP (1.00 = the floor, higher is better);"
+        " top-1000 generation: +bookkeeping ms per run (hedge - floor; target at most 3 ms) and the ratio."
     )
-    return "\n".join([line(rows[0]), separator, *(line(r) for r in rows[1:]), "", legend])
+    return "\n".join([line(rows[0]), separator, *(line(r) for r in rows[1:]), "", legend, *_details(report)])
+
+
+def _details(report: dict) -> list[str]:
+    """The lines under the table: bookkeeping steps, storage per entry, DAILY growth with history, skips."""
+    lines = []
+    for op in report["operations"]:
+        if "steps_ms" in op:
+            lines += ["", f"top-1000 bookkeeping: {op['bookkeeping_ms']:.2f} ms per run; {op['target']}."]
+            lines.append("hedge's generation step by step (ms, medians of instrumented runs):")
+            lines += [f"  {label}: {ms:.2f}" for label, ms in op["steps_ms"].items()]
+        if op.get("storage"):
+            storage = op["storage"]
+            lines += [
+                "",
+                "bytes per entry (pg_total_relation_size / rows, table + indexes):"
+                f" lean {storage['lean_floor']['bytes_per_row']} (hedge's own table"
+                f" {storage['hedge']['bytes_per_row']}), old layout {storage['legacy_layout']['bytes_per_row']}"
+                f" (its ranking took {_seconds(storage['legacy_layout_seconds'])}, once).",
+            ]
+        if "growth" in op:
+            growth = op["growth"]
+            lines += [
+                "",
+                f"DAILY all-ranks with {growth['from_days']} -> {growth['to_days']} days of history:"
+                f" hedge x{growth['hedge']}, floor x{growth['floor']} ({growth['target']}).",
+            ]
+    for skipped in report.get("skipped") or []:
+        lines.append(f"skipped {skipped['key']}: {skipped['reason']}")
+    return lines

@@ -14,23 +14,30 @@ import json
 import os
 import platform
 import random
+import re
 import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 
 import django
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
+from hedge.challenges.services.upsert import upsert_progress
+from hedge.db import analyze_temp_table, binary_collation, create_temp_table
+from leaderboards import sql as lb_sql
 from leaderboards.models import LeaderboardDef, LeaderboardRun, RunStatus
+from leaderboards.periods import Period, previous_period
 from leaderboards.resolve import resolve_challenges
 from leaderboards.services import generate_leaderboard_run
+from seasons import sql as season_sql
 from seasons.models import Season
-from seasons.services import recompute_season_points
+from seasons.services import recompute_changed_since, recompute_season
 
 from . import floor, load, seeding
 from .scratch import scratch_database
@@ -52,6 +59,16 @@ class Options:
     http_seconds: float = 10.0
     http_clients: int = 8
     keep_database: bool = False
+    history_days: int = 30
+
+
+# Older history put before the seeded history for the "DAILY follows the day, not the history" check.
+EXTRA_HISTORY_DAYS = 60
+# The target of the top-N bookkeeping: what a run may cost on top of its ranking statement.
+BOOKKEEPING_TARGET_MS = 3.0
+# Instrumented top-1000 generations whose statements are timed one by one (not the measured ones).
+BOOKKEEPING_SAMPLES = 15
+HISTORY_NEEDS = "needs PostgreSQL (history is seeded with generate_series; the as-of floor uses DISTINCT ON)"
 
 
 class Timer:
@@ -145,18 +162,63 @@ def measure_pair(
 # --- the operations -----------------------------------------------------------------------------
 
 
+def _statement_label(sql: str) -> str:
+    """A step's name from its SQL: the verb and the first table it names."""
+    words = sql.split()
+    verb = words[0].upper() if words else "?"
+    match = re.search(r"\b(?:FROM|INTO|UPDATE)\s+\"?([a-z_]+)", sql, re.IGNORECASE)
+    if "FOR NO KEY UPDATE" in sql.upper():
+        verb = "SELECT ... FOR NO KEY UPDATE"
+    if match is None and "set_config" in sql:
+        return f"{verb} set_config (lock_timeout)"
+    return f"{verb} {match[1]}" if match else verb
+
+
+@contextmanager
+def _statement_timer(steps: dict[str, float]):
+    """Time every statement Django runs inside the block, summed per _statement_label (ms)."""
+
+    def wrapper(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            label = _statement_label(sql)
+            steps[label] = steps.get(label, 0.0) + (time.perf_counter() - started) * 1000
+
+    with connection.execute_wrapper(wrapper):
+        yield
+
+
+def explain(statement: str, params: dict, *, setup: Callable[[object], None] | None = None) -> str:
+    """EXPLAIN (ANALYZE, BUFFERS) of a writing statement, in a transaction that is rolled back."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        if setup:
+            setup(cursor)
+        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {statement}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        transaction.set_rollback(True)
+    return plan
+
+
 class DataWork:
     """The data operations of one run, against the scratch database seeded by `seeding.seed`."""
 
     def __init__(self, seeded: seeding.Seeded, options: Options, log: Log) -> None:
         self.seeded, self.options, self.log = seeded, options, log
         self.season = Season.objects.get(pk=seeded.season_id)
-        self.resolved = {
-            key: resolve_challenges(LeaderboardDef.objects.get(key=key)) for key in (seeded.top_key, seeded.full_key)
-        }
+        self.gains_season = Season.objects.get(pk=seeded.gains_season_id)
+        keys = [seeded.top_key, seeded.full_key]
+        if seeded.history_rows:
+            keys += [seeding.DAILY_TOP_KEY, seeding.DAILY_FULL_KEY, seeding.MONTHLY_FULL_KEY]
+        self.resolved = {key: resolve_challenges(LeaderboardDef.objects.get(key=key)) for key in keys}
+        # The last full day of history, and 30 days ending with it.
+        self.day = previous_period("DAILY", now=seeded.midnight)
+        self.month = Period(seeded.midnight - datetime.timedelta(days=30), seeded.midnight)
         self.floor_run_id: int | None = None
         self.change_round = 0
         self.changed_since: datetime.datetime | None = None
+        self.plans: dict[str, str] = {}
 
     # leaderboards
 
@@ -183,20 +245,91 @@ class DataWork:
             reset=lambda: self._reset_leaderboards(leaderboard),
             hedge=lambda: generate_leaderboard_run(leaderboard),
             floor_fn=lambda: floor.generate(
-                run_id=self.floor_run_id,
-                challenge=resolved.challenge,
-                fallback=resolved.fallback,
-                limit=limit,
-                now=timezone.now(),
+                run_id=self.floor_run_id, challenge=resolved.challenge, fallback=resolved.fallback, limit=limit
             ),
             verify=self._verify_entries,
             log=self.log,
             note=note,
         )
 
+    def top_generation(self) -> dict:
+        """Top-1000 generation, judged by its bookkeeping in ms (hedge - floor), with each step timed apart."""
+        op = self.generation(
+            "generation_top_1000",
+            "top-1000 leaderboard generation (max_entries=1000)",
+            leaderboard=self.seeded.top_key,
+            limit=1000,
+            note="ALL_TIME, DENSE, no tiebreaker; judged by bookkeeping = hedge - floor in ms",
+        )
+        samples: list[dict[str, float]] = []
+        for _ in range(BOOKKEEPING_SAMPLES):
+            steps: dict[str, float] = {}
+            _checkpoint()
+            started = time.perf_counter()
+            with _statement_timer(steps):
+                generate_leaderboard_run(self.seeded.top_key)
+            total = (time.perf_counter() - started) * 1000
+            steps["the rest: Python, commits"] = total - sum(steps.values())
+            steps["total"] = total
+            samples.append(steps)
+        labels = list(dict.fromkeys(label for sample in samples for label in sample))
+        op["steps_ms"] = {
+            label: round(statistics.median(sample.get(label, 0.0) for sample in samples), 3) for label in labels
+        }
+        op["bookkeeping_ms"] = round((op["hedge"]["median"] - op["floor"]["median"]) * 1000, 2)
+        op["target"] = f"bookkeeping <= {BOOKKEEPING_TARGET_MS:g} ms per run on top of the ranking statement"
+        self.log(
+            f"  bookkeeping {op['bookkeeping_ms']:.2f} ms per run; steps (medians of {BOOKKEEPING_SAMPLES}, ms):"
+            + "".join(f"\n    {label}: {ms:.2f}" for label, ms in op["steps_ms"].items())
+        )
+        return op
+
+    def full_generation(self) -> dict:
+        op = self.generation(
+            "generation_full",
+            "full ranking (max_entries=0, with a tiebreaker metric), lean entries floor",
+            leaderboard=self.seeded.full_key,
+            limit=0,
+            note="ALL_TIME, DENSE, tiebreaker = a second challenge (LEFT JOIN); floor: the same statement into a"
+            " clone of the lean leaderboard_entries (same columns and indexes, no foreign key)",
+        )
+        op["storage"] = self._storage()
+        return op
+
+    def _storage(self) -> dict | None:
+        """Bytes per entry of the lean entries (hedge's and the floor's) and of the old layout, same rows."""
+        if connection.vendor != "postgresql":
+            return None
+        resolved = self.resolved[self.seeded.full_key]
+        floor.create_legacy_entries()
+        started = time.perf_counter()
+        floor.legacy_generate(
+            run_id=self.floor_run_id,
+            challenge=resolved.challenge,
+            fallback=resolved.fallback,
+            limit=0,
+            now=timezone.now(),
+        )
+        legacy_seconds = time.perf_counter() - started
+        _vacuum("leaderboard_entries", floor.ENTRIES, floor.LEGACY_ENTRIES)
+        storage = {
+            "hedge": floor.bytes_per_row("leaderboard_entries"),
+            "lean_floor": floor.bytes_per_row(floor.ENTRIES),
+            "legacy_layout": floor.bytes_per_row(floor.LEGACY_ENTRIES),
+            "legacy_layout_seconds": round(legacy_seconds, 4),
+            "legacy_layout_note": "the old layout (payload jsonb, created_at, checked foreign key), same ranking,"
+            " written once (one timing) for comparison",
+        }
+        _truncate(floor.LEGACY_ENTRIES)
+        self.log(
+            f"  bytes per entry (table + indexes): lean {storage['lean_floor']['bytes_per_row']},"
+            f" old layout {storage['legacy_layout']['bytes_per_row']} (old layout ranking {legacy_seconds:.2f} s)"
+        )
+        return storage
+
     def _verify_entries(self) -> None:
         hedge_run = LeaderboardRun.objects.filter(status=RunStatus.COMPLETE).latest("id").pk
-        columns = "cluster_id, rank, position, score, tiebreaker, payload"
+        columns = "cluster_id, rank, position, score, tiebreaker, fallback_value"
         differing = _count_differences(
             f"SELECT {columns} FROM leaderboard_entries WHERE run_id = %s",
             f"SELECT {columns} FROM {floor.ENTRIES} WHERE run_id = %s",
@@ -206,22 +339,129 @@ class DataWork:
         if differing:
             raise RuntimeError(f"hedge's run and the floor's entries differ in {differing} rows")
 
+    # leaderboards over history (gains)
+
+    def gains_generation(self, op_key: str, label: str, *, leaderboard: str, period: Period, note: str) -> dict:
+        resolved = self.resolved[leaderboard]
+        limit = LeaderboardDef.objects.get(key=leaderboard).max_entries
+        op = measure_pair(
+            op_key,
+            label,
+            repeat=self.options.repeat,
+            reset=lambda: self._reset_leaderboards(leaderboard),
+            hedge=lambda: generate_leaderboard_run(leaderboard, period_start=period.start, period_end=period.end),
+            floor_fn=lambda: floor.generate_gains(
+                run_id=self.floor_run_id,
+                challenge=resolved.challenge,
+                fallback=resolved.fallback,
+                limit=limit,
+                start=period.start,
+                until=min(period.end, timezone.now()),
+            ),
+            verify=self._verify_entries,
+            log=self.log,
+            note=note,
+        )
+        op["period"] = {"start": period.start.isoformat(), "end": period.end.isoformat()}
+        op["rows"] = LeaderboardRun.objects.filter(status=RunStatus.COMPLETE).latest("id").row_count
+        if (op["ratio"] and op["ratio"] > 1.2) or leaderboard == seeding.DAILY_FULL_KEY:
+            op["explain"] = self._explain_gains(leaderboard, period)
+        return op
+
+    def _gains_params(self, leaderboard: str, period: Period) -> dict:
+        resolved = self.resolved[leaderboard]
+        return floor.ranking_params(
+            run_id=0,
+            challenge=resolved.challenge,
+            fallback=resolved.fallback,
+            limit=LeaderboardDef.objects.get(key=leaderboard).max_entries,
+            start=period.start,
+            until=min(period.end, timezone.now()),
+        )
+
+    def _explain_gains(self, leaderboard: str, period: Period) -> dict:
+        params = self._gains_params(leaderboard, period)
+        hedge_sql = lb_sql.RANK_GAINS.format(rank_function="DENSE_RANK", binary=binary_collation())
+        return {"hedge": explain(hedge_sql, params), "floor": explain(floor.gains_sql(), params)}
+
+    def daily_top(self) -> dict:
+        return self.gains_generation(
+            "generation_daily_top_1000",
+            "DAILY top-1000 generation (gains of the last full day of history)",
+            leaderboard=seeding.DAILY_TOP_KEY,
+            period=self.day,
+            note="hedge's RANK_GAINS vs the same ranking over the floor's DISTINCT ON as-of gains",
+        )
+
+    def daily_full(self, op_key: str = "generation_daily_full", label_suffix: str = "") -> dict:
+        return self.gains_generation(
+            op_key,
+            f"DAILY all-ranks generation (gains of the last full day, tiebreaker){label_suffix}",
+            leaderboard=seeding.DAILY_FULL_KEY,
+            period=self.day,
+            note="max_entries=0, fallback = the second challenge's gain",
+        )
+
+    def monthly_full(self) -> dict:
+        return self.gains_generation(
+            "generation_monthly_full",
+            "MONTHLY all-ranks generation (gains of the last 30 days of history, tiebreaker)",
+            leaderboard=seeding.MONTHLY_FULL_KEY,
+            period=self.month,
+            note="explicit period: the 30 days ending at history's end",
+        )
+
+    def daily_with_older_history(self, at_history_days: dict) -> dict:
+        """Put EXTRA_HISTORY_DAYS more days of history before the first row, then measure DAILY all-ranks again."""
+        started = time.perf_counter()
+        rows = seeding.seed_older_history(
+            clusters=self.seeded.clusters,
+            days=self.seeded.history_days,
+            extra_days=EXTRA_HISTORY_DAYS,
+            midnight=self.seeded.midnight,
+        )
+        self.log(f"  added {rows:,} older history rows in {time.perf_counter() - started:.1f} s")
+        days = self.seeded.history_days + EXTRA_HISTORY_DAYS
+        op = self.daily_full("generation_daily_full_more_history", f", with {days} days of history")
+        op["older_history_rows"] = rows
+        op["history_days"] = days
+        before = at_history_days["hedge"]["median"]
+        op["growth"] = {
+            "hedge": round(op["hedge"]["median"] / before, 3) if before else None,
+            "floor": round(op["floor"]["median"] / at_history_days["floor"]["median"], 3)
+            if at_history_days["floor"]["median"]
+            else None,
+            "from_days": self.seeded.history_days,
+            "to_days": days,
+            "target": "hedge's DAILY all-ranks time grows at most 1.3x",
+        }
+        self.log(f"  DAILY all-ranks {self.seeded.history_days} -> {days} days of history: x{op['growth']['hedge']}")
+        return op
+
     # seasons
 
     def change_progress(self) -> datetime.datetime:
-        """Change 1% of the progress rows (every 100th by id: one challenge of every 10th cluster at 10)."""
+        """An ETL tick through hedge's own upsert_progress: 1% of the progress rows (every 100th by id) go up.
+
+        One challenge of every 10th cluster at 10 challenges. Changed rows get their tier, `now` and a
+        history row stamped `now`, as the ETL writes them. Untimed; VACUUM ANALYZE follows.
+        """
         self.change_round += 1
         stamp = timezone.now()
-        tier = seeding.tier_case("value + 1 + (id %% 97)")
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE challenge_progress SET value = value + 1 + (id %% 97), current_tier = {tier},"
-                " updated_at = %s WHERE (id + %s) %% 100 = 0",
-                [connection.ops.adapt_datetimefield_value(stamp), self.change_round * 37],
+                "SELECT cluster_id, challenge_id, value + 1 + (id %% 97) FROM challenge_progress"
+                " WHERE (id + %s) %% 100 = 0",
+                [self.change_round * 37],
             )
-            changed = cursor.rowcount
-        _vacuum("challenge_progress")
-        self.log(f"  changed {changed:,} progress rows ({changed / max(self.seeded.progress_rows, 1):.2%})")
+            rows = cursor.fetchall()
+        with transaction.atomic():
+            result = upsert_progress(rows, now=stamp)
+        _vacuum("challenge_progress", "challenge_progress_history")
+        self.log(
+            f"  ETL tick: {result.changed:,} progress rows changed"
+            f" ({result.changed / max(self.seeded.progress_rows, 1):.2%})"
+        )
         self.changed_since = stamp
         return stamp
 
@@ -236,10 +476,10 @@ class DataWork:
     def season_full(self) -> dict:
         return measure_pair(
             "season_recompute_all",
-            f"season recompute, all clusters ({self.seeded.challenges} weighted challenges), from empty",
+            f"season recompute (LIFETIME), all clusters ({self.seeded.challenges} weighted challenges), from empty",
             repeat=self.options.repeat,
             reset=lambda: _truncate("season_progress", floor.SEASON_PROGRESS),
-            hedge=lambda: recompute_season_points(self.season),
+            hedge=lambda: recompute_season(self.season),
             floor_fn=lambda: floor.recompute_season(season=self.season, now=timezone.now()),
             verify=self._verify_season,
             log=self.log,
@@ -249,30 +489,78 @@ class DataWork:
     def season_changed_incremental(self) -> dict:
         return measure_pair(
             "season_recompute_changed",
-            "season recompute after changing 1% of progress rows, changed clusters only",
+            "season recompute (LIFETIME) after an ETL tick changed 1% of progress rows, changed clusters only",
             repeat=self.options.repeat,
             reset=self.change_progress,
-            hedge=lambda: recompute_season_points(self.season, changed_since=self.changed_since),
+            hedge=lambda: recompute_changed_since(self.season, self.changed_since),
             floor_fn=lambda: floor.recompute_season(
                 season=self.season, now=timezone.now(), changed_since=self.changed_since
             ),
             verify=self._verify_season,
             log=self.log,
-            note="hedge's incremental path (changed_since) vs the bare statement restricted to the same clusters",
+            note="recompute_changed_since vs the bare statement restricted to the same clusters",
         )
 
     def season_changed_full(self) -> dict:
         return measure_pair(
             "season_recompute_changed_all",
-            "season recompute after changing 1% of progress rows, all clusters",
+            "season recompute (LIFETIME) after an ETL tick changed 1% of progress rows, all clusters",
             repeat=self.options.repeat,
             reset=self.change_progress,
-            hedge=lambda: recompute_season_points(self.season),
+            hedge=lambda: recompute_season(self.season),
             floor_fn=lambda: floor.recompute_season(season=self.season, now=timezone.now()),
             verify=self._verify_season,
             log=self.log,
             note="both recompute every cluster; only the changed rows are rewritten",
         )
+
+    def gains_season_full(self) -> dict:
+        op = measure_pair(
+            "season_gains_recompute_all",
+            f"season recompute (GAINS over {self.seeded.history_days} days of history), all clusters, from empty",
+            repeat=self.options.repeat,
+            reset=lambda: _truncate("season_progress", floor.SEASON_PROGRESS),
+            hedge=lambda: recompute_season(self.gains_season),
+            floor_fn=lambda: floor.recompute_gains_season(season=self.gains_season, now=timezone.now()),
+            verify=self._verify_season,
+            log=self.log,
+            note="hedge's GAINS_SEASON vs the same upsert over the floor's DISTINCT ON as-of gains",
+        )
+        if op["ratio"] and op["ratio"] > 1.2:
+            params = floor.season_params(self.gains_season, now=timezone.now())
+            op["explain"] = {
+                "hedge": explain(season_sql.GAINS_SEASON, params),
+                "floor": explain(floor.gains_season_sql(changed_only=False), params),
+            }
+        return op
+
+    def gains_season_changed(self) -> dict:
+        op = measure_pair(
+            "season_gains_recompute_changed",
+            "season recompute (GAINS) after an ETL tick changed 1% of progress rows, changed clusters only",
+            repeat=self.options.repeat,
+            reset=self.change_progress,
+            hedge=lambda: recompute_changed_since(self.gains_season, self.changed_since),
+            floor_fn=lambda: floor.recompute_gains_season(
+                season=self.gains_season, now=timezone.now(), changed_since=self.changed_since
+            ),
+            verify=self._verify_season,
+            log=self.log,
+            note="recompute_changed_since vs GAINS_SCOPE over the floor's as-of gains, scope as a MATERIALIZED CTE",
+        )
+        if op["ratio"] and op["ratio"] > 1.2:
+            params = floor.season_params(self.gains_season, now=timezone.now(), changed_since=self.changed_since)
+
+            def scope(cursor) -> None:
+                create_temp_table(cursor, season_sql.SCOPE_TABLE, "cluster_id varchar(128) NOT NULL PRIMARY KEY")
+                cursor.execute(season_sql.CHANGED_CLUSTERS, params)
+                analyze_temp_table(cursor, season_sql.SCOPE_TABLE)
+
+            op["explain"] = {
+                "hedge": explain(season_sql.GAINS_SCOPE, params, setup=scope),
+                "floor": explain(floor.gains_season_sql(changed_only=True), params),
+            }
+        return op
 
 
 # --- HTTP -----------------------------------------------------------------------------------------
@@ -448,6 +736,21 @@ def machine_info() -> dict:
     return info
 
 
+# The operations over challenge_progress_history (PostgreSQL only).
+HISTORY_OPERATIONS = (
+    "generation_daily_top_1000",
+    "generation_daily_full",
+    "generation_monthly_full",
+    "season_gains_recompute_all",
+    "season_gains_recompute_changed",
+    "generation_daily_full_more_history",
+)
+
+
+def _operation(operations: list[dict], key: str) -> dict:
+    return next(op for op in operations if op["key"] == key)
+
+
 def run_benchmark(options: Options, *, log: Log = lambda _: None) -> dict:
     """Run every measurement in a scratch database (always dropped unless `keep_database`); return the report."""
     clock = Timer()
@@ -459,47 +762,61 @@ def run_benchmark(options: Options, *, log: Log = lambda _: None) -> dict:
     with scratch_database(keep=options.keep_database, log=timed_log) as scratch:
         report["scratch_database"] = scratch.name
         report["machine"] = machine_info()
-        timed_log(f"seeding {options.clusters:,} clusters x {options.challenges} challenges")
-        seeded = seeding.seed(clusters=options.clusters, challenges=options.challenges)
+        timed_log(
+            f"seeding {options.clusters:,} clusters x {options.challenges} challenges,"
+            f" {options.history_days} days of history"
+        )
+        seeded = seeding.seed(
+            clusters=options.clusters, challenges=options.challenges, history_days=options.history_days
+        )
         floor.create_floor_tables()
         report["seed"] = {
             "clusters": seeded.clusters,
             "challenges": seeded.challenges,
             "progress_rows": seeded.progress_rows,
             "seconds": round(seeded.seconds, 2),
+            "history_days": seeded.history_days,
+            "history_rows": seeded.history_rows,
+            "history_seconds": round(seeded.history_seconds, 2),
+            "history_ends_at": seeded.midnight.isoformat(),
             "vacuum_analyze_seconds": round(seeded.analyze_seconds, 2),
         }
         timed_log(
-            f"seeded {seeded.progress_rows:,} progress rows in {seeded.seconds:.1f} s"
+            f"seeded {seeded.progress_rows:,} progress rows in {seeded.seconds:.1f} s,"
+            f" {seeded.history_rows:,} history rows in {seeded.history_seconds:.1f} s"
             f" (+ VACUUM ANALYZE {seeded.analyze_seconds:.1f} s)"
         )
         work = DataWork(seeded, options, timed_log)
         operations = report["operations"]
-        steps = [
-            (
-                "top-1000 generation",
-                lambda: work.generation(
-                    "generation_top_1000",
-                    "top-1000 leaderboard generation (max_entries=1000)",
-                    leaderboard=seeded.top_key,
-                    limit=1000,
-                    note="ALL_TIME, DENSE, no tiebreaker",
-                ),
-            ),
-            (
-                "full ranking",
-                lambda: work.generation(
-                    "generation_full",
-                    "full ranking (max_entries=0, with a tiebreaker metric)",
-                    leaderboard=seeded.full_key,
-                    limit=0,
-                    note="ALL_TIME, DENSE, tiebreaker = a second challenge (LEFT JOIN)",
-                ),
-            ),
-            ("season recompute", work.season_full),
-            ("season recompute after a 1% change (incremental)", work.season_changed_incremental),
-            ("season recompute after a 1% change (all clusters)", work.season_changed_full),
+        report["skipped"] = []
+        steps: list[tuple[str, Callable[[], dict]]] = [
+            ("top-1000 generation", work.top_generation),
+            ("full ranking", work.full_generation),
         ]
+        history = seeded.history_rows > 0
+        if history:
+            steps += [
+                ("DAILY top-1000 generation", work.daily_top),
+                ("DAILY all-ranks generation", work.daily_full),
+                ("MONTHLY all-ranks generation", work.monthly_full),
+            ]
+        steps += [
+            ("season recompute (LIFETIME)", work.season_full),
+            ("season recompute after an ETL tick (incremental)", work.season_changed_incremental),
+            ("season recompute after an ETL tick (all clusters)", work.season_changed_full),
+        ]
+        if history:
+            steps += [
+                ("season recompute (GAINS)", work.gains_season_full),
+                ("season recompute (GAINS) after an ETL tick (incremental)", work.gains_season_changed),
+                (
+                    f"DAILY all-ranks with {EXTRA_HISTORY_DAYS} more days of older history",
+                    lambda: work.daily_with_older_history(_operation(operations, "generation_daily_full")),
+                ),
+            ]
+        else:
+            report["skipped"] = [{"key": key, "reason": HISTORY_NEEDS} for key in HISTORY_OPERATIONS]
+            timed_log(f"skipped the history operations: {HISTORY_NEEDS}")
         for title, step in steps:
             timed_log(title)
             operations.append(step())

@@ -6,21 +6,21 @@ same JSON as hedge's views for the requests the benchmark sends; error handling 
 as keeps them honest (a bad parameter is still a 400, a miss a 404).
 """
 
-import json
-
 from django.db import connection
 from django.http import JsonResponse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from leaderboards.periods import next_resets
 from leaderboards.selectors import latest_complete_run
 
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
 
 # The SQL of leaderboards.selectors.top_entries. The latest run is the product's own lookup
-# (latest_complete_run: one raw-cursor query, ordered by LATEST_ORDER), so "latest" never drifts.
+# (latest_complete_run, with its definition and challenges), so "latest" never drifts.
 _TOP_ENTRIES_SQL = (
-    "SELECT rank, position, cluster_id, score, tiebreaker, payload FROM leaderboard_entries"
+    "SELECT rank, position, cluster_id, score, tiebreaker, fallback_value FROM leaderboard_entries"
     " WHERE run_id = %s ORDER BY position LIMIT %s"
 )
 # The SQL of seasons.selectors.get_cluster_progress.
@@ -28,11 +28,6 @@ _PROGRESS_SQL = (
     "SELECT s.id, s.points_per_level, sp.points, sp.level, sp.updated_at FROM seasons s"
     " LEFT JOIN season_progress sp ON sp.season_id = s.id AND sp.cluster_id = %s WHERE s.id = %s LIMIT 1"
 )
-
-
-def _json(value):
-    # Django reads json/jsonb columns as text and parses them in JSONField.from_db_value; so does this.
-    return json.loads(value) if isinstance(value, str) else value
 
 
 @require_GET
@@ -43,6 +38,8 @@ def floor_leaderboard_latest(request, key):
     run = latest_complete_run(key)
     if run is None:
         return JsonResponse({"detail": f"Leaderboard {key!r} has no completed run yet."}, status=404)
+    code = run.challenge.code
+    fallback_code = run.fallback_challenge.code if run.fallback_challenge else None
     with connection.cursor() as cursor:
         cursor.execute(_TOP_ENTRIES_SQL, [run.id, int(raw)])
         entries = [
@@ -52,20 +49,24 @@ def floor_leaderboard_latest(request, key):
                 "clusterId": cluster_id,
                 "score": score,
                 "tiebreaker": tiebreaker,
-                "payload": _json(payload),
+                # Built on read from the run's challenges, as hedge's API does (entries are lean).
+                "payload": {"challengeCode": code, "fallbackChallengeCode": fallback_code, "fallbackValue": fallback},
             }
-            for rank, position, cluster_id, score, tiebreaker, payload in cursor.fetchall()
+            for rank, position, cluster_id, score, tiebreaker, fallback in cursor.fetchall()
         ]
+    definition = run.leaderboard
     leaderboard = {
-        "key": run.key,
-        "name": run.name,
-        "description": run.description,
-        "timeWindow": run.time_window,
+        "key": definition.key,
+        "name": definition.name,
+        "description": definition.description,
+        "timeWindow": definition.time_window,
         "periodStart": run.period_start,
         "periodEnd": run.period_end,
         "runId": run.id,
         "rowCount": run.row_count,
         "generatedAt": run.finished_at,
+        "isFinal": run.is_final,
+        "nextResetAt": next_resets([definition.time_window], now=timezone.now())[definition.time_window],
     }
     return JsonResponse({"leaderboard": leaderboard, "entries": entries})
 

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from bench.runner import SQLITE_MAX_CLUSTERS
+from bench.runner import HISTORY_OPERATIONS, SQLITE_MAX_CLUSTERS
 from bench.scratch import leftover_databases
 
 OPERATIONS = {
@@ -33,14 +33,45 @@ def test_a_smoke_run_reports_every_operation_and_leaves_no_scratch_database_behi
     out = tmp_path / "bench.json"
 
     call_command(
-        "bench", clusters=20_000, challenges=3, repeat=1, http_seconds=1, http_clients=4, json=str(out), verbosity=0
+        "bench",
+        clusters=5_000,
+        challenges=3,
+        history_days=3,
+        repeat=1,
+        http_seconds=0.5,
+        http_clients=2,
+        json=str(out),
+        verbosity=0,
     )
 
     report = json.loads(out.read_text())
-    assert {op["key"] for op in report["operations"]} == OPERATIONS
+    operations = {op["key"]: op for op in report["operations"]}
+    # Every data operation reached its report only after its row-by-row comparison (EXCEPT both ways) passed.
+    if connection.vendor == "postgresql":
+        assert set(operations) == OPERATIONS | set(HISTORY_OPERATIONS)
+        assert report["skipped"] == []
+        assert report["seed"]["history_rows"] > 5_000 * 3
+        for key in ("generation_daily_top_1000", "generation_daily_full", "generation_monthly_full"):
+            assert operations[key]["rows"] > 0, key
+        # EXPLAIN (ANALYZE, BUFFERS) of hedge's DAILY statement and the floor's, for docs/benchmarks.md.
+        plans = operations["generation_daily_full"]["explain"]
+        assert "actual time" in plans["hedge"] and "Buffers" in plans["hedge"]
+        assert "actual time" in plans["floor"]
+        assert operations["generation_daily_full_more_history"]["older_history_rows"] > 0
+        assert operations["generation_daily_full_more_history"]["growth"]["hedge"] is not None
+        storage = operations["generation_full"]["storage"]
+        assert storage["lean_floor"]["rows"] == storage["legacy_layout"]["rows"] == 5_000
+        assert storage["lean_floor"]["bytes_per_row"] < storage["legacy_layout"]["bytes_per_row"]
+    else:
+        assert set(operations) == OPERATIONS
+        assert {skipped["key"] for skipped in report["skipped"]} == set(HISTORY_OPERATIONS)
     assert all(op["ratio"] is not None for op in report["operations"])
-    assert report["seed"]["progress_rows"] == 20_000 * 3
-    assert report["command"].startswith("python -m bench --clusters=20000 --challenges=3 --repeat=1")
+    top = operations["generation_top_1000"]
+    assert "INSERT leaderboard_entries" in top["steps_ms"]
+    assert top["bookkeeping_ms"] == pytest.approx((top["hedge"]["median"] - top["floor"]["median"]) * 1000, abs=0.01)
+    assert report["seed"]["progress_rows"] == 5_000 * 3
+    assert report["command"].startswith("python -m bench --clusters=5000 --challenges=3 --repeat=1")
+    assert "--history-days=3" in report["command"]
     assert report["machine"]["cores"] >= 1
     assert report["scratch_database"].startswith("hedge_bench_")
     assert report["scratch_database"] not in leftover_databases()
@@ -68,6 +99,7 @@ def test_bench_refuses_sqlite_above_the_small_run_threshold(monkeypatch):
         ({"clusters": 0}, "--clusters must be between"),
         ({"challenges": 1}, "--challenges must be between 2"),
         ({"repeat": 0}, "--repeat must be at least 1"),
+        ({"history_days": 0}, "--history-days must be between 1"),
         ({"http_clients": 0}, "--http-clients must be between 1 and 64"),
         ({"json": "/nonexistent-dir/bench.json"}, "does not exist"),
     ],

@@ -14,24 +14,29 @@ from bench.runner import SQLITE_MAX_CLUSTERS, Options, run_benchmark
 
 MAX_CLUSTERS = 20_000_000
 MAX_CHALLENGES = 60
+MAX_HISTORY_DAYS = 365
 
 
 class Command(BaseCommand):
     help = (
         "Benchmark hedge against the bare-SQL floor, on identical data in the same run. "
         "Creates a scratch database (hedge_bench_<pid>_<random>) on the configured server, migrates it, "
-        "seeds --clusters x --challenges progress rows set-based (generate_series), a season weighting every "
-        "challenge and two leaderboards, runs VACUUM ANALYZE, then measures, --repeat times each, hedge's "
-        "service next to one bare SQL statement doing the same work into an identical copy of its table: "
-        "top-1000 leaderboard generation, full ranking with a tiebreaker, season recompute of every cluster, "
-        "and season recompute after 1% of the progress rows changed (incremental and all clusters). "
+        "seeds --clusters x --challenges progress rows set-based (generate_series), --history-days days of "
+        "progress history (PostgreSQL), a LIFETIME and a GAINS season weighting every challenge and ALL_TIME, "
+        "DAILY and MONTHLY leaderboards, runs VACUUM ANALYZE, then measures, --repeat times each, hedge's "
+        "service next to the floor (hedge's own statement without the bookkeeping, or the fastest plain as-of "
+        "SQL for gains) writing into an identical copy of its table: top-1000 generation (judged by its "
+        "bookkeeping in ms), full ranking into the lean entries floor (with bytes per entry), DAILY top-1000 "
+        "and all-ranks, MONTHLY all-ranks, season recomputes (LIFETIME and GAINS; all clusters, and changed "
+        "clusters after an ETL tick), and DAILY again with 60 more days of older history. "
         "Then it serves hedge with gunicorn (2 workers, 127.0.0.1) and drives GET /leaderboards/{key}/latest "
         "and GET /seasons/{id}/progress, and bare Django views running the same SQL, with --http-clients "
         "concurrent clients for --http-seconds each. Prints one table (medians; ratio = hedge/floor: time "
-        "for data work, requests/s for HTTP) and writes it with machine details to --json. The configured "
-        "database is never touched and the scratch database is dropped at the end, also on errors and "
-        "Ctrl-C. Needs PostgreSQL; on SQLite only small runs (at most "
-        f"{SQLITE_MAX_CLUSTERS:,} clusters) are allowed. Nothing here is a test: no ratio is asserted."
+        "for data work, requests/s for HTTP) and writes it with machine details and EXPLAIN plans to --json. "
+        "The configured database is never touched and the scratch database is dropped at the end, also on "
+        "errors and Ctrl-C. Needs PostgreSQL; on SQLite only small runs (at most "
+        f"{SQLITE_MAX_CLUSTERS:,} clusters) are allowed, without the history operations. "
+        "Nothing here is a test: no ratio is asserted."
     )
 
     def add_arguments(self, parser):
@@ -64,23 +69,21 @@ class Command(BaseCommand):
             "--http-clients", type=int, default=8, help="concurrent HTTP clients during a load run (default 8)"
         )
         parser.add_argument(
+            "--history-days",
+            type=int,
+            default=30,
+            help="days of challenge_progress_history to seed before today (default 30; PostgreSQL only)",
+        )
+        parser.add_argument(
             "--keep-database",
             action="store_true",
             help="keep the scratch database afterwards for inspection (its name is printed; drop it yourself)",
         )
 
-    def handle(
-        self, *args, clusters, challenges, repeat, json_path, http_seconds, http_clients, keep_database, **options
-    ):
+    def handle(self, *args, json_path, **options):
         verbosity = options["verbosity"]
-        bench_options = Options(
-            clusters=clusters,
-            challenges=challenges,
-            repeat=repeat,
-            http_seconds=http_seconds,
-            http_clients=http_clients,
-            keep_database=keep_database,
-        )
+        # The dest of every option is the name of its Options field.
+        bench_options = Options(**{name: options[name] for name in Options.__dataclass_fields__})
         self._check(bench_options, json_path=json_path)
 
         def log(message: str) -> None:
@@ -114,6 +117,8 @@ class Command(BaseCommand):
                 f"--challenges must be between 2 and {MAX_CHALLENGES} (the full ranking needs a second challenge as"
                 f" its tiebreaker), got {challenges}"
             )
+        if not 1 <= options.history_days <= MAX_HISTORY_DAYS:
+            raise CommandError(f"--history-days must be between 1 and {MAX_HISTORY_DAYS}, got {options.history_days}")
         if repeat < 1:
             raise CommandError(f"--repeat must be at least 1, got {repeat}")
         if http_seconds < 0:
@@ -159,6 +164,7 @@ def _command_line(options: Options, json_path: str | None) -> str:
         f"--repeat={options.repeat}",
         f"--http-seconds={options.http_seconds:g}",
         f"--http-clients={options.http_clients}",
+        f"--history-days={options.history_days}",
     ]
     if options.keep_database:
         parts.append("--keep-database")
