@@ -61,6 +61,17 @@ def counted_upsert(cursor, upsert_sql: str, params: dict, *, count_sql: str) -> 
     return cursor.fetchone()[0] - before, changed
 
 
+def sum_beyond_bigint(expression: str) -> str:
+    """A SQL condition on a group: SUM(expression) does not fit a 64-bit integer.
+
+    PostgreSQL sums bigint exactly (as numeric). SQLite's SUM raises on overflow, so its TOTAL
+    (a float) is compared, a little below the limit so that no group it lets through overflows.
+    """
+    if is_postgresql():
+        return f"SUM({expression}) > 9223372036854775807"
+    return f"TOTAL({expression}) > 9.2e18"
+
+
 def set_local_lock_timeout(seconds: float) -> None:
     """Bound how long the rest of this transaction waits for a row lock (PostgreSQL; SQLite has its busy timeout)."""
     if is_postgresql():

@@ -116,7 +116,8 @@ class SeasonAdmin(CountedDeleteMixin, admin.ModelAdmin):
                 logger.exception("recomputing season %s failed", season.pk)
                 self.message_user(request, f"Season {season.pk} was not recomputed: {exc}", messages.ERROR)
             else:
-                self.message_user(request, f"Recomputed {result}.", messages.SUCCESS)
+                level = messages.WARNING if result.failed else messages.SUCCESS
+                self.message_user(request, f"Recomputed {result}.", level)
 
 
 @admin.register(SeasonProgress)

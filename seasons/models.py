@@ -134,3 +134,25 @@ class SeasonProgress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.season_id} / {self.cluster_id}: {self.points} pts, level {self.level}"
+
+
+class SeasonProgressError(models.Model):
+    """A cluster whose season points could not be stored (their sum is beyond 64-bit integers).
+
+    Written by the recompute instead of failing it for everyone; the cluster keeps its previous
+    row, the next recompute of it tries again and deletes the error once its points fit.
+    """
+
+    season = models.ForeignKey(Season, on_delete=models.CASCADE, related_name="progress_errors")
+    cluster_id = models.CharField(max_length=CLUSTER_ID_MAX_LENGTH)
+    error = models.TextField()
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "season_progress_errors"
+        constraints = [
+            models.UniqueConstraint(fields=["season", "cluster_id"], name="season_progress_errors_unique_cluster"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.season_id} / {self.cluster_id}: {self.error}"

@@ -9,7 +9,7 @@ from hedge.challenges.signals import ProgressChange
 
 from .models import Season, SeasonChallengeWeight
 from .selectors import get_active_season
-from .services import RecomputeResult, recompute_changed_since
+from .services import RecomputeResult, SeasonPointsFailed, recompute_changed_since
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +30,9 @@ def recompute_active_season(sender, *, change: ProgressChange, **kwargs) -> Reco
         return None
     result = recompute_changed_since(season, change.changed_since)
     logger.info("season points after %s: %s", change.source, result)
+    if result.failed:
+        # The others are written (and committed); raising reports it as the hook's error (non-zero exit).
+        raise SeasonPointsFailed(str(result))
     return result
 
 

@@ -10,8 +10,16 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
-from hedge.challenges.models import CLUSTER_ID_MAX_LENGTH, cluster_id_problem
-from hedge.db import analyze_temp_table, bulk_load, counted_upsert, create_temp_table, drop_temp_table, sql_datetime
+from hedge.challenges.models import BIGINT_MAX, CLUSTER_ID_MAX_LENGTH, MAX_PROGRESS_VALUE, cluster_id_problem
+from hedge.db import (
+    analyze_temp_table,
+    bulk_load,
+    counted_upsert,
+    create_temp_table,
+    drop_temp_table,
+    sql_datetime,
+    sum_beyond_bigint,
+)
 
 from . import sql
 from .models import Scoring, Season, SeasonProgress
@@ -25,19 +33,22 @@ class RecomputeResult:
     considered: int = 0
     inserted: int = 0
     updated: int = 0
+    # Clusters whose points do not fit a 64-bit integer: not written, recorded in season_progress_errors.
+    failed: int = 0
 
     @property
     def unchanged(self) -> int:
-        return self.considered - self.inserted - self.updated
+        return self.considered - self.inserted - self.updated - self.failed
 
     @property
     def changed(self) -> int:
         return self.inserted + self.updated
 
     def __str__(self) -> str:
+        failed = f", {self.failed} failed (points beyond 64-bit integers)" if self.failed else ""
         return (
             f"season {self.season_id}: {self.considered} clusters computed, {self.inserted} inserted,"
-            f" {self.updated} updated, {self.unchanged} unchanged"
+            f" {self.updated} updated, {self.unchanged} unchanged{failed}"
         )
 
 
@@ -47,6 +58,10 @@ class SeasonEndedError(ValueError):
 
 class SeasonNotStartedError(ValueError):
     """A season that has not started has no progress to compute."""
+
+
+class SeasonPointsFailed(Exception):
+    """Some clusters' points could not be stored (recorded in season_progress_errors); the others were."""
 
 
 def recompute_season(season: Season, *, now: datetime.datetime | None = None) -> RecomputeResult:
@@ -62,14 +77,25 @@ def recompute_season(season: Season, *, now: datetime.datetime | None = None) ->
         ended = season.ends_at <= now
         params = _params(season, now=now)
         if season.scoring == Scoring.GAINS:
-            statement = sql.GAINS_SEASON
+            statement, form = sql.GAINS_SEASON, "GAINS"
         else:
-            statement = sql.VALUES_AS_OF_SEASON if ended else sql.LIFETIME_SEASON
+            statement, form = (sql.VALUES_AS_OF_SEASON, "VALUES_AS_OF") if ended else (sql.LIFETIME_SEASON, "LIFETIME")
+        cursor.execute(sql.CLEAR_ERRORS_SEASON, params)
+        failed = _record_overflows(cursor, season, sql.FIND_OVERFLOWS[form], params)
         inserted, changed = counted_upsert(cursor, statement, params, count_sql=sql.COUNT_SEASON)
         cursor.execute(sql.COUNT_SEASON, params)
         considered = cursor.fetchone()[0]
+        if failed:  # a failed cluster without a row is not counted above
+            considered += (
+                failed
+                - SeasonProgress.objects.filter(
+                    season=season, cluster_id__in=season.progress_errors.values("cluster_id")
+                ).count()
+            )
         Season.objects.filter(pk=season.pk).update(points_synced_through=now, finalized_at=now if ended else None)
-    return RecomputeResult(season.pk, considered=considered, inserted=inserted, updated=changed - inserted)
+    return RecomputeResult(
+        season.pk, considered=considered, inserted=inserted, updated=changed - inserted, failed=failed
+    )
 
 
 def recompute_clusters(
@@ -170,9 +196,32 @@ def _upsert_scope(cursor, season: Season, *, considered: int, now: datetime.date
     if considered == 0:
         return RecomputeResult(season.pk)
     analyze_temp_table(cursor, sql.SCOPE_TABLE)
-    statement = sql.GAINS_SCOPE if season.scoring == Scoring.GAINS else sql.LIFETIME_SCOPE
-    inserted, changed = counted_upsert(cursor, statement, _params(season, now=now), count_sql=sql.COUNT_SCOPE)
-    return RecomputeResult(season.pk, considered=considered, inserted=inserted, updated=changed - inserted)
+    params = _params(season, now=now)
+    form = "GAINS" if season.scoring == Scoring.GAINS else "LIFETIME"
+    statement = sql.GAINS_SCOPE if form == "GAINS" else sql.LIFETIME_SCOPE
+    cursor.execute(sql.CLEAR_ERRORS_SCOPE, params)
+    failed = _record_overflows(cursor, season, sql.FIND_OVERFLOWS_SCOPE[form], params)
+    inserted, changed = counted_upsert(cursor, statement, params, count_sql=sql.COUNT_SCOPE)
+    return RecomputeResult(
+        season.pk, considered=considered, inserted=inserted, updated=changed - inserted, failed=failed
+    )
+
+
+def _can_overflow(season: Season) -> bool:
+    """Whether a cluster's points could go beyond 64-bit integers (every value at its maximum, x the weights)."""
+    return sum(season.weights.values_list("weight", flat=True)) * MAX_PROGRESS_VALUE > BIGINT_MAX
+
+
+def _record_overflows(cursor, season: Season, statement: str, params: dict) -> int:
+    """Record the clusters whose points do not fit (the upsert then leaves them alone); how many.
+
+    Skipped, at the cost of one query, for a season whose weights cannot overflow (almost every season).
+    """
+    if not _can_overflow(season):
+        return 0
+    error = "season points beyond 64-bit integers (the sum of weight x value of its challenges)"
+    cursor.execute(statement.format(beyond_bigint=sum_beyond_bigint("r.points")), {**params, "error": error})
+    return cursor.rowcount
 
 
 def _checked_cluster_ids(cluster_ids: Iterable[str]) -> Iterator[tuple[str]]:

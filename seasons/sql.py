@@ -24,8 +24,9 @@ _WEIGHTED_CHALLENGES = (
 )
 _IN_SCOPE = f"AND h.cluster_id IN (SELECT s.cluster_id FROM {SCOPE_TABLE} s)"
 
-# `WHERE true` lets SQLite's parser tell the ON CONFLICT clause from a join constraint. SUM of
-# bigint is numeric on PostgreSQL: cast before dividing, or the level would be rounded.
+# A cluster with a recorded error (FIND_OVERFLOWS) is left as it is (filtered before its sum is
+# cast). `WHERE true` lets SQLite's parser tell the ON CONFLICT clause from a join constraint.
+# SUM of bigint is numeric on PostgreSQL: cast before dividing, or the level would be rounded.
 _UPSERT = """
 INSERT INTO season_progress (season_id, cluster_id, points, level, updated_at)
 SELECT %(season)s, t.cluster_id, t.points, t.points / %(points_per_level)s, %(now)s
@@ -34,6 +35,8 @@ FROM (
     FROM ({earned}
           UNION ALL
           {zeros}) r
+    WHERE NOT EXISTS (SELECT 1 FROM season_progress_errors x
+                      WHERE x.season_id = %(season)s AND x.cluster_id = r.cluster_id)
     GROUP BY r.cluster_id
 ) t
 WHERE true
@@ -92,16 +95,63 @@ VALUES_AS_OF_SEASON = _UPSERT.format(
     zeros=_ZEROS_SEASON,
 )
 
-# Clusters with a progress row in a weighted challenge of the season changed since a moment.
-# Uses index: challenge_progress_updated_idx.
+# Clusters with a progress row in a weighted challenge of the season changed since a moment, and
+# the clusters whose points failed last time (they are tried again).
+# Uses index: challenge_progress_updated_idx, season_progress_errors_unique_cluster.
 CHANGED_CLUSTERS = f"""
 INSERT INTO {SCOPE_TABLE} (cluster_id)
-SELECT DISTINCT p.cluster_id
+SELECT p.cluster_id
 FROM challenge_progress p
 JOIN challenges c ON c.id = p.challenge_id
 JOIN season_challenge_weights w ON w.challenge_code = c.code AND w.season_id = %(season)s
 WHERE p.updated_at >= %(since)s
+UNION
+SELECT x.cluster_id FROM season_progress_errors x WHERE x.season_id = %(season)s
 """
+
+# Per-cluster errors: run only for a season whose weights could overflow (services._can_overflow).
+# `{beyond_bigint}` is hedge.db.sum_beyond_bigint("r.points"). Extra parameter: %(error)s.
+_FIND_OVERFLOWS = """
+INSERT INTO season_progress_errors (season_id, cluster_id, error, recorded_at)
+SELECT %(season)s, r.cluster_id, %(error)s, %(now)s
+FROM ({earned}) r
+{scope}
+GROUP BY r.cluster_id
+HAVING {beyond_bigint}
+"""
+_R_IN_SCOPE = f"WHERE r.cluster_id IN (SELECT s.cluster_id FROM {SCOPE_TABLE} s)"
+FIND_OVERFLOWS = {
+    "LIFETIME": _FIND_OVERFLOWS.format(
+        earned=_LIFETIME_EARNED.format(scope=""), scope="", beyond_bigint="{beyond_bigint}"
+    ),
+    "GAINS": _FIND_OVERFLOWS.format(
+        earned=_GAINS_EARNED.format(gains=PERIOD_GAINS.format(challenges=_WEIGHTED_CHALLENGES, clusters="")),
+        scope="",
+        beyond_bigint="{beyond_bigint}",
+    ),
+    "VALUES_AS_OF": _FIND_OVERFLOWS.format(
+        earned=_VALUES_AS_OF_EARNED.format(values=VALUES_AS_OF.format(challenges=_WEIGHTED_CHALLENGES, clusters="")),
+        scope="",
+        beyond_bigint="{beyond_bigint}",
+    ),
+}
+FIND_OVERFLOWS_SCOPE = {
+    "LIFETIME": _FIND_OVERFLOWS.format(
+        earned=_LIFETIME_EARNED.format(scope=""), scope=_R_IN_SCOPE, beyond_bigint="{beyond_bigint}"
+    ),
+    "GAINS": _FIND_OVERFLOWS.format(
+        earned=_GAINS_EARNED.format(gains=PERIOD_GAINS.format(challenges=_WEIGHTED_CHALLENGES, clusters=_IN_SCOPE)),
+        scope="",
+        beyond_bigint="{beyond_bigint}",
+    ),
+}
+
+# Errors are recorded anew by each recompute of the clusters they are about.
+CLEAR_ERRORS_SEASON = "DELETE FROM season_progress_errors WHERE season_id = %(season)s"
+CLEAR_ERRORS_SCOPE = (
+    f"DELETE FROM season_progress_errors WHERE season_id = %(season)s"
+    f" AND cluster_id IN (SELECT s.cluster_id FROM {SCOPE_TABLE} s)"
+)
 
 # How many rows of the season (in scope) exist: the counts of an upsert on SQLite.
 # Uses index: season_progress_unique_cluster.

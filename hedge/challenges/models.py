@@ -10,6 +10,14 @@ from django.db.models import F, Q
 # A cluster is a group of wallets that belong to one person; hedge only ever sees its id.
 CLUSTER_ID_MAX_LENGTH = 128
 
+# The largest progress value hedge accepts (a trillion; no real count of wins, trades or points
+# comes near it). With a season weight of at most 1,000,000 (seasons.models.MAX_WEIGHT) every
+# value x weight stays below 10^18, inside the 64-bit integers points are stored in; a season sum
+# that still goes beyond them is a per-cluster error (seasons.services), never a failed recompute.
+# Import, ETL and the upsert's staging table check it, and so do the tables' CHECK constraints.
+MAX_PROGRESS_VALUE = 10**12
+BIGINT_MAX = 2**63 - 1
+
 
 def cluster_id_problem(cluster_id) -> str | None:
     """Why `cluster_id` is not a valid cluster id (blank, too long, not text), or None when it is."""

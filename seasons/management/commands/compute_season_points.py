@@ -41,3 +41,8 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         if verbosity:
             self.stdout.write(f"{result} in {time.perf_counter() - started:.2f}s.")
+        if result.failed:
+            raise CommandError(
+                f"{result.failed} cluster(s) of season {result.season_id} were not written: see season progress errors"
+                " in the admin; the next recompute tries them again"
+            )
