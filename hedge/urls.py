@@ -10,6 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("service/", include("seasons.service_urls")),
     path("", include("seasons.urls")),
     path("", include("leaderboards.urls")),
 ]

@@ -1,5 +1,7 @@
 """The Challenge Pass: seasons, the weight of each challenge in a season, and each cluster's points."""
 
+import datetime
+
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
@@ -43,6 +45,12 @@ class Season(models.Model):
     )
     # Set by the one recompute after the season ended (values as of ends_at); never recomputed again.
     finalized_at = models.DateTimeField(null=True, blank=True, editable=False)
+    claims_close_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Rewards can be claimed until this moment, also after the season ended. "
+        "Empty: 14 days after the season ends.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -61,6 +69,11 @@ class Season(models.Model):
                 violation_error_message="Points per level must be at least 1.",
             ),
             models.CheckConstraint(condition=Q(scoring__in=Scoring.values), name="seasons_scoring_valid"),
+            models.CheckConstraint(
+                condition=Q(claims_close_at__isnull=True) | Q(claims_close_at__gte=F("ends_at")),
+                name="seasons_claims_close_after_end",
+                violation_error_message="Claims cannot close before the season ends.",
+            ),
             models.UniqueConstraint(
                 fields=["is_active"],
                 condition=Q(is_active=True),
@@ -71,6 +84,11 @@ class Season(models.Model):
 
     def __str__(self) -> str:
         return f"{self.id} ({self.name})"
+
+    @property
+    def claims_deadline(self) -> datetime.datetime:
+        """When claims close: `claims_close_at`, or CLAIMS_GRACE after the season ends."""
+        return self.claims_close_at or self.ends_at + CLAIMS_GRACE
 
 
 class SeasonChallengeWeight(models.Model):
@@ -156,3 +174,153 @@ class SeasonProgressError(models.Model):
 
     def __str__(self) -> str:
         return f"{self.season_id} / {self.cluster_id}: {self.error}"
+
+
+# --- the pass: level curve, reward tracks, premium, claims ----------------------------------------
+
+# Season points are 64-bit: no level can need more.
+MAX_POINTS = 2**63 - 1
+# A curve longer than this is a typo, not a season.
+MAX_CURVE_LEVELS = 1000
+# How long the rewards of an ended season stay claimable when its claims_close_at is empty.
+CLAIMS_GRACE = datetime.timedelta(days=14)
+
+
+class SeasonLevel(models.Model):
+    """One row of a season's level curve: `level` is reached with `points_required` points.
+
+    A season with a curve is capped at its last level; one without keeps points // points_per_level.
+    The rows of a season are levels 1..n with strictly increasing points (checked as a whole by
+    seasons.levels.replace_level_curve and the admin's formset; the database holds each row's own rules).
+    """
+
+    season = models.ForeignKey(Season, on_delete=models.CASCADE, related_name="levels")
+    level = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(MAX_CURVE_LEVELS)])
+    points_required = models.BigIntegerField(validators=[MinValueValidator(1), MaxValueValidator(MAX_POINTS)])
+
+    class Meta:
+        db_table = "season_levels"
+        ordering = ["season", "level"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["season", "level"],
+                name="season_levels_unique_level",
+                violation_error_message="This level is already in the curve.",
+            ),
+            models.CheckConstraint(
+                condition=Q(level__gte=1, level__lte=MAX_CURVE_LEVELS),
+                name="season_levels_level_in_range",
+                violation_error_message=f"Levels run from 1 to {MAX_CURVE_LEVELS}.",
+            ),
+            models.CheckConstraint(
+                condition=Q(points_required__gte=1),
+                name="season_levels_points_positive",
+                violation_error_message="A level needs at least 1 point.",
+            ),
+        ]
+        indexes = [
+            # The recompute's level of each cluster: the highest threshold at or below its points.
+            models.Index(fields=["season", "points_required", "level"], name="season_levels_threshold_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.season_id} level {self.level}: {self.points_required} pts"
+
+
+class Track(models.TextChoices):
+    FREE = "FREE", "Free"
+    PREMIUM = "PREMIUM", "Premium"
+
+
+class SeasonReward(models.Model):
+    """What a level of a track gives; a level may give several rewards (distinct names)."""
+
+    season = models.ForeignKey(Season, on_delete=models.CASCADE, related_name="rewards")
+    track = models.CharField(max_length=16, choices=Track.choices)
+    level = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True, default="")
+    kind = models.CharField(max_length=64, help_text="Free text for the game, e.g. badge, role, token.")
+    quantity = models.PositiveIntegerField(default=1, validators=[MinValueValidator(1)])
+    data = models.JSONField(default=dict, blank=True, help_text="JSON handed to the game with the reward.")
+
+    class Meta:
+        db_table = "season_rewards"
+        ordering = ["season", "track", "level", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["season", "track", "level", "name"],
+                name="season_rewards_unique_name",
+                violation_error_message="This level of this track already has a reward of this name.",
+            ),
+            models.CheckConstraint(condition=Q(track__in=Track.values), name="season_rewards_track_valid"),
+            models.CheckConstraint(condition=Q(level__gte=1), name="season_rewards_level_positive"),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="season_rewards_quantity_positive"),
+            models.CheckConstraint(condition=~Q(name=""), name="season_rewards_name_required"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.season_id} {self.track} level {self.level}: {self.name}"
+
+
+class PremiumGrant(models.Model):
+    """A cluster's premium pass in a season: one per (season, cluster), one per external reference.
+
+    Written only through the service API (seasons.claims.grant_premium), attributed to its key.
+    """
+
+    season = models.ForeignKey(Season, on_delete=models.CASCADE, related_name="premium_grants")
+    cluster_id = models.CharField(max_length=CLUSTER_ID_MAX_LENGTH)
+    reference = models.CharField(max_length=200, help_text="The payment or on-chain transaction id.")
+    source = models.CharField(max_length=64, help_text="Where the purchase came from, e.g. stripe, onchain.")
+    granted_at = models.DateTimeField()
+    api_key = models.ForeignKey(
+        "rest_framework_api_key.APIKey", on_delete=models.PROTECT, related_name="+", help_text="The key that wrote it."
+    )
+
+    class Meta:
+        db_table = "season_premium_grants"
+        ordering = ["-granted_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["season", "cluster_id"], name="season_premium_unique_cluster"),
+            models.UniqueConstraint(fields=["season", "reference"], name="season_premium_unique_reference"),
+            models.CheckConstraint(condition=~Q(reference=""), name="season_premium_reference_required"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.season_id} / {self.cluster_id}: premium ({self.source} {self.reference})"
+
+
+class RewardClaim(models.Model):
+    """A cluster claimed the rewards of one level of one track: never twice, never deleted by a lost level.
+
+    `rewards` is what the claim granted, as the rewards were when claimed; `level_at_claim` and
+    `points_at_claim` are the progress it was decided on.
+    """
+
+    season = models.ForeignKey(Season, on_delete=models.CASCADE, related_name="claims")
+    cluster_id = models.CharField(max_length=CLUSTER_ID_MAX_LENGTH)
+    track = models.CharField(max_length=16, choices=Track.choices)
+    level = models.PositiveIntegerField()
+    claimed_at = models.DateTimeField()
+    level_at_claim = models.PositiveBigIntegerField()
+    points_at_claim = models.BigIntegerField()
+    rewards = models.JSONField(default=list)
+    api_key = models.ForeignKey(
+        "rest_framework_api_key.APIKey", on_delete=models.PROTECT, related_name="+", help_text="The key that wrote it."
+    )
+
+    class Meta:
+        db_table = "season_reward_claims"
+        ordering = ["season", "cluster_id", "track", "level"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["season", "cluster_id", "track", "level"], name="season_claims_unique_level"
+            ),
+            models.CheckConstraint(condition=Q(track__in=Track.values), name="season_claims_track_valid"),
+            models.CheckConstraint(condition=Q(level__gte=1), name="season_claims_level_positive"),
+            models.CheckConstraint(condition=Q(level_at_claim__gte=F("level")), name="season_claims_level_reached"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.season_id} / {self.cluster_id}: {self.track} level {self.level} claimed"

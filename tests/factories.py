@@ -5,6 +5,7 @@ import datetime
 import factory
 from django.db import transaction
 from django.utils import timezone
+from rest_framework_api_key.models import APIKey
 
 from hedge.challenges.models import (
     Challenge,
@@ -13,7 +14,7 @@ from hedge.challenges.models import (
     ChallengeTier,
 )
 from hedge.challenges.services.upsert import upsert_progress
-from seasons.models import Season, SeasonChallengeWeight, SeasonProgress
+from seasons.models import PremiumGrant, Season, SeasonChallengeWeight, SeasonLevel, SeasonProgress, SeasonReward
 
 # --- challenges ---------------------------------------------------------------------------------
 
@@ -95,6 +96,54 @@ class SeasonProgressFactory(factory.django.DjangoModelFactory):
     points = 0
     level = 0
     updated_at = factory.LazyFunction(timezone.now)
+
+
+def given_curve(season, thresholds) -> None:
+    """The season's level curve: level n needs thresholds[n - 1] points."""
+    SeasonLevel.objects.bulk_create(
+        SeasonLevel(season=season, level=level, points_required=points)
+        for level, points in enumerate(thresholds, start=1)
+    )
+
+
+class SeasonRewardFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SeasonReward
+
+    season = factory.SubFactory(SeasonFactory)
+    track = "FREE"
+    level = 1
+    name = factory.Sequence(lambda n: f"Reward {n}")
+    kind = "badge"
+    quantity = 1
+    data = factory.LazyFunction(dict)
+
+
+class APIKeyFactory(factory.django.DjangoModelFactory):
+    """A service API key; the usable key (shown once in the admin) is `api_key.plain_key`."""
+
+    class Meta:
+        model = APIKey
+
+    name = factory.Sequence(lambda n: f"game-backend-{n}")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        api_key, plain_key = model_class.objects.create_key(**kwargs)
+        api_key.plain_key = plain_key
+        return api_key
+
+
+class PremiumGrantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PremiumGrant
+
+    season = factory.SubFactory(SeasonFactory)
+    cluster_id = factory.Sequence(lambda n: f"cluster-{n:07d}")
+    reference = factory.Sequence(lambda n: f"payment-{n}")
+    source = "stripe"
+    granted_at = factory.LazyFunction(timezone.now)
+    api_key = factory.SubFactory(APIKeyFactory)
 
 
 # --- leaderboards -------------------------------------------------------------------------------

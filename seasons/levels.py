@@ -1,0 +1,233 @@
+"""The level curve: what level a number of points reaches, and the formulas that fill a season's curve.
+
+A season either has a table of levels (`SeasonLevel`: level 1..max -> points_required, strictly
+increasing) and is capped at its last level, or has none and levels are `points // points_per_level`,
+uncapped. This module is the Python reading of that rule (the API, the claims and the admin preview
+use it); the recompute computes the same in SQL (seasons/sql.py), and tests compare the two.
+"""
+
+from __future__ import annotations
+
+import bisect
+import decimal
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import OuterRef, QuerySet, Subquery
+
+from .models import MAX_CURVE_LEVELS, MAX_POINTS, Season, SeasonLevel, SeasonReward
+
+
+@dataclass(frozen=True)
+class LevelCurve:
+    """A season's levels: `thresholds[n - 1]` is the points level n needs; empty: flat `points_per_level`."""
+
+    points_per_level: int
+    thresholds: tuple[int, ...] = ()
+
+    @property
+    def max_level(self) -> int | None:
+        """The last level of the table; None without one (uncapped)."""
+        return len(self.thresholds) or None
+
+    def level_for(self, points: int) -> int:
+        if self.thresholds:
+            return bisect.bisect_right(self.thresholds, points)
+        return points // self.points_per_level
+
+    def starts_at(self, level: int) -> int:
+        """The points at which `level` is reached (0 for level 0)."""
+        if level == 0:
+            return 0
+        if self.thresholds:
+            return self.thresholds[level - 1]
+        return level * self.points_per_level
+
+    def next_threshold(self, level: int) -> int | None:
+        """The points at which the level after `level` is reached; None at the cap."""
+        if self.thresholds:
+            return self.thresholds[level] if level < len(self.thresholds) else None
+        return (level + 1) * self.points_per_level
+
+
+@dataclass(frozen=True)
+class LevelStanding:
+    """Where `points` stand on a curve: what the progress endpoint and the reward track show."""
+
+    points: int
+    level: int
+    max_level: int | None
+    level_starts_at: int
+    # None at the cap.
+    next_level_threshold: int | None
+    points_to_next_level: int | None
+    # 0..100 within the current level, rounded down (so 100 only once reached); 100 at the cap.
+    progress_percent: int
+
+
+def standing(curve: LevelCurve, points: int) -> LevelStanding:
+    level = curve.level_for(points)
+    starts_at = curve.starts_at(level)
+    following = curve.next_threshold(level)
+    if following is None:
+        percent, to_next = 100, None
+    else:
+        percent, to_next = (points - starts_at) * 100 // (following - starts_at), following - points
+    return LevelStanding(
+        points=points,
+        level=level,
+        max_level=curve.max_level,
+        level_starts_at=starts_at,
+        next_level_threshold=following,
+        points_to_next_level=to_next,
+        progress_percent=percent,
+    )
+
+
+def with_level_curve(seasons: QuerySet[Season], *, points: str) -> QuerySet[Season]:
+    """`seasons` annotated with where the points in annotation `points` stand on each season's curve.
+
+    Correlated subqueries over `season_levels_threshold_idx`, so a reader that needs one cluster's
+    standing gets it in the same query as the season and its points (see `standing_of`).
+    """
+    levels = SeasonLevel.objects.filter(season=OuterRef("pk")).order_by()
+    reached = levels.filter(points_required__lte=OuterRef(points)).order_by("-points_required")
+    return seasons.annotate(
+        curve_max_level=Subquery(levels.order_by("-level").values("level")[:1]),
+        curve_level=Subquery(reached.values("level")[:1]),
+        curve_level_starts_at=Subquery(reached.values("points_required")[:1]),
+        curve_next=Subquery(
+            levels.filter(points_required__gt=OuterRef(points))
+            .order_by("points_required")
+            .values("points_required")[:1]
+        ),
+    )
+
+
+def standing_of(row: dict, *, points: int) -> LevelStanding:
+    """The standing of `points` from a row of `with_level_curve(...).values(...)` (with `points_per_level`)."""
+    max_level = row["curve_max_level"]
+    if max_level is None:
+        return standing(LevelCurve(points_per_level=row["points_per_level"]), points)
+    level, starts_at, following = row["curve_level"] or 0, row["curve_level_starts_at"] or 0, row["curve_next"]
+    return LevelStanding(
+        points=points,
+        level=level,
+        max_level=max_level,
+        level_starts_at=starts_at,
+        next_level_threshold=following,
+        points_to_next_level=None if following is None else following - points,
+        progress_percent=100 if following is None else (points - starts_at) * 100 // (following - starts_at),
+    )
+
+
+CURVE_FIELDS = ("points_per_level", "curve_max_level", "curve_level", "curve_level_starts_at", "curve_next")
+
+
+def get_level_curve(season: Season) -> LevelCurve:
+    """The season's curve, read in one query."""
+    thresholds = SeasonLevel.objects.filter(season=season).order_by("level").values_list("points_required", flat=True)
+    return LevelCurve(points_per_level=season.points_per_level, thresholds=tuple(thresholds))
+
+
+# --- formulas ------------------------------------------------------------------------------------
+
+
+class Formula:
+    FLAT = "flat"
+    ARITHMETIC = "arithmetic"
+    GEOMETRIC = "geometric"
+    choices = [
+        (FLAT, "Flat: level n needs n × step"),
+        (ARITHMETIC, "Arithmetic: level n costs base + (n − 1) × increment more than level n − 1"),
+        (GEOMETRIC, "Geometric: level n costs base × ratio^(n − 1) more than level n − 1"),
+    ]
+
+
+def formula_thresholds(
+    formula: str, *, levels: int, step: int = 0, base: int = 0, increment: int = 0, ratio: Decimal = Decimal(1)
+) -> list[int]:
+    """The points_required of levels 1..`levels` by one of the three formulas (see Formula).
+
+    Geometric costs are rounded half up to whole points. Raises ValidationError naming the
+    parameter when the result would not be a valid curve (a level costing nothing, more than
+    MAX_CURVE_LEVELS levels, beyond MAX_POINTS).
+    """
+    if not 1 <= levels <= MAX_CURVE_LEVELS:
+        raise ValidationError({"levels": f"A curve has 1 to {MAX_CURVE_LEVELS} levels."})
+    if formula == Formula.FLAT:
+        if step < 1:
+            raise ValidationError({"step": "The step must be at least 1 point."})
+        costs = [step] * levels
+    elif formula == Formula.ARITHMETIC:
+        if base < 1:
+            raise ValidationError({"base": "The base must be at least 1 point."})
+        if base + (levels - 1) * increment < 1:
+            raise ValidationError({"increment": "With this increment the last levels would cost nothing."})
+        costs = [base + (n - 1) * increment for n in range(1, levels + 1)]
+    elif formula == Formula.GEOMETRIC:
+        if base < 1:
+            raise ValidationError({"base": "The base must be at least 1 point."})
+        if ratio < 1:
+            raise ValidationError({"ratio": "The ratio must be at least 1, or the levels would cost less and less."})
+        context = decimal.Context(prec=60, rounding=decimal.ROUND_HALF_UP, Emax=10_000)
+        costs = []
+        for n in range(levels):
+            cost = context.multiply(Decimal(base), context.power(ratio, n))
+            if cost > MAX_POINTS:
+                raise ValidationError({"ratio": f"Level {n + 1} would cost more than {MAX_POINTS:,} points."})
+            costs.append(int(cost.to_integral_value(rounding=decimal.ROUND_HALF_UP)))
+    else:
+        raise ValidationError({"formula": f"Unknown formula {formula!r}."})
+    thresholds, total = [], 0
+    for cost in costs:
+        total += cost
+        thresholds.append(total)
+    if total > MAX_POINTS:
+        raise ValidationError({"levels": f"The last level would need {total:,} points, more than {MAX_POINTS:,}."})
+    return thresholds
+
+
+def curve_problem(thresholds: Sequence[int]) -> str | None:
+    """Why these thresholds (levels 1..n in order) are not a curve, or None."""
+    if len(thresholds) > MAX_CURVE_LEVELS:
+        return f"A curve has at most {MAX_CURVE_LEVELS} levels, not {len(thresholds)}."
+    previous = 0
+    for level, points in enumerate(thresholds, start=1):
+        if not 1 <= points <= MAX_POINTS:
+            return f"Level {level} needs {points} points; a level needs 1 to {MAX_POINTS:,}."
+        if points <= previous:
+            return (
+                f"Level {level} needs {points:,} points, not more than level {level - 1} ({previous:,});"
+                " each level must need more."
+            )
+        previous = points
+    return None
+
+
+@transaction.atomic
+def replace_level_curve(season: Season, thresholds: Sequence[int]) -> int:
+    """Make `thresholds` (points of levels 1..n) the season's curve, replacing the old one; [] removes it.
+
+    Refused with a ValidationError (nothing written) for thresholds that are not strictly
+    increasing, or when rewards of the season sit above the new last level (they could never be
+    reached). Stored levels follow at the next recompute. Returns the number of levels.
+    """
+    if (problem := curve_problem(thresholds)) is not None:
+        raise ValidationError(problem)
+    if thresholds:
+        beyond = SeasonReward.objects.filter(season=season, level__gt=len(thresholds)).order_by("level")
+        if (reward := beyond.first()) is not None:
+            raise ValidationError(
+                f"The reward {reward.name!r} ({reward.track}) is at level {reward.level}, beyond the curve's"
+                f" last level {len(thresholds)}; move or delete it first."
+            )
+    SeasonLevel.objects.filter(season=season).delete()
+    SeasonLevel.objects.bulk_create(
+        SeasonLevel(season=season, level=level, points_required=points)
+        for level, points in enumerate(thresholds, start=1)
+    )
+    return len(thresholds)

@@ -1,0 +1,90 @@
+"""The public reward tracks of a season: anonymous and read-only, like the rest of the public API."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from hedge.api import ErrorSerializer
+from hedge.challenges.models import CLUSTER_ID_MAX_LENGTH
+
+from .models import Season, season_id_validator
+from .rewards import RewardState, get_season_tracks
+
+
+class RewardsQuerySerializer(serializers.Serializer):
+    clusterId = serializers.CharField(
+        max_length=CLUSTER_ID_MAX_LENGTH,
+        required=False,
+        help_text="Show each reward's state for this cluster (without it, `state` is null).",
+    )
+
+
+class RewardsQueryErrorSerializer(serializers.Serializer):
+    clusterId = serializers.ListField(child=serializers.CharField())
+
+
+class RewardLineSerializer(serializers.Serializer):
+    level = serializers.IntegerField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    kind = serializers.CharField()
+    quantity = serializers.IntegerField()
+    data = serializers.JSONField()
+    state = serializers.ChoiceField(choices=RewardState.values, allow_null=True)
+
+
+class TrackSerializer(serializers.Serializer):
+    track = serializers.CharField()
+    rewards = RewardLineSerializer(many=True)
+
+
+class SeasonRewardsSerializer(serializers.Serializer):
+    seasonId = serializers.CharField(source="season_id")
+    clusterId = serializers.CharField(source="cluster_id", allow_null=True)
+    level = serializers.IntegerField(source="standing.level", allow_null=True, default=None)
+    maxLevel = serializers.IntegerField(source="standing.max_level", allow_null=True, default=None)
+    isPremium = serializers.BooleanField(source="is_premium", allow_null=True)
+    claimsCloseAt = serializers.DateTimeField(source="claims_close_at")
+    tracks = serializers.SerializerMethodField()
+
+    def get_tracks(self, obj) -> TrackSerializer(many=True):
+        return TrackSerializer(
+            [{"track": track, "rewards": rewards} for track, rewards in obj.tracks.items()], many=True
+        ).data
+
+
+_SEASON_ID_MAX_LENGTH = Season._meta.get_field("id").max_length
+
+
+class SeasonRewardsView(APIView):
+    @extend_schema(
+        operation_id="seasons_rewards",
+        summary="A season's FREE and PREMIUM reward tracks, with a cluster's state on each reward",
+        description=(
+            "Rewards by track and level. With `clusterId`, each has a `state`: claimed (the cluster claimed "
+            "it), closed (claims have closed), locked (level not reached), premium_required (a premium reward "
+            "of a reached level, without premium), claimable. `level` and `maxLevel` are the cluster's level "
+            "and the curve's cap (null: uncapped)."
+        ),
+        parameters=[
+            OpenApiParameter("season_id", str, OpenApiParameter.PATH, description="Season id, e.g. S1-2025."),
+            RewardsQuerySerializer,
+        ],
+        responses={200: SeasonRewardsSerializer, 400: RewardsQueryErrorSerializer, 404: ErrorSerializer},
+    )
+    def get(self, request, season_id: str):
+        query = RewardsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        valid_id = len(season_id) <= _SEASON_ID_MAX_LENGTH and season_id_validator.regex.fullmatch(season_id)
+        tracks = (
+            get_season_tracks(season_id=season_id, cluster_id=query.validated_data.get("clusterId"))
+            if valid_id
+            else None
+        )
+        if tracks is None:
+            raise NotFound(f"Season {season_id!r} does not exist.")
+        return Response(SeasonRewardsSerializer(tracks).data)

@@ -1,0 +1,264 @@
+"""The service API: what the game's backend (not players) calls to grant premium and claim rewards.
+
+Authenticated by named, revocable API keys made in the admin (djangorestframework-api-key: only a
+hash of each key is stored), sent as `Authorization: Api-Key <key>` over HTTPS. Every row written
+records the key that wrote it. Writes are idempotent: repeating a request returns what the first
+one wrote (200) instead of writing again (201 the first time).
+"""
+
+from __future__ import annotations
+
+import re
+
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.exceptions import AuthenticationFailed, NotFound
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_api_key.models import APIKey
+from rest_framework_api_key.permissions import KeyParser
+
+from hedge.api import ErrorSerializer
+from hedge.challenges.models import CLUSTER_ID_MAX_LENGTH
+
+from .claims import ClaimRefused, UnknownLevel, claim_reward, grant_premium
+from .models import PremiumGrant, RewardClaim, Season, Track, season_id_validator
+from .rewards import get_cluster_claims
+
+# --- authentication ----------------------------------------------------------------------------
+
+# The library's keys: an 8-character prefix (looked up) and a 32-character secret (hashed), both alphanumeric.
+_KEY_SHAPE = re.compile(r"[A-Za-z0-9]{8}\.[A-Za-z0-9]{32}")
+
+
+class ServiceKeyAuthentication(BaseAuthentication):
+    """`Authorization: Api-Key <key>`: a key made in the admin that is neither revoked nor expired.
+
+    A request without the header is anonymous (and refused by HasServiceKey with a 401); a wrong,
+    revoked or expired key is a 401 at once. `request.auth` is the APIKey row.
+    """
+
+    key_parser = KeyParser()
+
+    def authenticate(self, request):
+        key = self.key_parser.get(request)
+        if not key:
+            return None
+        if not _KEY_SHAPE.fullmatch(key):
+            raise AuthenticationFailed("Malformed API key.")
+        try:
+            api_key = APIKey.objects.get_from_key(key)
+        except APIKey.DoesNotExist:
+            raise AuthenticationFailed("Unknown or revoked API key.") from None
+        if api_key.has_expired:
+            raise AuthenticationFailed("This API key has expired.")
+        return (None, api_key)
+
+    def authenticate_header(self, request) -> str:
+        return KeyParser.keyword
+
+
+class HasServiceKey(BasePermission):
+    """A request authenticated by ServiceKeyAuthentication (anonymous ones get DRF's 401)."""
+
+    def has_permission(self, request, view) -> bool:
+        return isinstance(request.auth, APIKey)
+
+
+class ServiceView(APIView):
+    authentication_classes = [ServiceKeyAuthentication]
+    permission_classes = [HasServiceKey]
+
+
+_SEASON_ID_MAX_LENGTH = Season._meta.get_field("id").max_length
+
+
+def get_season_or_404(season_id: str) -> Season:
+    # An id no season can have is unknown without asking the database (a NUL byte would upset it).
+    valid = len(season_id) <= _SEASON_ID_MAX_LENGTH and season_id_validator.regex.fullmatch(season_id)
+    season = Season.objects.filter(pk=season_id).first() if valid else None
+    if season is None:
+        raise NotFound(f"Season {season_id!r} does not exist.")
+    return season
+
+
+# --- serializers -------------------------------------------------------------------------------
+
+
+class ClusterQuerySerializer(serializers.Serializer):
+    clusterId = serializers.CharField(max_length=CLUSTER_ID_MAX_LENGTH)
+
+
+class PremiumRequestSerializer(serializers.Serializer):
+    clusterId = serializers.CharField(max_length=CLUSTER_ID_MAX_LENGTH)
+    reference = serializers.CharField(
+        max_length=PremiumGrant._meta.get_field("reference").max_length,
+        help_text="The payment or on-chain transaction id; the same reference again returns the first grant.",
+    )
+    source = serializers.CharField(
+        max_length=PremiumGrant._meta.get_field("source").max_length, help_text="e.g. stripe, onchain."
+    )
+
+
+class PremiumGrantSerializer(serializers.Serializer):
+    seasonId = serializers.CharField(source="season_id")
+    clusterId = serializers.CharField(source="cluster_id")
+    reference = serializers.CharField()
+    source = serializers.CharField()
+    grantedAt = serializers.DateTimeField(source="granted_at")
+
+
+class ClaimRequestSerializer(serializers.Serializer):
+    clusterId = serializers.CharField(max_length=CLUSTER_ID_MAX_LENGTH)
+    track = serializers.ChoiceField(choices=Track.values)
+    level = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+
+
+class GrantedRewardSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    description = serializers.CharField()
+    kind = serializers.CharField()
+    quantity = serializers.IntegerField()
+    data = serializers.JSONField()
+
+
+class ClaimSerializer(serializers.Serializer):
+    seasonId = serializers.CharField(source="season_id")
+    clusterId = serializers.CharField(source="cluster_id")
+    track = serializers.CharField()
+    level = serializers.IntegerField()
+    claimedAt = serializers.DateTimeField(source="claimed_at")
+    levelAtClaim = serializers.IntegerField(source="level_at_claim")
+    pointsAtClaim = serializers.IntegerField(source="points_at_claim")
+    rewards = GrantedRewardSerializer(many=True, help_text="What the claim granted, as the rewards were then.")
+
+
+class ClaimListSerializer(serializers.Serializer):
+    results = ClaimSerializer(many=True)
+
+
+class RefusalSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(
+        choices=["level_not_reached", "premium_required", "claims_closed", "reference_used", "already_premium"]
+    )
+    detail = serializers.CharField()
+
+
+def _refused(exc: ClaimRefused) -> Response:
+    return Response({"reason": exc.reason, "detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+
+
+def _written(serializer_class, written) -> Response:
+    code = status.HTTP_201_CREATED if written.created else status.HTTP_200_OK
+    return Response(serializer_class(written.row).data, status=code)
+
+
+_SEASON = OpenApiParameter("season_id", str, OpenApiParameter.PATH, description="Season id, e.g. S1-2025.")
+_AUTH = {401: OpenApiResponse(ErrorSerializer, description="No valid API key.")}
+
+
+# --- views -------------------------------------------------------------------------------------
+
+
+class PremiumGrantView(ServiceView):
+    @extend_schema(
+        operation_id="service_premium_grant",
+        summary="Grant a cluster the season's premium track",
+        description=(
+            "Idempotent on `reference`: 201 with the grant the first time, 200 with the same grant when the "
+            "reference was seen. Premium unlocks every premium reward of every level already reached. "
+            "409 when the reference belongs to another cluster, the cluster already has premium through "
+            "another reference, or claims of the season have closed."
+        ),
+        parameters=[_SEASON],
+        request=PremiumRequestSerializer,
+        responses={
+            201: PremiumGrantSerializer,
+            200: PremiumGrantSerializer,
+            400: OpenApiResponse(description="A field is missing or malformed; the body names it."),
+            404: ErrorSerializer,
+            409: RefusalSerializer,
+            **_AUTH,
+        },
+        examples=[
+            OpenApiExample(
+                "grant", request_only=True, value={"clusterId": "c1", "reference": "pi_3N", "source": "stripe"}
+            )
+        ],
+    )
+    def post(self, request, season_id: str):
+        body = PremiumRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        season = get_season_or_404(season_id)
+        try:
+            written = grant_premium(
+                season,
+                cluster_id=body.validated_data["clusterId"],
+                reference=body.validated_data["reference"],
+                source=body.validated_data["source"],
+                api_key=request.auth,
+            )
+        except ClaimRefused as exc:
+            return _refused(exc)
+        return _written(PremiumGrantSerializer, written)
+
+
+class ClaimsView(ServiceView):
+    @extend_schema(
+        operation_id="service_claims_create",
+        summary="Claim the rewards of one level of one track for a cluster",
+        description=(
+            "201 with the claim (and the rewards it granted) the first time; 200 with the same claim when it "
+            "exists. 409 with a reason when the level is not reached, premium is missing or claims have closed; "
+            "404 for an unknown season, or a level of the track without rewards."
+        ),
+        parameters=[_SEASON],
+        request=ClaimRequestSerializer,
+        responses={
+            201: ClaimSerializer,
+            200: ClaimSerializer,
+            400: OpenApiResponse(description="A field is missing or malformed; the body names it."),
+            404: ErrorSerializer,
+            409: RefusalSerializer,
+            **_AUTH,
+        },
+    )
+    def post(self, request, season_id: str):
+        body = ClaimRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        season = get_season_or_404(season_id)
+        try:
+            written = claim_reward(
+                season,
+                cluster_id=body.validated_data["clusterId"],
+                track=body.validated_data["track"],
+                level=body.validated_data["level"],
+                api_key=request.auth,
+            )
+        except UnknownLevel as exc:
+            raise NotFound(str(exc)) from exc
+        except ClaimRefused as exc:
+            return _refused(exc)
+        return _written(ClaimSerializer, written)
+
+    @extend_schema(
+        operation_id="service_claims_list",
+        summary="A cluster's claims in a season",
+        parameters=[_SEASON, ClusterQuerySerializer],
+        responses={
+            200: ClaimListSerializer,
+            400: OpenApiResponse(description="clusterId"),
+            404: ErrorSerializer,
+            **_AUTH,
+        },
+    )
+    def get(self, request, season_id: str):
+        query = ClusterQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        season = get_season_or_404(season_id)
+        claims: list[RewardClaim] = list(
+            get_cluster_claims(season_id=season.pk, cluster_id=query.validated_data["clusterId"])
+        )
+        return Response(ClaimListSerializer({"results": claims}).data)
