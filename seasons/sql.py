@@ -14,7 +14,7 @@ Parameters: `%(season)s`, `%(points_per_level)s`, `%(now)s` (the rows' updated_a
 values as of a moment: `%(start)s`, `%(until)s` (see hedge.challenges.history_sql).
 """
 
-from hedge.challenges.history_sql import PERIOD_GAINS, VALUES_AS_OF
+from hedge.challenges.history_sql import PERIOD_GAINS, SCOPE_GAINS, VALUES_AS_OF
 
 SCOPE_TABLE = "seasons_recompute_scope"
 
@@ -22,7 +22,6 @@ _WEIGHTED_CHALLENGES = (
     "SELECT wc.id FROM challenges wc"
     " JOIN season_challenge_weights ww ON ww.challenge_code = wc.code AND ww.season_id = %(season)s"
 )
-_IN_SCOPE = f"AND h.cluster_id IN (SELECT s.cluster_id FROM {SCOPE_TABLE} s)"
 
 # A cluster with a recorded error (FIND_OVERFLOWS) is left as it is (filtered before its sum is
 # cast). `WHERE true` lets SQLite's parser tell the ON CONFLICT clause from a join constraint.
@@ -87,7 +86,7 @@ GAINS_SEASON = _UPSERT.format(
     zeros=_ZEROS_SEASON,
 )
 GAINS_SCOPE = _UPSERT.format(
-    earned=_GAINS_EARNED.format(gains=PERIOD_GAINS.format(challenges=_WEIGHTED_CHALLENGES, clusters=_IN_SCOPE)),
+    earned=_GAINS_EARNED.format(gains=SCOPE_GAINS.format(scope=SCOPE_TABLE, challenges=_WEIGHTED_CHALLENGES)),
     zeros=_ZEROS_SCOPE,
 )
 VALUES_AS_OF_SEASON = _UPSERT.format(
@@ -140,7 +139,7 @@ FIND_OVERFLOWS_SCOPE = {
         earned=_LIFETIME_EARNED.format(scope=""), scope=_R_IN_SCOPE, beyond_bigint="{beyond_bigint}"
     ),
     "GAINS": _FIND_OVERFLOWS.format(
-        earned=_GAINS_EARNED.format(gains=PERIOD_GAINS.format(challenges=_WEIGHTED_CHALLENGES, clusters=_IN_SCOPE)),
+        earned=_GAINS_EARNED.format(gains=SCOPE_GAINS.format(scope=SCOPE_TABLE, challenges=_WEIGHTED_CHALLENGES)),
         scope="",
         beyond_bigint="{beyond_bigint}",
     ),
