@@ -137,6 +137,9 @@ class SeasonProgress(models.Model):
     level = models.PositiveBigIntegerField(default=0)
     # The request's lastUpdatedAt: when points or level last changed.
     updated_at = models.DateTimeField()
+    # When the points last increased (set by the recompute): the season board's tie-break, the
+    # cluster that reached its points first ranking first. A decrease leaves it as it was.
+    points_reached_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "season_progress"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.authentication import BaseAuthentication
@@ -58,6 +59,21 @@ class ServiceKeyAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request) -> str:
         return KeyParser.keyword
+
+
+class ServiceKeyScheme(OpenApiAuthenticationExtension):
+    """How the API schema describes ServiceKeyAuthentication."""
+
+    target_class = ServiceKeyAuthentication
+    name = "serviceApiKey"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Api-Key <key>`, a key made in the admin (API keys).",
+        }
 
 
 class HasServiceKey(BasePermission):

@@ -2,7 +2,8 @@
 
 A cluster's points are SUM over the season's weights of weight x what the challenge counts
 (LIFETIME: its value; GAINS: its gain over the season, from challenge_progress_history, counted
-only above 0); its level is points // points_per_level. Only rows whose points or level differ
+only above 0); its level is read from the season's level curve, or is points // points_per_level
+without one (seasons/levels.py is the same rule in Python). Only rows whose points or level differ
 are rewritten, so `updated_at` says when they last changed.
 
 `..._SEASON` statements compute every cluster that earned something plus every cluster that
@@ -26,9 +27,23 @@ _WEIGHTED_CHALLENGES = (
 # A cluster with a recorded error (FIND_OVERFLOWS) is left as it is (filtered before its sum is
 # cast). `WHERE true` lets SQLite's parser tell the ON CONFLICT clause from a join constraint.
 # SUM of bigint is numeric on PostgreSQL: cast before dividing, or the level would be rounded.
+#
+# The level: with a level curve (season_levels), the highest level whose threshold the points
+# reach (0 below level 1; capped at the last level); without one, points // points_per_level.
+# The EXISTS is uncorrelated, evaluated once. Uses index: season_levels_threshold_idx (one probe
+# per cluster). `points_reached_at` moves only when the points increase (the season board's
+# tie-break); a row with 0 points has reached nothing.
 _UPSERT = """
-INSERT INTO season_progress (season_id, cluster_id, points, level, updated_at)
-SELECT %(season)s, t.cluster_id, t.points, t.points / %(points_per_level)s, %(now)s
+INSERT INTO season_progress (season_id, cluster_id, points, level, updated_at, points_reached_at)
+SELECT %(season)s, t.cluster_id, t.points,
+       CASE WHEN EXISTS (SELECT 1 FROM season_levels c WHERE c.season_id = %(season)s)
+            THEN COALESCE((SELECT l.level FROM season_levels l
+                           WHERE l.season_id = %(season)s AND l.points_required <= t.points
+                           ORDER BY l.points_required DESC LIMIT 1), 0)
+            ELSE t.points / %(points_per_level)s
+       END,
+       %(now)s,
+       CASE WHEN t.points > 0 THEN %(now)s END
 FROM (
     SELECT r.cluster_id AS cluster_id, CAST(SUM(r.points) AS BIGINT) AS points
     FROM ({earned}
@@ -40,7 +55,9 @@ FROM (
 ) t
 WHERE true
 ON CONFLICT (season_id, cluster_id) DO UPDATE
-SET points = excluded.points, level = excluded.level, updated_at = excluded.updated_at
+SET points = excluded.points, level = excluded.level, updated_at = excluded.updated_at,
+    points_reached_at = CASE WHEN excluded.points > season_progress.points THEN excluded.updated_at
+                             ELSE season_progress.points_reached_at END
 WHERE season_progress.points <> excluded.points OR season_progress.level <> excluded.level
 """
 
