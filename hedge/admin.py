@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib import admin
 from django.core.paginator import Paginator
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
+
+
+def compact_datetime(value: datetime.datetime | None) -> str:
+    """A moment as staff read it in a narrow column: "2025-06-01 00:00 UTC" (the admin's time zone, named)."""
+    if value is None:
+        return "—"
+    return date_format(timezone.localtime(value), "Y-m-d H:i T")
 
 
 class CappedCountPaginator(Paginator):

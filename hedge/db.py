@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import fcntl
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import islice
@@ -157,3 +158,42 @@ def try_exclusive_lock(*, key: int, path: str) -> Iterator[bool]:
         except BlockingIOError:
             taken = False
         yield taken
+
+
+@contextmanager
+def statement_timeout(seconds: float) -> Iterator[None]:
+    """Cancel any statement of the block that runs longer than `seconds` (an OperationalError; see `is_timeout`).
+
+    PostgreSQL: `statement_timeout` set local to the transaction (call it inside `transaction.atomic`),
+    restored when the block ends (two extra queries). SQLite: a progress handler interrupts the statement once the
+    block's deadline has passed.
+    """
+    if is_postgresql():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT current_setting('statement_timeout'), set_config('statement_timeout', %s, true)",
+                [f"{max(1, int(seconds * 1000))}ms"],
+            )
+            previous = cursor.fetchone()[0]
+        yield
+        # Only after success: a failed block's rollback (of the transaction or savepoint) undoes the setting itself.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('statement_timeout', %s, true)", [previous])
+        return
+    connection.ensure_connection()
+    deadline = time.monotonic() + seconds
+    connection.connection.set_progress_handler(lambda: time.monotonic() > deadline, _SQLITE_PROGRESS_STEPS)
+    try:
+        yield
+    finally:
+        connection.connection.set_progress_handler(None, _SQLITE_PROGRESS_STEPS)
+
+
+# SQLite virtual-machine instructions between two looks at the clock (about a millisecond).
+_SQLITE_PROGRESS_STEPS = 10_000
+
+
+def is_timeout(exc: BaseException) -> bool:
+    """Whether a database error is a statement cancelled by `statement_timeout`."""
+    cause = exc.__cause__ or exc
+    return getattr(cause, "sqlstate", None) == "57014" or "interrupted" in str(exc)

@@ -113,7 +113,7 @@ ROOT_URLCONF = "hedge.urls"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [BASE_DIR / "templates"],  # the admin's pages (templates/admin/)
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -154,6 +154,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# The admin shows moments as "2025-06-01 00:00 UTC" (hedge/formats): ISO order, the time zone named.
+FORMAT_MODULE_PATH = ["hedge.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

@@ -4,6 +4,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 admin.site.site_header = "hedge administration"
 admin.site.site_title = "hedge admin"
+# hedge has no public site of its own: "View site" opens the API documentation.
+admin.site.site_url = "/api/docs/"
 admin.site.index_title = "Leaderboards, seasons and challenges"
 
 urlpatterns = [

@@ -1,20 +1,34 @@
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError
 from django.db.models import F
-from django.http import HttpResponseRedirect
-from django.urls import reverse
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_POST
 
-from hedge.admin import LargeTableAdmin
+from hedge.admin import LargeTableAdmin, compact_datetime
 
 from . import selectors
-from .errors import LeaderboardError
+from .charts import score_histogram_svg
+from .errors import GenerationFailed, LeaderboardError
+from .exports import run_entries_csv
+from .forms import GenerateRunForm, LeaderboardDefForm
 from .models import LeaderboardDef, LeaderboardEntry, LeaderboardRun
-from .services import generate_leaderboard_run
+from .preview import PreviewUnavailable, preview_definition
+from .services import generate_final_run, generate_leaderboard_run
 
 TOP_ENTRIES_SHOWN = 50
 RUN_FILTER = "run__id__exact"
+# What a definition stores of its challenges; the form fills them from the challenges staff pick.
+STORED_METRIC = ["category_key", "metric_source", "metric_key", "fallback_metric_key"]
 
 
 def _changelist_link(model, label: str, **filters) -> str:
@@ -22,31 +36,68 @@ def _changelist_link(model, label: str, **filters) -> str:
     return format_html('<a href="{}?{}">{}</a>', url, urlencode(filters), label)
 
 
+def _window(definition) -> str:
+    return definition.time_window.replace("_", " ").capitalize()
+
+
 @admin.register(LeaderboardDef)
 class LeaderboardDefAdmin(admin.ModelAdmin):
+    form = LeaderboardDefForm
     list_display = [
         "key",
         "name",
-        "time_window",
+        "window",
         "is_active",
-        "max_entries",
-        "rank_mode",
         "last_run_status",
         "last_run_at",
         "last_run_rows",
+        "max_entries",
     ]
     list_filter = ["is_active", "time_window", "rank_mode", "category_key"]
     search_fields = ["key", "name", "category_key", "metric_source", "metric_key"]
     actions = ["generate_now", "generate_now_forced"]
-    fieldsets = [
-        (None, {"fields": ["key", "name", "description", "is_active"]}),
-        ("What is ranked", {"fields": ["category_key", "metric_source", "metric_key", "fallback_metric_key"]}),
-        ("How", {"fields": ["time_window", "rank_mode", "max_entries"]}),
-        (None, {"fields": ["runs", "created_at", "updated_at"]}),
-    ]
+    change_form_template = "admin/leaderboards/leaderboarddef/change_form.html"
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = [
+            (None, {"fields": ["key", "name", "description", "is_active"]}),
+            ("What is ranked", {"fields": ["challenge", "fallback_challenge", "time_window", "rank_mode"]}),
+            ("How much", {"fields": ["max_entries"]}),
+        ]
+        if obj is not None:
+            # What the definition stores (and other readers of the table use), filled from the challenges above.
+            fieldsets += [
+                ("Stored metric", {"fields": STORED_METRIC, "classes": ["collapse"]}),
+                (None, {"fields": ["runs", "created_at", "updated_at"]}),
+            ]
+        return fieldsets
 
     def get_queryset(self, request):
         return selectors.definitions_with_last_run()
+
+    def get_urls(self):
+        return [
+            path("preview/", self.admin_site.admin_view(self.preview_view), name="leaderboards_leaderboarddef_preview"),
+            path(
+                "<path:object_id>/preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="leaderboards_leaderboarddef_preview",
+            ),
+            path(
+                "<path:object_id>/generate/",
+                self.admin_site.admin_view(self.generate_view),
+                name="leaderboards_leaderboarddef_generate",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        args = [object_id] if object_id else []
+        extra_context = {
+            **(extra_context or {}),
+            "preview_url": reverse("admin:leaderboards_leaderboarddef_preview", args=args),
+        }
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def has_delete_permission(self, request, obj=None):
         # A definition with runs is PROTECTed by them: deactivate it instead (no Delete button).
@@ -66,28 +117,128 @@ class LeaderboardDefAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # The key is an identity: runs, URLs and cron lines refer to it.
-        return ["key", "runs", "created_at", "updated_at"] if obj else ["runs", "created_at", "updated_at"]
+        if obj is None:
+            return ["runs", "created_at", "updated_at"]
+        return ["key", *STORED_METRIC, "runs", "created_at", "updated_at"]
+
+    @admin.display(description="window", ordering="time_window")
+    def window(self, definition):
+        return _window(definition)
 
     @admin.display(description="last run", ordering=F("last_run_status").asc(nulls_first=True))
     def last_run_status(self, definition):
-        return definition.last_run_status or "—"
+        if not definition.last_run_id:
+            return "—"
+        url = reverse("admin:leaderboards_leaderboardrun_change", args=[definition.last_run_id])
+        return format_html('<a href="{}">{}</a>', url, definition.last_run_status)
 
-    @admin.display(description="last run at", ordering=F("last_run_at").asc(nulls_first=True))
+    @admin.display(description="at", ordering=F("last_run_at").asc(nulls_first=True))
     def last_run_at(self, definition):
-        return definition.last_run_at
+        return compact_datetime(definition.last_run_at)
 
     @admin.display(description="rows")
     def last_run_rows(self, definition):
-        return definition.last_run_rows
+        return "—" if definition.last_run_rows is None else f"{definition.last_run_rows:,}"
 
     @admin.display(description="runs")
     def runs(self, definition):
         if definition.pk is None:
             return "—"
-        return _changelist_link(LeaderboardRun, "runs of this leaderboard", leaderboard__key__exact=definition.key)
+        generate = reverse("admin:leaderboards_leaderboarddef_generate", args=[definition.pk])
+        return format_html(
+            '{} · <a href="{}">generate a run…</a>',
+            _changelist_link(LeaderboardRun, "runs of this leaderboard", leaderboard__key__exact=definition.key),
+            generate,
+        )
 
-    def _generate(self, request, queryset, *, force: bool):
-        for key in queryset.order_by("key").values_list("key", flat=True):
+    # --- preview ---------------------------------------------------------------------------------
+
+    @method_decorator(xframe_options_sameorigin)
+    @method_decorator(require_POST)
+    def preview_view(self, request, object_id=None):
+        """The top entries the form's (unsaved) settings would rank now: shown in a frame of the form page."""
+        definition = self.get_object(request, unquote(object_id)) if object_id else None
+        if object_id and definition is None:
+            raise Http404("No such leaderboard definition.")
+        allowed = self.has_change_permission(request, definition) if definition else self.has_add_permission(request)
+        if not allowed:
+            raise PermissionDenied
+        form = self.get_form(request, definition, change=definition is not None)(request.POST, instance=definition)
+        valid = form.is_valid()
+        context = {"form": form, "invalid": not valid}
+        if valid:
+            try:
+                context["preview"] = preview_definition(form.instance)
+            except PreviewUnavailable as exc:
+                context["unavailable"] = str(exc)
+        return TemplateResponse(request, "admin/leaderboards/leaderboarddef/preview.html", context)
+
+    # --- generation ------------------------------------------------------------------------------
+
+    def generate_view(self, request, object_id):
+        """A run of this leaderboard for its current period or an explicit one, optionally its final standings."""
+        definition = self.get_object(request, unquote(object_id))
+        if definition is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_change_permission(request, definition):
+            raise PermissionDenied
+        form = GenerateRunForm(request.POST if request.method == "POST" else None, definition=definition)
+        if form.is_bound and form.is_valid():
+            run = self._generate_for_period(request, definition, form)
+            if run is not None:
+                return redirect("admin:leaderboards_leaderboardrun_change", run.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Generate a run of {definition.key}",
+            "opts": self.opts,
+            "original": definition,
+            "form": form,
+            "definition": definition,
+            "window": _window(definition),
+        }
+        return TemplateResponse(request, "admin/leaderboards/leaderboarddef/generate.html", context)
+
+    def _generate_for_period(self, request, definition, form):
+        data = form.cleaned_data
+        options = {
+            "period_start": data["period_start"],
+            "period_end": data["period_end"],
+            "force": data.get("force", False),
+        }
+        try:
+            if data["final"]:
+                run = generate_final_run(definition.key, **options)
+            else:
+                run = generate_leaderboard_run(definition.key, **options)
+        except GenerationFailed as exc:
+            self.message_user(request, f"{definition.key}: {exc}", level=messages.ERROR)
+            return exc.run
+        except LeaderboardError as exc:
+            form.add_error(None, str(exc))
+            return None
+        except DatabaseError as exc:
+            form.add_error(None, f"Database error: {type(exc).__name__}: {exc}")
+            return None
+        self.message_user(request, _run_report(run), level=messages.SUCCESS)
+        return run
+
+    def _generate(self, request, queryset, *, force: bool, action: str):
+        definitions = list(queryset.order_by("key"))
+        everyone = [d for d in definitions if d.max_entries == 0]
+        if everyone and request.POST.get("confirm") != "yes":
+            # Ranking every cluster takes seconds at a million clusters: say so before the request waits.
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "Generate runs that rank every cluster?",
+                "opts": self.opts,
+                "definitions": definitions,
+                "everyone": everyone,
+                "action": action,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/leaderboards/leaderboarddef/generate_confirm.html", context)
+        for definition in definitions:
+            key = definition.key
             try:
                 run = generate_leaderboard_run(key, force=force)
             except LeaderboardError as exc:
@@ -96,35 +247,29 @@ class LeaderboardDefAdmin(admin.ModelAdmin):
                 # E.g. SQLite's "database is locked" after its busy timeout: report it, go on with the others.
                 self.message_user(request, f"{key}: database error: {type(exc).__name__}: {exc}", level=messages.ERROR)
             else:
-                self.message_user(
-                    request,
-                    f"{key}: run {run.pk} {run.status}, {run.row_count} rows "
-                    f"(period {run.period_start:%Y-%m-%d %H:%M} – {run.period_end:%Y-%m-%d %H:%M} UTC).",
-                    level=messages.SUCCESS,
-                )
+                self.message_user(request, _run_report(run), level=messages.SUCCESS)
+        return None
 
     @admin.action(description="Generate run now")
     def generate_now(self, request, queryset):
-        self._generate(request, queryset, force=False)
+        return self._generate(request, queryset, force=False, action="generate_now")
 
     @admin.action(description="Generate run now, also for inactive leaderboards")
     def generate_now_forced(self, request, queryset):
-        self._generate(request, queryset, force=True)
+        return self._generate(request, queryset, force=True, action="generate_now_forced")
+
+
+def _run_report(run: LeaderboardRun) -> str:
+    return (
+        f"{run.leaderboard_id}: run {run.pk} {run.status}, {run.row_count:,} rows "
+        f"(period {run.period_start:%Y-%m-%d %H:%M} – {run.period_end:%Y-%m-%d %H:%M} UTC)."
+    )
 
 
 @admin.register(LeaderboardRun)
 class LeaderboardRunAdmin(LargeTableAdmin):
-    list_display = [
-        "id",
-        "leaderboard",
-        "status",
-        "period_start",
-        "period_end",
-        "row_count",
-        "created_at",
-        "finished_at",
-    ]
-    list_filter = ["status", "leaderboard"]
+    list_display = ["id", "leaderboard", "status", "is_final", "period", "row_count", "created"]
+    list_filter = ["status", "is_final", "leaderboard"]
     list_select_related = ["leaderboard"]
     fields = [
         "leaderboard",
@@ -132,15 +277,45 @@ class LeaderboardRunAdmin(LargeTableAdmin):
         "error",
         "period_start",
         "period_end",
+        "is_final",
+        "is_backfill",
         "row_count",
         "challenge",
         "fallback_challenge",
+        "exclusions_applied",
         "created_at",
         "updated_at",
         "finished_at",
+        "score_histogram",
         "top_entries",
     ]
     readonly_fields = fields
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/entries.csv",
+                self.admin_site.admin_view(self.entries_csv_view),
+                name="leaderboards_leaderboardrun_entries_csv",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description="period")
+    def period(self, run):
+        return f"{compact_datetime(run.period_start)} – {compact_datetime(run.period_end)}"
+
+    @admin.display(description="rows", ordering="row_count")
+    def row_count(self, run):
+        return f"{run.row_count:,}"
+
+    @admin.display(description="created", ordering="created_at")
+    def created(self, run):
+        return compact_datetime(run.created_at)
+
+    @admin.display(description="scores")
+    def score_histogram(self, run):
+        return score_histogram_svg(run)
 
     @admin.display(description=f"top {TOP_ENTRIES_SHOWN} entries")
     def top_entries(self, run):
@@ -151,12 +326,23 @@ class LeaderboardRunAdmin(LargeTableAdmin):
         if not rows:
             return "no entries"
         link = _changelist_link(LeaderboardEntry, f"all {run.row_count} entries", run__id__exact=run.pk)
+        download = reverse("admin:leaderboards_leaderboardrun_entries_csv", args=[run.pk])
         return format_html(
             "<table><thead><tr><th>position</th><th>rank</th><th>cluster</th><th>score</th><th>tiebreaker</th>"
-            "</tr></thead><tbody>{}</tbody></table><p>{}</p>",
+            '</tr></thead><tbody>{}</tbody></table><p>{} · <a href="{}" class="hedge-download">Download CSV</a></p>',
             rows,
             link,
+            download,
         )
+
+    def entries_csv_view(self, request, object_id):
+        """Every entry of the run as CSV, streamed."""
+        run = self.get_object(request, unquote(object_id))
+        if run is None:
+            raise Http404("No such run.")
+        if not self.has_view_permission(request, run):
+            raise PermissionDenied
+        return run_entries_csv(run)
 
 
 @admin.register(LeaderboardEntry)
@@ -164,16 +350,25 @@ class LeaderboardEntryAdmin(LargeTableAdmin):
     """Entries of one run at a time: the list always has a run filter, so the (run, position) index
     serves its order and the (run, cluster_id) index its search; it never sorts every run's entries."""
 
-    list_display = ["run_id", "position", "rank", "cluster_id", "score", "tiebreaker"]
+    list_display = ["position", "rank", "cluster_id", "score", "tiebreaker", "fallback_value", "previous_rank"]
     # Filter by run through the run page's link (?run__id__exact=N); a sidebar filter would list every run.
     search_fields = ["cluster_id__exact"]  # exact, not iexact: UPPER(cluster_id) could not use the index
     list_per_page = 100
     ordering = ["run_id", "position"]
-    fields = ["run", "position", "rank", "cluster_id", "score", "tiebreaker", "fallback_value"]
+    fields = ["run", "position", "rank", "cluster_id", "score", "tiebreaker", "fallback_value", "previous_rank"]
     readonly_fields = fields
 
     def changelist_view(self, request, extra_context=None):
         if RUN_FILTER in request.GET:
+            run = _run_of_filter(request.GET[RUN_FILTER])
+            if run is not None:
+                # The list never names its run otherwise: say which leaderboard and period it is.
+                extra_context = {
+                    **(extra_context or {}),
+                    "title": f"Entries of {run.leaderboard_id}, run {run.pk}",
+                    "subtitle": f"{run.leaderboard.name} · period {compact_datetime(run.period_start)} – "
+                    f"{compact_datetime(run.period_end)} · {run.status}",
+                }
             return super().changelist_view(request, extra_context)
         run_id = selectors.newest_complete_run_id()
         if run_id is None:
@@ -186,3 +381,9 @@ class LeaderboardEntryAdmin(LargeTableAdmin):
         query.pop("e", None)  # Django's "bad filter" marker
         query[RUN_FILTER] = str(run_id)
         return HttpResponseRedirect(f"{request.path}?{query.urlencode()}")
+
+
+def _run_of_filter(value: str) -> LeaderboardRun | None:
+    if not value.isdigit():
+        return None
+    return LeaderboardRun.objects.select_related("leaderboard").filter(pk=int(value)).first()

@@ -124,3 +124,22 @@ PREVIEW_CURRENT_VALUES = _compose(_PREVIEW, ranked=_compose(_RANKED, scores=_sco
 PREVIEW_GAINS = _compose(_PREVIEW, ranked=_compose(_RANKED, scores=_scores(_GAINS, _EXCLUDED_NOW)))
 COUNT_CURRENT_VALUES = _compose(_COUNT, scores=_scores(_CURRENT_VALUES, _EXCLUDED_NOW))
 COUNT_GAINS = _compose(_COUNT, scores=_scores(_GAINS, _EXCLUDED_NOW))
+
+# The admin's score histogram of one run: entries counted per 1-2-5 logarithmic bucket, read from the
+# decimal digits (exact on every database, no floating-point logarithm). `digits` 0 holds scores <= 0;
+# otherwise the bucket is [lead x 10^(digits-1), next) with lead 1, 2 or 5.
+# Uses index: leaderboard_entries_unique_position (run_id, position): the run's entries only.
+SCORE_HISTOGRAM = """
+SELECT d.digits, d.lead, COUNT(*) AS entries
+FROM (
+    SELECT CASE WHEN e.score <= 0 THEN 0 ELSE LENGTH(CAST(e.score AS VARCHAR(20))) END AS digits,
+           CASE WHEN e.score <= 0 THEN 0
+                WHEN CAST(SUBSTR(CAST(e.score AS VARCHAR(20)), 1, 1) AS INTEGER) < 2 THEN 1
+                WHEN CAST(SUBSTR(CAST(e.score AS VARCHAR(20)), 1, 1) AS INTEGER) < 5 THEN 2
+                ELSE 5 END AS lead
+    FROM leaderboard_entries e
+    WHERE e.run_id = %(run)s
+) d
+GROUP BY d.digits, d.lead
+ORDER BY d.digits, d.lead
+"""

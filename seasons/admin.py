@@ -1,13 +1,30 @@
 import logging
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, models
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.decorators import method_decorator
+from django.utils.html import format_html
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_POST
+from simple_history.admin import SimpleHistoryAdmin
 
-from hedge.admin import CountedDeleteMixin, LargeTableAdmin
+from hedge.admin import CountedDeleteMixin, LargeTableAdmin, compact_datetime
+from hedge.challenges.models import Challenge
 
-from .models import MAX_WEIGHT, Season, SeasonChallengeWeight, SeasonProgress
+from . import charts
+from .exports import season_progress_csv
+from .forms import SeasonForm
+from .models import MAX_WEIGHT, Season, SeasonChallengeWeight, SeasonLevel, SeasonProgress
+from .pass_admin import LevelCurveFormulaMixin, SeasonLevelInline, SeasonRewardInline
+from .preview import PreviewUnavailable, preview_season
 from .services import SeasonEndedError, SeasonNotStartedError, recompute_season
 
 logger = logging.getLogger(__name__)
@@ -17,6 +34,14 @@ def _count_per_season(queryset) -> Coalesce:
     """A per-season count as a correlated subquery: a join would multiply rows across relations."""
     counts = queryset.filter(season=OuterRef("pk")).order_by().values("season").annotate(n=Count("*")).values("n")
     return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
+
+
+def _challenge_label(challenge: Challenge) -> str:
+    return f"{challenge.name} ({challenge.code})" + ("" if challenge.is_active else " — inactive")
+
+
+# The season's standings, shown on its page (read-only, computed by seasons.charts).
+STANDINGS_FIELDS = ["level_distribution", "points_percentiles", "changed_last_update"]
 
 
 def _is_final(season: Season | None) -> bool:
@@ -31,6 +56,15 @@ class SeasonChallengeWeightInline(admin.TabularInline):
     # The form field of a PositiveIntegerField allows 0 and has no upper bound; the model's do.
     formfield_overrides = {models.PositiveIntegerField: {"min_value": 1, "max_value": MAX_WEIGHT}}
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "challenge":
+            kwargs["queryset"] = Challenge.objects.order_by("-is_active", "name", "code")
+            field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+            field.label_from_instance = _challenge_label
+            field.help_text = "Points = this challenge's value (or gain) x the weight."
+            return field
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     # `obj` is the season on the page: the weights of one that has ended are shown, not edited.
     def has_add_permission(self, request, obj=None):
         return not _is_final(obj) and super().has_add_permission(request, obj)
@@ -43,7 +77,9 @@ class SeasonChallengeWeightInline(admin.TabularInline):
 
 
 @admin.register(Season)
-class SeasonAdmin(CountedDeleteMixin, admin.ModelAdmin):
+class SeasonAdmin(LevelCurveFormulaMixin, CountedDeleteMixin, SimpleHistoryAdmin):
+    form = SeasonForm
+    change_form_template = "admin/seasons/season/change_form.html"
     list_display = [
         "id",
         "name",
@@ -56,18 +92,48 @@ class SeasonAdmin(CountedDeleteMixin, admin.ModelAdmin):
     ]
     list_filter = ["is_active", "scoring"]
     search_fields = ["id", "name"]
-    inlines = [SeasonChallengeWeightInline]
-    actions = ["recompute_progress"]
+    inlines = [SeasonChallengeWeightInline, SeasonLevelInline, SeasonRewardInline]
+    actions = ["recompute_progress", "fill_level_curve"]
     formfield_overrides = {models.PositiveIntegerField: {"min_value": 1}}  # points_per_level
     # The delete page counts a season's progress rows instead of listing (and loading) each one.
-    delete_counts = (("weights", "weights"), ("progress", "season progress rows"))
+    delete_counts = (
+        ("weights", "weights"),
+        ("progress", "season progress rows"),
+        ("levels", "levels of the curve"),
+        ("rewards", "rewards"),
+        ("premium_grants", "premium grants"),
+        ("claims", "reward claims"),
+    )
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        [(name, options)] = fieldsets
+        fields = [f for f in options["fields"] if f not in STANDINGS_FIELDS]
+        return [(name, {**options, "fields": fields}), ("Standings", {"fields": STANDINGS_FIELDS})]
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("preview/", wrap(self.preview_view), name="seasons_season_preview"),
+            path("<path:object_id>/preview/", wrap(self.preview_view), name="seasons_season_preview"),
+            path("<path:object_id>/recompute/", wrap(self.recompute_view), name="seasons_season_recompute"),
+            path("<path:object_id>/progress.csv", wrap(self.progress_csv_view), name="seasons_season_progress_csv"),
+            *super().get_urls(),
+        ]
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        args = [object_id] if object_id else []
+        extra_context = {**(extra_context or {}), "preview_url": reverse("admin:seasons_season_preview", args=args)}
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return ["created_at", "updated_at"]
         # The id is an identity (weights, progress and the API refer to it); the admin would copy
         # the season under a new id rather than rename it.
-        fields = ["id", "points_synced_through", "finalized_at", "created_at", "updated_at"]
+        fields = ["id", "points_synced_through", "finalized_at", "created_at", "updated_at", *STANDINGS_FIELDS]
         if obj.finalized_at is not None:
             fields[1:1] = ["points_per_level", "scoring"]
         return fields
@@ -88,14 +154,50 @@ class SeasonAdmin(CountedDeleteMixin, admin.ModelAdmin):
     def weight_count(self, season):
         return season.weight_count
 
-    @admin.display(description="clusters with progress", ordering="clusters_with_progress")
+    @admin.display(description="clusters", ordering="clusters_with_progress")
     def clusters_with_progress(self, season):
-        return season.clusters_with_progress
+        return f"{season.clusters_with_progress:,}"
+
+    @admin.display(description="clusters per level")
+    def level_distribution(self, season):
+        return charts.level_distribution_svg(season)
+
+    @admin.display(description="points")
+    def points_percentiles(self, season):
+        stats = charts.points_percentiles(season)
+        if not stats.clusters:
+            return "No cluster has progress in this season yet."
+        return format_html(
+            '<table class="hedge-stats"><tr><th>clusters</th><th>p50</th><th>p90</th><th>p99</th><th>max</th></tr>'
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr></table>",
+            f"{stats.clusters:,}",
+            f"{stats.p50:,}",
+            f"{stats.p90:,}",
+            f"{stats.p99:,}",
+            f"{stats.top:,}",
+        )
+
+    @admin.display(description="changed in the last update")
+    def changed_last_update(self, season):
+        changed = charts.clusters_changed_in_last_update(season)
+        if changed is None:
+            return "Not computed yet."
+        return (
+            f"{changed:,} cluster(s) whose points or level changed in the last update"
+            f" (ETL run or recompute) at {compact_datetime(season.points_synced_through)}."
+        )
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        weights_changed = any(fs.new_objects or fs.changed_objects or fs.deleted_objects for fs in formsets)
-        if {"points_per_level", "scoring"} & set(form.changed_data) or weights_changed:
+        # Weights and the level curve change stored points and levels; rewards do not.
+        weights_changed = any(
+            fs.new_objects or fs.changed_objects or fs.deleted_objects
+            for fs in formsets
+            if fs.model in (SeasonChallengeWeight, SeasonLevel)
+        )
+        scoring_changed = {"points_per_level", "scoring"} & set(form.changed_data) or weights_changed
+        # A season without progress rows has nothing stored that could be stale.
+        if scoring_changed and form.instance.progress.exists():
             # Not recomputed here: a whole season may be a million clusters, too much for a request.
             self.message_user(
                 request,
@@ -103,6 +205,59 @@ class SeasonAdmin(CountedDeleteMixin, admin.ModelAdmin):
                 " after you select it and run the action “Recompute progress”.",
                 messages.WARNING,
             )
+
+    @method_decorator(xframe_options_sameorigin)
+    @method_decorator(require_POST)
+    def preview_view(self, request, object_id=None):
+        """The top clusters by the points the form's (unsaved) settings and weights would give; rolled back."""
+        season = self.get_object(request, unquote(object_id)) if object_id else None
+        if object_id and season is None:
+            raise Http404("No such season.")
+        allowed = self.has_change_permission(request, season) if season else self.has_add_permission(request)
+        if not allowed:
+            raise PermissionDenied
+        form = self.get_form(request, season, change=season is not None)(request.POST, request.FILES, instance=season)
+        valid = form.is_valid()  # first: the inline formsets belong to the season as the form sets it
+        formsets = [
+            formset_class(**self.get_formset_kwargs(request, form.instance, inline, formset_class.get_default_prefix()))
+            for formset_class, inline in self.get_formsets_with_inlines(request, season)
+        ]
+        valid = all([valid, *(formset.is_valid() for formset in formsets)])
+        context = {"form": form, "formsets": formsets, "invalid": not valid}
+        if valid:
+
+            def write():
+                saved = form.save()
+                for formset in formsets:
+                    formset.instance = saved
+                    formset.save()
+                return saved
+
+            try:
+                context["preview"] = preview_season(write)
+            except PreviewUnavailable as exc:
+                context["unavailable"] = str(exc)
+        return TemplateResponse(request, "admin/seasons/season/preview.html", context)
+
+    @method_decorator(require_POST)
+    def recompute_view(self, request, object_id):
+        """The season page's Recompute button: the action, for this one season."""
+        season = self.get_object(request, unquote(object_id))
+        if season is None:
+            raise Http404("No such season.")
+        if not self.has_change_permission(request, season):
+            raise PermissionDenied
+        self.recompute_progress(request, [season])
+        return redirect("admin:seasons_season_change", season.pk)
+
+    def progress_csv_view(self, request, object_id):
+        """Every cluster's points and level in the season as CSV, streamed."""
+        season = self.get_object(request, unquote(object_id))
+        if season is None:
+            raise Http404("No such season.")
+        if not self.has_view_permission(request, season):
+            raise PermissionDenied
+        return season_progress_csv(season)
 
     @admin.action(description="Recompute progress")
     def recompute_progress(self, request, queryset):

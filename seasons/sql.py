@@ -176,3 +176,44 @@ COUNT_SCOPE = (
     f"SELECT COUNT(*) FROM season_progress sp JOIN {SCOPE_TABLE} s ON s.cluster_id = sp.cluster_id"
     " WHERE sp.season_id = %(season)s"
 )
+
+# --- the admin's charts of a season (read only) --------------------------------------------------
+
+# How many clusters have a row in the season, and their lowest and highest level.
+# Uses index: season_progress_unique_cluster (season_id, cluster_id).
+LEVEL_RANGE = """
+SELECT COUNT(*), MIN(sp.level), MAX(sp.level)
+FROM season_progress sp
+WHERE sp.season_id = %(season)s
+"""
+
+# Clusters per band of `%(width)s` levels from `%(low)s` (band 0 starts at the lowest level).
+# Uses index: season_progress_unique_cluster (season_id, cluster_id).
+LEVEL_DISTRIBUTION = """
+SELECT (sp.level - %(low)s) / %(width)s AS band, COUNT(*) AS clusters
+FROM season_progress sp
+WHERE sp.season_id = %(season)s
+GROUP BY (sp.level - %(low)s) / %(width)s
+ORDER BY band
+"""
+
+# The points at given places of the standings (0 = the most points): percentiles by nearest rank,
+# each one an index-only walk down the standings, no sort.
+# Uses index: season_progress_rank_idx (season_id, points desc, cluster_id).
+_POINTS_AT = """(
+    SELECT sp.points FROM season_progress sp WHERE sp.season_id = %(season)s
+    ORDER BY sp.points DESC, sp.cluster_id LIMIT 1 OFFSET %({place})s
+)"""
+POINTS_PERCENTILES = "SELECT {p50}, {p90}, {p99}, {top}".format(
+    p50=_POINTS_AT.format(place="p50"),
+    p90=_POINTS_AT.format(place="p90"),
+    p99=_POINTS_AT.format(place="p99"),
+    top=_POINTS_AT.format(place="top"),
+)
+
+# Clusters whose points or level changed at or after a moment (the season's last update).
+# Uses index: season_progress_unique_cluster (season_id, cluster_id).
+CHANGED_SINCE = """
+SELECT COUNT(*) FROM season_progress sp
+WHERE sp.season_id = %(season)s AND sp.updated_at >= %(since)s
+"""

@@ -6,6 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from hedge.admin import LargeTableAdmin
+from hedge.challenges.models import Challenge
 from leaderboards import admin as leaderboards_admin
 from leaderboards.models import LeaderboardDef, LeaderboardEntry, LeaderboardRun, RunStatus
 from leaderboards.services import generate_leaderboard_run
@@ -24,16 +25,21 @@ def messages_of(response) -> list[tuple[str, str]]:
     return [(m.level_tag, m.message) for m in get_messages(response.wsgi_request)]
 
 
-def form_data(**fields) -> dict:
+def form_data(challenge="pvp_wins", fallback="", **fields) -> dict:
+    """The definition form's POST body; `challenge` and `fallback` are challenge codes (or objects, or "")."""
+
+    def pk(code):
+        if not code:
+            return ""
+        return code.pk if isinstance(code, Challenge) else Challenge.objects.get(code=code).pk
+
     values = {
         "key": "lb_pvp_alltime_wins",
         "name": "PvP wins",
         "description": "",
         "is_active": "on",
-        "category_key": "pvp_competition",
-        "metric_source": "onchain_pvp",
-        "metric_key": "wins",
-        "fallback_metric_key": "",
+        "challenge": pk(challenge),
+        "fallback_challenge": pk(fallback),
         "time_window": "ALL_TIME",
         "rank_mode": "DENSE",
         "max_entries": "1000",
@@ -78,11 +84,17 @@ def test_the_changelist_can_be_searched_and_filtered(admin_client, wins):
 
 
 def test_a_valid_definition_is_added_from_the_form(admin_client, catalogue):
-    response = admin_client.post(DEF_ADD, form_data(fallback_metric_key="best_streak"))
+    response = admin_client.post(DEF_ADD, form_data(challenge="pvp_wins", fallback="pvp_best_streak"))
 
     assert response.status_code == 302
     definition = LeaderboardDef.objects.get(key="lb_pvp_alltime_wins")
-    assert (definition.metric_key, definition.fallback_metric_key) == ("wins", "best_streak")
+    stored = ("category_key", "metric_source", "metric_key", "fallback_metric_key")
+    assert tuple(getattr(definition, name) for name in stored) == (
+        "pvp_competition",
+        "onchain_pvp",
+        "wins",
+        "best_streak",
+    )
 
 
 def test_a_definition_without_a_fallback_stores_null(admin_client, catalogue):
@@ -92,32 +104,72 @@ def test_a_definition_without_a_fallback_stores_null(admin_client, catalogue):
 
 
 @pytest.mark.parametrize(
-    ("fields", "message"),
+    ("fields", "field", "message"),
     [
-        ({"metric_key": "losses"}, "has the metric key &#x27;losses&#x27; (keys there: best_streak"),
-        ({"category_key": "pvp"}, "There is no challenge category &#x27;pvp&#x27;."),
-        ({"fallback_metric_key": "draws"}, "has the fallback metric key &#x27;draws&#x27;"),
-        ({"key": "Not A Slug"}, "Use lowercase letters, digits"),
+        ({"challenge": ""}, "challenge", "This field is required."),
+        ({"challenge": "pvp_wins", "fallback": "pvp_wins"}, "fallback_challenge", "must differ from the challenge"),
+        (
+            {"challenge": "pvp_wins", "fallback": "hero_collector"},
+            "fallback_challenge",
+            "must be in the challenge's category and metric source (pvp_competition / onchain_pvp); hero_collector is",
+        ),
+        ({"key": "Not A Slug"}, "key", "Use lowercase letters, digits"),
     ],
 )
-def test_an_invalid_definition_is_shown_as_a_form_error(admin_client, catalogue, fields, message):
+def test_an_invalid_definition_is_shown_as_a_form_error(admin_client, catalogue, fields, field, message):
     response = admin_client.post(DEF_ADD, form_data(**fields))
 
     assert response.status_code == 200
-    assert message in response.content.decode()
+    errors = response.context["adminform"].form.errors
+    assert any(message in error for error in errors[field]), errors
     assert not LeaderboardDef.objects.exists()
+
+
+def test_the_challenge_is_picked_by_name_from_the_active_catalogue(admin_client, catalogue):
+    Challenge.objects.filter(code="lp_days").update(is_active=False)
+
+    page = admin_client.get(DEF_ADD)
+
+    choices = dict(page.context["adminform"].form.fields["challenge"].choices)
+    labels = [str(label) for label in choices.values()]
+    assert "Arena Champion (pvp_wins) · pvp_competition" in labels
+    assert not any("(lp_days)" in label for label in labels)
+    for stored in ("category_key", "metric_source", "metric_key"):
+        assert f'name="{stored}"' not in page.content.decode()
+
+
+def test_a_definition_whose_challenge_was_deactivated_can_still_be_deactivated(admin_client, wins):
+    definition = LeaderboardDefFactory(key="lb_wins", challenge=wins)
+    Challenge.objects.filter(pk=wins.pk).update(is_active=False)
+    url = reverse("admin:leaderboards_leaderboarddef_change", args=[definition.pk])
+
+    page = admin_client.get(url)
+    response = admin_client.post(url, form_data(challenge=wins, key="lb_wins", is_active=""))
+
+    assert page.context["adminform"].form.initial["challenge"] == wins.pk
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    definition.refresh_from_db()
+    assert definition.is_active is False
+
+
+def test_an_active_definition_of_a_deactivated_challenge_is_refused_on_the_challenge_field(admin_client, wins):
+    definition = LeaderboardDefFactory(key="lb_wins", challenge=wins, is_active=False)
+    Challenge.objects.filter(pk=wins.pk).update(is_active=False)
+    url = reverse("admin:leaderboards_leaderboarddef_change", args=[definition.pk])
+
+    response = admin_client.post(url, form_data(challenge=wins, key="lb_wins", is_active="on", name="Renamed"))
+
+    assert response.status_code == 200
+    [message] = response.context["adminform"].form.errors["challenge"]
+    assert "resolves only to the inactive challenge(s) wins" in message
+    definition.refresh_from_db()
+    assert (definition.is_active, definition.name) == (False, f"Leaderboard {definition.key}")
 
 
 def test_the_key_is_read_only_once_created(admin_client, wins):
     definition = LeaderboardDefFactory(key="lb_wins", challenge=wins, name="Old")
     url = reverse("admin:leaderboards_leaderboarddef_change", args=[definition.pk])
-    fields = form_data(
-        key="renamed",
-        name="New",
-        category_key=definition.category_key,
-        metric_source=definition.metric_source,
-        metric_key=definition.metric_key,
-    )
+    fields = form_data(key="renamed", name="New", challenge=wins)
 
     page = admin_client.get(url)
     response = admin_client.post(url, fields)

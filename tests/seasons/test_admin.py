@@ -169,14 +169,18 @@ def test_inline_weights_are_changed_added_and_deleted_on_the_season_page(admin_c
     assert dict(season.weights.values_list("challenge_id", "weight")) == {"alpha": 5, "gamma": 3}
 
 
-def test_a_second_active_season_is_a_form_error(admin_client):
-    SeasonFactory(id="S1-TEST", is_active=True)
+def test_a_second_active_season_is_a_form_error_naming_and_linking_the_active_one(admin_client):
+    SeasonFactory(id="S1-TEST", name="Spring", is_active=True)
     other = SeasonFactory(id="S2-TEST")
 
     response = admin_client.post(f"{SEASONS}S2-TEST/change/", season_form(other, is_active=True))
 
     assert response.status_code == 200
-    assert errors_of(response) == ["Another season is already active; deactivate it first."]
+    assert errors_of(response) == [
+        'Season <a href="/admin/seasons/season/S1-TEST/change/">S1-TEST (Spring)</a> is already active;'
+        " deactivate it first (one season is active at a time)."
+    ]
+    assert '<a href="/admin/seasons/season/S1-TEST/change/">S1-TEST (Spring)</a>' in response.content.decode()
     assert list(Season.objects.filter(is_active=True).values_list("pk", flat=True)) == ["S1-TEST"]
 
 
@@ -284,6 +288,7 @@ def test_changing_points_per_level_warns_to_recompute_and_recomputes_nothing(adm
 @pytest.mark.parametrize("change", ["weight changed", "weight added", "weight deleted"])
 def test_changing_the_weights_warns_to_recompute(admin_client, change):
     season = SeasonFactory(id="S1-TEST")
+    SeasonProgressFactory(season=season, cluster_id="c1", points=5)
     alpha, beta = ChallengeFactory(code="alpha"), ChallengeFactory(code="beta")
     row = SeasonChallengeWeightFactory(season=season, challenge=alpha, weight=1)
     weights = {
@@ -299,6 +304,18 @@ def test_changing_the_weights_warns_to_recompute(admin_client, change):
 
     assert response.status_code == 302, errors_of(response)
     assert (constants.WARNING, RECOMPUTE_WARNING) in messages_of(response)
+
+
+def test_changing_the_scoring_of_a_season_without_progress_does_not_warn(admin_client):
+    season = SeasonFactory(id="S1-TEST", is_active=False, points_per_level=1000)
+    alpha = ChallengeFactory(code="alpha")
+
+    response = admin_client.post(
+        f"{SEASONS}S1-TEST/change/", season_form(season, points_per_level=300, weights=[(None, alpha, 2)])
+    )
+
+    assert response.status_code == 302, errors_of(response)
+    assert [level for level, _ in messages_of(response)] == [constants.SUCCESS]
 
 
 def test_changing_only_the_name_does_not_warn(admin_client):

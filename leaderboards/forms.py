@@ -1,0 +1,162 @@
+"""The admin's forms for leaderboards: a definition picked from the catalogue by name, and a run for a period."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
+
+from hedge.challenges.models import Challenge
+
+from .errors import InvalidPeriod
+from .models import LeaderboardDef
+from .periods import check_final_period, explicit_period
+
+
+class ChallengeChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, challenge: Challenge) -> str:
+        inactive = "" if challenge.is_active else " — inactive"
+        return f"{challenge.name} ({challenge.code}) · {challenge.category.key}{inactive}"
+
+
+def _challenge_of(definition: LeaderboardDef, metric_key: str | None) -> Challenge | None:
+    if definition.pk is None or not metric_key:
+        return None
+    return (
+        Challenge.objects.filter(
+            category__key=definition.category_key, metric_source=definition.metric_source, metric_key=metric_key
+        )
+        .order_by("-is_active", "code")
+        .first()
+    )
+
+
+class LeaderboardDefForm(forms.ModelForm):
+    """Staff pick the challenge (and the tiebreak challenge) by name; the stored metric fields follow from it.
+
+    `category_key`, `metric_source`, `metric_key` and `fallback_metric_key` stay the stored identity
+    (other readers of the table use them); the model's clean() still checks they name one active challenge.
+    """
+
+    challenge = ChallengeChoiceField(
+        queryset=Challenge.objects.none(),
+        help_text="What the board ranks: the challenge's current value (All time) or what it gained in the period.",
+    )
+    fallback_challenge = ChallengeChoiceField(
+        queryset=Challenge.objects.none(),
+        required=False,
+        label="Tiebreak challenge",
+        help_text="Optional. Orders clusters with equal scores (more first); shown as the entry's fallbackValue. "
+        "Must be in the same category and metric source as the challenge.",
+    )
+
+    class Meta:
+        model = LeaderboardDef
+        fields = ["key", "name", "description", "is_active", "time_window", "rank_mode", "max_entries"]
+        help_texts = {
+            "name": "The board's title in the app and the Discord bot.",
+            "description": "Shown under the title on the public board.",
+            "time_window": "Daily, weekly, monthly and season boards rank what clusters gained in the current "
+            "period and start again when it ends; All time ranks current values.",
+            "rank_mode": "How ties are numbered on the public board: dense 1, 1, 2 or competition 1, 1, 3.",
+            "max_entries": "How many top places each run keeps (and the public board can show); 0 ranks every "
+            "cluster, which takes longest.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = _challenge_of(self.instance, self.instance.metric_key)
+        current_fallback = _challenge_of(self.instance, self.instance.fallback_metric_key)
+        # Active challenges, plus the ones a deactivated definition still names (so it can be saved as it is).
+        kept = [c.pk for c in (current, current_fallback) if c is not None]
+        choices = (
+            Challenge.objects.filter(Q(is_active=True) | Q(pk__in=kept))
+            .select_related("category")
+            .order_by("category__key", "name", "code")
+        )
+        self.fields["challenge"].queryset = choices
+        self.fields["fallback_challenge"].queryset = choices
+        self.initial.setdefault("challenge", current.pk if current else None)
+        self.initial.setdefault("fallback_challenge", current_fallback.pk if current_fallback else None)
+
+    def clean(self):
+        cleaned = super().clean()
+        challenge, fallback = cleaned.get("challenge"), cleaned.get("fallback_challenge")
+        if challenge is None:
+            return cleaned
+        if fallback is not None:
+            if fallback == challenge:
+                self.add_error("fallback_challenge", "The tiebreak challenge must differ from the challenge itself.")
+                return cleaned
+            if (fallback.category_id, fallback.metric_source) != (challenge.category_id, challenge.metric_source):
+                self.add_error(
+                    "fallback_challenge",
+                    f"The tiebreak challenge must be in the challenge's category and metric source"
+                    f" ({challenge.category.key} / {challenge.metric_source}); {fallback.code} is in"
+                    f" {fallback.category.key} / {fallback.metric_source}.",
+                )
+                return cleaned
+        self.instance.category_key = challenge.category.key
+        self.instance.metric_source = challenge.metric_source
+        self.instance.metric_key = challenge.metric_key
+        self.instance.fallback_metric_key = fallback.metric_key if fallback else None
+        return cleaned
+
+    def add_error(self, field, error):
+        # The model's clean() names the stored fields; staff see them as the challenge they picked.
+        if field is None and isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+            shown: dict[str, list] = {}
+            for name, messages in error.error_dict.items():
+                shown.setdefault(_SHOWN_AS.get(name, name), []).extend(messages)
+            error = ValidationError(shown)
+        super().add_error(field, error)
+
+
+_SHOWN_AS = {
+    "category_key": "challenge",
+    "metric_source": "challenge",
+    "metric_key": "challenge",
+    "fallback_metric_key": "fallback_challenge",
+}
+
+_UTC_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class GenerateRunForm(forms.Form):
+    """A run of one leaderboard: of its current period, or of an explicit one (a backfill, or final standings)."""
+
+    period_start = forms.DateTimeField(
+        required=False, widget=_UTC_INPUT, label="Period start (UTC)", help_text="Empty: the current period."
+    )
+    period_end = forms.DateTimeField(
+        required=False, widget=_UTC_INPUT, label="Period end (UTC)", help_text="Exclusive: the first moment after it."
+    )
+    final = forms.BooleanField(
+        required=False,
+        label="Final standings",
+        help_text="Rank values as of the period's end; the period must have ended. Replaces an earlier final run "
+        "of the same period.",
+    )
+    force = forms.BooleanField(required=False, label="Also if the leaderboard is inactive")
+
+    def __init__(self, *args, definition: LeaderboardDef, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.definition = definition
+        if definition.is_active:
+            del self.fields["force"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        start, end = cleaned.get("period_start"), cleaned.get("period_end")
+        try:
+            period = explicit_period(start, end)
+            if cleaned.get("final"):
+                if period is None:
+                    raise InvalidPeriod("A final run needs period_start and period_end.")
+                check_final_period(self.definition.time_window, period, now=timezone.now())
+        except InvalidPeriod as exc:
+            raise ValidationError(str(exc)) from exc
+        return cleaned

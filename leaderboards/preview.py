@@ -1,0 +1,94 @@
+"""What a leaderboard definition would rank right now, computed without writing a run (the admin's Preview).
+
+The definition may be unsaved: the form's values are previewed before anyone commits to them.
+The read is the ranking statement itself in its preview form (leaderboards.sql), cut to the top
+rows, plus its count, inside a transaction with a statement timeout.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import OperationalError, connection, transaction
+from django.utils import timezone
+
+from hedge.db import binary_collation, is_timeout, sql_datetime, sql_limit, statement_timeout
+
+from . import sql
+from .errors import InvalidPeriod
+from .models import GAIN_WINDOWS, LeaderboardDef, RankMode
+from .periods import Period, derive_period
+from .resolve import ResolvedChallenges, resolve_challenges
+from .services import _RANK_FUNCTIONS
+
+SHOWN = 20
+TIMEOUT_SECONDS = 10
+
+
+class PreviewUnavailable(Exception):
+    """The preview cannot be computed (no period, too slow); the message is for staff."""
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    cluster_id: str
+    rank: int
+    position: int
+    score: int
+    tiebreaker: int
+    fallback_value: int | None
+
+
+@dataclass(frozen=True)
+class DefinitionPreview:
+    period: Period
+    resolved: ResolvedChallenges
+    ranked: int  # clusters a run would rank now
+    kept: int  # of which a run keeps (max_entries)
+    rows: list[PreviewRow]
+
+
+def preview_definition(
+    definition: LeaderboardDef, *, now: datetime.datetime | None = None, shown: int = SHOWN
+) -> DefinitionPreview:
+    """The top `shown` entries and the number of clusters a run of `definition` would rank at `now`.
+
+    Writes nothing. Raises ValidationError when the definition does not resolve to its challenges,
+    PreviewUnavailable when it has no period now (SEASON between seasons) or the statements take
+    longer than TIMEOUT_SECONDS.
+    """
+    now = now or timezone.now()
+    resolved = resolve_challenges(definition)
+    try:
+        period = derive_period(definition.time_window, now=now)
+    except InvalidPeriod as exc:
+        raise PreviewUnavailable(str(exc)) from exc
+    gains = definition.time_window in GAIN_WINDOWS
+    slots = {"rank_function": _RANK_FUNCTIONS[RankMode(definition.rank_mode)], "binary": binary_collation()}
+    params = {
+        "run": None,
+        "previous_run": None,
+        "leaderboard": definition.key,
+        "challenge": resolved.challenge.pk,
+        "fallback": resolved.fallback.pk if resolved.fallback else None,
+        "now": sql_datetime(now),
+        "start": sql_datetime(period.start),
+        "until": sql_datetime(min(period.end, now)),
+    }
+    top = (sql.PREVIEW_GAINS if gains else sql.PREVIEW_CURRENT_VALUES).format(**slots)
+    count = (sql.COUNT_GAINS if gains else sql.COUNT_CURRENT_VALUES).format(**slots)
+    try:
+        with transaction.atomic(), statement_timeout(TIMEOUT_SECONDS), connection.cursor() as cursor:
+            cursor.execute(top, {**params, "limit": shown, "shown": shown})
+            rows = [PreviewRow(*row) for row in cursor.fetchall()]
+            cursor.execute(count, {**params, "limit": sql_limit(0)})
+            ranked = cursor.fetchone()[0]
+    except OperationalError as exc:
+        if not is_timeout(exc):
+            raise
+        raise PreviewUnavailable(
+            f"The preview took longer than {TIMEOUT_SECONDS} s and was stopped; generate a run instead."
+        ) from exc
+    kept = min(ranked, definition.max_entries) if definition.max_entries else ranked
+    return DefinitionPreview(period=period, resolved=resolved, ranked=ranked, kept=kept, rows=rows)

@@ -1,0 +1,74 @@
+"""What a season's unsaved settings and weights would give, computed in a transaction that is always rolled back.
+
+The admin's Preview writes the form's season and weights, recomputes the season with the real
+statements (seasons.services.recompute_season), reads the top of the standings and the number
+of clusters with points, and then rolls everything back: nothing stays written, whatever happens.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import OperationalError, transaction
+from django.utils import timezone
+
+from hedge.db import is_timeout, statement_timeout
+
+from .models import Season, SeasonProgress
+from .services import SeasonEndedError, SeasonNotStartedError, recompute_season
+
+SHOWN = 20
+TIMEOUT_SECONDS = 10
+
+
+class PreviewUnavailable(Exception):
+    """The preview cannot be computed (the season has not started, is final, or it took too long)."""
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    cluster_id: str
+    points: int
+    level: int
+
+
+@dataclass(frozen=True)
+class SeasonPreview:
+    season_id: str
+    with_points: int  # clusters that would have more than 0 points
+    rows: list[PreviewRow]
+
+
+def preview_season(
+    write: Callable[[], Season], *, now: datetime.datetime | None = None, shown: int = SHOWN
+) -> SeasonPreview:
+    """Run `write` (which saves the unsaved season and its weights), recompute, read the top `shown`; roll back.
+
+    Raises PreviewUnavailable with a message for staff when the season cannot be recomputed now or
+    the recompute takes longer than TIMEOUT_SECONDS; errors of `write` propagate. Either way the
+    transaction is rolled back.
+    """
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            try:
+                season = write()
+                with statement_timeout(TIMEOUT_SECONDS):
+                    recompute_season(season, now=now)
+                    standings = SeasonProgress.objects.filter(season=season, points__gt=0)
+                    top = standings.order_by("-points", "cluster_id").values_list("cluster_id", "points", "level")
+                    rows = [PreviewRow(*row) for row in top[:shown]]
+                    with_points = standings.count()
+            finally:
+                transaction.set_rollback(True)  # whatever happened, nothing is kept
+    except (SeasonNotStartedError, SeasonEndedError) as exc:
+        raise PreviewUnavailable(f"Nothing to preview: {exc}.") from exc
+    except OperationalError as exc:
+        if not is_timeout(exc):
+            raise
+        raise PreviewUnavailable(
+            f"The preview took longer than {TIMEOUT_SECONDS} s and was stopped; save and recompute instead."
+        ) from exc
+    return SeasonPreview(season_id=season.pk, with_points=with_points, rows=rows)
