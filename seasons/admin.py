@@ -14,7 +14,6 @@ from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
-from simple_history.admin import SimpleHistoryAdmin
 
 from hedge.admin import CountedDeleteMixin, LargeTableAdmin, compact_datetime
 from hedge.challenges.models import Challenge
@@ -22,8 +21,7 @@ from hedge.challenges.models import Challenge
 from . import charts
 from .exports import season_progress_csv
 from .forms import SeasonForm
-from .models import MAX_WEIGHT, Season, SeasonChallengeWeight, SeasonLevel, SeasonProgress
-from .pass_admin import LevelCurveFormulaMixin, SeasonLevelInline, SeasonRewardInline
+from .models import MAX_WEIGHT, Season, SeasonChallengeWeight, SeasonProgress
 from .preview import PreviewUnavailable, preview_season
 from .services import SeasonEndedError, SeasonNotStartedError, recompute_season
 
@@ -77,7 +75,7 @@ class SeasonChallengeWeightInline(admin.TabularInline):
 
 
 @admin.register(Season)
-class SeasonAdmin(LevelCurveFormulaMixin, CountedDeleteMixin, SimpleHistoryAdmin):
+class SeasonAdmin(CountedDeleteMixin, admin.ModelAdmin):
     form = SeasonForm
     change_form_template = "admin/seasons/season/change_form.html"
     list_display = [
@@ -92,18 +90,11 @@ class SeasonAdmin(LevelCurveFormulaMixin, CountedDeleteMixin, SimpleHistoryAdmin
     ]
     list_filter = ["is_active", "scoring"]
     search_fields = ["id", "name"]
-    inlines = [SeasonChallengeWeightInline, SeasonLevelInline, SeasonRewardInline]
-    actions = ["recompute_progress", "fill_level_curve"]
+    inlines = [SeasonChallengeWeightInline]
+    actions = ["recompute_progress"]
     formfield_overrides = {models.PositiveIntegerField: {"min_value": 1}}  # points_per_level
     # The delete page counts a season's progress rows instead of listing (and loading) each one.
-    delete_counts = (
-        ("weights", "weights"),
-        ("progress", "season progress rows"),
-        ("levels", "levels of the curve"),
-        ("rewards", "rewards"),
-        ("premium_grants", "premium grants"),
-        ("claims", "reward claims"),
-    )
+    delete_counts = (("weights", "weights"), ("progress", "season progress rows"))
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -189,12 +180,7 @@ class SeasonAdmin(LevelCurveFormulaMixin, CountedDeleteMixin, SimpleHistoryAdmin
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        # Weights and the level curve change stored points and levels; rewards do not.
-        weights_changed = any(
-            fs.new_objects or fs.changed_objects or fs.deleted_objects
-            for fs in formsets
-            if fs.model in (SeasonChallengeWeight, SeasonLevel)
-        )
+        weights_changed = any(fs.new_objects or fs.changed_objects or fs.deleted_objects for fs in formsets)
         scoring_changed = {"points_per_level", "scoring"} & set(form.changed_data) or weights_changed
         # A season without progress rows has nothing stored that could be stale.
         if scoring_changed and form.instance.progress.exists():
