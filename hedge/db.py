@@ -108,6 +108,16 @@ def analyze_temp_table(cursor, name: str) -> None:
         cursor.execute(f"ANALYZE {name}")
 
 
+def estimated_rows(table: str) -> int | None:
+    """The planner's estimate of a table's rows (PostgreSQL, no scan); None on SQLite or before the first ANALYZE."""
+    if not is_postgresql():
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = CAST(%s AS regclass)", [table])
+        rows = cursor.fetchone()[0]
+    return None if rows < 0 else int(rows)
+
+
 def drop_temp_table(cursor, name: str) -> None:
     # PostgreSQL drops it at commit or rollback; a DROP here would fail inside an aborted transaction.
     if not is_postgresql():

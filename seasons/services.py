@@ -17,6 +17,7 @@ from hedge.db import (
     counted_upsert,
     create_temp_table,
     drop_temp_table,
+    estimated_rows,
     sql_datetime,
     sum_beyond_bigint,
 )
@@ -198,13 +199,26 @@ def _upsert_scope(cursor, season: Season, *, considered: int, now: datetime.date
     analyze_temp_table(cursor, sql.SCOPE_TABLE)
     params = _params(season, now=now)
     form = "GAINS" if season.scoring == Scoring.GAINS else "LIFETIME"
-    statement = sql.GAINS_SCOPE if form == "GAINS" else sql.LIFETIME_SCOPE
+    statement = sql.GAINS_SCOPE if form == "GAINS" else _lifetime_scope_statement(season, considered)
     cursor.execute(sql.CLEAR_ERRORS_SCOPE, params)
     failed = _record_overflows(cursor, season, sql.FIND_OVERFLOWS_SCOPE[form], params)
     inserted, changed = counted_upsert(cursor, statement, params, count_sql=sql.COUNT_SCOPE)
     return RecomputeResult(
         season.pk, considered=considered, inserted=inserted, updated=changed - inserted, failed=failed
     )
+
+
+# A LIFETIME scope whose pairs are at most this share of challenge_progress is computed pair by
+# pair through the index; a larger one by one scan. The planner, misled by the weights join,
+# scans every progress row of the season's challenges even for one changed cluster
+# (docs/benchmarks.md has the figures).
+_BY_INDEX_MAX_SHARE = 0.05
+
+
+def _lifetime_scope_statement(season: Season, considered: int) -> str:
+    rows = estimated_rows("challenge_progress")
+    pairs = considered * season.weights.count()
+    return sql.LIFETIME_SCOPE_BY_INDEX if rows is None or pairs <= _BY_INDEX_MAX_SHARE * rows else sql.LIFETIME_SCOPE
 
 
 def _can_overflow(season: Season) -> bool:

@@ -94,6 +94,19 @@ JOIN season_challenge_weights w ON w.challenge_code = c.code AND w.season_id = %
 """
 
 LIFETIME_SEASON = _UPSERT.format(earned=_LIFETIME_EARNED.format(scope=""), zeros=_ZEROS_SEASON)
+# Current values x weight of the scope's clusters, pair by pair: a few changed clusters are
+# computed by index whatever the table's size (the planner, misled by the weights join, would scan
+# every progress row of the season's challenges). Uses index: challenge_progress_unique_cluster.
+_LIFETIME_EARNED_BY_INDEX = f"""
+SELECT s.cluster_id AS cluster_id,
+       (SELECT p.value FROM challenge_progress p WHERE p.challenge_id = c.id AND p.cluster_id = s.cluster_id)
+       * c.weight AS points
+FROM {SCOPE_TABLE} s
+CROSS JOIN (SELECT wc.id AS id, ww.weight AS weight FROM challenges wc
+            JOIN season_challenge_weights ww ON ww.challenge_code = wc.code AND ww.season_id = %(season)s) c
+"""
+
+LIFETIME_SCOPE_BY_INDEX = _UPSERT.format(earned=_LIFETIME_EARNED_BY_INDEX, zeros=_ZEROS_SCOPE)
 LIFETIME_SCOPE = _UPSERT.format(
     earned=_LIFETIME_EARNED.format(scope=f"WHERE p.cluster_id IN (SELECT s.cluster_id FROM {SCOPE_TABLE} s)"),
     zeros=_ZEROS_SCOPE,
