@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "corsheaders",
     "rest_framework",
     "rest_framework_api_key",
     "drf_spectacular",
@@ -98,7 +99,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "hedge.middleware.HealthCheckMiddleware",
+    # CORS headers on every API response, errors included; only the API (CORS_URLS_REGEX).
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Compresses what the middleware below and the views answer (whitenoise serves static files pre-compressed).
+    "django.middleware.gzip.GZipMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -222,3 +227,16 @@ LEADERBOARD_TIMEZONE = _env_timezone("LEADERBOARD_TIMEZONE", "UTC")
 # Seconds a generation waits for another generation of the same leaderboard (PostgreSQL) before
 # giving up; cron ticks queued behind a long run then fail instead of piling up.
 LEADERBOARD_LOCK_TIMEOUT = _env_int("LEADERBOARD_LOCK_TIMEOUT", 300, minimum=1)
+
+# --- public API: browsers and caches ----------------------------------------------------------
+
+# Origins whose pages may read the public API (comma-separated, e.g. https://app.example.com);
+# none by default. Read-only, anonymous: no credentials, GET/HEAD/OPTIONS only, API paths only.
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_ALLOW_METHODS = ("GET", "HEAD", "OPTIONS")
+CORS_ALLOW_CREDENTIALS = False
+CORS_URLS_REGEX = r"^/(leaderboards|seasons)(/.*)?$"
+
+# How long clients and shared caches may keep `latest` and cluster lookups (Cache-Control max-age,
+# never past the board's next reset); about the interval of cron's generate_leaderboard.
+API_CACHE_SECONDS = _env_int("API_CACHE_SECONDS", 60)

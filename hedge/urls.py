@@ -1,6 +1,8 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from hedge.api import not_found
 
 admin.site.site_header = "hedge administration"
 admin.site.site_title = "hedge admin"
@@ -12,6 +14,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # Unknown URLs under an API prefix (here, and at the end of each app's urls) answer JSON 404s.
+    re_path(r"^api(?:/.*)?$", not_found),
     path("service/", include("seasons.service_urls")),
     path("", include("seasons.urls")),
     path("", include("leaderboards.urls")),

@@ -1,31 +1,62 @@
-"""Public, anonymous, read-only leaderboard endpoints. Thin: validate, select, serialize."""
+"""Public, anonymous, read-only leaderboard endpoints. Thin: validate, select, serialize.
 
+Every read of a run comes in three shapes (a page of entries, one cluster and its neighbours,
+several clusters) for each way of naming the run (`latest`, `runs/{runId}`, `finals/previous`):
+the shapes are the *Endpoint classes, the ways RunSource, and the nine views are their products.
+Run responses carry an ETag and a Cache-Control header; a request whose If-None-Match still
+matches is answered 304 after the run lookup alone, before any entry is read.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.utils import timezone
+from django.utils.http import parse_etags
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hedge.api import ErrorSerializer
+from hedge.challenges.models import CLUSTER_ID_MAX_LENGTH
 
 from . import selectors
 from .models import LeaderboardRun, is_well_formed_key
 from .periods import next_resets
 from .serializers import (
+    MAX_IDS,
+    AroundQuerySerializer,
+    ClusterEntriesSerializer,
+    ClusterIdListField,
+    ClusterIdsQueryErrorSerializer,
+    ClusterIdsQuerySerializer,
+    ClusterPathSerializer,
+    ClusterQueryErrorSerializer,
+    ClusterStandingSerializer,
     FinalRunListSerializer,
     FinalRunSummarySerializer,
     FinalsQueryErrorSerializer,
     FinalsQuerySerializer,
     LeaderboardListItemSerializer,
     LeaderboardRunSerializer,
-    LimitErrorSerializer,
-    LimitQuerySerializer,
+    PageQueryErrorSerializer,
+    PageQuerySerializer,
 )
 
 _BIGINT_ID = re.compile(r"[0-9]{1,18}")
+
+# A run by id never changes while it exists. A day, not a year: a pruned run or a deactivated
+# leaderboard leaves shared caches by the next day.
+IMMUTABLE_MAX_AGE = 86_400
+# Part of every ETag: bump when the JSON of a run changes shape, so no client keeps an old body.
+_ETAG_VERSION = "2"
 
 _KEY = OpenApiParameter(
     "key",
@@ -33,20 +64,48 @@ _KEY = OpenApiParameter(
     OpenApiParameter.PATH,
     description="The leaderboard's key. A key no leaderboard can have is a 404 like an unknown one.",
 )
-_RUN_ID = OpenApiParameter("runId", int, OpenApiParameter.PATH, description="The run's id.")
-_BAD_LIMIT = OpenApiResponse(LimitErrorSerializer, description="`limit` is not an integer in 1..1000.")
-
-
-def _limit(request) -> int:
-    params = LimitQuerySerializer(data=request.query_params)
-    params.is_valid(raise_exception=True)
-    return params.validated_data["limit"]
-
-
-def _run_response(run: LeaderboardRun, *, limit: int) -> Response:
-    entries = selectors.top_entry_values(run, limit=limit)
-    context = {"run": run, "next_reset_at": next_resets([run.leaderboard.time_window], now=timezone.now())}
-    return Response(LeaderboardRunSerializer({"run": run, "entries": entries}, context=context).data)
+_RUN_ID = OpenApiParameter(
+    "runId", {"type": "integer", "minimum": 1}, OpenApiParameter.PATH, description="The run's id."
+)
+_CLUSTER_ID = OpenApiParameter(
+    "clusterId",
+    # A path segment: no "/", and not "." or ".." (which clients resolve away); such an id is
+    # looked up with `clusters?ids=` instead.
+    {"type": "string", "minLength": 1, "maxLength": CLUSTER_ID_MAX_LENGTH, "pattern": r"^(?!\.\.?$)[^/\u0000]+$"},
+    OpenApiParameter.PATH,
+    description="The cluster's id, taken verbatim (no trimming).",
+)
+_IDS = OpenApiParameter(
+    "ids",
+    ClusterIdListField.schema,
+    OpenApiParameter.QUERY,
+    required=True,
+    style="form",
+    explode=False,
+    description=f"Comma-separated cluster ids, 1..{MAX_IDS}, each taken verbatim; duplicates are answered once. "
+    "An id containing a comma cannot be asked for here (use clusters/{clusterId}).",
+)
+_IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="The ETag of a copy the client holds: answered 304 with no body while it is current.",
+)
+_CACHE_HEADERS = [
+    OpenApiParameter(
+        "ETag", str, OpenApiParameter.HEADER, response=[200, 304], description="From the run and the parameters."
+    ),
+    OpenApiParameter(
+        "Cache-Control",
+        str,
+        OpenApiParameter.HEADER,
+        response=[200, 304],
+        description=f"A run by id: `public, max-age={IMMUTABLE_MAX_AGE}, immutable`. Otherwise `public, "
+        "max-age=N`, N at most API_CACHE_SECONDS (60 by default) and never past the leaderboard's next reset.",
+    ),
+]
+_NOT_MODIFIED = OpenApiResponse(description="Not modified: If-None-Match names the current ETag. No body.")
 
 
 def _no_leaderboard(key: str) -> NotFound:
@@ -57,6 +116,240 @@ def _not_found_for_key(key: str, missing: str) -> NotFound:
     if selectors.get_definition(key) is None:
         return _no_leaderboard(key)
     return NotFound(missing)
+
+
+def _validated(serializer_class, data) -> dict:
+    params = serializer_class(data=data)
+    params.is_valid(raise_exception=True)
+    return params.validated_data
+
+
+# --- the ways of naming a run ------------------------------------------------------------------
+
+
+def _latest_run(key: str, run_id: str | None) -> LeaderboardRun:
+    run = selectors.latest_complete_run(key)
+    if run is None:
+        raise _not_found_for_key(key, f"Leaderboard {key!r} has no completed run yet.")
+    return run
+
+
+def _run_by_id(key: str, run_id: str) -> LeaderboardRun:
+    run = selectors.complete_run(key, int(run_id)) if _BIGINT_ID.fullmatch(run_id) else None
+    if run is None:
+        raise _not_found_for_key(key, f"Leaderboard {key!r} has no completed run {run_id!r}.")
+    return run
+
+
+def _previous_final_run(key: str, run_id: str | None) -> LeaderboardRun:
+    run = selectors.previous_final_run(key)
+    if run is None:
+        raise _not_found_for_key(key, f"Leaderboard {key!r} has no final run of its previous period yet.")
+    return run
+
+
+@dataclass(frozen=True)
+class RunSource:
+    """One way the URL names a run: how to find it, how long a copy stays fresh, how the schema says it."""
+
+    name: str
+    operation_id: str
+    described: str
+    # (key, runId from the URL or None) -> the COMPLETE run, or NotFound
+    find: Callable[[str, str | None], LeaderboardRun]
+    parameters: tuple[OpenApiParameter, ...]
+    not_found: str
+    immutable: bool = False
+
+
+LATEST = RunSource(
+    name="Latest",
+    operation_id="leaderboards_latest",
+    described="the latest completed run",
+    find=_latest_run,
+    parameters=(_KEY,),
+    not_found="Unknown or inactive leaderboard, or no completed run.",
+)
+BY_ID = RunSource(
+    name="Run",
+    operation_id="leaderboards_run",
+    described="one completed run",
+    find=_run_by_id,
+    parameters=(_KEY, _RUN_ID),
+    not_found="Unknown or inactive leaderboard, or no completed run with this id in it.",
+    immutable=True,
+)
+PREVIOUS_FINAL = RunSource(
+    name="PreviousFinal",
+    operation_id="leaderboards_finals_previous",
+    described="the final run of the period before the current one",
+    find=_previous_final_run,
+    parameters=(_KEY,),
+    not_found="Unknown or inactive leaderboard, or no final run of the previous period.",
+)
+
+
+def _cache_control(source: RunSource, next_reset: datetime.datetime | None, *, now: datetime.datetime) -> str:
+    if source.immutable:
+        return f"public, max-age={IMMUTABLE_MAX_AGE}, immutable"
+    max_age = settings.API_CACHE_SECONDS
+    if next_reset is not None:
+        max_age = max(0, min(max_age, int((next_reset - now).total_seconds())))
+    return f"public, max-age={max_age}"
+
+
+def _etag(run: LeaderboardRun, next_reset: datetime.datetime | None, parameters: str) -> str:
+    """What the body depends on: the run (id and publication, so a reused id differs), its definition's edits,
+    the next reset, the question asked."""
+    material = "|".join(
+        [
+            _ETAG_VERSION,
+            str(run.id),
+            run.finished_at.isoformat(),
+            run.leaderboard.updated_at.isoformat(),
+            next_reset.isoformat() if next_reset else "",
+            parameters,
+        ]
+    )
+    return f'"{hashlib.blake2b(material.encode(), digest_size=16).hexdigest()}"'
+
+
+def _still_current(request, etag: str) -> bool:
+    """Whether If-None-Match names `etag` (weak comparison: GZipMiddleware weakens the ETags it compresses)."""
+    header = request.headers.get("If-None-Match")
+    if not header:
+        return False
+    return any(tag == "*" or tag.removeprefix("W/") == etag for tag in parse_etags(header))
+
+
+class RunEndpoint(APIView):
+    """A read of one run: find it, answer 304 while the client's copy is current, else build the body."""
+
+    source: RunSource
+    kind: str
+
+    def parameters(self, request, kwargs) -> tuple[dict, str]:
+        """The validated parameters, and their canonical text for the ETag. Runs before any query."""
+        raise NotImplementedError
+
+    def body(self, request, run: LeaderboardRun, params: dict, context: dict) -> dict:
+        raise NotImplementedError
+
+    def get(self, request, key, **kwargs):
+        params, canonical = self.parameters(request, kwargs)
+        # A key no leaderboard can have is unknown without asking the database (PostgreSQL refuses a NUL byte).
+        if not is_well_formed_key(key):
+            raise _no_leaderboard(key)
+        run = self.source.find(key, kwargs.get("runId"))
+        now = timezone.now()
+        resets = next_resets([run.leaderboard.time_window], now=now)
+        next_reset = resets[run.leaderboard.time_window]
+        etag = _etag(run, next_reset, f"{self.kind}:{canonical}")
+        headers = {"ETag": etag, "Cache-Control": _cache_control(self.source, next_reset, now=now)}
+        if _still_current(request, etag):
+            return Response(status=304, headers=headers)
+        context = {"run": run, "next_reset_at": resets}
+        return Response(self.body(request, run, params, context), headers=headers)
+
+
+class PageEndpoint(RunEndpoint):
+    kind = "page"
+    operation_suffix = ""
+    summary = "{described} of a leaderboard, and a page of its entries by position"
+    query = (PageQuerySerializer,)
+    response = LeaderboardRunSerializer
+    bad_request = OpenApiResponse(PageQueryErrorSerializer, description="`limit` or `after` is malformed.")
+
+    def parameters(self, request, kwargs):
+        params = _validated(PageQuerySerializer, request.query_params)
+        return params, f"{params['limit']}:{params['after']}"
+
+    def body(self, request, run, params, context):
+        limit, after = params["limit"], params["after"]
+        entries = selectors.top_entry_values(run, limit=limit, after=after)
+        next_url = None
+        if len(entries) == limit and entries[-1]["position"] < run.row_count:
+            query = urlencode({"limit": limit, "after": entries[-1]["position"]})
+            next_url = request.build_absolute_uri(f"{request.path}?{query}")
+        return LeaderboardRunSerializer({"run": run, "entries": entries, "next": next_url}, context=context).data
+
+
+class ClusterEndpoint(RunEndpoint):
+    kind = "cluster"
+    operation_suffix = "_cluster"
+    summary = "Where one cluster stands in {described} of a leaderboard, with its neighbours"
+    query = (_CLUSTER_ID, AroundQuerySerializer)
+    response = ClusterStandingSerializer
+    bad_request = OpenApiResponse(ClusterQueryErrorSerializer, description="`clusterId` or `around` is malformed.")
+
+    def parameters(self, request, kwargs):
+        cluster_id = _validated(ClusterPathSerializer, {"clusterId": kwargs["clusterId"]})["clusterId"]
+        around = _validated(AroundQuerySerializer, request.query_params)["around"]
+        return {"cluster_id": cluster_id, "around": around}, f"{around}:{cluster_id}"
+
+    def body(self, request, run, params, context):
+        standing = selectors.cluster_standing(run, params["cluster_id"], around=params["around"])
+        data = {
+            "run": run,
+            "standing": standing,
+            "above": standing.above if standing else [],
+            "below": standing.below if standing else [],
+        }
+        return ClusterStandingSerializer(data, context=context).data
+
+
+class ClustersEndpoint(RunEndpoint):
+    kind = "clusters"
+    operation_suffix = "_clusters"
+    summary = "Several clusters' entries in {described} of a leaderboard (a friends list)"
+    query = (_IDS,)
+    response = ClusterEntriesSerializer
+    bad_request = OpenApiResponse(ClusterIdsQueryErrorSerializer, description="`ids` is missing or malformed.")
+
+    def parameters(self, request, kwargs):
+        ids = _validated(ClusterIdsQuerySerializer, request.query_params)["ids"]
+        # Length-prefixed, so no id can make two different lists read the same.
+        return {"ids": ids}, ",".join(f"{len(cluster_id)}:{cluster_id}" for cluster_id in ids)
+
+    def body(self, request, run, params, context):
+        entries = selectors.entries_of_clusters(run, params["ids"])
+        found = {entry["cluster_id"] for entry in entries}
+        missing = [cluster_id for cluster_id in params["ids"] if cluster_id not in found]
+        return ClusterEntriesSerializer({"run": run, "entries": entries, "missing": missing}, context=context).data
+
+
+def run_endpoint(shape: type[RunEndpoint], source: RunSource) -> type[RunEndpoint]:
+    """The view of `shape` for runs named by `source`, with its own operation in the schema."""
+
+    def get(self, request, key, **kwargs):
+        return shape.get(self, request, key, **kwargs)
+
+    documented = extend_schema(
+        operation_id=f"{source.operation_id}{shape.operation_suffix}",
+        summary=shape.summary.format(described=source.described).capitalize() + ".",
+        parameters=[*source.parameters, *shape.query, _IF_NONE_MATCH, *_CACHE_HEADERS],
+        responses={
+            200: shape.response,
+            304: _NOT_MODIFIED,
+            400: shape.bad_request,
+            404: OpenApiResponse(ErrorSerializer, description=source.not_found),
+        },
+    )(get)
+    return type(f"{source.name}{shape.__name__}", (shape,), {"source": source, "get": documented})
+
+
+LatestPageView = run_endpoint(PageEndpoint, LATEST)
+LatestClusterView = run_endpoint(ClusterEndpoint, LATEST)
+LatestClustersView = run_endpoint(ClustersEndpoint, LATEST)
+RunPageView = run_endpoint(PageEndpoint, BY_ID)
+RunClusterView = run_endpoint(ClusterEndpoint, BY_ID)
+RunClustersView = run_endpoint(ClustersEndpoint, BY_ID)
+PreviousFinalPageView = run_endpoint(PageEndpoint, PREVIOUS_FINAL)
+PreviousFinalClusterView = run_endpoint(ClusterEndpoint, PREVIOUS_FINAL)
+PreviousFinalClustersView = run_endpoint(ClustersEndpoint, PREVIOUS_FINAL)
+
+
+# --- runs as lists ------------------------------------------------------------------------------
 
 
 class LeaderboardListView(APIView):
@@ -71,51 +364,6 @@ class LeaderboardListView(APIView):
         return Response(LeaderboardListItemSerializer(definitions, many=True, context=context).data)
 
 
-class LeaderboardLatestView(APIView):
-    @extend_schema(
-        operation_id="leaderboards_latest",
-        summary="The latest completed run of a leaderboard and its top entries by position.",
-        parameters=[_KEY, LimitQuerySerializer],
-        responses={
-            200: LeaderboardRunSerializer,
-            400: _BAD_LIMIT,
-            404: OpenApiResponse(ErrorSerializer, description="Unknown or inactive leaderboard, or no completed run."),
-        },
-    )
-    def get(self, request, key):
-        limit = _limit(request)
-        # A key no leaderboard can have is unknown without asking the database (PostgreSQL refuses a NUL byte).
-        if not is_well_formed_key(key):
-            raise _no_leaderboard(key)
-        run = selectors.latest_complete_run(key)
-        if run is None:
-            raise _not_found_for_key(key, f"Leaderboard {key!r} has no completed run yet.")
-        return _run_response(run, limit=limit)
-
-
-class LeaderboardRunView(APIView):
-    @extend_schema(
-        operation_id="leaderboards_run",
-        summary="One completed run of a leaderboard and its top entries by position.",
-        parameters=[_KEY, _RUN_ID, LimitQuerySerializer],
-        responses={
-            200: LeaderboardRunSerializer,
-            400: _BAD_LIMIT,
-            404: OpenApiResponse(
-                ErrorSerializer, description="Unknown or inactive leaderboard, or no completed run with this id in it."
-            ),
-        },
-    )
-    def get(self, request, key, runId):
-        limit = _limit(request)
-        if not is_well_formed_key(key):
-            raise _no_leaderboard(key)
-        run = selectors.complete_run(key, int(runId)) if _BIGINT_ID.fullmatch(runId) else None
-        if run is None:
-            raise _not_found_for_key(key, f"Leaderboard {key!r} has no completed run {runId!r}.")
-        return _run_response(run, limit=limit)
-
-
 class LeaderboardFinalsView(APIView):
     @extend_schema(
         operation_id="leaderboards_finals",
@@ -128,9 +376,8 @@ class LeaderboardFinalsView(APIView):
         },
     )
     def get(self, request, key):
-        params = FinalsQuerySerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        limit, before = params.validated_data["limit"], params.validated_data.get("before")
+        params = _validated(FinalsQuerySerializer, request.query_params)
+        limit, before = params["limit"], params.get("before")
         if not is_well_formed_key(key) or selectors.get_definition(key) is None:
             raise _no_leaderboard(key)
         runs = list(selectors.final_runs(key, before=before)[: limit + 1])
@@ -140,27 +387,3 @@ class LeaderboardFinalsView(APIView):
             query = urlencode({"limit": limit, "before": runs[-1].pk})
             next_url = request.build_absolute_uri(f"{request.path}?{query}")
         return Response({"results": FinalRunSummarySerializer(runs, many=True).data, "next": next_url})
-
-
-class LeaderboardPreviousFinalView(APIView):
-    @extend_schema(
-        operation_id="leaderboards_finals_previous",
-        summary="The final run of the period before the current one, and its top entries by position.",
-        parameters=[_KEY, LimitQuerySerializer],
-        responses={
-            200: LeaderboardRunSerializer,
-            400: _BAD_LIMIT,
-            404: OpenApiResponse(
-                ErrorSerializer,
-                description="Unknown or inactive leaderboard, or no final run of the previous period.",
-            ),
-        },
-    )
-    def get(self, request, key):
-        limit = _limit(request)
-        if not is_well_formed_key(key):
-            raise _no_leaderboard(key)
-        run = selectors.previous_final_run(key)
-        if run is None:
-            raise _not_found_for_key(key, f"Leaderboard {key!r} has no final run of its previous period yet.")
-        return _run_response(run, limit=limit)

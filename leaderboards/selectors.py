@@ -10,11 +10,14 @@ future, never hides the current run, and a change of time window takes effect wi
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from . import sql
 from .errors import NoActiveSeason
 from .models import LeaderboardDef, LeaderboardEntry, LeaderboardRun, RunStatus
 from .periods import derive_period
@@ -131,25 +134,31 @@ def has_final_run(key: str, period) -> bool:
     ).exists()
 
 
-def top_entries(run: LeaderboardRun | int, *, limit: int) -> QuerySet[LeaderboardEntry]:
-    """The first `limit` entries of `run` by position (the (run, position) unique index)."""
-    return LeaderboardEntry.objects.filter(run=run).order_by("position")[:limit]
+def top_entries(run: LeaderboardRun | int, *, limit: int, after: int = 0) -> QuerySet[LeaderboardEntry]:
+    """The first `limit` entries of `run` after position `after`, by position (the (run, position) unique index).
+
+    A keyset page: position 900,001 costs what position 1 costs.
+    """
+    entries = LeaderboardEntry.objects.filter(run=run)
+    if after:
+        entries = entries.filter(position__gt=after)
+    return entries.order_by("position")[:limit]
 
 
-ENTRY_FIELDS = ("rank", "position", "cluster_id", "score", "tiebreaker", "fallback_value")
+ENTRY_FIELDS = ("rank", "position", "cluster_id", "score", "tiebreaker", "fallback_value", "previous_rank")
 # Bumped whenever ENTRY_FIELDS or their values change meaning, so a shared cache (Redis) never
 # hands a new release the rows an old one stored.
-_ENTRY_CACHE_VERSION = 2
+_ENTRY_CACHE_VERSION = 3
 # Entries never go stale (see top_entry_values); the timeout only returns memory of runs nobody asks for.
 ENTRY_CACHE_SECONDS = 3600
 
 
-def top_entry_values(run: LeaderboardRun, *, limit: int) -> list[dict]:
-    """The first `limit` entries of COMPLETE `run` by position, as dicts of ENTRY_FIELDS; cached.
+def top_entry_values(run: LeaderboardRun, *, limit: int, after: int = 0) -> list[dict]:
+    """The first `limit` entries of COMPLETE `run` after position `after`, as dicts of ENTRY_FIELDS; cached.
 
     A COMPLETE run's entries never change: generation writes them in the same transaction that
     publishes the run, nothing updates a COMPLETE run or its entries afterwards (the admin is read
-    only), and runs leave only by deletion (`prune_leaderboard_runs`). So (run, limit) always
+    only), and runs leave only by deletion (`prune_leaderboard_runs`). So (run, after, limit) always
     has the same answer and Django's cache ("default") may keep it, with no invalidation:
     - callers get `run` from latest_complete_run / complete_run, which ask the database on every
       request, so a newly published run is served at once and a deleted or no longer public run
@@ -159,12 +168,55 @@ def top_entry_values(run: LeaderboardRun, *, limit: int) -> list[dict]:
       sharing one Redis) never finds another run's entries.
     A hit costs no query; a miss one, by the (run, position) unique index.
     """
-    key = f"leaderboards:entries:v{_ENTRY_CACHE_VERSION}:{run.id}:{run.finished_at.isoformat()}:{limit}"
+    key = f"leaderboards:entries:v{_ENTRY_CACHE_VERSION}:{run.id}:{run.finished_at.isoformat()}:{after}:{limit}"
     entries = cache.get(key)
     if entries is None:
-        entries = list(top_entries(run.id, limit=limit).values(*ENTRY_FIELDS))
+        entries = list(top_entries(run.id, limit=limit, after=after).values(*ENTRY_FIELDS))
         cache.set(key, entries, ENTRY_CACHE_SECONDS)
     return entries
+
+
+@dataclass(frozen=True)
+class ClusterStanding:
+    """One cluster's entry in a run, the entries just above and below it, and the share of the run behind it."""
+
+    entry: dict
+    above: list[dict]
+    below: list[dict]
+    # Percent of the run's entries ranked strictly behind the cluster (ties are not behind), 0..100,
+    # rounded down to one decimal: never more than is true.
+    percentile: float
+
+
+def cluster_standing(run: LeaderboardRun, cluster_id: str, *, around: int) -> ClusterStanding | None:
+    """Where `cluster_id` stands in `run` with `around` entries on each side; None when it has no entry.
+
+    One query (sql.CLUSTER_NEIGHBOURHOOD): index lookups only, never a scan of the run.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql.CLUSTER_NEIGHBOURHOOD, {"run": run.id, "cluster": cluster_id, "around": around})
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    *_, position, last_position, behind = rows[0]
+    entries = [dict(zip(ENTRY_FIELDS, row[: len(ENTRY_FIELDS)], strict=True)) for row in rows]
+    [entry] = [e for e in entries if e["position"] == position]
+    return ClusterStanding(
+        entry=entry,
+        above=[e for e in entries if e["position"] < position],
+        below=[e for e in entries if e["position"] > position],
+        percentile=(1000 * behind // last_position) / 10,
+    )
+
+
+def entries_of_clusters(run: LeaderboardRun, cluster_ids: list[str]) -> list[dict]:
+    """The entries of `run` of these clusters (those that have one), by position; one query.
+
+    Uses the (run, cluster_id) unique index, one probe per id.
+    """
+    return list(
+        LeaderboardEntry.objects.filter(run=run, cluster_id__in=cluster_ids).order_by("position").values(*ENTRY_FIELDS)
+    )
 
 
 def run_counts(keys: list[str]) -> dict[str, int]:

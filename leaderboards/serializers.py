@@ -3,28 +3,82 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from hedge.api import ClusterIdField, DigitsIntegerField
+from hedge.challenges.models import CLUSTER_ID_MAX_LENGTH
+
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
 MAX_FINALS_LIMIT = 100
 DEFAULT_FINALS_LIMIT = 20
-
-
-class StrictIntegerField(serializers.IntegerField):
-    """An integer query parameter where an empty value (`?limit=`) is an error, not "use the default"."""
-
-    def get_value(self, dictionary):
-        if self.field_name in dictionary and dictionary.get(self.field_name) == "":
-            return ""
-        return super().get_value(dictionary)
+MAX_AROUND = 50
+MAX_IDS = 100
+# Positions and run ids are stored as 32- and 64-bit integers: a larger value can match nothing
+# (and would not fit SQLite's parameters).
+MAX_POSITION = 2**31 - 1
+MAX_RUN_ID = 2**63 - 1
 
 
 class LimitQuerySerializer(serializers.Serializer):
-    limit = StrictIntegerField(
+    limit = DigitsIntegerField(
         min_value=1,
         max_value=MAX_LIMIT,
         default=DEFAULT_LIMIT,
-        help_text=f"How many entries, from position 1: 1..{MAX_LIMIT}, default {DEFAULT_LIMIT}.",
+        help_text=f"How many entries: 1..{MAX_LIMIT}, default {DEFAULT_LIMIT}.",
     )
+
+
+class PageQuerySerializer(LimitQuerySerializer):
+    after = DigitsIntegerField(
+        min_value=0,
+        max_value=MAX_POSITION,
+        default=0,
+        help_text="Only entries after this position (keyset pages: the last position of the previous page); "
+        "default 0, from the top. The body's `next` is the URL of the next page.",
+    )
+
+
+class AroundQuerySerializer(serializers.Serializer):
+    around = DigitsIntegerField(
+        min_value=0,
+        max_value=MAX_AROUND,
+        default=0,
+        help_text=f"How many entries above and below the cluster: 0..{MAX_AROUND}, default 0.",
+    )
+
+
+class ClusterPathSerializer(serializers.Serializer):
+    clusterId = ClusterIdField()
+
+
+class ClusterIdListField(serializers.CharField):
+    """`ids=a,b,c`: 1..MAX_IDS cluster ids, each taken verbatim; duplicates are answered once, in first-seen order."""
+
+    # In the schema: a query parameter with style form, explode false (api._IDS).
+    schema = {
+        "type": "array",
+        "minItems": 1,
+        "maxItems": MAX_IDS,
+        "items": {"type": "string", "minLength": 1, "maxLength": CLUSTER_ID_MAX_LENGTH, "pattern": r"^[^,\u0000]+$"},
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(trim_whitespace=False, **kwargs)
+
+    def to_internal_value(self, data):
+        ids = super().to_internal_value(data).split(",")
+        if len(ids) > MAX_IDS:
+            raise serializers.ValidationError(f"At most {MAX_IDS} ids, got {len(ids)}.")
+        one_id = ClusterIdField()
+        for number, cluster_id in enumerate(ids, start=1):
+            try:
+                one_id.run_validation(cluster_id)
+            except serializers.ValidationError as error:
+                raise serializers.ValidationError(f"Id {number}: {error.detail[0]}") from None
+        return list(dict.fromkeys(ids))
+
+
+class ClusterIdsQuerySerializer(serializers.Serializer):
+    ids = ClusterIdListField()
 
 
 class RunSummarySerializer(serializers.Serializer):
@@ -87,30 +141,84 @@ class EntryPayloadSerializer(serializers.Serializer):
 
 
 class LeaderboardEntrySerializer(serializers.Serializer):
-    """One ranked cluster; `payload` names what was ranked (the run's challenges) and the fallback value."""
+    """One ranked cluster; `payload` names what was ranked (the run's challenges) and the fallback value.
+
+    The fields document the shape (OpenAPI); to_representation writes it out directly, because it
+    runs for every entry of every response (up to 1000) and DRF's per-field machinery would cost
+    more than the query.
+    """
 
     rank = serializers.IntegerField()
     position = serializers.IntegerField()
-    clusterId = serializers.CharField(source="cluster_id")
+    clusterId = serializers.CharField()
     score = serializers.IntegerField()
     tiebreaker = serializers.IntegerField()
-    payload = serializers.SerializerMethodField()
+    previousRank = serializers.IntegerField(
+        allow_null=True, help_text="The cluster's rank in the previous run of the same period; null when absent."
+    )
+    rankChange = serializers.IntegerField(
+        allow_null=True, help_text="previousRank - rank: positive = moved up; null when previousRank is null."
+    )
+    payload = EntryPayloadSerializer()
 
-    @extend_schema_field(EntryPayloadSerializer)
-    def get_payload(self, entry):
+    def to_representation(self, entry):
         run = self.context["run"]
+        rank, previous_rank = entry["rank"], entry["previous_rank"]
         return {
-            "challengeCode": run.challenge.code,
-            "fallbackChallengeCode": run.fallback_challenge.code if run.fallback_challenge else None,
-            "fallbackValue": entry["fallback_value"],
+            "rank": rank,
+            "position": entry["position"],
+            "clusterId": entry["cluster_id"],
+            "score": entry["score"],
+            "tiebreaker": entry["tiebreaker"],
+            "previousRank": previous_rank,
+            "rankChange": None if previous_rank is None else previous_rank - rank,
+            "payload": {
+                "challengeCode": run.challenge.code,
+                "fallbackChallengeCode": run.fallback_challenge.code if run.fallback_challenge else None,
+                "fallbackValue": entry["fallback_value"],
+            },
         }
 
 
+class ClusterEntrySerializer(LeaderboardEntrySerializer):
+    """The entry of the cluster asked for, with where it stands in the whole run."""
+
+    percentile = serializers.FloatField(
+        min_value=0,
+        max_value=100,
+        help_text="Percent of the run's entries ranked strictly behind this cluster (ties are not behind), "
+        "0..100, rounded down to one decimal.",
+    )
+
+    def to_representation(self, standing):
+        return {**super().to_representation(standing.entry), "percentile": standing.percentile}
+
+
 class LeaderboardRunSerializer(serializers.Serializer):
-    """A run of a leaderboard and its entries by position."""
+    """A run of a leaderboard and a page of its entries by position."""
 
     leaderboard = LeaderboardRunHeaderSerializer(source="run")
     entries = LeaderboardEntrySerializer(many=True)
+    next = serializers.URLField(allow_null=True, help_text="The URL of the next page; null on the last page.")
+
+
+class ClusterStandingSerializer(serializers.Serializer):
+    """Where one cluster stands in a run: its entry (null when it has none) and its neighbours."""
+
+    leaderboard = LeaderboardRunHeaderSerializer(source="run")
+    entry = ClusterEntrySerializer(allow_null=True, source="standing")
+    above = LeaderboardEntrySerializer(many=True, help_text="Up to `around` entries just above it, by position.")
+    below = LeaderboardEntrySerializer(many=True, help_text="Up to `around` entries just below it, by position.")
+
+
+class ClusterEntriesSerializer(serializers.Serializer):
+    """The entries of several clusters in a run, and the ids that have none."""
+
+    leaderboard = LeaderboardRunHeaderSerializer(source="run")
+    entries = LeaderboardEntrySerializer(many=True, help_text="The entries found, by position.")
+    missing = serializers.ListField(
+        child=serializers.CharField(), help_text="The ids asked for that have no entry in the run, in the order asked."
+    )
 
 
 class FinalRunSummarySerializer(serializers.Serializer):
@@ -128,19 +236,32 @@ class FinalRunListSerializer(serializers.Serializer):
 
 
 class FinalsQuerySerializer(serializers.Serializer):
-    limit = StrictIntegerField(
+    limit = DigitsIntegerField(
         min_value=1,
         max_value=MAX_FINALS_LIMIT,
         default=DEFAULT_FINALS_LIMIT,
         help_text=f"How many final runs: 1..{MAX_FINALS_LIMIT}, default {DEFAULT_FINALS_LIMIT}.",
     )
-    before = StrictIntegerField(
-        min_value=1, required=False, help_text="A run id from the previous page: only final runs after it."
+    before = DigitsIntegerField(
+        min_value=1,
+        max_value=MAX_RUN_ID,
+        required=False,
+        help_text="A run id from the previous page: only final runs after it.",
     )
 
 
-class LimitErrorSerializer(serializers.Serializer):
-    limit = serializers.ListField(child=serializers.CharField())
+class PageQueryErrorSerializer(serializers.Serializer):
+    limit = serializers.ListField(child=serializers.CharField(), required=False)
+    after = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class ClusterQueryErrorSerializer(serializers.Serializer):
+    clusterId = serializers.ListField(child=serializers.CharField(), required=False)
+    around = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class ClusterIdsQueryErrorSerializer(serializers.Serializer):
+    ids = serializers.ListField(child=serializers.CharField())
 
 
 class FinalsQueryErrorSerializer(serializers.Serializer):

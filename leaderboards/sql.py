@@ -143,3 +143,38 @@ FROM (
 GROUP BY d.digits, d.lead
 ORDER BY d.digits, d.lead
 """
+
+# One cluster of a run, its neighbours within %(around)s positions, and how many entries rank
+# strictly behind it, in one round trip (the public cluster lookup). Ranks never decrease with
+# position, so the last position tied with the cluster is found by a binary search over positions
+# (`tied`: [lo, hi] always holds it and lo always has the cluster's rank): about log2(rows) probes of
+# one entry each, whatever the size of the tie, instead of counting the run.
+# Parameters: %(run)s, %(cluster)s, %(around)s.
+# Uses index: leaderboard_entries_unique_cluster (run_id, cluster_id) for the cluster;
+# leaderboard_entries_unique_position (run_id, position) for the last position, each probe and the neighbours.
+CLUSTER_NEIGHBOURHOOD = """
+WITH RECURSIVE me AS (
+    SELECT e.position AS position, e.rank AS rank,
+           (SELECT MAX(l.position) FROM leaderboard_entries l WHERE l.run_id = %(run)s) AS last_position
+    FROM leaderboard_entries e
+    WHERE e.run_id = %(run)s AND e.cluster_id = %(cluster)s
+),
+tied (lo, hi) AS (
+    SELECT me.position, me.last_position FROM me
+    UNION ALL
+    SELECT CASE WHEN p.rank = me.rank THEN (t.lo + t.hi + 1) / 2 ELSE t.lo END,
+           CASE WHEN p.rank = me.rank THEN t.hi ELSE (t.lo + t.hi + 1) / 2 - 1 END
+    FROM tied t
+    CROSS JOIN me
+    JOIN leaderboard_entries p ON p.run_id = %(run)s AND p.position = (t.lo + t.hi + 1) / 2
+    WHERE t.lo < t.hi
+)
+SELECT n.rank, n.position, n.cluster_id, n.score, n.tiebreaker, n.fallback_value, n.previous_rank,
+       me.position AS cluster_position,
+       me.last_position AS last_position,
+       me.last_position - (SELECT t.lo FROM tied t WHERE t.lo = t.hi) AS behind
+FROM me
+JOIN leaderboard_entries n
+  ON n.run_id = %(run)s AND n.position BETWEEN me.position - %(around)s AND me.position + %(around)s
+ORDER BY n.position
+"""

@@ -1,12 +1,20 @@
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.utils import extend_schema
 
+from hedge.api import not_found
+
 from .api import (
+    LatestClustersView,
+    LatestClusterView,
+    LatestPageView,
     LeaderboardFinalsView,
-    LeaderboardLatestView,
     LeaderboardListView,
-    LeaderboardPreviousFinalView,
-    LeaderboardRunView,
+    PreviousFinalClustersView,
+    PreviousFinalClusterView,
+    PreviousFinalPageView,
+    RunClustersView,
+    RunClusterView,
+    RunPageView,
 )
 
 
@@ -16,20 +24,32 @@ def _with_trailing_slash(view_class):
     return extend_schema(exclude=True)(alias).as_view()
 
 
+# Each way of naming a run: its path, its page, cluster and clusters views, its URL names.
+_RUN_READS = [
+    ("latest", LatestPageView, LatestClusterView, LatestClustersView, "latest"),
+    ("runs/<str:runId>", RunPageView, RunClusterView, RunClustersView, "run"),
+    ("finals/previous", PreviousFinalPageView, PreviousFinalClusterView, PreviousFinalClustersView, "finals-previous"),
+]
+
 # Paths are exactly the public API's; the same paths with a trailing slash are also accepted.
 urlpatterns = [
     path("leaderboards", LeaderboardListView.as_view(), name="leaderboard-list"),
-    path("leaderboards/<str:key>/latest", LeaderboardLatestView.as_view(), name="leaderboard-latest"),
-    path("leaderboards/<str:key>/runs/<str:runId>", LeaderboardRunView.as_view(), name="leaderboard-run"),
-    path("leaderboards/<str:key>/finals", LeaderboardFinalsView.as_view(), name="leaderboard-finals"),
-    path(
-        "leaderboards/<str:key>/finals/previous",
-        LeaderboardPreviousFinalView.as_view(),
-        name="leaderboard-finals-previous",
-    ),
     path("leaderboards/", _with_trailing_slash(LeaderboardListView)),
+    path("leaderboards/<str:key>/finals", LeaderboardFinalsView.as_view(), name="leaderboard-finals"),
     path("leaderboards/<str:key>/finals/", _with_trailing_slash(LeaderboardFinalsView)),
-    path("leaderboards/<str:key>/finals/previous/", _with_trailing_slash(LeaderboardPreviousFinalView)),
-    path("leaderboards/<str:key>/latest/", _with_trailing_slash(LeaderboardLatestView)),
-    path("leaderboards/<str:key>/runs/<str:runId>/", _with_trailing_slash(LeaderboardRunView)),
 ]
+for run, page, cluster, clusters, name in _RUN_READS:
+    urlpatterns += [
+        path(f"leaderboards/<str:key>/{run}", page.as_view(), name=f"leaderboard-{name}"),
+        path(f"leaderboards/<str:key>/{run}/", _with_trailing_slash(page)),
+        path(f"leaderboards/<str:key>/{run}/clusters", clusters.as_view(), name=f"leaderboard-{name}-clusters"),
+        path(f"leaderboards/<str:key>/{run}/clusters/", _with_trailing_slash(clusters)),
+        path(
+            f"leaderboards/<str:key>/{run}/clusters/<str:clusterId>",
+            cluster.as_view(),
+            name=f"leaderboard-{name}-cluster",
+        ),
+        path(f"leaderboards/<str:key>/{run}/clusters/<str:clusterId>/", _with_trailing_slash(cluster)),
+    ]
+# Anything else under the prefix is the API's JSON 404, never Django's HTML page.
+urlpatterns.append(re_path(r"^leaderboards(?:/.*)?$", not_found))

@@ -9,11 +9,10 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hedge.api import ErrorSerializer
-from hedge.challenges.models import CLUSTER_ID_MAX_LENGTH
+from hedge.api import ClusterIdField, ErrorSerializer
 
-from .models import Season, season_id_validator
-from .selectors import get_active_season, get_cluster_progress
+from .models import Scoring, Season, season_id_validator
+from .selectors import active_season_with_weights, get_cluster_progress, started_seasons
 
 # --- serializers -------------------------------------------------------------------------------
 
@@ -22,15 +21,30 @@ class SeasonProgressQueryErrorSerializer(serializers.Serializer):
     clusterId = serializers.ListField(child=serializers.CharField())
 
 
+class SeasonWeightSerializer(serializers.Serializer):
+    challengeCode = serializers.CharField(source="challenge_id")
+    challengeName = serializers.CharField(source="challenge.name")
+    weight = serializers.IntegerField(help_text="Points per unit of the challenge's value (or gain).")
+
+
 class SeasonSerializer(serializers.Serializer):
+    """A season and how its points are earned (from weights_with_challenges, prefetched)."""
+
     id = serializers.CharField()
     name = serializers.CharField()
     startsAt = serializers.DateTimeField(source="starts_at")
     endsAt = serializers.DateTimeField(source="ends_at")
+    scoring = serializers.ChoiceField(
+        choices=Scoring.choices,
+        help_text="GAINS: points = Σ weight × what each challenge's value gained inside the season. "
+        "LIFETIME: Σ weight × the whole value.",
+    )
+    pointsPerLevel = serializers.IntegerField(source="points_per_level", min_value=1)
+    weights = SeasonWeightSerializer(many=True, source="weights_with_challenges", help_text="By challenge code.")
 
 
 class ProgressQuerySerializer(serializers.Serializer):
-    clusterId = serializers.CharField(max_length=CLUSTER_ID_MAX_LENGTH, help_text="The cluster whose progress to show.")
+    clusterId = ClusterIdField(help_text="The cluster whose progress to show, taken verbatim (no trimming).")
 
 
 class ClusterSeasonProgressSerializer(serializers.Serializer):
@@ -48,15 +62,26 @@ class ClusterSeasonProgressSerializer(serializers.Serializer):
 _SEASON_ID_MAX_LENGTH = Season._meta.get_field("id").max_length
 
 
+class SeasonListView(APIView):
+    @extend_schema(
+        operation_id="seasons_list",
+        summary="The seasons that have started, newest first",
+        description="Every season whose start has passed (running or ended), with how its points are earned.",
+        responses={200: SeasonSerializer(many=True)},
+    )
+    def get(self, request):
+        return Response(SeasonSerializer(started_seasons(), many=True).data)
+
+
 class ActiveSeasonView(APIView):
     @extend_schema(
         operation_id="seasons_active",
         summary="The season running now",
-        description="The season flagged active whose dates include now.",
+        description="The season flagged active whose dates include now, with how its points are earned.",
         responses={200: SeasonSerializer, 404: ErrorSerializer},
     )
     def get(self, request):
-        season = get_active_season()
+        season = active_season_with_weights()
         if season is None:
             raise NotFound("No season is active.")
         return Response(SeasonSerializer(season).data)
@@ -74,7 +99,7 @@ class SeasonProgressView(APIView):
         ),
         parameters=[
             OpenApiParameter(
-                "season_id", OpenApiTypes.STR, OpenApiParameter.PATH, description="Season id, e.g. S1-2025."
+                "seasonId", OpenApiTypes.STR, OpenApiParameter.PATH, description="Season id, e.g. S1-2025."
             ),
             ProgressQuerySerializer,
         ],
@@ -84,7 +109,8 @@ class SeasonProgressView(APIView):
             404: ErrorSerializer,
         },
     )
-    def get(self, request, season_id: str):
+    def get(self, request, seasonId: str):
+        season_id = seasonId  # the URL's (and the schema's) camelCase name
         query = ProgressQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         # An id no season can have is unknown without asking the database (a NUL byte would upset it).

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import FilteredRelation, Q
+from django.db.models import FilteredRelation, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from .models import Season
+from .models import Season, SeasonChallengeWeight
 from .scoring import level_for_points, next_level_threshold
 
 
@@ -16,6 +16,24 @@ def get_active_season(*, now: datetime.datetime | None = None) -> Season | None:
     """The season flagged active whose `starts_at <= now < ends_at`, else None."""
     now = now or timezone.now()
     return Season.objects.filter(is_active=True, starts_at__lte=now, ends_at__gt=now).first()
+
+
+def _with_weights(seasons: QuerySet[Season]) -> QuerySet[Season]:
+    """Each season's weights as `weights_with_challenges`, by challenge code, with their challenges; one more query."""
+    weights = SeasonChallengeWeight.objects.select_related("challenge").order_by("challenge_id")
+    return seasons.prefetch_related(Prefetch("weights", queryset=weights, to_attr="weights_with_challenges"))
+
+
+def started_seasons(*, now: datetime.datetime | None = None) -> QuerySet[Season]:
+    """Seasons whose start has passed (running or ended), newest first, with their weights; two queries."""
+    now = now or timezone.now()
+    return _with_weights(Season.objects.filter(starts_at__lte=now).order_by("-starts_at", "-id"))
+
+
+def active_season_with_weights(*, now: datetime.datetime | None = None) -> Season | None:
+    """get_active_season with `weights_with_challenges`; two queries (one when there is none)."""
+    now = now or timezone.now()
+    return _with_weights(Season.objects.filter(is_active=True, starts_at__lte=now, ends_at__gt=now)).first()
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 import datetime
 
 import factory
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from rest_framework_api_key.models import APIKey
@@ -204,6 +205,20 @@ class LeaderboardEntryFactory(factory.django.DjangoModelFactory):
     rank = factory.LazyAttribute(lambda o: o.position)
     score = 0
     tiebreaker = 0
+
+
+class ExclusionFactory(factory.django.DjangoModelFactory):
+    """A cluster kept off `leaderboard` (None: off every leaderboard and the season pass), from now on."""
+
+    class Meta:
+        model = "leaderboards.Exclusion"
+
+    cluster_id = factory.Sequence(lambda n: f"cluster-{n:07d}")
+    leaderboard = None
+    reason = "Test exclusion."
+    created_by = factory.LazyFunction(
+        lambda: get_user_model().objects.get_or_create(username="staff", defaults={"is_staff": True})[0]
+    )
 
 
 def given_history(challenge, values: dict[str, int], *, at) -> None:

@@ -11,6 +11,7 @@ from tests.factories import (
     LeaderboardDefFactory,
     LeaderboardEntryFactory,
     LeaderboardRunFactory,
+    SeasonChallengeWeightFactory,
     SeasonFactory,
     SeasonProgressFactory,
 )
@@ -28,9 +29,10 @@ def data():
     """One of everything, so every documented response can be produced for real."""
     season = SeasonFactory(id="S1-2025", is_active=True)
     SeasonProgressFactory(season=season, cluster_id="c1", points=2500, level=2)
+    SeasonChallengeWeightFactory(season=season, weight=3)
     definition = LeaderboardDefFactory(key="lb_wins")
     run = LeaderboardRunFactory(leaderboard=definition, row_count=2)
-    LeaderboardEntryFactory(run=run, cluster_id="c1", position=1, rank=1, score=10)
+    LeaderboardEntryFactory(run=run, cluster_id="c1", position=1, rank=1, score=10, previous_rank=2)
     LeaderboardEntryFactory(run=run, cluster_id="c2", position=2, rank=2, score=5)
     LeaderboardDefFactory(key="lb_empty")
     daily = LeaderboardDefFactory(key="lb_daily", time_window="DAILY")
@@ -58,22 +60,55 @@ CASES = [
     ("/leaderboards", "/leaderboards", 200),
     ("/leaderboards/{key}/latest", "/leaderboards/lb_wins/latest?limit=1", 200),
     ("/leaderboards/{key}/latest", "/leaderboards/lb_wins/latest?limit=0", 400),
+    ("/leaderboards/{key}/latest", "/leaderboards/lb_wins/latest?after=x", 400),
     ("/leaderboards/{key}/latest", "/leaderboards/nope/latest", 404),
     ("/leaderboards/{key}/latest", "/leaderboards/lb_empty/latest", 404),
-    ("/leaderboards/{key}/runs/{runId}", "/leaderboards/lb_wins/runs/{run_id}", 200),
+    ("/leaderboards/{key}/latest/clusters/{clusterId}", "/leaderboards/lb_wins/latest/clusters/c1?around=1", 200),
+    ("/leaderboards/{key}/latest/clusters/{clusterId}", "/leaderboards/lb_wins/latest/clusters/nobody", 200),
+    ("/leaderboards/{key}/latest/clusters/{clusterId}", "/leaderboards/lb_wins/latest/clusters/c1?around=51", 400),
+    ("/leaderboards/{key}/latest/clusters/{clusterId}", "/leaderboards/lb_empty/latest/clusters/c1", 404),
+    ("/leaderboards/{key}/latest/clusters", "/leaderboards/lb_wins/latest/clusters?ids=c2,nobody,c1", 200),
+    ("/leaderboards/{key}/latest/clusters", "/leaderboards/lb_wins/latest/clusters?ids=", 400),
+    ("/leaderboards/{key}/latest/clusters", "/leaderboards/nope/latest/clusters?ids=c1", 404),
+    ("/leaderboards/{key}/runs/{runId}", "/leaderboards/lb_wins/runs/{run_id}?after=1", 200),
     ("/leaderboards/{key}/runs/{runId}", "/leaderboards/lb_wins/runs/{run_id}?limit=x", 400),
     ("/leaderboards/{key}/runs/{runId}", "/leaderboards/lb_empty/runs/{run_id}", 404),
+    ("/leaderboards/{key}/runs/{runId}/clusters/{clusterId}", "/leaderboards/lb_wins/runs/{run_id}/clusters/c2", 200),
+    ("/leaderboards/{key}/runs/{runId}/clusters/{clusterId}", "/leaderboards/lb_wins/runs/{run_id}/clusters/a%00", 400),
+    ("/leaderboards/{key}/runs/{runId}/clusters/{clusterId}", "/leaderboards/lb_wins/runs/0/clusters/c2", 404),
+    ("/leaderboards/{key}/runs/{runId}/clusters", "/leaderboards/lb_wins/runs/{run_id}/clusters?ids=c1", 200),
+    ("/leaderboards/{key}/runs/{runId}/clusters", "/leaderboards/lb_wins/runs/{run_id}/clusters", 400),
+    ("/leaderboards/{key}/runs/{runId}/clusters", "/leaderboards/lb_wins/runs/0/clusters?ids=c1", 404),
     ("/leaderboards/{key}/finals", "/leaderboards/lb_daily/finals?limit=1", 200),
     ("/leaderboards/{key}/finals", "/leaderboards/lb_daily/finals?before=x", 400),
     ("/leaderboards/{key}/finals", "/leaderboards/nope/finals", 404),
     ("/leaderboards/{key}/finals/previous", "/leaderboards/lb_daily/finals/previous", 200),
     ("/leaderboards/{key}/finals/previous", "/leaderboards/lb_daily/finals/previous?limit=0", 400),
     ("/leaderboards/{key}/finals/previous", "/leaderboards/lb_wins/finals/previous", 404),
+    (
+        "/leaderboards/{key}/finals/previous/clusters/{clusterId}",
+        "/leaderboards/lb_daily/finals/previous/clusters/c1",
+        200,
+    ),
+    (
+        "/leaderboards/{key}/finals/previous/clusters/{clusterId}",
+        "/leaderboards/lb_daily/finals/previous/clusters/c1?around=x",
+        400,
+    ),
+    (
+        "/leaderboards/{key}/finals/previous/clusters/{clusterId}",
+        "/leaderboards/lb_wins/finals/previous/clusters/c1",
+        404,
+    ),
+    ("/leaderboards/{key}/finals/previous/clusters", "/leaderboards/lb_daily/finals/previous/clusters?ids=c1,c2", 200),
+    ("/leaderboards/{key}/finals/previous/clusters", "/leaderboards/lb_daily/finals/previous/clusters?ids=,", 400),
+    ("/leaderboards/{key}/finals/previous/clusters", "/leaderboards/lb_wins/finals/previous/clusters?ids=c1", 404),
+    ("/seasons", "/seasons", 200),
     ("/seasons/active", "/seasons/active", 200),
-    ("/seasons/{season_id}/progress", "/seasons/S1-2025/progress?clusterId=c1", 200),
-    ("/seasons/{season_id}/progress", "/seasons/S1-2025/progress?clusterId=unknown", 200),
-    ("/seasons/{season_id}/progress", "/seasons/S1-2025/progress", 400),
-    ("/seasons/{season_id}/progress", "/seasons/NOPE/progress?clusterId=c1", 404),
+    ("/seasons/{seasonId}/progress", "/seasons/S1-2025/progress?clusterId=c1", 200),
+    ("/seasons/{seasonId}/progress", "/seasons/S1-2025/progress?clusterId=unknown", 200),
+    ("/seasons/{seasonId}/progress", "/seasons/S1-2025/progress", 400),
+    ("/seasons/{seasonId}/progress", "/seasons/NOPE/progress?clusterId=c1", 404),
 ]
 
 
@@ -93,6 +128,43 @@ def test_real_responses_match_the_documented_schema(client, schema, data, path, 
 
     assert response.status_code == status
     jsonschema.validate(response.json(), response_schema(schema, path, status))
+
+
+def test_every_run_read_documents_its_cache_headers_and_the_304(schema):
+    run_reads = [
+        path for path in schema["paths"] if path.startswith("/leaderboards/{key}/") and not path.endswith("/finals")
+    ]
+
+    for path in run_reads:
+        operation = schema["paths"][path]["get"]
+        assert {"200", "304", "400", "404"} <= set(operation["responses"]), path
+        assert {"ETag", "Cache-Control"} <= set(operation["responses"]["200"]["headers"]), path
+        assert "If-None-Match" in {p["name"] for p in operation["parameters"] if p["in"] == "header"}, path
+
+
+def test_cluster_ids_are_described_exactly(schema):
+    operation = schema["paths"]["/leaderboards/{key}/latest/clusters/{clusterId}"]["get"]
+    [cluster_id] = [p for p in operation["parameters"] if p["name"] == "clusterId"]
+    [ids] = [
+        p for p in schema["paths"]["/leaderboards/{key}/latest/clusters"]["get"]["parameters"] if p["name"] == "ids"
+    ]
+    progress = schema["paths"]["/seasons/{seasonId}/progress"]["get"]
+    [progress_cluster_id] = [p for p in progress["parameters"] if p["name"] == "clusterId"]
+
+    assert cluster_id["schema"] == {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 128,
+        "pattern": "^(?!\\.\\.?$)[^/\\u0000]+$",
+    }
+    assert ids["schema"]["type"] == "array" and ids["schema"]["maxItems"] == 100
+    assert (ids["style"], ids["explode"]) == ("form", False)
+    assert progress_cluster_id["schema"] == {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 128,
+        "pattern": "^[^\\u0000]+$",
+    }
 
 
 def test_no_active_season_answers_the_documented_404(client, schema):

@@ -39,6 +39,8 @@ def test_latest_returns_the_leaderboard_and_its_entries_by_position(api, publish
                 "clusterId": "bob",
                 "score": 10,
                 "tiebreaker": 3,
+                "previousRank": None,
+                "rankChange": None,
                 "payload": {"challengeCode": "wins", "fallbackChallengeCode": "streak", "fallbackValue": 3},
             },
             {
@@ -47,6 +49,8 @@ def test_latest_returns_the_leaderboard_and_its_entries_by_position(api, publish
                 "clusterId": "alice",
                 "score": 10,
                 "tiebreaker": 1,
+                "previousRank": None,
+                "rankChange": None,
                 "payload": {"challengeCode": "wins", "fallbackChallengeCode": "streak", "fallbackValue": 1},
             },
             {
@@ -55,6 +59,8 @@ def test_latest_returns_the_leaderboard_and_its_entries_by_position(api, publish
                 "clusterId": "carol",
                 "score": 7,
                 "tiebreaker": 0,
+                "previousRank": None,
+                "rankChange": None,
                 "payload": {"challengeCode": "wins", "fallbackChallengeCode": "streak", "fallbackValue": None},
             },
             {
@@ -63,6 +69,8 @@ def test_latest_returns_the_leaderboard_and_its_entries_by_position(api, publish
                 "clusterId": "dave",
                 "score": 5,
                 "tiebreaker": 0,
+                "previousRank": None,
+                "rankChange": None,
                 "payload": {"challengeCode": "wins", "fallbackChallengeCode": "streak", "fallbackValue": None},
             },
             {
@@ -71,9 +79,12 @@ def test_latest_returns_the_leaderboard_and_its_entries_by_position(api, publish
                 "clusterId": "erin",
                 "score": 1,
                 "tiebreaker": 0,
+                "previousRank": None,
+                "rankChange": None,
                 "payload": {"challengeCode": "wins", "fallbackChallengeCode": "streak", "fallbackValue": None},
             },
         ],
+        "next": None,
     }
 
 

@@ -47,7 +47,11 @@ def test_the_longest_possible_key_is_still_looked_up(api, wins):
     assert api.get(f"/leaderboards/{'k' * 64}/latest").status_code == 200
 
 
-@pytest.mark.parametrize("limit", ["0", "1001", "-1", "abc", "", "1.5", "1e3"])
+@pytest.mark.parametrize(
+    "limit",
+    ["0", "1001", "-1", "abc", "", "1.5", "1e3", "\u0663", "\uff13", " 3", "3 ", "+3", "3.0", "1_0", "9" * 30],
+    ids=repr,
+)
 @pytest.mark.parametrize("path", ["latest", "run"])
 def test_a_bad_limit_is_a_400_naming_limit(api, published, limit, path):
     url = "/leaderboards/top_wins/latest" if path == "latest" else f"/leaderboards/top_wins/runs/{published.pk}"
@@ -64,3 +68,20 @@ def test_a_bad_limit_is_refused_without_a_query(api, wins, path, django_assert_n
 
     with django_assert_num_queries(0):
         assert api.get(f"/leaderboards/mine/{path}", {"limit": "0"}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("path", "name"), [("latest", "limit"), ("latest", "after"), ("latest/clusters/bob", "around")]
+)
+def test_a_non_ascii_digit_is_refused_with_a_message_saying_which_digits(api, published, path, name):
+    response = api.get(f"/leaderboards/top_wins/{path}", {name: "\u0663"})  # Arabic-Indic 3
+
+    assert response.status_code == 400
+    assert response.json() == {name: ["A whole number written in the digits 0-9 is required."]}
+
+
+@pytest.mark.parametrize("run_id", ["\u0663", "%D9%A3", "+1", " 1"], ids=repr)
+def test_a_run_id_in_other_than_ascii_digits_is_no_run(api, published, run_id):
+    response = api.get(f"/leaderboards/top_wins/runs/{run_id}")
+
+    assert response.status_code == 404

@@ -49,8 +49,10 @@ def latest_entries():
     response = APIClient().get("/leaderboards/lb_pvp_alltime_wins/latest", {"limit": 10})
     assert response.status_code == 200
     body = response.json()
-    entries = [{k: v for k, v in entry.items() if k != "payload"} for entry in body["entries"]]
-    return body["leaderboard"], entries, [entry["payload"] for entry in body["entries"]]
+    moves = {"payload", "previousRank", "rankChange"}
+    entries = [{k: v for k, v in entry.items() if k not in moves} for entry in body["entries"]]
+    changes = {(entry["previousRank"], entry["rankChange"]) for entry in body["entries"]}
+    return body["leaderboard"], entries, [entry["payload"] for entry in body["entries"]], changes
 
 
 def test_the_requests_pvp_leaderboard_created_in_admin_run_by_cron_and_by_the_admin_action(admin_client, pvp_progress):
@@ -73,9 +75,10 @@ def test_the_requests_pvp_leaderboard_created_in_admin_run_by_cron_and_by_the_ad
 
     call_command("generate_leaderboard", "lb_pvp_alltime_wins", stdout=StringIO())
     by_cron = LeaderboardRun.objects.get()
-    header, entries, payloads = latest_entries()
+    header, entries, payloads, changes = latest_entries()
 
     assert entries == EXPECTED
+    assert changes == {(None, None)}  # the first run: nobody has a previous rank
     assert (header["runId"], header["rowCount"], header["timeWindow"]) == (by_cron.pk, 6, "ALL_TIME")
     assert payloads[0] == {
         "challengeCode": "pvp_wins",
@@ -90,7 +93,8 @@ def test_the_requests_pvp_leaderboard_created_in_admin_run_by_cron_and_by_the_ad
         {"action": "generate_now", "_selected_action": [definition.pk]},
     )
     by_admin = LeaderboardRun.objects.exclude(pk=by_cron.pk).get()
-    header, entries, _ = latest_entries()
+    header, entries, _, changes = latest_entries()
 
     assert header["runId"] == by_admin.pk
     assert entries == EXPECTED
+    assert {change for _, change in changes} == {0}  # nothing moved since the cron's run

@@ -3,7 +3,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from tests.factories import SeasonFactory, SeasonProgressFactory
+from tests.factories import ChallengeFactory, SeasonChallengeWeightFactory, SeasonFactory, SeasonProgressFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -14,23 +14,37 @@ STAMP = datetime.datetime(2025, 3, 1, 12, 30, tzinfo=datetime.UTC)
 
 
 @pytest.mark.parametrize("path", ["/seasons/active", "/seasons/active/"])
-def test_active_season_is_described_in_one_query(client, django_assert_num_queries, path):
-    SeasonFactory(
+def test_active_season_is_described_with_how_points_are_earned_in_two_queries(client, django_assert_num_queries, path):
+    season = SeasonFactory(
         id="S1-2025",
         name="Season One",
         is_active=True,
         starts_at=datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC),
         ends_at=timezone.now() + datetime.timedelta(days=1),
+        points_per_level=750,
+        scoring="GAINS",
     )
+    SeasonChallengeWeightFactory(season=season, challenge=ChallengeFactory(code="wins", name="PvP wins"), weight=3)
+    SeasonChallengeWeightFactory(season=season, challenge=ChallengeFactory(code="depth", name="LP depth"), weight=1)
     SeasonFactory(is_active=False)
 
-    with django_assert_num_queries(1):  # the active season
+    with django_assert_num_queries(2):  # the active season; its weights with their challenges
         response = client.get(path)
 
     assert response.status_code == 200
     body = response.json()
     assert body.pop("endsAt")
-    assert body == {"id": "S1-2025", "name": "Season One", "startsAt": "2025-01-01T00:00:00Z"}
+    assert body == {
+        "id": "S1-2025",
+        "name": "Season One",
+        "startsAt": "2025-01-01T00:00:00Z",
+        "scoring": "GAINS",
+        "pointsPerLevel": 750,
+        "weights": [
+            {"challengeCode": "depth", "challengeName": "LP depth", "weight": 1},
+            {"challengeCode": "wins", "challengeName": "PvP wins", "weight": 3},
+        ],
+    }
 
 
 def test_no_active_season_is_a_404_with_a_message_in_one_query(client, django_assert_num_queries):
@@ -48,6 +62,41 @@ def test_a_season_flagged_active_outside_its_dates_is_not_the_active_season(clie
     SeasonFactory(is_active=True, starts_at=now - datetime.timedelta(days=30), ends_at=now - datetime.timedelta(days=1))
 
     assert client.get("/seasons/active").status_code == 404
+
+
+# --- GET /seasons ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/seasons", "/seasons/"])
+def test_seasons_that_have_started_are_listed_newest_first_in_two_queries(client, django_assert_num_queries, path):
+    now = timezone.now()
+    old = SeasonFactory(id="S0", starts_at=now - datetime.timedelta(days=90), ends_at=now - datetime.timedelta(days=60))
+    current = SeasonFactory(id="S1", is_active=True, starts_at=now - datetime.timedelta(days=5))
+    SeasonFactory(id="S2", starts_at=now + datetime.timedelta(days=30))  # not started: not listed
+    for season in (old, current):
+        SeasonChallengeWeightFactory(season=season, challenge=ChallengeFactory(code="wins"), weight=2)
+
+    with django_assert_num_queries(2):  # the seasons; all their weights with their challenges
+        response = client.get(path)
+
+    assert [season["id"] for season in response.json()] == ["S1", "S0"]
+    assert [season["weights"] for season in response.json()] == [
+        [{"challengeCode": "wins", "challengeName": "Wins", "weight": 2}]
+    ] * 2
+
+
+def test_a_season_without_weights_lists_none(client):
+    SeasonFactory(id="S1", points_per_level=100)
+
+    [season] = client.get("/seasons").json()
+
+    assert (season["id"], season["scoring"], season["pointsPerLevel"], season["weights"]) == ("S1", "LIFETIME", 100, [])
+
+
+def test_no_started_season_is_an_empty_list(client, db):
+    SeasonFactory(starts_at=timezone.now() + datetime.timedelta(days=1))
+
+    assert client.get("/seasons").json() == []
 
 
 # --- GET /seasons/<id>/progress ------------------------------------------------------------------
@@ -139,11 +188,10 @@ def test_progress_is_shown_for_the_season_asked_for_only(client):
     [
         ({}, "This field is required."),
         ({"clusterId": ""}, "This field may not be blank."),
-        ({"clusterId": "   "}, "This field may not be blank."),
         ({"clusterId": "x" * 129}, "Ensure this field has no more than 128 characters."),
         ({"clusterId": "a\x00b"}, "Null characters are not allowed."),
     ],
-    ids=["missing", "blank", "spaces", "too long", "nul"],
+    ids=["missing", "blank", "too long", "nul"],
 )
 def test_a_missing_or_bad_cluster_id_is_a_400_naming_it(client, django_assert_num_queries, query, message):
     SeasonFactory(id="S1-TEST")
@@ -186,12 +234,21 @@ def test_the_schema_describes_both_endpoints(client):
     response = client.get("/api/schema/", HTTP_ACCEPT="application/json")
 
     paths = response.json()["paths"]
-    progress = paths["/seasons/{season_id}/progress"]["get"]
+    progress = paths["/seasons/{seasonId}/progress"]["get"]
     assert set(progress["responses"]) == {"200", "400", "404"}
-    assert {p["name"]: p["required"] for p in progress["parameters"]} == {"clusterId": True, "season_id": True}
+    assert {p["name"]: p["required"] for p in progress["parameters"]} == {"clusterId": True, "seasonId": True}
     assert set(paths["/seasons/active"]["get"]["responses"]) == {"200", "404"}
     schemas = response.json()["components"]["schemas"]
     assert progress["responses"]["404"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/Error"
     }
     assert "SeasonError" not in schemas
+
+def test_a_cluster_id_is_taken_verbatim(client):
+    season = SeasonFactory(id="S1-TEST")
+    SeasonProgressFactory(season=season, cluster_id="c1", points=10)
+    SeasonProgressFactory(season=season, cluster_id=" c1", points=20)
+
+    assert client.get("/seasons/S1-TEST/progress", {"clusterId": "c1"}).json()["points"] == 10
+    assert client.get("/seasons/S1-TEST/progress", {"clusterId": " c1"}).json()["points"] == 20
+    assert client.get("/seasons/S1-TEST/progress", {"clusterId": "   "}).json()["points"] == 0
