@@ -47,11 +47,11 @@ class LeaderboardDefAdmin(admin.ModelAdmin):
         "key",
         "name",
         "window",
-        "is_active",
+        "active",
         "last_run_status",
         "last_run_at",
         "last_run_rows",
-        "max_entries",
+        "keeps",
     ]
     list_filter = ["is_active", "time_window", "rank_mode", "category_key"]
     search_fields = ["key", "name", "category_key", "metric_source", "metric_key"]
@@ -120,6 +120,14 @@ class LeaderboardDefAdmin(admin.ModelAdmin):
         if obj is None:
             return ["runs", "created_at", "updated_at"]
         return ["key", *STORED_METRIC, "runs", "created_at", "updated_at"]
+
+    @admin.display(description="active", boolean=True, ordering="is_active")
+    def active(self, definition):
+        return definition.is_active
+
+    @admin.display(description="keeps", ordering="max_entries")
+    def keeps(self, definition):
+        return f"{definition.max_entries:,}" if definition.max_entries else "all"
 
     @admin.display(description="window", ordering="time_window")
     def window(self, definition):
@@ -280,6 +288,7 @@ class LeaderboardRunAdmin(LargeTableAdmin):
         "is_final",
         "is_backfill",
         "row_count",
+        "entries",
         "challenge",
         "fallback_challenge",
         "exclusions_applied",
@@ -313,6 +322,17 @@ class LeaderboardRunAdmin(LargeTableAdmin):
     def created(self, run):
         return compact_datetime(run.created_at)
 
+    @admin.display(description="entries")
+    def entries(self, run):
+        if run.pk is None:
+            return "—"
+        download = reverse("admin:leaderboards_leaderboardrun_entries_csv", args=[run.pk])
+        return format_html(
+            '{} · <a href="{}" class="hedge-download">Download CSV</a>',
+            _changelist_link(LeaderboardEntry, "browse", run__id__exact=run.pk),
+            download,
+        )
+
     @admin.display(description="scores")
     def score_histogram(self, run):
         return score_histogram_svg(run)
@@ -326,13 +346,11 @@ class LeaderboardRunAdmin(LargeTableAdmin):
         if not rows:
             return "no entries"
         link = _changelist_link(LeaderboardEntry, f"all {run.row_count} entries", run__id__exact=run.pk)
-        download = reverse("admin:leaderboards_leaderboardrun_entries_csv", args=[run.pk])
         return format_html(
             "<table><thead><tr><th>position</th><th>rank</th><th>cluster</th><th>score</th><th>tiebreaker</th>"
-            '</tr></thead><tbody>{}</tbody></table><p>{} · <a href="{}" class="hedge-download">Download CSV</a></p>',
+            "</tr></thead><tbody>{}</tbody></table><p>{}</p>",
             rows,
             link,
-            download,
         )
 
     def entries_csv_view(self, request, object_id):

@@ -7,7 +7,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
-from leaderboards.models import LeaderboardRun, RunStatus
+from leaderboards.models import LeaderboardDef, LeaderboardRun, RunStatus
 from tests.factories import LeaderboardDefFactory, given_history
 from tests.leaderboards.conftest import given_progress
 
@@ -141,3 +141,14 @@ def test_the_generate_form_warns_when_the_board_ranks_everyone(admin_client, win
     everyone = LeaderboardDefFactory(key="lb_everyone", challenge=wins, max_entries=0)
 
     assert "This leaderboard ranks every cluster." in admin_client.get(generate_url(everyone)).content.decode()
+
+
+def test_messages_keep_the_keys_case(admin_client, wins):
+    given_progress(wins, {"alice": 3})
+    LeaderboardDefFactory(key="lb_ready", challenge=wins)
+
+    response = admin_client.post(
+        DEF_CHANGELIST, {"action": "generate_now", "_selected_action": [LeaderboardDef.objects.get().pk]}, follow=True
+    )
+
+    assert '<li class="success">lb_ready: run ' in response.content.decode()
