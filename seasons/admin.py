@@ -21,7 +21,8 @@ from hedge.challenges.models import Challenge
 from . import charts
 from .exports import season_progress_csv
 from .forms import SeasonForm
-from .models import MAX_WEIGHT, Season, SeasonChallengeWeight, SeasonProgress
+from .models import MAX_WEIGHT, Season, SeasonChallengeWeight, SeasonLevel, SeasonProgress
+from .pass_admin import LevelCurveFormulaMixin, SeasonLevelInline, SeasonRewardInline
 from .preview import PreviewUnavailable, preview_season
 from .services import SeasonEndedError, SeasonNotStartedError, recompute_season
 
@@ -75,7 +76,7 @@ class SeasonChallengeWeightInline(admin.TabularInline):
 
 
 @admin.register(Season)
-class SeasonAdmin(CountedDeleteMixin, admin.ModelAdmin):
+class SeasonAdmin(LevelCurveFormulaMixin, CountedDeleteMixin, admin.ModelAdmin):
     form = SeasonForm
     change_form_template = "admin/seasons/season/change_form.html"
     list_display = [
@@ -90,11 +91,18 @@ class SeasonAdmin(CountedDeleteMixin, admin.ModelAdmin):
     ]
     list_filter = ["is_active", "scoring"]
     search_fields = ["id", "name"]
-    inlines = [SeasonChallengeWeightInline]
-    actions = ["recompute_progress"]
+    inlines = [SeasonChallengeWeightInline, SeasonLevelInline, SeasonRewardInline]
+    actions = ["recompute_progress", "fill_level_curve"]
     formfield_overrides = {models.PositiveIntegerField: {"min_value": 1}}  # points_per_level
     # The delete page counts a season's progress rows instead of listing (and loading) each one.
-    delete_counts = (("weights", "weights"), ("progress", "season progress rows"))
+    delete_counts = (
+        ("weights", "weights"),
+        ("progress", "season progress rows"),
+        ("levels", "levels of the curve"),
+        ("rewards", "rewards"),
+        ("premium_grants", "premium grants"),
+        ("claims", "reward claims"),
+    )
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -180,7 +188,12 @@ class SeasonAdmin(CountedDeleteMixin, admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        weights_changed = any(fs.new_objects or fs.changed_objects or fs.deleted_objects for fs in formsets)
+        # Weights and the level curve change stored points and levels; rewards do not.
+        weights_changed = any(
+            fs.new_objects or fs.changed_objects or fs.deleted_objects
+            for fs in formsets
+            if fs.model in (SeasonChallengeWeight, SeasonLevel)
+        )
         scoring_changed = {"points_per_level", "scoring"} & set(form.changed_data) or weights_changed
         # A season without progress rows has nothing stored that could be stale.
         if scoring_changed and form.instance.progress.exists():

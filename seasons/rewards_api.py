@@ -71,12 +71,13 @@ class SeasonRewardsView(APIView):
             "and the curve's cap (null: uncapped)."
         ),
         parameters=[
-            OpenApiParameter("season_id", str, OpenApiParameter.PATH, description="Season id, e.g. S1-2025."),
+            OpenApiParameter("seasonId", str, OpenApiParameter.PATH, description="Season id, e.g. S1-2025."),
             RewardsQuerySerializer,
         ],
         responses={200: SeasonRewardsSerializer, 400: RewardsQueryErrorSerializer, 404: ErrorSerializer},
     )
-    def get(self, request, season_id: str):
+    def get(self, request, seasonId: str):
+        season_id = seasonId  # the URL's (and the schema's) camelCase name
         query = RewardsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         valid_id = len(season_id) <= _SEASON_ID_MAX_LENGTH and season_id_validator.regex.fullmatch(season_id)

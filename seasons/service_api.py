@@ -86,6 +86,9 @@ class HasServiceKey(BasePermission):
 class ServiceView(APIView):
     authentication_classes = [ServiceKeyAuthentication]
     permission_classes = [HasServiceKey]
+    # The public API's per-address limit is for anonymous clients: the game's backend is a few
+    # addresses making every player's calls, and its key is what lets it in (revoke it to stop it).
+    throttle_classes = []
 
 
 _SEASON_ID_MAX_LENGTH = Season._meta.get_field("id").max_length
@@ -171,7 +174,7 @@ def _written(serializer_class, written) -> Response:
     return Response(serializer_class(written.row).data, status=code)
 
 
-_SEASON = OpenApiParameter("season_id", str, OpenApiParameter.PATH, description="Season id, e.g. S1-2025.")
+_SEASON = OpenApiParameter("seasonId", str, OpenApiParameter.PATH, description="Season id, e.g. S1-2025.")
 _AUTH = {401: OpenApiResponse(ErrorSerializer, description="No valid API key.")}
 
 
@@ -204,7 +207,8 @@ class PremiumGrantView(ServiceView):
             )
         ],
     )
-    def post(self, request, season_id: str):
+    def post(self, request, seasonId: str):
+        season_id = seasonId  # the URL's camelCase name
         body = PremiumRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         season = get_season_or_404(season_id)
@@ -241,7 +245,8 @@ class ClaimsView(ServiceView):
             **_AUTH,
         },
     )
-    def post(self, request, season_id: str):
+    def post(self, request, seasonId: str):
+        season_id = seasonId  # the URL's camelCase name
         body = ClaimRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         season = get_season_or_404(season_id)
@@ -270,7 +275,8 @@ class ClaimsView(ServiceView):
             **_AUTH,
         },
     )
-    def get(self, request, season_id: str):
+    def get(self, request, seasonId: str):
+        season_id = seasonId
         query = ClusterQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         season = get_season_or_404(season_id)

@@ -4,6 +4,6 @@ from .service_api import ClaimsView, PremiumGrantView
 
 # Mounted under /service/ (hedge/urls.py). A trailing slash is accepted too.
 urlpatterns = [
-    re_path(r"^seasons/(?P<season_id>[^/]+)/premium(?:/)?$", PremiumGrantView.as_view(), name="service-premium"),
-    re_path(r"^seasons/(?P<season_id>[^/]+)/claims(?:/)?$", ClaimsView.as_view(), name="service-claims"),
+    re_path(r"^seasons/(?P<seasonId>[^/]+)/premium(?:/)?$", PremiumGrantView.as_view(), name="service-premium"),
+    re_path(r"^seasons/(?P<seasonId>[^/]+)/claims(?:/)?$", ClaimsView.as_view(), name="service-claims"),
 ]

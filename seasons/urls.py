@@ -10,7 +10,7 @@ urlpatterns = [
     re_path(r"^seasons(?:/)?$", SeasonListView.as_view(), name="seasons-list"),
     re_path(r"^seasons/active(?:/)?$", ActiveSeasonView.as_view(), name="seasons-active"),
     re_path(r"^seasons/(?P<seasonId>[^/]+)/progress(?:/)?$", SeasonProgressView.as_view(), name="seasons-progress"),
-    re_path(r"^seasons/(?P<season_id>[^/]+)/rewards(?:/)?$", SeasonRewardsView.as_view(), name="seasons-rewards"),
+    re_path(r"^seasons/(?P<seasonId>[^/]+)/rewards(?:/)?$", SeasonRewardsView.as_view(), name="seasons-rewards"),
     # Anything else under the prefix is the API's JSON 404, never Django's HTML page.
     re_path(r"^seasons(?:/.*)?$", not_found),
 ]

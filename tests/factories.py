@@ -15,7 +15,15 @@ from hedge.challenges.models import (
     ChallengeTier,
 )
 from hedge.challenges.services.upsert import upsert_progress
-from seasons.models import PremiumGrant, Season, SeasonChallengeWeight, SeasonLevel, SeasonProgress, SeasonReward
+from seasons.models import (
+    PremiumGrant,
+    RewardClaim,
+    Season,
+    SeasonChallengeWeight,
+    SeasonLevel,
+    SeasonProgress,
+    SeasonReward,
+)
 
 # --- challenges ---------------------------------------------------------------------------------
 
@@ -144,6 +152,22 @@ class PremiumGrantFactory(factory.django.DjangoModelFactory):
     reference = factory.Sequence(lambda n: f"payment-{n}")
     source = "stripe"
     granted_at = factory.LazyFunction(timezone.now)
+    api_key = factory.SubFactory(APIKeyFactory)
+
+
+class RewardClaimFactory(factory.django.DjangoModelFactory):
+    """A claim written directly (the service decides real ones)."""
+
+    class Meta:
+        model = RewardClaim
+
+    season = factory.SubFactory(SeasonFactory)
+    cluster_id = factory.Sequence(lambda n: f"cluster-{n:07d}")
+    track = "FREE"
+    level = 1
+    claimed_at = factory.LazyFunction(timezone.now)
+    level_at_claim = factory.LazyAttribute(lambda o: o.level)
+    points_at_claim = 0
     api_key = factory.SubFactory(APIKeyFactory)
 
 

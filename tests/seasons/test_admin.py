@@ -48,6 +48,11 @@ def season_form(season=None, *, weights=(), **changes):
         "weights-INITIAL_FORMS": sum(1 for row, _, _ in weights if row is not None),
         "weights-MIN_NUM_FORMS": 0,
         "weights-MAX_NUM_FORMS": 1000,
+        # The season pass's inlines (seasons.pass_admin), left as they are.
+        "levels-TOTAL_FORMS": 0,
+        "levels-INITIAL_FORMS": 0,
+        "rewards-TOTAL_FORMS": 0,
+        "rewards-INITIAL_FORMS": 0,
     }
     if season is None:
         data["id"] = changes.get("id", "S-NEW")
@@ -347,12 +352,11 @@ def test_scoring_of_a_season_that_has_ended_is_shown_read_only(admin_client, end
 
     assert response.status_code == 200
     assert "points_per_level" in response.context["adminform"].readonly_fields
-    (inline,) = response.context["inline_admin_formsets"]
-    assert (inline.has_add_permission, inline.has_change_permission, inline.has_delete_permission) == (
-        False,
-        False,
-        False,
-    )
+    # Weights, the level curve and the rewards.
+    inlines = response.context["inline_admin_formsets"]
+    assert [(i.has_add_permission, i.has_change_permission, i.has_delete_permission) for i in inlines] == [
+        (False, False, False)
+    ] * 3
 
 
 def test_posting_new_scoring_for_a_season_that_has_ended_changes_none_of_it(admin_client, ended):

@@ -1,0 +1,272 @@
+"""The pass on the season's admin page: the level curve and reward inlines, the track overview, the formula action.
+
+Premium grants and claims are written by the service API only: the admin lists them read-only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
+from django.utils.html import format_html, format_html_join
+
+from hedge.admin import LargeTableAdmin
+
+from .levels import Formula, curve_problem, formula_thresholds, replace_level_curve
+from .models import MAX_CURVE_LEVELS, PremiumGrant, RewardClaim, Season, SeasonLevel, SeasonReward, Track
+
+
+def _is_final(season: Season | None) -> bool:
+    # A finalized season is never recomputed: a new curve would never reach its stored levels.
+    return season is not None and season.finalized_at is not None
+
+
+class _FinalSeasonReadOnly:
+    """Inlines of a finalized season are shown, not edited."""
+
+    def has_add_permission(self, request, obj=None):
+        return not _is_final(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not _is_final(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not _is_final(obj) and super().has_delete_permission(request, obj)
+
+
+class LevelCurveFormSet(forms.BaseInlineFormSet):
+    """The curve is checked as a whole: levels 1..n, each needing more points than the one before."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        kept = [
+            form.cleaned_data
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE") and form.cleaned_data.get("level")
+        ]
+        kept.sort(key=lambda row: row["level"])
+        levels = [row["level"] for row in kept]
+        if levels != list(range(1, len(levels) + 1)):
+            missing = sorted(set(range(1, max(levels, default=0) + 1)) - set(levels))
+            raise ValidationError(
+                f"The curve's levels must run 1, 2, 3, ... without gaps; level {missing[0]} is missing."
+            )
+        if (problem := curve_problem([row["points_required"] for row in kept])) is not None:
+            raise ValidationError(problem)
+        if kept and self.instance.pk is not None:
+            beyond = SeasonReward.objects.filter(season=self.instance, level__gt=len(kept)).order_by("level").first()
+            if beyond is not None:
+                raise ValidationError(
+                    f"The reward {beyond.name!r} ({beyond.track}) is at level {beyond.level}, beyond the curve's last"
+                    f" level {len(kept)}; move or delete it first."
+                )
+
+
+class SeasonLevelInline(_FinalSeasonReadOnly, admin.TabularInline):
+    model = SeasonLevel
+    formset = LevelCurveFormSet
+    extra = 0
+    fields = ["level", "points_required"]
+    ordering = ["level"]
+    verbose_name = "level of the curve"
+    verbose_name_plural = (
+        "Level curve (empty: level = points ÷ points per level, uncapped). "
+        "Fill it from a formula with the action “Fill the level curve from a formula”."
+    )
+    classes = ["collapse"]
+
+
+class _RewardFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        if any(self.errors) or self.instance.pk is None:
+            return
+        max_level = SeasonLevel.objects.filter(season=self.instance).count()
+        for form in self.forms:
+            level = form.cleaned_data.get("level") if form.cleaned_data else None
+            if max_level and level and level > max_level and not form.cleaned_data.get("DELETE"):
+                form.add_error("level", f"The level curve ends at level {max_level}.")
+
+    @property
+    def track_overview(self) -> str:
+        return track_overview(self.instance)
+
+
+class SeasonRewardInline(_FinalSeasonReadOnly, admin.TabularInline):
+    model = SeasonReward
+    formset = _RewardFormSet
+    extra = 1
+    fields = ["track", "level", "name", "kind", "quantity", "description", "data"]
+    ordering = ["track", "level", "name"]
+    template = "admin/seasons/season/rewards_inline.html"
+    formfield_overrides = {SeasonReward._meta.get_field("description").__class__: {"widget": forms.TextInput}}
+
+
+def track_overview(season: Season) -> str:
+    """The tracks side by side, by level: what each level needs and gives. Two queries."""
+    if season.pk is None:
+        return ""
+    thresholds = dict(SeasonLevel.objects.filter(season=season).values_list("level", "points_required"))
+    by_level: dict[int, dict[str, list[str]]] = {}
+    for reward in SeasonReward.objects.filter(season=season).order_by("level", "track", "name"):
+        label = reward.name if reward.quantity == 1 else f"{reward.name} × {reward.quantity}"
+        by_level.setdefault(reward.level, {}).setdefault(reward.track, []).append(f"{label} ({reward.kind})")
+    if not by_level:
+        return format_html('<p class="help">{}</p>', "No rewards yet.")
+
+    def needed(level: int) -> str:
+        if level in thresholds:
+            return f"{thresholds[level]:,}"
+        if thresholds:
+            return "beyond the curve"
+        return f"{level * season.points_per_level:,}"
+
+    rows = format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        (
+            (
+                level,
+                needed(level),
+                ", ".join(tracks.get(Track.FREE, [])) or "—",
+                ", ".join(tracks.get(Track.PREMIUM, [])) or "—",
+            )
+            for level, tracks in sorted(by_level.items())
+        ),
+    )
+    return format_html(
+        '<table class="hedge-stats hedge-track-overview"><thead><tr><th>level</th><th>points needed</th>'
+        "<th>free track</th><th>premium track</th></tr></thead><tbody>{}</tbody></table>",
+        rows,
+    )
+
+
+# --- the formula action --------------------------------------------------------------------------
+
+
+class CurveFormulaForm(forms.Form):
+    formula = forms.ChoiceField(choices=Formula.choices, widget=forms.RadioSelect, initial=Formula.FLAT)
+    levels = forms.IntegerField(min_value=1, max_value=MAX_CURVE_LEVELS, initial=50)
+    step = forms.IntegerField(min_value=1, required=False, help_text="Flat: the points of every level.")
+    base = forms.IntegerField(
+        min_value=1, required=False, help_text="Arithmetic and geometric: the points level 1 costs."
+    )
+    increment = forms.IntegerField(
+        required=False, initial=0, help_text="Arithmetic: how many more points each level costs than the one before."
+    )
+    ratio = forms.DecimalField(
+        min_value=1,
+        max_value=100,
+        max_digits=8,
+        decimal_places=4,
+        required=False,
+        help_text="Geometric: each level costs this many times the one before (e.g. 1.1).",
+    )
+
+    _NEEDS = {Formula.FLAT: ["step"], Formula.ARITHMETIC: ["base"], Formula.GEOMETRIC: ["base", "ratio"]}
+
+    def clean(self):
+        data = super().clean()
+        formula = data.get("formula")
+        if formula is None or self.errors:
+            return data
+        for name in self._NEEDS[formula]:
+            if data.get(name) is None:
+                self.add_error(name, f"Required for the {formula} formula.")
+        if self.errors:
+            return data
+        try:
+            data["thresholds"] = formula_thresholds(
+                formula,
+                levels=data["levels"],
+                step=data.get("step") or 0,
+                base=data.get("base") or 0,
+                increment=data.get("increment") or 0,
+                ratio=data.get("ratio") or 1,
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                self.add_error(field if field in self.fields else None, errors)
+        return data
+
+
+def _fingerprint(thresholds: list[int]) -> str:
+    return hashlib.sha256(",".join(map(str, thresholds)).encode()).hexdigest()[:16]
+
+
+class LevelCurveFormulaMixin:
+    """The action “Fill the level curve from a formula” of the season admin: form, preview, then save."""
+
+    @admin.action(description="Fill the level curve from a formula")
+    def fill_level_curve(self, request, queryset):
+        seasons = list(queryset[:2])
+        if len(seasons) != 1:
+            self.message_user(request, "Select exactly one season to fill its level curve.", messages.WARNING)
+            return None
+        season = seasons[0]
+        if _is_final(season):
+            self.message_user(
+                request, f"Season {season.pk} is final: its levels are never recomputed.", messages.WARNING
+            )
+            return None
+        form = CurveFormulaForm(request.POST if "formula" in request.POST else None)
+        thresholds = None
+        if form.is_bound and form.is_valid():
+            thresholds = form.cleaned_data["thresholds"]
+            # Saved only as previewed: a parameter changed after the preview shows the new preview instead.
+            if "apply" in request.POST and request.POST.get("previewed") == _fingerprint(thresholds):
+                try:
+                    replace_level_curve(season, thresholds)
+                except ValidationError as exc:
+                    form.add_error(None, exc)
+                else:
+                    self.message_user(
+                        request,
+                        f"Season {season.pk}: level curve of {len(thresholds)} levels saved (level {len(thresholds)}"
+                        f" at {thresholds[-1]:,} points). Stored levels follow at the next recompute"
+                        " (action “Recompute progress”).",
+                        messages.SUCCESS,
+                    )
+                    return None
+        previous = [0, *(thresholds or [])]
+        preview = [(n, points, points - previous[n - 1]) for n, points in enumerate(thresholds or [], start=1)]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Fill the level curve of season {season.pk}",
+            "opts": self.model._meta,
+            "season": season,
+            "form": form,
+            "preview": preview,
+            "current_levels": SeasonLevel.objects.filter(season=season).count(),
+            "fingerprint": _fingerprint(thresholds) if thresholds else "",
+            "last_points": f"{thresholds[-1]:,}" if thresholds else "",
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/seasons/season/fill_level_curve.html", context)
+
+
+# --- what the service API wrote, read-only -------------------------------------------------------
+
+
+@admin.register(PremiumGrant)
+class PremiumGrantAdmin(LargeTableAdmin):
+    list_display = ["cluster_id", "season", "reference", "source", "granted_at", "api_key"]
+    list_filter = ["season", "source"]
+    list_select_related = ["season", "api_key"]
+    search_fields = ["=cluster_id", "=reference"]
+    ordering = ["-granted_at", "-id"]
+
+
+@admin.register(RewardClaim)
+class RewardClaimAdmin(LargeTableAdmin):
+    list_display = ["cluster_id", "season", "track", "level", "claimed_at", "level_at_claim", "api_key"]
+    list_filter = ["season", "track"]
+    list_select_related = ["season", "api_key"]
+    search_fields = ["=cluster_id"]
+    ordering = ["-claimed_at", "-id"]
