@@ -52,8 +52,17 @@ class ClusterSeasonProgressSerializer(serializers.Serializer):
     clusterId = serializers.CharField(source="cluster_id")
     points = serializers.IntegerField()
     level = serializers.IntegerField()
-    nextLevelThreshold = serializers.IntegerField(source="next_level_threshold")
-    pointsToNextLevel = serializers.IntegerField(source="points_to_next_level")
+    maxLevel = serializers.IntegerField(
+        source="max_level", allow_null=True, help_text="The level curve's last level; null without a curve (uncapped)."
+    )
+    levelStartsAt = serializers.IntegerField(source="level_starts_at", help_text="The points the current level needs.")
+    nextLevelThreshold = serializers.IntegerField(
+        source="next_level_threshold", allow_null=True, help_text="The points the next level needs; null at the cap."
+    )
+    pointsToNextLevel = serializers.IntegerField(source="points_to_next_level", allow_null=True)
+    progressPercent = serializers.IntegerField(
+        source="progress_percent", min_value=0, max_value=100, help_text="Within the current level; 100 at the cap."
+    )
     updatedAt = serializers.DateTimeField(source="updated_at", allow_null=True)
 
 
@@ -94,8 +103,9 @@ class SeasonProgressView(APIView):
         description=(
             "Stored progress of one cluster; zeros (and updatedAt null) when it has none yet. "
             "Seasons that have ended answer with their final progress. "
-            "level = points ÷ the season's points per level (rounded down); "
-            "nextLevelThreshold = (level + 1) × points per level, so pointsToNextLevel is always positive."
+            "With a level curve, level is the highest level whose points the cluster reached, capped at maxLevel "
+            "(nextLevelThreshold and pointsToNextLevel are then null); without one, level = points ÷ the season's "
+            "points per level (rounded down) and nextLevelThreshold = (level + 1) × points per level."
         ),
         parameters=[
             OpenApiParameter(

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import FilteredRelation, Prefetch, Q, QuerySet
+from django.db.models import BigIntegerField, Case, FilteredRelation, Prefetch, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from .levels import CURVE_FIELDS, standing_of, with_level_curve
 from .models import Season, SeasonChallengeWeight
-from .scoring import level_for_points, next_level_threshold
 
 
 def get_active_season(*, now: datetime.datetime | None = None) -> Season | None:
@@ -42,43 +43,60 @@ class ClusterSeasonProgress:
     cluster_id: str
     points: int
     level: int
-    next_level_threshold: int
+    # None at the level curve's cap.
+    next_level_threshold: int | None
     # None when the cluster has no row in the season yet.
     updated_at: datetime.datetime | None
+    # The level curve's last level; None without a curve (uncapped).
+    max_level: int | None = None
+    # The points at which the current level started.
+    level_starts_at: int = 0
+    # 0..100 within the current level (rounded down); 100 at the cap.
+    progress_percent: int = 0
 
     @property
-    def points_to_next_level(self) -> int:
-        return self.next_level_threshold - self.points
+    def points_to_next_level(self) -> int | None:
+        return None if self.next_level_threshold is None else self.next_level_threshold - self.points
 
 
 def get_cluster_progress(*, season_id: str, cluster_id: str) -> ClusterSeasonProgress | None:
     """A cluster's stored points in a season and the level they reach (zeros when it has no row).
 
-    None for an unknown season. The level follows from the points and the season's current
-    points per level, not from the stored level column, which lags a change of points per level
+    None for an unknown season. The level follows from the points and the season's current level
+    curve (or points per level), not from the stored level column, which lags a change of either
     until the season is recomputed: so `level`, `next_level_threshold` and `points_to_next_level`
-    always agree (the last is always positive). One query, whether or not the cluster has a row.
-    Seasons that have ended answer too; a season that has not started answers zeros, whatever is stored.
+    always agree. One query, whether or not the cluster has a row: the curve's lookups are
+    subqueries of it (levels.with_level_curve). Seasons that have ended answer too; a season that
+    has not started answers zeros, whatever is stored.
     """
+    seasons = Season.objects.filter(pk=season_id).annotate(
+        mine=FilteredRelation("progress", condition=Q(progress__cluster_id=cluster_id)),
+        counted_points=Case(
+            When(starts_at__lte=timezone.now(), then=Coalesce("mine__points", Value(0))),
+            default=Value(0),
+            output_field=BigIntegerField(),
+        ),
+    )
     row = (
-        Season.objects.filter(pk=season_id)
-        .annotate(mine=FilteredRelation("progress", condition=Q(progress__cluster_id=cluster_id)))
-        .values("pk", "points_per_level", "starts_at", "mine__points", "mine__updated_at")
+        with_level_curve(seasons, points="counted_points")
+        .values("pk", "starts_at", "mine__updated_at", "counted_points", *CURVE_FIELDS)
         .first()
     )
     if row is None:
         return None
     if timezone.now() < row["starts_at"]:
-        row["mine__points"] = row["mine__updated_at"] = None
-    points = row["mine__points"] or 0
-    level = level_for_points(points, row["points_per_level"])
+        row["mine__updated_at"] = None
+    standing = standing_of(row, points=row["counted_points"])
     return ClusterSeasonProgress(
         season_id=row["pk"],
         cluster_id=cluster_id,
-        points=points,
-        level=level,
-        next_level_threshold=next_level_threshold(level, row["points_per_level"]),
+        points=standing.points,
+        level=standing.level,
+        next_level_threshold=standing.next_level_threshold,
         updated_at=row["mine__updated_at"],
+        max_level=standing.max_level,
+        level_starts_at=standing.level_starts_at,
+        progress_percent=standing.progress_percent,
     )
 
 

@@ -117,8 +117,11 @@ def test_progress_shows_points_level_and_the_next_threshold_in_one_query(client,
         "clusterId": "c1",
         "points": 1730,
         "level": 3,
+        "maxLevel": None,
+        "levelStartsAt": 1500,
         "nextLevelThreshold": 2000,
         "pointsToNextLevel": 270,
+        "progressPercent": 46,
         "updatedAt": "2025-03-01T12:30:00Z",
     }
 
@@ -136,8 +139,11 @@ def test_a_cluster_without_a_row_has_zero_points_and_no_update_time(client, djan
         "clusterId": "newcomer",
         "points": 0,
         "level": 0,
+        "maxLevel": None,
+        "levelStartsAt": 0,
         "nextLevelThreshold": 750,
         "pointsToNextLevel": 750,
+        "progressPercent": 0,
         "updatedAt": None,
     }
 
