@@ -14,7 +14,7 @@ import re
 from django.db import connection
 from django.utils import timezone
 
-from hedge.challenges.history_sql import PERIOD_GAINS
+from hedge.challenges.history_sql import PERIOD_GAINS, SCOPE_GAINS
 from hedge.db import binary_collation, sql_datetime, sql_limit
 from leaderboards import sql as lb_sql
 from leaderboards.models import RankMode
@@ -88,13 +88,16 @@ def current_values_sql(*, rank_mode: str = RankMode.DENSE) -> str:
     return _format_ranking(statement, rank_mode=rank_mode)
 
 
-def ranking_params(*, run_id: int, challenge, fallback, limit: int, start=None, until=None) -> dict:
-    # Parameters hedge's statements may name beyond these (the leaderboard, a previous run, now)
-    # are given their "nothing" values: the floor ranks without them.
+def ranking_params(
+    *, run_id: int, challenge, fallback, limit: int, start=None, until=None, previous_run: int | None = None
+) -> dict:
+    # The leaderboard is given its "nothing" value: the floor's run records no exclusions, so the
+    # statement's anti-join finds none (an operation that measures exclusions records them itself).
+    # `previous_run`: the run whose ranks the entries carry as previous_rank (None: no join partner).
     now = timezone.now()
     return {
         "leaderboard": None,
-        "previous_run": None,
+        "previous_run": previous_run,
         "now": sql_datetime(now),
         "run": run_id,
         "challenge": challenge.pk,
@@ -105,9 +108,15 @@ def ranking_params(*, run_id: int, challenge, fallback, limit: int, start=None, 
     }
 
 
-def generate(*, run_id: int, challenge, fallback, limit: int) -> int:
-    """Rank current values into the floor's entries table for `run_id`; returns the rows written."""
-    params = ranking_params(run_id=run_id, challenge=challenge, fallback=fallback, limit=limit)
+def generate(*, run_id: int, challenge, fallback, limit: int, previous_run: int | None = None) -> int:
+    """Rank current values into the floor's entries table for `run_id`; returns the rows written.
+
+    With `previous_run`, each entry's previous_rank comes from that run's entries (hedge's table),
+    by the same LEFT JOIN hedge's statement does.
+    """
+    params = ranking_params(
+        run_id=run_id, challenge=challenge, fallback=fallback, limit=limit, previous_run=previous_run
+    )
     with connection.cursor() as cursor:
         cursor.execute(current_values_sql(), params)
         return cursor.rowcount
@@ -203,11 +212,53 @@ LEFT JOIN LATERAL (
 """
 
 
+# The gains of the clusters of `{scope}` only (hedge.challenges.history_sql.SCOPE_GAINS, same slots
+# {scope} and {challenges}, same rows out), as the fastest plain form found: per (cluster, challenge)
+# pair a LATERAL probe of progress_history_lookup_idx for its newest row inside (start, until] and
+# one for its baseline, and each challenge's first history moment once per challenge.
+FLOOR_SCOPE_GAINS = """
+SELECT k.id AS challenge_id, s.cluster_id AS cluster_id, e.value - COALESCE(b.value,
+    CASE WHEN %(start)s >= k.first_at THEN 0
+         ELSE (SELECT a.value FROM challenge_progress_history a
+               WHERE a.challenge_id = k.id AND a.cluster_id = s.cluster_id
+               ORDER BY a.recorded_at, a.id LIMIT 1)
+    END) AS gain
+FROM {scope} s
+CROSS JOIN (SELECT fc.id AS id,
+                   (SELECT MIN(m.recorded_at) FROM challenge_progress_history m WHERE m.challenge_id = fc.id)
+                       AS first_at
+            FROM challenges fc WHERE fc.id IN ({challenges})) k
+JOIN LATERAL (
+    SELECT h.value FROM challenge_progress_history h
+    WHERE h.challenge_id = k.id AND h.cluster_id = s.cluster_id
+      AND h.recorded_at > %(start)s AND h.recorded_at <= %(until)s
+    ORDER BY h.recorded_at DESC, h.id DESC LIMIT 1
+) e ON true
+LEFT JOIN LATERAL (
+    SELECT b.value FROM challenge_progress_history b
+    WHERE b.challenge_id = k.id AND b.cluster_id = s.cluster_id AND b.recorded_at <= %(start)s
+    ORDER BY b.recorded_at DESC, b.id DESC LIMIT 1
+) b ON true
+"""
+
+_SLOTS = re.compile(r"\{(challenges|clusters|scope)\}")
+
+
 def _template_pattern(template: str) -> re.Pattern:
-    """A regex that finds `template` formatted with any {challenges} and {clusters}, capturing both."""
-    parts = re.split(r"\{(challenges|clusters)\}", template)
+    """A regex that finds `template` formatted with any values of its slots, capturing each by name."""
+    parts = _SLOTS.split(template)
     pattern = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.*?)" for i, part in enumerate(parts))
     return re.compile(pattern, re.DOTALL)
+
+
+def _swap(statement: str, hedge_template: str, floor_template: str) -> str:
+    """`statement` with hedge's embedded `hedge_template` (formatted) replaced by `floor_template`, same slots."""
+    matches = list(_template_pattern(hedge_template).finditer(statement))
+    if len(matches) != 1:
+        raise RuntimeError(f"expected hedge's gains subquery once in the statement, found it {len(matches)} times")
+    found = matches[0]
+    floor_gains = floor_template.format(**found.groupdict())
+    return statement[: found.start()] + floor_gains + statement[found.end() :]
 
 
 def swap_gains(statement: str) -> str:
@@ -216,12 +267,12 @@ def swap_gains(statement: str) -> str:
     Everything around it (the ranking or the season upsert) stays hedge's own statement, so the
     floor differs only in the as-of SQL, which is its point.
     """
-    matches = list(_template_pattern(PERIOD_GAINS).finditer(statement))
-    if len(matches) != 1:
-        raise RuntimeError(f"expected hedge's gains subquery once in the statement, found it {len(matches)} times")
-    found = matches[0]
-    floor_gains = FLOOR_GAINS.format(challenges=found["challenges"], clusters=found["clusters"])
-    return statement[: found.start()] + floor_gains + statement[found.end() :]
+    return _swap(statement, PERIOD_GAINS, FLOOR_GAINS)
+
+
+def swap_scope_gains(statement: str) -> str:
+    """`statement` with hedge's embedded gains of a scope of clusters (SCOPE_GAINS) replaced by FLOOR_SCOPE_GAINS."""
+    return _swap(statement, SCOPE_GAINS, FLOOR_SCOPE_GAINS)
 
 
 def gains_sql(*, rank_mode: str = RankMode.DENSE) -> str:
@@ -313,7 +364,7 @@ def gains_season_sql(*, changed_only: bool) -> str:
         return swap_gains(_retarget(season_sql_module.GAINS_SEASON, "season_progress", SEASON_PROGRESS))
     statement = _retarget(season_sql_module.GAINS_SCOPE, "season_progress", SEASON_PROGRESS)
     statement = _retarget(statement, season_sql_module.SCOPE_TABLE, "changed")
-    return _changed_clusters_cte() + swap_gains(statement)
+    return _changed_clusters_cte() + swap_scope_gains(statement)
 
 
 def recompute_gains_season(*, season, now, changed_since=None) -> int:

@@ -27,6 +27,8 @@ from django.conf import settings
 
 HOST = "127.0.0.1"
 BENCH_SETTINGS = "bench.settings"
+# The load step serves hedge exactly as production does: its own settings module, no bench views.
+PRODUCTION_SETTINGS = "hedge.settings"
 # Upper bounds that stop a run even when the clock does not (a client that never gets a reply).
 MAX_REQUESTS_PER_CLIENT = 1_000_000
 REQUEST_TIMEOUT = 10.0
@@ -62,23 +64,27 @@ class Server:
 
 
 @contextmanager
-def gunicorn(*, database_url: str, workers: int = 2) -> Iterator[Server]:
-    """Serve hedge (plus the bench-only floor views) with gunicorn on 127.0.0.1 and a free port.
+def gunicorn(*, database_url: str, workers: int = 2, settings_module: str = BENCH_SETTINGS) -> Iterator[Server]:
+    """Serve hedge (with bench.settings, plus the bench-only floor views) with gunicorn on 127.0.0.1 and a free port.
 
-    Production-like settings: DEBUG off, a throwaway SECRET_KEY, persistent database connections
-    (CONN_MAX_AGE=60, as a deployment would set), no TLS redirect (plain HTTP on loopback).
-    The server is always stopped on exit, also on errors and Ctrl-C.
+    Production settings: DEBUG off, a throwaway SECRET_KEY, persistent database connections with
+    health checks (CONN_MAX_AGE=60, CONN_HEALTH_CHECKS=true, as the README's deployment sets), no
+    TLS redirect (plain HTTP on loopback). The load client on 127.0.0.1 is a trusted caller, exempt
+    from the API's per-IP throttle (API_THROTTLE_EXEMPT_IPS): it is one address sending thousands
+    of requests a second. The server is always stopped on exit, also on errors and Ctrl-C.
     """
     port = free_port()
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": BENCH_SETTINGS,
+        "DJANGO_SETTINGS_MODULE": settings_module,
         "DATABASE_URL": database_url,
         "DEBUG": "false",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "SECURE_SSL_REDIRECT": "false",
         "ALLOWED_HOSTS": HOST,
         "CONN_MAX_AGE": "60",
+        "CONN_HEALTH_CHECKS": "true",
+        "API_THROTTLE_EXEMPT_IPS": HOST,
         "LOG_LEVEL": "WARNING",
     }
     log = tempfile.NamedTemporaryFile(prefix="hedge_bench_gunicorn_", suffix=".log", delete=False)  # noqa: SIM115
@@ -148,21 +154,24 @@ class LoadResult:
     errors: int
     latencies: list[float] = field(repr=False)
     first_error: str = ""
+    # Latencies per kind of request, when run_load was given `kind_of`.
+    by_kind: dict[str, list[float]] = field(default_factory=dict, repr=False)
 
     @property
     def rps(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
 
-    def percentile(self, q: float) -> float:
+    def percentile(self, q: float, latencies: list[float] | None = None) -> float:
         """Nearest-rank percentile of the successful requests' latencies, in milliseconds."""
-        if not self.latencies:
+        latencies = self.latencies if latencies is None else latencies
+        if not latencies:
             return float("nan")
-        ordered = sorted(self.latencies)
+        ordered = sorted(latencies)
         index = min(len(ordered) - 1, max(0, math.ceil(q / 100 * len(ordered)) - 1))
         return ordered[index] * 1000
 
     def summary(self) -> dict:
-        return {
+        summary = {
             "seconds": round(self.seconds, 3),
             "requests": self.requests,
             "errors": self.errors,
@@ -170,6 +179,18 @@ class LoadResult:
             "p50_ms": round(self.percentile(50), 2),
             "p99_ms": round(self.percentile(99), 2),
         }
+        if self.first_error:
+            summary["first_error"] = self.first_error
+        if self.by_kind:
+            summary["by_kind"] = {
+                kind: {
+                    "requests": len(latencies),
+                    "p50_ms": round(self.percentile(50, latencies), 2),
+                    "p99_ms": round(self.percentile(99, latencies), 2),
+                }
+                for kind, latencies in self.by_kind.items()
+            }
+        return summary
 
 
 def run_load(
@@ -179,13 +200,16 @@ def run_load(
     clients: int,
     seconds: float,
     max_requests_per_client: int = MAX_REQUESTS_PER_CLIENT,
+    kind_of: Callable[[str], str] | None = None,
 ) -> LoadResult:
     """`clients` threads each send GET requests back to back for `seconds`.
 
     `path_for(client, i)` gives the path of client's i-th request. A response other than 200 or
-    a network error counts as an error and is not timed.
+    a network error counts as an error and is not timed. With `kind_of(path)`, the latencies are
+    also kept per kind of request.
     """
     latencies: list[list[float]] = [[] for _ in range(clients)]
+    kinds: list[list[str]] = [[] for _ in range(clients)]
     errors = [0] * clients
     first_error: list[str] = []
     start = threading.Barrier(clients + 1)
@@ -194,7 +218,7 @@ def run_load(
     def client(index: int) -> None:
         start.wait()
         deadline = deadline_box[0]
-        mine = latencies[index]
+        mine, my_kinds = latencies[index], kinds[index]
         for i in range(max_requests_per_client):
             if time.monotonic() >= deadline:
                 break
@@ -210,6 +234,8 @@ def run_load(
             elapsed = time.perf_counter() - began
             if status == 200:
                 mine.append(elapsed)
+                if kind_of is not None:
+                    my_kinds.append(kind_of(path))
             else:
                 errors[index] += 1
                 if not first_error:
@@ -225,10 +251,16 @@ def run_load(
         thread.join(timeout=seconds + REQUEST_TIMEOUT + 5)
     elapsed = time.perf_counter() - began
     merged = [latency for per_client in latencies for latency in per_client]
+    by_kind: dict[str, list[float]] = {}
+    if kind_of is not None:
+        for per_client, per_client_kinds in zip(latencies, kinds, strict=True):
+            for latency, kind in zip(per_client, per_client_kinds, strict=True):
+                by_kind.setdefault(kind, []).append(latency)
     return LoadResult(
         seconds=elapsed,
         requests=len(merged),
         errors=sum(errors),
         latencies=merged,
         first_error=first_error[0] if first_error else "",
+        by_kind=by_kind,
     )

@@ -10,6 +10,7 @@ during the other's measurement. The report holds every individual time, not only
 from __future__ import annotations
 
 import datetime
+import itertools
 import json
 import os
 import platform
@@ -39,7 +40,7 @@ from seasons import sql as season_sql
 from seasons.models import Season
 from seasons.services import recompute_changed_since, recompute_season
 
-from . import floor, load, seeding
+from . import exclusions, floor, load, seeding
 from .scratch import scratch_database
 
 Log = Callable[[str], None]
@@ -49,6 +50,7 @@ SQLITE_MAX_CLUSTERS = 50_000
 # Distinct clusters the season-progress requests cycle through.
 HTTP_SAMPLE_CLUSTERS = 10_000
 HTTP_WARMUP_REQUESTS = 50
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 
 
 @dataclass(frozen=True)
@@ -60,14 +62,17 @@ class Options:
     http_clients: int = 8
     keep_database: bool = False
     history_days: int = 30
+    load_seconds: float = 60.0
+    load_clients: int = 32
 
 
 # Older history put before the seeded history for the "DAILY follows the day, not the history" check.
 EXTRA_HISTORY_DAYS = 60
 # The target of the top-N bookkeeping: what a run may cost on top of its ranking statement.
 BOOKKEEPING_TARGET_MS = 3.0
-# Instrumented top-1000 generations whose statements are timed one by one (not the measured ones).
-BOOKKEEPING_SAMPLES = 15
+# Instrumented top-1000 generations whose statements are timed one by one (not the measured ones),
+# per --repeat (15 at the default 3).
+BOOKKEEPING_SAMPLES_PER_REPEAT = 5
 HISTORY_NEEDS = "needs PostgreSQL (history is seeded with generate_series; the as-of floor uses DISTINCT ON)"
 
 
@@ -174,20 +179,42 @@ def _statement_label(sql: str) -> str:
     return f"{verb} {match[1]}" if match else verb
 
 
+COMMIT_STEP = "COMMIT (of the transaction that publishes the run)"
+
+
 @contextmanager
 def _statement_timer(steps: dict[str, float]):
-    """Time every statement Django runs inside the block, summed per _statement_label (ms)."""
+    """Time every statement Django runs inside the block, summed per _statement_label (ms), and each COMMIT.
+
+    A COMMIT that Django sends on leaving `transaction.atomic` is no statement it executes: it is
+    timed by wrapping the connection's commit for the length of the block.
+    """
+
+    def add(label: str, started: float) -> None:
+        steps[label] = steps.get(label, 0.0) + (time.perf_counter() - started) * 1000
 
     def wrapper(execute, sql, params, many, context):
         started = time.perf_counter()
         try:
             return execute(sql, params, many, context)
         finally:
-            label = _statement_label(sql)
-            steps[label] = steps.get(label, 0.0) + (time.perf_counter() - started) * 1000
+            add(_statement_label(sql), started)
 
-    with connection.execute_wrapper(wrapper):
-        yield
+    commit = connection._commit
+
+    def timed_commit():
+        started = time.perf_counter()
+        try:
+            return commit()
+        finally:
+            add(COMMIT_STEP, started)
+
+    connection._commit = timed_commit
+    try:
+        with connection.execute_wrapper(wrapper):
+            yield
+    finally:
+        del connection._commit
 
 
 def explain(statement: str, params: dict, *, setup: Callable[[object], None] | None = None) -> str:
@@ -216,6 +243,7 @@ class DataWork:
         self.day = previous_period("DAILY", now=seeded.midnight)
         self.month = Period(seeded.midnight - datetime.timedelta(days=30), seeded.midnight)
         self.floor_run_id: int | None = None
+        self.previous_run_id: int | None = None
         self.change_round = 0
         self.changed_since: datetime.datetime | None = None
         self.plans: dict[str, str] = {}
@@ -224,12 +252,15 @@ class DataWork:
 
     def _reset_leaderboards(self, key: str) -> None:
         _truncate("leaderboard_entries", floor.ENTRIES, "leaderboard_runs")
+        self._reset_floor_run(key)
+
+    def _reset_floor_run(self, key: str) -> None:
         resolved = self.resolved[key]
         now = timezone.now()
         # The floor's entries need a run to belong to; creating it is not part of the floor's time.
         self.floor_run_id = LeaderboardRun.objects.create(
             leaderboard_id=key,
-            period_start=datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC),
+            period_start=EPOCH,
             period_end=now,
             status=RunStatus.PROCESSING,
             challenge=resolved.challenge,
@@ -261,28 +292,80 @@ class DataWork:
             limit=1000,
             note="ALL_TIME, DENSE, no tiebreaker; judged by bookkeeping = hedge - floor in ms",
         )
-        samples: list[dict[str, float]] = []
-        for _ in range(BOOKKEEPING_SAMPLES):
+        samples = BOOKKEEPING_SAMPLES_PER_REPEAT * self.options.repeat
+        # Each instrumented run has the one before as its previous run (as in steady state), joined by
+        # cluster: with statistics from before the TRUNCATE the planner would not know those entries.
+        _vacuum("leaderboard_runs", "leaderboard_entries")
+        op["steps_ms"] = self._steps(self.seeded.top_key, samples=samples)
+        op["commit_micro_ms"] = self._commit_micro_step(samples=samples)
+        op["bookkeeping_ms"] = round((op["hedge"]["median"] - op["floor"]["median"]) * 1000, 2)
+        op["target"] = f"bookkeeping <= {BOOKKEEPING_TARGET_MS:g} ms per run on top of the ranking statement"
+        micro = op["commit_micro_ms"]
+        self.log(
+            f"  bookkeeping {op['bookkeeping_ms']:.2f} ms per run; steps (medians of {samples}, ms):"
+            + "".join(f"\n    {label}: {ms:.2f}" for label, ms in op["steps_ms"].items())
+            + f"\n  a run row's INSERT with its COMMIT {micro['insert_and_commit']:.2f} ms, without"
+            f" {micro['insert_in_transaction']:.2f} ms: the commit's WAL flush ~{micro['flush']:.2f} ms"
+        )
+        return op
+
+    def _steps(self, key: str, *, samples: int) -> dict[str, float]:
+        """hedge's generation of `key` statement by statement (ms), medians of `samples` instrumented runs.
+
+        Not the measured runs: timing each statement costs a little itself.
+        """
+        measured: list[dict[str, float]] = []
+        for _ in range(samples):
             steps: dict[str, float] = {}
             _checkpoint()
             started = time.perf_counter()
             with _statement_timer(steps):
-                generate_leaderboard_run(self.seeded.top_key)
+                generate_leaderboard_run(key)
             total = (time.perf_counter() - started) * 1000
-            steps["the rest: Python, commits"] = total - sum(steps.values())
+            steps["the rest: Python"] = total - sum(steps.values())
             steps["total"] = total
-            samples.append(steps)
-        labels = list(dict.fromkeys(label for sample in samples for label in sample))
-        op["steps_ms"] = {
-            label: round(statistics.median(sample.get(label, 0.0) for sample in samples), 3) for label in labels
+            measured.append(steps)
+        labels = list(dict.fromkeys(label for sample in measured for label in sample))
+        return {label: round(statistics.median(s.get(label, 0.0) for s in measured), 3) for label in labels}
+
+    def _commit_micro_step(self, *, samples: int) -> dict[str, float]:
+        """What a commit costs on its own: a run row's INSERT committed (autocommit, as the PROCESSING marker
+        is), against the same INSERT inside a transaction that is rolled back (no WAL flush to wait for).
+
+        The difference is the flush that every committed write pays once (synchronous_commit on).
+        """
+        resolved = self.resolved[self.seeded.top_key]
+
+        def insert() -> LeaderboardRun:
+            # The PROCESSING marker's shape (deleted afterwards; a backfill, so no "latest" run changes).
+            return LeaderboardRun.objects.create(
+                leaderboard_id=self.seeded.top_key,
+                period_start=EPOCH,
+                period_end=timezone.now(),
+                is_backfill=True,
+                status=RunStatus.PROCESSING,
+                challenge=resolved.challenge,
+                fallback_challenge=resolved.fallback,
+            )
+
+        committed, uncommitted, created = [], [], []
+        for _ in range(samples):
+            _checkpoint()
+            started = time.perf_counter()
+            created.append(insert().pk)
+            committed.append((time.perf_counter() - started) * 1000)
+            with transaction.atomic():
+                started = time.perf_counter()
+                insert()
+                uncommitted.append((time.perf_counter() - started) * 1000)
+                transaction.set_rollback(True)
+        LeaderboardRun.objects.filter(pk__in=created).delete()
+        with_commit, without = statistics.median(committed), statistics.median(uncommitted)
+        return {
+            "insert_and_commit": round(with_commit, 3),
+            "insert_in_transaction": round(without, 3),
+            "flush": round(with_commit - without, 3),
         }
-        op["bookkeeping_ms"] = round((op["hedge"]["median"] - op["floor"]["median"]) * 1000, 2)
-        op["target"] = f"bookkeeping <= {BOOKKEEPING_TARGET_MS:g} ms per run on top of the ranking statement"
-        self.log(
-            f"  bookkeeping {op['bookkeeping_ms']:.2f} ms per run; steps (medians of {BOOKKEEPING_SAMPLES}, ms):"
-            + "".join(f"\n    {label}: {ms:.2f}" for label, ms in op["steps_ms"].items())
-        )
-        return op
 
     def full_generation(self) -> dict:
         op = self.generation(
@@ -294,7 +377,91 @@ class DataWork:
             " clone of the lean leaderboard_entries (same columns and indexes, no foreign key)",
         )
         op["storage"] = self._storage()
+        # Where a full ranking's time goes beyond the statement (checksum, exclusions, watermark): one run.
+        op["steps_ms_one_run"] = self._steps(self.seeded.full_key, samples=1)
+        self.log(
+            "  one full ranking step by step (ms):"
+            + "".join(f"\n    {label}: {ms:.1f}" for label, ms in op["steps_ms_one_run"].items())
+        )
         return op
+
+    def _reset_with_previous_run(self) -> None:
+        """Empty runs, a COMPLETE hedge run of the full board (the previous run, untimed), then the floor's run."""
+        _truncate("leaderboard_entries", floor.ENTRIES, "leaderboard_runs")
+        self.previous_run_id = generate_leaderboard_run(self.seeded.full_key).pk
+        # Fresh statistics, as autovacuum gives a table that just grew by a run: without them the planner
+        # takes the emptied table for empty and joins the previous run's entries by a nested loop.
+        _vacuum("leaderboard_runs", "leaderboard_entries")
+        self._reset_floor_run(self.seeded.full_key)
+
+    def full_generation_with_previous_rank(self) -> dict:
+        """Full ranking when the board has a previous run: each entry's previous_rank joined in the statement."""
+        resolved = self.resolved[self.seeded.full_key]
+        return measure_pair(
+            "generation_full_previous_rank",
+            "full ranking with previousRank (the previous run's 1 entry per cluster joined)",
+            repeat=self.options.repeat,
+            reset=self._reset_with_previous_run,
+            hedge=lambda: generate_leaderboard_run(self.seeded.full_key),
+            floor_fn=lambda: floor.generate(
+                run_id=self.floor_run_id,
+                challenge=resolved.challenge,
+                fallback=resolved.fallback,
+                limit=0,
+                previous_run=self.previous_run_id,
+            ),
+            verify=self._verify_entries,
+            log=self.log,
+            note="hedge: generate_leaderboard_run with a previous COMPLETE run of the same period; floor: the same"
+            " statement with the same previous run (the same LEFT JOIN on leaderboard_entries_unique_cluster)",
+        )
+
+    def full_generation_with_exclusions(self) -> dict:
+        """Full ranking with EXCLUSIONS active exclusions (every leaderboard) next to the same without any.
+
+        Both sides are hedge's generation: the target (issue #12) is "with" within 1.05x of "without".
+        Between the two sides the first run is marked FAILED, so neither ranks with a previous run.
+        """
+        key = self.seeded.full_key
+        count = exclusions.seed(clusters=self.seeded.clusters)
+        _vacuum("leaderboard_exclusions")
+        times: dict[str, list[float]] = {"hedge": [], "floor": []}
+        runs: dict[str, int] = {}
+        sides = [("hedge", True), ("floor", False)]
+        for i in range(self.options.repeat):
+            _truncate("leaderboard_entries", floor.ENTRIES, "leaderboard_runs")
+            for side, active in sides if i % 2 == 0 else list(reversed(sides)):
+                exclusions.set_active(active)
+                times[side].append(_timed(lambda: generate_leaderboard_run(key)))
+                # The run just made (the newest): FAILED, so the next side ranks without a previous run.
+                runs[side] = LeaderboardRun.objects.latest("id").pk
+                LeaderboardRun.objects.filter(pk=runs[side]).update(status=RunStatus.FAILED)
+            self.log(
+                f"  full ranking #{i + 1}: with {count:,} exclusions {times['hedge'][-1]:.3f} s,"
+                f" without {times['floor'][-1]:.3f} s"
+            )
+        differing = exclusions.differences(with_run=runs["hedge"], without_run=runs["floor"])
+        if differing:
+            raise RuntimeError(f"the run with exclusions differs from the re-ranked run without in {differing} rows")
+        applied = LeaderboardRun.objects.get(pk=runs["hedge"]).exclusions_applied
+        if applied != count:
+            raise RuntimeError(f"the run with exclusions applied {applied}, not the {count} seeded")
+        exclusions.remove()
+        with_s, without_s = _seconds(times["hedge"]), _seconds(times["floor"])
+        return {
+            "key": "generation_full_exclusions",
+            "operation": f"full ranking with {count:,} active exclusions, against the same without",
+            "kind": "data",
+            "unit": "s",
+            "hedge": with_s,
+            "floor": without_s,
+            "ratio": round(with_s["median"] / without_s["median"], 3) if without_s["median"] else None,
+            "exclusions": count,
+            "target": "with exclusions <= 1.05x of without",
+            "note": "both sides hedge's generate_leaderboard_run; 'floor' = the same generation with the exclusions"
+            " lifted. Compared row by row: the run with exclusions = the run without, minus the excluded"
+            " clusters, ranked again (ranks and positions by window functions in the comparison)",
+        }
 
     def _storage(self) -> dict | None:
         """Bytes per entry of the lean entries (hedge's and the floor's) and of the old layout, same rows."""
@@ -329,7 +496,7 @@ class DataWork:
 
     def _verify_entries(self) -> None:
         hedge_run = LeaderboardRun.objects.filter(status=RunStatus.COMPLETE).latest("id").pk
-        columns = "cluster_id, rank, position, score, tiebreaker, fallback_value"
+        columns = "cluster_id, rank, position, score, tiebreaker, fallback_value, previous_rank"
         differing = _count_differences(
             f"SELECT {columns} FROM leaderboard_entries WHERE run_id = %s",
             f"SELECT {columns} FROM {floor.ENTRIES} WHERE run_id = %s",
@@ -619,48 +786,106 @@ def _http_pair(
     }
 
 
+# A page deep in the full ranking: position 900,000 of 1,000,000 (issue #11), 90% down at other sizes.
+PAGE_AFTER_SHARE = 0.9
+# Clusters per `clusters?ids=` request.
+IDS_PER_REQUEST = 100
+AROUND = 10
+# The p99 the issue #11 reads must stay under at HTTP_CLIENTS (8) clients.
+READ_P99_TARGET_MS = 25.0
+HTTP_CLIENTS_TARGET = 8
+# The load step (issue #14): the goal for its p99 on this 2-core machine.
+LOAD_P99_GOAL_MS = 50.0
+
+
 def measure_http(scratch, seeded: seeding.Seeded, options: Options, log: Log) -> list[dict]:
+    """hedge's public reads next to the bare views, under gunicorn (2 workers) on the scratch database."""
     sample_rng = random.Random(6)  # noqa: S311 - a reproducible sample, not a secret
     numbers = sample_rng.sample(range(1, seeded.clusters + 1), min(HTTP_SAMPLE_CLUSTERS, seeded.clusters))
     cluster_ids = [seeding.cluster_id(n) for n in numbers]
+    full = LeaderboardRun.objects.filter(leaderboard_id=seeded.full_key, status=RunStatus.COMPLETE).latest("id")
+    page_after = int(full.row_count * PAGE_AFTER_SHARE)
+    # Distinct deep pages, one per request (never an entry-cache hit): `after` walks the last tenth.
+    page_span = max(1, full.row_count - page_after - 100)
+    pages = itertools.count()
+
+    def pick(client: int, i: int) -> str:
+        return cluster_ids[(client * 7919 + i) % len(cluster_ids)]
 
     def progress(prefix: str) -> Callable[[int, int], str]:
-        def path_for(client: int, i: int) -> str:
-            cluster = cluster_ids[(client * 7919 + i) % len(cluster_ids)]
-            return f"{prefix}/seasons/{seeded.season_id}/progress?clusterId={cluster}"
-
-        return path_for
+        return lambda client, i: f"{prefix}/seasons/{seeded.season_id}/progress?clusterId={pick(client, i)}"
 
     def latest(prefix: str) -> Callable[[int, int], str]:
         path = f"{prefix}/leaderboards/{seeded.top_key}/latest?limit=100"
         return lambda client, i: path
 
+    def deep_page(prefix: str) -> Callable[[int, int], str]:
+        path = f"{prefix}/leaderboards/{seeded.full_key}/latest?limit=100&after={page_after}"
+        return lambda client, i: path
+
+    def deep_pages(prefix: str) -> Callable[[int, int], str]:
+        base = f"{prefix}/leaderboards/{seeded.full_key}/latest?limit=100&after="
+        return lambda client, i: f"{base}{page_after + next(pages) % page_span}"
+
+    def cluster(prefix: str) -> Callable[[int, int], str]:
+        base = f"{prefix}/leaderboards/{seeded.full_key}/latest/clusters/"
+        return lambda client, i: f"{base}{pick(client, i)}?around={AROUND}"
+
+    def several(prefix: str) -> Callable[[int, int], str]:
+        base = f"{prefix}/leaderboards/{seeded.full_key}/latest/clusters?ids="
+        per = min(IDS_PER_REQUEST, len(cluster_ids))
+
+        def path_for(client: int, i: int) -> str:
+            first = ((client * 7919 + i) * per) % len(cluster_ids)
+            return base + ",".join((cluster_ids * 2)[first : first + per])
+
+        return path_for
+
+    rows = f"{full.row_count:,} entries"
+    reads = [
+        ("http_leaderboard_latest", "GET /leaderboards/{key}/latest?limit=100 (top-1000 board)", latest, None),
+        (
+            "http_leaderboard_page_cached",
+            f"GET /leaderboards/{{key}}/latest?limit=100&after={page_after} ({rows}; the same page each time)",
+            deep_page,
+            READ_P99_TARGET_MS,
+        ),
+        (
+            "http_leaderboard_page",
+            f"GET /leaderboards/{{key}}/latest?limit=100&after={page_after}+n ({rows}; a new page each time)",
+            deep_pages,
+            READ_P99_TARGET_MS,
+        ),
+        (
+            "http_leaderboard_cluster",
+            f"GET /leaderboards/{{key}}/latest/clusters/{{clusterId}}?around={AROUND} ({rows})",
+            cluster,
+            READ_P99_TARGET_MS,
+        ),
+        (
+            "http_leaderboard_clusters",
+            f"GET /leaderboards/{{key}}/latest/clusters?ids=<{IDS_PER_REQUEST} ids> ({rows})",
+            several,
+            READ_P99_TARGET_MS,
+        ),
+        ("http_season_progress", "GET /seasons/{seasonId}/progress?clusterId=", progress, None),
+    ]
     log(f"starting gunicorn (2 workers) on the scratch database, {options.http_clients} clients")
+    results = []
     with load.gunicorn(database_url=scratch.url, workers=2) as server:
-        _check_floor_views_agree(server, seeded, cluster_ids[:20])
-        return [
-            _http_pair(
-                "http_leaderboard_latest",
-                "GET /leaderboards/{key}/latest?limit=100",
-                server,
-                latest(""),
-                latest("/bench-floor"),
-                options,
-                log,
-            ),
-            _http_pair(
-                "http_season_progress",
-                "GET /seasons/{id}/progress?clusterId=",
-                server,
-                progress(""),
-                progress("/bench-floor"),
-                options,
-                log,
-            ),
-        ]
+        _check_floor_views_agree(server, seeded, cluster_ids[:20], page_after=page_after)
+        for key, label, paths, p99_target in reads:
+            op = _http_pair(key, label, server, paths(""), paths("/bench-floor"), options, log)
+            op["target"] = "hedge >= 0.8x of the bare view's requests/s"
+            if p99_target is not None:
+                op["target"] += f", p99 <= {p99_target:g} ms at {HTTP_CLIENTS_TARGET} clients"
+            results.append(op)
+    return results
 
 
-def _check_floor_views_agree(server: load.Server, seeded: seeding.Seeded, cluster_ids: list[str]) -> None:
+def _check_floor_views_agree(
+    server: load.Server, seeded: seeding.Seeded, cluster_ids: list[str], *, page_after: int
+) -> None:
     """A floor view that answers something else is no floor: compare the answers before timing them."""
 
     def fetch(path: str) -> dict:
@@ -669,16 +894,80 @@ def _check_floor_views_agree(server: load.Server, seeded: seeding.Seeded, cluste
             raise RuntimeError(f"GET {path} answered {status}: {body[:300]!r}\n{server.log_tail()}")
         return json.loads(body)
 
-    path = f"/leaderboards/{seeded.top_key}/latest?limit=100"
-    hedge, bare = fetch(path), fetch("/bench-floor" + path)
-    if hedge["entries"] != bare["entries"] or hedge["leaderboard"]["runId"] != bare["leaderboard"]["runId"]:
-        raise RuntimeError("the floor's /latest answers differently from hedge's")
-    fields = ("seasonId", "clusterId", "points", "level", "nextLevelThreshold", "pointsToNextLevel")
+    def agree(path: str, fields: tuple[str, ...]) -> None:
+        hedge, bare = fetch(path), fetch("/bench-floor" + path)
+        if bare.get("next"):  # the floor's next page is under its own prefix
+            bare["next"] = bare["next"].replace("/bench-floor/", "/", 1)
+        differing = [f for f in fields if hedge.get(f) != bare.get(f)]
+        if hedge["leaderboard"]["runId"] != bare["leaderboard"]["runId"]:
+            differing.append("leaderboard.runId")
+        if differing:
+            raise RuntimeError(f"the floor's {path} differs from hedge's in {differing}: {bare} vs {hedge}")
+
+    agree(f"/leaderboards/{seeded.top_key}/latest?limit=100", ("entries", "next"))
+    agree(f"/leaderboards/{seeded.full_key}/latest?limit=100&after={page_after}", ("entries", "next"))
+    agree(f"/leaderboards/{seeded.full_key}/latest/clusters?ids={','.join(cluster_ids)},nobody", ("entries", "missing"))
+    fields = ("seasonId", "clusterId", "points", "level", "nextLevelThreshold", "pointsToNextLevel", "breakdown")
     for cluster in cluster_ids:
+        agree(f"/leaderboards/{seeded.full_key}/latest/clusters/{cluster}?around={AROUND}", ("entry", "above", "below"))
         path = f"/seasons/{seeded.season_id}/progress?clusterId={cluster}"
         hedge, bare = fetch(path), fetch("/bench-floor" + path)
-        if [hedge[f] for f in fields] != [bare[f] for f in fields]:
+        if [hedge.get(f) for f in fields] != [bare.get(f) for f in fields]:
             raise RuntimeError(f"the floor's progress of {cluster} differs from hedge's: {bare} vs {hedge}")
+
+
+def load_step(scratch, seeded: seeding.Seeded, options: Options, log: Log) -> dict:
+    """`load_clients` clients for `load_seconds` against /latest and a cluster lookup, alternating, through
+    gunicorn with production's settings module (hedge.settings: DEBUG off, CONN_MAX_AGE 60 with health
+    checks, 2 workers per core as the README advises). Errors are counted, not raised: the target is 0.
+    """
+    cluster_ids = [
+        seeding.cluster_id(n)
+        for n in random.Random(7).sample(  # noqa: S311 - reproducible
+            range(1, seeded.clusters + 1), min(HTTP_SAMPLE_CLUSTERS, seeded.clusters)
+        )
+    ]
+    latest = f"/leaderboards/{seeded.top_key}/latest?limit=100"
+    lookup = f"/leaderboards/{seeded.full_key}/latest/clusters/"
+
+    def path_for(client: int, i: int) -> str:
+        if (client + i) % 2 == 0:
+            return latest
+        return f"{lookup}{cluster_ids[(client * 7919 + i) % len(cluster_ids)]}?around={AROUND}"
+
+    def kind_of(path: str) -> str:
+        return "latest" if path == latest else "cluster lookup"
+
+    workers = 2 * (os.cpu_count() or 1)
+    log(f"load step: {options.load_clients} clients for {options.load_seconds:g} s, gunicorn with {workers} workers")
+    with load.gunicorn(database_url=scratch.url, workers=workers, settings_module=load.PRODUCTION_SETTINGS) as server:
+        for i in range(HTTP_WARMUP_REQUESTS):
+            status, body = load.get(server.port, path_for(0, i))
+            if status != 200:
+                raise RuntimeError(f"GET {path_for(0, i)} answered {status}: {body[:300]!r}\n{server.log_tail()}")
+        result = load.run_load(
+            server.port, path_for, clients=options.load_clients, seconds=options.load_seconds, kind_of=kind_of
+        )
+    summary = result.summary()
+    log(
+        f"  {summary['rps']:.0f} req/s, p50 {summary['p50_ms']:.1f} ms, p99 {summary['p99_ms']:.1f} ms,"
+        f" {summary['errors']} errors"
+    )
+    return {
+        "key": "load_production",
+        "operation": f"load: {options.load_clients} clients x {options.load_seconds:g} s, /latest and"
+        f" /latest/clusters/{{clusterId}}?around={AROUND} alternating (production settings, {workers} workers)",
+        "kind": "load",
+        "unit": "req/s",
+        "hedge": summary,
+        "floor": None,
+        "ratio": None,
+        "workers": workers,
+        "target": f"0 errors; p99 <= {LOAD_P99_GOAL_MS:g} ms (goal)",
+        "note": "DJANGO_SETTINGS_MODULE=hedge.settings, DEBUG=false, CONN_MAX_AGE=60, CONN_HEALTH_CHECKS=true;"
+        " the load client's 127.0.0.1 is a trusted caller (API_THROTTLE_EXEMPT_IPS), as a load balancer's"
+        " health checks and the frontend's server would be",
+    }
 
 
 # --- the run --------------------------------------------------------------------------------------
@@ -792,6 +1081,8 @@ def run_benchmark(options: Options, *, log: Log = lambda _: None) -> dict:
         steps: list[tuple[str, Callable[[], dict]]] = [
             ("top-1000 generation", work.top_generation),
             ("full ranking", work.full_generation),
+            ("full ranking with previousRank", work.full_generation_with_previous_rank),
+            ("full ranking with exclusions", work.full_generation_with_exclusions),
         ]
         history = seeded.history_rows > 0
         if history:
@@ -820,10 +1111,19 @@ def run_benchmark(options: Options, *, log: Log = lambda _: None) -> dict:
         for title, step in steps:
             timed_log(title)
             operations.append(step())
-        if options.http_seconds > 0:
-            # The public endpoint serves the latest COMPLETE run; the full-ranking run stays beside it.
+        if options.http_seconds > 0 or options.load_seconds > 0:
+            # The public reads serve the latest COMPLETE runs: the top-1000 board, and the full ranking
+            # generated twice, so its entries carry a previousRank as in steady state.
+            timed_log("generating the runs the HTTP measurements read")
             generate_leaderboard_run(seeded.top_key)
+            generate_leaderboard_run(seeded.full_key)
+            _vacuum("leaderboard_runs", "leaderboard_entries")
+            generate_leaderboard_run(seeded.full_key)
+            _vacuum("leaderboard_runs", "leaderboard_entries")
+        if options.http_seconds > 0:
             operations.extend(measure_http(scratch, seeded, options, timed_log))
+        if options.load_seconds > 0:
+            operations.append(load_step(scratch, seeded, options, timed_log))
         timed_log("done")
     report["machine"]["load_average_at_end"] = round(os.getloadavg()[0], 2)
     report["total_seconds"] = round(time.perf_counter() - clock.started, 1)

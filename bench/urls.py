@@ -4,8 +4,12 @@ from django.urls import include, path
 
 from . import views
 
+_LATEST = "bench-floor/leaderboards/<str:key>/latest"
+
 urlpatterns = [
-    path("bench-floor/leaderboards/<str:key>/latest", views.floor_leaderboard_latest, name="bench-floor-latest"),
+    path(_LATEST, views.floor_leaderboard_latest, name="bench-floor-latest"),
+    path(f"{_LATEST}/clusters", views.floor_leaderboard_clusters, name="bench-floor-latest-clusters"),
+    path(f"{_LATEST}/clusters/<str:cluster_id>", views.floor_leaderboard_cluster, name="bench-floor-latest-cluster"),
     path("bench-floor/seasons/<str:season_id>/progress", views.floor_season_progress, name="bench-floor-progress"),
     path("", include("hedge.urls")),
 ]

@@ -1,61 +1,97 @@
-"""The floor of hedge's two hottest endpoints: the same SQL, run with a bare cursor, into JsonResponse.
+"""The floor of hedge's public reads: the same SQL, run with a bare cursor, into JsonResponse.
 
-No DRF, no serializers, no model instances: what a hand-written endpoint costs. Which run is "the
-latest" is the product's own lookup (leaderboards.selectors.latest_complete_run), never a copy. They answer the
-same JSON as hedge's views for the requests the benchmark sends; error handling is only as much
-as keeps them honest (a bad parameter is still a 400, a miss a 404).
+No DRF, no serializers, no model instances, no ETag: what a hand-written endpoint costs. Every
+statement is hedge's own: a constant of leaderboards/sql.py where hedge has one
+(CLUSTER_NEIGHBOURHOOD), otherwise the statements hedge's selector sends, captured once per
+process with sentinel arguments and run again with each request's values (bench.replay). Which
+run is "the latest" is the product's own lookup (leaderboards.selectors.latest_complete_run).
+They answer the same JSON as hedge's views for the requests the benchmark sends (the benchmark
+compares them before timing); error handling is only as much as keeps them honest (a bad
+parameter is a 400, a miss a 404). Exclusions are not checked here: the benchmark serves no
+excluded cluster over HTTP.
 """
 
-from django.db import connection
+from __future__ import annotations
+
+import functools
+
 from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from leaderboards import selectors
+from leaderboards import sql as lb_sql
 from leaderboards.periods import next_resets
-from leaderboards.selectors import latest_complete_run
+from seasons import selectors as season_selectors
+from seasons import sql as season_sql
+from seasons.levels import standing_of
+
+from . import replay
 
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
+MAX_AROUND = 50
+MAX_IDS = 100
 
-# The SQL of leaderboards.selectors.top_entries. The latest run is the product's own lookup
-# (latest_complete_run, with its definition and challenges), so "latest" never drifts.
-_TOP_ENTRIES_SQL = (
-    "SELECT rank, position, cluster_id, score, tiebreaker, fallback_value FROM leaderboard_entries"
-    " WHERE run_id = %s ORDER BY position LIMIT %s"
-)
-# The SQL of seasons.selectors.get_cluster_progress.
-_PROGRESS_SQL = (
-    "SELECT s.id, s.points_per_level, sp.points, sp.level, sp.updated_at FROM seasons s"
-    " LEFT JOIN season_progress sp ON sp.season_id = s.id AND sp.cluster_id = %s WHERE s.id = %s LIMIT 1"
-)
+# Values no request sends: where they appear in a captured statement, a request's own go.
+_RUN = 9_000_000_000_000_001
+_AFTER = 2_147_000_001
+_CLUSTER = "\x1fbench-sentinel-cluster"
 
 
-@require_GET
-def floor_leaderboard_latest(request, key):
-    raw = request.GET.get("limit", str(DEFAULT_LIMIT))
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
-        return JsonResponse({"limit": [f"Ensure this value is an integer in 1..{MAX_LIMIT}."]}, status=400)
-    run = latest_complete_run(key)
-    if run is None:
-        return JsonResponse({"detail": f"Leaderboard {key!r} has no completed run yet."}, status=404)
-    code = run.challenge.code
-    fallback_code = run.fallback_challenge.code if run.fallback_challenge else None
-    with connection.cursor() as cursor:
-        cursor.execute(_TOP_ENTRIES_SQL, [run.id, int(raw)])
-        entries = [
-            {
-                "rank": rank,
-                "position": position,
-                "clusterId": cluster_id,
-                "score": score,
-                "tiebreaker": tiebreaker,
-                # Built on read from the run's challenges, as hedge's API does (entries are lean).
-                "payload": {"challengeCode": code, "fallbackChallengeCode": fallback_code, "fallbackValue": fallback},
-            }
-            for rank, position, cluster_id, score, tiebreaker, fallback in cursor.fetchall()
-        ]
+def _id_sentinel(i: int) -> str:
+    return f"\x1fbench-sentinel-id-{i}"
+
+
+@functools.cache
+def _page_statement(limit: int, keyset: bool) -> replay.Statement:
+    """hedge's entries page (selectors.top_entries, the (run, position) index); LIMIT is part of the SQL."""
+
+    def call(run, after=0):
+        list(selectors.top_entries(run, limit=limit, after=after).values_list(*selectors.ENTRY_FIELDS))
+
+    [statement] = replay.capture(call, {"run": _RUN, "after": _AFTER} if keyset else {"run": _RUN})
+    return statement
+
+
+@functools.cache
+def _clusters_statement(count: int) -> replay.Statement:
+    """hedge's several-clusters read (selectors.entries_of_clusters) for `count` ids."""
+    sentinels = {f"id{i}": _id_sentinel(i) for i in range(count)}
+
+    def call(run, **ids):
+        selectors.entries_of_clusters(run, list(ids.values()))
+
+    [statement] = replay.capture(call, {"run": _RUN, **sentinels})
+    return statement
+
+
+def _progress_selector():
+    """The selector hedge's /progress view calls: with the breakdown (issue #12) where the product has it."""
+    return getattr(season_selectors, "get_explained_cluster_progress", season_selectors.get_cluster_progress)
+
+
+@functools.cache
+def _progress_statements(season_id: str) -> list[replay.Statement]:
+    """What hedge's /progress runs for one cluster of `season_id`: its row, then any exclusion check and breakdown."""
+    selector = _progress_selector()
+    return replay.capture(lambda cluster: selector(season_id=season_id, cluster_id=cluster), {"cluster": _CLUSTER})
+
+
+def _bad(name: str, message: str) -> JsonResponse:
+    return JsonResponse({name: [message]}, status=400)
+
+
+def _number(request, name: str, default: int, low: int, high: int) -> int | None:
+    raw = request.GET.get(name, str(default))
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
+        return None
+    return int(raw)
+
+
+def _header(run) -> dict:
     definition = run.leaderboard
-    leaderboard = {
+    header = {
         "key": definition.key,
         "name": definition.name,
         "description": definition.description,
@@ -68,30 +104,149 @@ def floor_leaderboard_latest(request, key):
         "isFinal": run.is_final,
         "nextResetAt": next_resets([definition.time_window], now=timezone.now())[definition.time_window],
     }
-    return JsonResponse({"leaderboard": leaderboard, "entries": entries})
+    if hasattr(run, "checksum"):  # issue #12's runs carry their checksum
+        header["checksum"] = run.checksum
+    return header
+
+
+def _entry(run, row) -> dict:
+    rank, position, cluster_id, score, tiebreaker, fallback, previous_rank = row[:7]
+    return {
+        "rank": rank,
+        "position": position,
+        "clusterId": cluster_id,
+        "score": score,
+        "tiebreaker": tiebreaker,
+        "previousRank": previous_rank,
+        "rankChange": None if previous_rank is None else previous_rank - rank,
+        # Built on read from the run's challenges, as hedge's API does (entries are lean).
+        "payload": {
+            "challengeCode": run.challenge.code,
+            "fallbackChallengeCode": run.fallback_challenge.code if run.fallback_challenge else None,
+            "fallbackValue": fallback,
+        },
+    }
+
+
+def _latest(key: str):
+    run = selectors.latest_complete_run(key)
+    if run is None:
+        return None, JsonResponse({"detail": f"Leaderboard {key!r} has no completed run yet."}, status=404)
+    return run, None
+
+
+@require_GET
+def floor_leaderboard_latest(request, key):
+    limit = _number(request, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+    after = _number(request, "after", 0, 0, 2**31 - 1)
+    if limit is None or after is None:
+        return _bad("limit" if limit is None else "after", "Ensure this value is a valid integer in range.")
+    run, missing = _latest(key)
+    if missing:
+        return missing
+    _, rows = replay.run(_page_statement(limit, bool(after)), {"run": run.id, "after": after})
+    entries = [_entry(run, row) for row in rows]
+    next_url = None
+    if len(entries) == limit and entries[-1]["position"] < run.row_count:
+        next_url = request.build_absolute_uri(f"{request.path}?limit={limit}&after={entries[-1]['position']}")
+    return JsonResponse({"leaderboard": _header(run), "entries": entries, "next": next_url})
+
+
+@require_GET
+def floor_leaderboard_cluster(request, key, cluster_id):
+    around = _number(request, "around", 0, 0, MAX_AROUND)
+    if around is None:
+        return _bad("around", "Ensure this value is a valid integer in range.")
+    run, missing = _latest(key)
+    if missing:
+        return missing
+    _, rows = replay.run(
+        replay.Statement(lb_sql.CLUSTER_NEIGHBOURHOOD, {"run": "run", "cluster": "cluster", "around": "around"}, {}),
+        {"run": run.id, "cluster": cluster_id, "around": around},
+    )
+    entry, above, below = None, [], []
+    if rows:
+        position, last_position, behind = rows[0][-3:]
+        for row in rows:
+            shown = _entry(run, row)
+            if row[1] < position:
+                above.append(shown)
+            elif row[1] > position:
+                below.append(shown)
+            else:
+                entry = {**shown, "percentile": (1000 * behind // last_position) / 10}
+    return JsonResponse({"leaderboard": _header(run), "entry": entry, "above": above, "below": below})
+
+
+@require_GET
+def floor_leaderboard_clusters(request, key):
+    ids = list(dict.fromkeys(request.GET.get("ids", "").split(",")))
+    if not all(ids) or len(ids) > MAX_IDS:
+        return _bad("ids", f"1..{MAX_IDS} comma-separated cluster ids.")
+    run, missing = _latest(key)
+    if missing:
+        return missing
+    values = {"run": run.id, **{f"id{i}": cluster_id for i, cluster_id in enumerate(ids)}}
+    _, rows = replay.run(_clusters_statement(len(ids)), values)
+    entries = [_entry(run, row) for row in rows]
+    found = {entry["clusterId"] for entry in entries}
+    return JsonResponse(
+        {
+            "leaderboard": _header(run),
+            "entries": entries,
+            "missing": [cluster_id for cluster_id in ids if cluster_id not in found],
+        }
+    )
+
+
+# The statements of an explained score (issue #12), where the product has them.
+_BREAKDOWNS = {
+    getattr(season_sql, name)
+    for name in ("BREAKDOWN_GAINS", "BREAKDOWN_LIFETIME", "BREAKDOWN_VALUES_AS_OF")
+    if hasattr(season_sql, name)
+}
 
 
 @require_GET
 def floor_season_progress(request, season_id):
     cluster_id = request.GET.get("clusterId", "")
-    if not cluster_id.strip():
-        return JsonResponse({"clusterId": ["This field is required."]}, status=400)
-    with connection.cursor() as cursor:
-        cursor.execute(_PROGRESS_SQL, [cluster_id, season_id])
-        row = cursor.fetchone()
-    if row is None:
-        return JsonResponse({"detail": f"Season {season_id!r} does not exist."}, status=404)
-    season, points_per_level, points, level, updated_at = row
-    points, level = points or 0, level or 0
-    threshold = (level + 1) * points_per_level
-    return JsonResponse(
-        {
-            "seasonId": season,
-            "clusterId": cluster_id,
-            "points": points,
-            "level": level,
-            "nextLevelThreshold": threshold,
-            "pointsToNextLevel": threshold - points,
-            "updatedAt": updated_at,
-        }
-    )
+    if not cluster_id:
+        return _bad("clusterId", "This field is required.")
+    row, breakdown = None, None
+    for statement in _progress_statements(season_id):
+        columns, rows = replay.run(statement, {"cluster": cluster_id})
+        if row is None:
+            # The first statement is the season's row with the cluster's points (no row: no season).
+            if not rows:
+                return JsonResponse({"detail": f"Season {season_id!r} does not exist."}, status=404)
+            row = dict(zip(columns, rows[0], strict=True))
+        elif statement.sql in _BREAKDOWNS:
+            breakdown = [
+                {
+                    "challengeCode": code,
+                    "challengeName": name,
+                    "weight": weight,
+                    "value": value,
+                    "points": weight * value,
+                }
+                for code, name, weight, value in rows
+            ]
+    # The points that count (0 before the season starts) and the curve's columns, where the selector reads
+    # them in its query; a selector without (a flat points_per_level only) reads the stored points.
+    points = row["counted_points"] if "counted_points" in row else row["mine__points"] or 0
+    standing = standing_of({"curve_max_level": None, **row}, points=points)
+    body = {
+        "seasonId": season_id,
+        "clusterId": cluster_id,
+        "points": standing.points,
+        "level": standing.level,
+        "maxLevel": standing.max_level,
+        "levelStartsAt": standing.level_starts_at,
+        "nextLevelThreshold": standing.next_level_threshold,
+        "pointsToNextLevel": standing.points_to_next_level,
+        "progressPercent": standing.progress_percent,
+        "updatedAt": row["mine__updated_at"],
+    }
+    if breakdown is not None:
+        body["breakdown"] = sorted(breakdown, key=lambda item: -item["points"])
+    return JsonResponse(body)

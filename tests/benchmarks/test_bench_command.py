@@ -9,17 +9,24 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from bench.runner import HISTORY_OPERATIONS, SQLITE_MAX_CLUSTERS
+from bench.runner import COMMIT_STEP, HISTORY_OPERATIONS, SQLITE_MAX_CLUSTERS
 from bench.scratch import leftover_databases
 
 OPERATIONS = {
     "generation_top_1000",
     "generation_full",
+    "generation_full_previous_rank",
+    "generation_full_exclusions",
     "season_recompute_all",
     "season_recompute_changed",
     "season_recompute_changed_all",
     "http_leaderboard_latest",
+    "http_leaderboard_page_cached",
+    "http_leaderboard_page",
+    "http_leaderboard_cluster",
+    "http_leaderboard_clusters",
     "http_season_progress",
+    "load_production",
 }
 
 # The run creates its own database beside the test database, and points Django's connection at it
@@ -40,6 +47,8 @@ def test_a_smoke_run_reports_every_operation_and_leaves_no_scratch_database_behi
         repeat=1,
         http_seconds=0.5,
         http_clients=2,
+        load_seconds=0.5,
+        load_clients=4,
         json=str(out),
         verbosity=0,
     )
@@ -57,6 +66,8 @@ def test_a_smoke_run_reports_every_operation_and_leaves_no_scratch_database_behi
         plans = operations["generation_daily_full"]["explain"]
         assert "actual time" in plans["hedge"] and "Buffers" in plans["hedge"]
         assert "actual time" in plans["floor"]
+        # ... and of hedge's DAILY statement again once the history is 60 days longer.
+        assert "actual time" in operations["generation_daily_full_more_history"]["explain"]["hedge"]
         assert operations["generation_daily_full_more_history"]["older_history_rows"] > 0
         assert operations["generation_daily_full_more_history"]["growth"]["hedge"] is not None
         storage = operations["generation_full"]["storage"]
@@ -65,10 +76,20 @@ def test_a_smoke_run_reports_every_operation_and_leaves_no_scratch_database_behi
     else:
         assert set(operations) == OPERATIONS
         assert {skipped["key"] for skipped in report["skipped"]} == set(HISTORY_OPERATIONS)
-    assert all(op["ratio"] is not None for op in report["operations"])
+    assert all(op["ratio"] is not None for op in report["operations"] if op["kind"] != "load")
     top = operations["generation_top_1000"]
     assert "INSERT leaderboard_entries" in top["steps_ms"]
+    # The commit of the publishing transaction is a step of its own, and the WAL flush is measured apart.
+    assert COMMIT_STEP in top["steps_ms"]
+    assert set(top["commit_micro_ms"]) == {"insert_and_commit", "insert_in_transaction", "flush"}
     assert top["bookkeeping_ms"] == pytest.approx((top["hedge"]["median"] - top["floor"]["median"]) * 1000, abs=0.01)
+    assert "INSERT leaderboard_entries" in operations["generation_full"]["steps_ms_one_run"]
+    # 1% of the clusters excluded; the run with them was compared row by row with the run without, re-ranked.
+    assert operations["generation_full_exclusions"]["exclusions"] == 50
+    load = operations["load_production"]["hedge"]
+    assert load["errors"] == 0
+    assert set(load["by_kind"]) == {"latest", "cluster lookup"}
+    assert all(figures["requests"] > 0 for figures in load["by_kind"].values())
     assert report["seed"]["progress_rows"] == 5_000 * 3
     assert report["command"].startswith("python -m bench --clusters=5000 --challenges=3 --repeat=1")
     assert "--history-days=3" in report["command"]
@@ -101,6 +122,8 @@ def test_bench_refuses_sqlite_above_the_small_run_threshold(monkeypatch):
         ({"repeat": 0}, "--repeat must be at least 1"),
         ({"history_days": 0}, "--history-days must be between 1"),
         ({"http_clients": 0}, "--http-clients must be between 1 and 64"),
+        ({"load_seconds": -1}, "--load-seconds must be 0"),
+        ({"load_clients": 0}, "--load-clients must be between 1 and 128"),
         ({"json": "/nonexistent-dir/bench.json"}, "does not exist"),
     ],
 )

@@ -28,10 +28,14 @@ class Command(BaseCommand):
         "SQL for gains) writing into an identical copy of its table: top-1000 generation (judged by its "
         "bookkeeping in ms), full ranking into the lean entries floor (with bytes per entry), DAILY top-1000 "
         "and all-ranks, MONTHLY all-ranks, season recomputes (LIFETIME and GAINS; all clusters, and changed "
-        "clusters after an ETL tick), and DAILY again with 60 more days of older history. "
+        "clusters after an ETL tick), and DAILY again with 60 more days of older history; the full ranking "
+        "also with previousRank joined, and with 10,000 active exclusions against none. "
         "Then it serves hedge with gunicorn (2 workers, 127.0.0.1) and drives GET /leaderboards/{key}/latest "
-        "and GET /seasons/{id}/progress, and bare Django views running the same SQL, with --http-clients "
-        "concurrent clients for --http-seconds each. Prints one table (medians; ratio = hedge/floor: time "
+        "(top 100, a deep page), a cluster lookup with around=10, clusters?ids= with 100 ids and "
+        "GET /seasons/{id}/progress, and bare Django views running the same SQL, with --http-clients "
+        "concurrent clients for --http-seconds each; then a load step of --load-clients clients for "
+        "--load-seconds through gunicorn with production's settings. "
+        "Prints one table (medians; ratio = hedge/floor: time "
         "for data work, requests/s for HTTP) and writes it with machine details and EXPLAIN plans to --json. "
         "The configured database is never touched and the scratch database is dropped at the end, also on "
         "errors and Ctrl-C. Needs PostgreSQL; on SQLite only small runs (at most "
@@ -67,6 +71,16 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--http-clients", type=int, default=8, help="concurrent HTTP clients during a load run (default 8)"
+        )
+        parser.add_argument(
+            "--load-seconds",
+            type=float,
+            default=60.0,
+            help="duration of the load step (--load-clients against /latest and a cluster lookup, production"
+            " settings); default 60, 0 skips it",
+        )
+        parser.add_argument(
+            "--load-clients", type=int, default=32, help="concurrent clients of the load step (default 32)"
         )
         parser.add_argument(
             "--history-days",
@@ -125,6 +139,10 @@ class Command(BaseCommand):
             raise CommandError(f"--http-seconds must be 0 (skip) or more, got {http_seconds:g}")
         if not 1 <= http_clients <= 64:
             raise CommandError(f"--http-clients must be between 1 and 64, got {http_clients}")
+        if options.load_seconds < 0:
+            raise CommandError(f"--load-seconds must be 0 (skip) or more, got {options.load_seconds:g}")
+        if not 1 <= options.load_clients <= 128:
+            raise CommandError(f"--load-clients must be between 1 and 128, got {options.load_clients}")
         if json_path and not Path(json_path).resolve().parent.is_dir():
             raise CommandError(f"--json {json_path}: the directory {Path(json_path).resolve().parent} does not exist")
         if connection.vendor not in ("postgresql", "sqlite"):
@@ -165,6 +183,8 @@ def _command_line(options: Options, json_path: str | None) -> str:
         f"--http-seconds={options.http_seconds:g}",
         f"--http-clients={options.http_clients}",
         f"--history-days={options.history_days}",
+        f"--load-seconds={options.load_seconds:g}",
+        f"--load-clients={options.load_clients}",
     ]
     if options.keep_database:
         parts.append("--keep-database")
