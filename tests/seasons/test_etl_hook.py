@@ -65,8 +65,11 @@ def test_the_request_validation_scenario(s1_test, client):
         "clusterId": TEST_CLUSTER,
         "points": 4244,
         "level": 4,
+        "maxLevel": None,
+        "levelStartsAt": 4000,
         "nextLevelThreshold": 5000,
         "pointsToNextLevel": 756,
+        "progressPercent": 24,
         "updatedAt": row.updated_at.isoformat().replace("+00:00", "Z"),
     }
     # The request's step 4: the per-cluster function agrees and changes nothing.
