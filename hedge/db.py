@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import islice
 
-from django.db import connection
+from django.db import DatabaseError, connection
 
 # Rows sent per executemany() on SQLite; PostgreSQL streams through COPY instead.
 _SQLITE_BATCH = 5_000
@@ -207,3 +207,47 @@ def is_timeout(exc: BaseException) -> bool:
     """Whether a database error is a statement cancelled by `statement_timeout`."""
     cause = exc.__cause__ or exc
     return getattr(cause, "sqlstate", None) == "57014" or "interrupted" in str(exc)
+
+
+# Run markers: a PostgreSQL session-level advisory lock per PROCESSING run, held by the process
+# generating it. The server releases it when that session ends, however it ends, so a PROCESSING
+# run whose marker is not held belongs to a process that died. Keys live above 2^62, apart from
+# hedge's fixed lock keys.
+_RUN_MARKER_BASE = 1 << 62
+
+
+def run_marker(run_id: int) -> int:
+    return _RUN_MARKER_BASE + run_id
+
+
+def hold_session_marker(key: int) -> None:
+    """Take a session-level advisory lock (PostgreSQL; nothing on SQLite). Take it inside the
+    transaction that creates what it marks, so the mark exists before anyone can see the row."""
+    if is_postgresql():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [key])
+
+
+def release_session_marker(key: int) -> None:
+    if not is_postgresql():
+        return
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+    except DatabaseError:
+        pass  # the session is gone, and the marker with it
+
+
+def run_marker_gone_sql() -> str:
+    """A SQL condition on `leaderboard_runs`: the run's generation is gone.
+
+    PostgreSQL: no session holds the run's marker (pg_locks shows a bigint advisory key as classid,
+    its high 32 bits, and objid, its low 32 bits). SQLite: the run is older than %(abandoned_before)s.
+    """
+    if not is_postgresql():
+        return "created_at < %(abandoned_before)s"
+    return (
+        "NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.objsubid = 1 AND l.granted"
+        " AND CAST(l.classid AS bigint) * 4294967296 + CAST(l.objid AS bigint)"
+        f" = {_RUN_MARKER_BASE} + leaderboard_runs.id)"
+    )

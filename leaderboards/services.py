@@ -12,7 +12,16 @@ from django.db import DatabaseError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from hedge.db import binary_collation, set_local_lock_timeout, sql_datetime, sql_limit
+from hedge.db import (
+    binary_collation,
+    hold_session_marker,
+    release_session_marker,
+    run_marker,
+    run_marker_gone_sql,
+    set_local_lock_timeout,
+    sql_datetime,
+    sql_limit,
+)
 
 from . import selectors, sql
 from .errors import (
@@ -117,20 +126,24 @@ def _generate(
         resolved = resolve_challenges(definition)
     except ValidationError as exc:
         raise InvalidDefinition(f"Leaderboard {definition.key!r}: {' '.join(exc.messages)}") from exc
-    # Committed at once (outside the transaction below), so staff see it while it waits and ranks.
-    run = LeaderboardRun.objects.create(
-        leaderboard=definition,
-        period_start=period.start,
-        period_end=period.end,
-        is_backfill=is_backfill,
-        is_final=is_final,
-        status=RunStatus.PROCESSING,
-        challenge=resolved.challenge,
-        fallback_challenge=resolved.fallback,
-    )
+    # Committed at once (outside the transaction below), so staff see it while it waits and ranks; its
+    # session marker is held before the row is visible, so the run is never taken for abandoned.
+    with transaction.atomic():
+        run = LeaderboardRun.objects.create(
+            leaderboard=definition,
+            period_start=period.start,
+            period_end=period.end,
+            is_backfill=is_backfill,
+            is_final=is_final,
+            status=RunStatus.PROCESSING,
+            challenge=resolved.challenge,
+            fallback_challenge=resolved.fallback,
+        )
+        hold_session_marker(run_marker(run.pk))
     try:
         with transaction.atomic():
             _lock_definition(definition)
+            _fail_abandoned_runs(definition.key, now=now)
             row_count, exclusions = _insert_entries(run, definition, resolved, period, now=now)
             finished = timezone.now()
             if is_final:
@@ -149,6 +162,8 @@ def _generate(
         if isinstance(exc, Exception):
             raise GenerationFailed(run, exc) from exc
         raise
+    finally:
+        release_session_marker(run_marker(run.pk))
     run.status, run.row_count, run.exclusions_applied = RunStatus.COMPLETE, row_count, exclusions
     run.finished_at = run.updated_at = finished
     logger.info("leaderboard %s: run %s complete, %s rows", definition.key, run.pk, row_count)
@@ -183,15 +198,21 @@ def _supersede_final_runs(run: LeaderboardRun, *, finished: datetime.datetime) -
 
 
 def _fail_abandoned_runs(key: str, *, now: datetime.datetime) -> int:
-    """Mark FAILED the PROCESSING runs of `key` older than ABANDONED_AFTER: their process died."""
-    return LeaderboardRun.objects.filter(
-        leaderboard_id=key, status=RunStatus.PROCESSING, created_at__lt=now - ABANDONED_AFTER
-    ).update(
-        status=RunStatus.FAILED,
-        error=f"abandoned: still PROCESSING after {ABANDONED_AFTER} (the process running it stopped)",
-        finished_at=now,
-        updated_at=now,
-    )
+    """Mark FAILED the PROCESSING runs of `key` whose generation is gone (a killed process).
+
+    PostgreSQL: at once, when the run's session marker is no longer held. SQLite (no session
+    locks): once the run is older than ABANDONED_AFTER. Called under the definition's lock, by
+    every generation of `key` and by prune.
+    """
+    params = {
+        "leaderboard": key,
+        "now": sql_datetime(now),
+        "abandoned_before": sql_datetime(now - ABANDONED_AFTER),
+        "error": "abandoned: the process generating it stopped before it finished",
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql.FAIL_ABANDONED_RUNS.format(marker_gone=run_marker_gone_sql()), params)
+        return cursor.rowcount
 
 
 def _insert_entries(

@@ -178,3 +178,13 @@ JOIN leaderboard_entries n
   ON n.run_id = %(run)s AND n.position BETWEEN me.position - %(around)s AND me.position + %(around)s
 ORDER BY n.position
 """
+
+
+# PROCESSING runs of a leaderboard whose generation is gone: `{marker_gone}` is
+# hedge.db.run_marker_gone_sql() (the run's session marker is no longer held; on SQLite, an age).
+# Uses index: leaderboard_runs_latest_idx (the leaderboard's runs).
+FAIL_ABANDONED_RUNS = """
+UPDATE leaderboard_runs
+SET status = 'FAILED', error = %(error)s, finished_at = %(now)s, updated_at = %(now)s
+WHERE leaderboard_key = %(leaderboard)s AND status = 'PROCESSING' AND {marker_gone}
+"""

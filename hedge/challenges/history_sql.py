@@ -3,7 +3,8 @@
 The gain rule (docs/scores.md) is written here once; the ranking statement (leaderboards/sql.py)
 and the season points statements (seasons/sql.py) embed these subqueries, filling `{challenges}`
 (a SQL list or subquery of challenge ids) and `{clusters}` ("" or an `AND h.cluster_id ...`
-condition; SCOPE_GAINS: `{scope}`, a table of cluster ids) when their module is imported, so each of their statements is a finished constant.
+condition; SCOPE_GAINS: `{scope}`, a table of cluster ids) when their module is imported, so
+each of their statements is a finished constant.
 
 Parameters: `%(start)s` the period's start, `%(until)s` min(period end, now). Value as of a moment
 T = the value of the newest history row recorded at or before T (the row id breaks a tie), so a
