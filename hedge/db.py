@@ -10,10 +10,10 @@ import datetime
 import fcntl
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from itertools import islice
 
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, connections
 
 # Rows sent per executemany() on SQLite; PostgreSQL streams through COPY instead.
 _SQLITE_BATCH = 5_000
@@ -78,6 +78,65 @@ def set_local_lock_timeout(seconds: float) -> None:
     if is_postgresql():
         with connection.cursor() as cursor:
             cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{int(seconds * 1000)}ms"])
+
+
+@contextmanager
+def session_statement_timeout(seconds: float) -> Iterator[None]:
+    """For the block, bound every statement on each PostgreSQL connection to `seconds` (0: the server's default).
+
+    The setting is made just before a connection's first statement in the block, so a connection
+    that the block never uses is never opened. It stays on the session (and is not set again)
+    until a block asks for another value: a worker serving request after request on one
+    persistent connection pays one extra round trip when the wanted value changes, not one per
+    request. Inside a transaction it is SET LOCAL, because a rollback would undo a session SET.
+    The statement runs on the driver's cursor, so it is not one of the queries Django counts.
+    A statement stopped by the timeout raises OperationalError (QueryCanceled). SQLite has none.
+    """
+    wanted = f"{int(seconds * 1000)}ms" if seconds else None
+    applied: set[str] = set()
+    set_locally = []
+
+    def apply(execute, sql, params, many, context):
+        db = context["connection"]
+        if db.alias not in applied:
+            applied.add(db.alias)
+            if _set_statement_timeout(db, context["cursor"].cursor, wanted):
+                set_locally.append(db)
+        return execute(sql, params, many, context)
+
+    with ExitStack() as stack:
+        for db in connections.all():
+            if db.vendor == "postgresql":
+                stack.enter_context(db.execute_wrapper(apply))
+        try:
+            yield
+        finally:
+            for db in set_locally:
+                _restore_session_statement_timeout(db)
+
+
+def _set_statement_timeout(db, cursor, wanted: str | None) -> bool:
+    """Make `wanted` the connection's statement timeout; True when it was set only for the current transaction."""
+    raw = db.connection
+    if getattr(raw, "hedge_statement_timeout", None) == wanted and not db.in_atomic_block:
+        return False
+    value = "DEFAULT" if wanted is None else f"'{wanted}'"  # wanted is built from a number above
+    if db.in_atomic_block:
+        cursor.execute(f"SET LOCAL statement_timeout TO {value}")
+        return True
+    cursor.execute(f"SET statement_timeout TO {value}")
+    raw.hedge_statement_timeout = wanted
+    return False
+
+
+def _restore_session_statement_timeout(db) -> None:
+    """Undo a SET LOCAL before the transaction goes on without the block (unless the transaction already failed)."""
+    from psycopg.pq import TransactionStatus
+
+    raw = db.connection
+    if raw is not None and raw.info.transaction_status == TransactionStatus.INTRANS:
+        with raw.cursor() as cursor:
+            cursor.execute("SET LOCAL statement_timeout TO DEFAULT")
 
 
 def sql_datetime(value: datetime.datetime):

@@ -1,3 +1,8 @@
+from django.conf import settings
+
+from .api import database_unavailable_response, is_database_unavailable, is_public_api
+from .db import session_statement_timeout
+from .routers import public_api_reads
 from .views import healthz
 
 HEALTH_PATHS = frozenset({"/healthz", "/healthz/"})
@@ -18,3 +23,32 @@ class HealthCheckMiddleware:
         if request.path_info in HEALTH_PATHS:
             return healthz(request)
         return self.get_response(request)
+
+
+class PublicApiMiddleware:
+    """What a public API request gets that the admin and commands do not.
+
+    - Its reads may go to a read replica (hedge.routers).
+    - Each statement is bounded by API_STATEMENT_TIMEOUT (PostgreSQL): a slow or stuck database
+      costs the client a 503 after two seconds, not a worker for as long as the database takes.
+    - A database that is down or too slow is a JSON 503 with Retry-After, never Django's HTML 500:
+      DRF's views answer it themselves (hedge.api.exception_handler); this catches it from any
+      other view under the API's paths.
+    Other requests reset the statement timeout to the server's default (the admin has none), on
+    the connections a public request left it set on.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not is_public_api(request.path_info):
+            with session_statement_timeout(0):
+                return self.get_response(request)
+        with public_api_reads(), session_statement_timeout(settings.API_STATEMENT_TIMEOUT):
+            return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if is_public_api(request.path_info) and is_database_unavailable(exception):
+            return database_unavailable_response(exception)
+        return None

@@ -45,13 +45,40 @@ def _env_int(name: str, default: int, *, minimum: int = 0) -> int:
 
 
 def _env_database(name: str, default: str) -> dict:
-    url = env.str(name, default=default)
+    return _database_config(name, env.str(name, default=default))
+
+
+def _database_config(name: str, url: str) -> dict:
     if not url.startswith(("sqlite://", "postgres://", "postgresql://", "pgsql://")):
         raise ImproperlyConfigured(f"{name} must be a sqlite:/// or postgres:// URL, got {url.split('@')[-1]!r}")
     config = env.db_url_config(url)
     if not config.get("NAME"):
         raise ImproperlyConfigured(f"{name} does not name a database: {url.split('@')[-1]!r}")
     return config
+
+
+def _env_throttle_rate(name: str, default: str) -> str | None:
+    import re
+
+    value = env.str(name, default=default).strip().lower()
+    if value in {"", "off", "none"}:
+        return None
+    if not re.fullmatch(r"[1-9][0-9]*/(second|minute|hour|day|s|m|h|d)", value):
+        raise ImproperlyConfigured(f"{name} must be a rate such as 600/minute (per second, minute, hour or day) or off")
+    return value
+
+
+def _env_networks(name: str) -> list[str]:
+    import ipaddress
+
+    networks = env.list(name, default=[])
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            message = f"{name} must list IP addresses or networks (10.0.0.0/8), got {network!r}"
+            raise ImproperlyConfigured(message) from None
+    return networks
 
 
 def _env_timezone(name: str, default: str) -> str:
@@ -91,6 +118,8 @@ INSTALLED_APPS = [
     "rest_framework_api_key",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "hedge",
     "hedge.challenges",
     "seasons",
     "leaderboards",
@@ -107,11 +136,26 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Public API requests: reads to the replicas, statement timeout, JSON 503 when the database fails.
+    "hedge.middleware.PublicApiMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Answers a locked-out admin login (django-axes); last, as its documentation asks.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Admin login throttling (django-axes): after ADMIN_LOGIN_FAILURE_LIMIT wrong passwords for one
+# username, or from one client IP (the same address the API throttles, see NUM_PROXIES), further
+# logins are refused for ADMIN_LOGIN_LOCKOUT_MINUTES. `manage.py axes_reset` lifts every lockout
+# (axes_reset_username NAME, axes_reset_ip ADDRESS for one).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = _env_int("ADMIN_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = _env_int("ADMIN_LOGIN_LOCKOUT_MINUTES", 15, minimum=1) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "hedge.api.client_ip"
 
 ROOT_URLCONF = "hedge.urls"
 
@@ -135,16 +179,43 @@ WSGI_APPLICATION = "hedge.wsgi.application"
 # The zero-set-up default is a SQLite file in the repository root; production uses
 # DATABASE_URL=postgres://USER:PASSWORD@HOST:5432/NAME.
 DATABASES = {"default": _env_database("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-DATABASES["default"]["CONN_MAX_AGE"] = _env_int("CONN_MAX_AGE", 0)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = _env_bool("CONN_HEALTH_CHECKS", False)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE takes the write lock when a transaction starts, so two writers queue up
     # (for up to `timeout` seconds) instead of failing half-way with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 30})
 
-# Published leaderboard entries are cached (they never change). The default is each process's
-# memory; CACHE_URL=redis://HOST:6379/1 shares one cache between workers (pip install redis).
+# Read replicas (PostgreSQL): the public API's reads go to them (hedge.routers); the admin,
+# commands and every write use the primary. Aliases replica_1, replica_2, ... in this order.
+DATABASE_REPLICAS = []
+for _number, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), start=1):
+    _replica = _database_config("DATABASE_REPLICA_URLS", _url)
+    if _replica["ENGINE"] == "django.db.backends.sqlite3" or DATABASES["default"]["ENGINE"] != _replica["ENGINE"]:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URLS must name PostgreSQL replicas of a PostgreSQL DATABASE_URL")
+    DATABASES[f"replica_{_number}"] = {**_replica, "TEST": {"MIRROR": "default"}}
+    DATABASE_REPLICAS.append(f"replica_{_number}")
+DATABASE_ROUTERS = ["hedge.routers.PublicApiReplicaRouter"]
+
+# Persistent connections: opening a PostgreSQL connection per request costs more than the
+# request (README: ~120 req/s with 0, ~520 req/s with 60 under 32 clients). Off under DEBUG, whose
+# development server starts a thread, and so a connection, per request.
+# A database that accepts connections but never answers fails a connection attempt after
+# DATABASE_CONNECT_TIMEOUT seconds, not gunicorn's worker timeout; /healthz then answers 503.
+DATABASE_CONNECT_TIMEOUT = _env_int("DATABASE_CONNECT_TIMEOUT", 3, minimum=1)
+# Seconds a statement made while serving the public API may run (PostgreSQL; 0: no limit). The API
+# then answers 503 instead of holding a worker; the admin, commands and cron keep no limit.
+API_STATEMENT_TIMEOUT = _env_int("API_STATEMENT_TIMEOUT", 2)
+for _alias in DATABASES:
+    DATABASES[_alias]["CONN_MAX_AGE"] = _env_int("CONN_MAX_AGE", 0 if DEBUG else 60)
+    DATABASES[_alias]["CONN_HEALTH_CHECKS"] = _env_bool("CONN_HEALTH_CHECKS", not DEBUG)
+    if DATABASES[_alias]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES[_alias].setdefault("OPTIONS", {})["connect_timeout"] = DATABASE_CONNECT_TIMEOUT
+
+# Published leaderboard entries and the API's throttle counters are cached. The default is each
+# process's memory; CACHE_URL=redis://HOST:6379/1 shares one cache between workers. The cache is an
+# optimisation: when it fails, hedge reads the database (hedge.cache), so its timeouts are short.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"].setdefault("OPTIONS", {}).update({"socket_connect_timeout": 0.5, "socket_timeout": 0.5})
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -180,7 +251,18 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # A database that is down or too slow is a JSON 503 with Retry-After, never an HTML page.
+    "EXCEPTION_HANDLER": "hedge.api.exception_handler",
+    # Per client IP, counted in the shared cache; 429 with Retry-After beyond the rate.
+    "DEFAULT_THROTTLE_CLASSES": ["hedge.api.ClientIpRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"client_ip": _env_throttle_rate("API_THROTTLE_RATE", "600/minute")},
+    # How many proxies (load balancer, TLS terminator) append to X-Forwarded-For in front of hedge:
+    # the client is the address the outermost trusted one saw. 0: the peer address, XFF ignored.
+    "NUM_PROXIES": _env_int("NUM_PROXIES", 0),
 }
+# Trusted internal callers (the frontend's server, the Discord bot): IP addresses or networks that
+# are never throttled, e.g. "10.0.0.0/8,192.0.2.7".
+API_THROTTLE_EXEMPT_IPS = _env_networks("API_THROTTLE_EXEMPT_IPS")
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "hedge API",

@@ -12,10 +12,11 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
+
+from hedge.cache import safe_cache as cache  # a cache failure is a miss, never an error
 
 from . import sql
 from .errors import NoActiveSeason

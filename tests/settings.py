@@ -21,3 +21,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # Named after the configured file, so two checkouts (or two DATABASE_URLs) never share one.
     _name = Path(DATABASES["default"]["NAME"])  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(_name.with_name(f"test_{_name.stem}.sqlite3"))}  # noqa: F405
+
+# A second alias on the same test database, as a read replica is in production: the replica
+# router's tests name it in DATABASE_REPLICAS (empty otherwise, so other tests never use it).
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {**DATABASES["default"].get("TEST", {}), "MIRROR": "default"}}  # noqa: F405

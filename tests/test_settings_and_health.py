@@ -25,6 +25,12 @@ def load_settings(**env):
         ({"DEBUG": "true", "CONN_HEALTH_CHECKS": "2"}, "CONN_HEALTH_CHECKS must be a boolean"),
         ({"DEBUG": "true", "LEADERBOARD_TIMEZONE": "Mars/Olympus"}, "LEADERBOARD_TIMEZONE must be an IANA time zone"),
         ({}, "SECRET_KEY must be set when DEBUG is off"),
+        ({"DEBUG": "true", "DATABASE_CONNECT_TIMEOUT": "0"}, "DATABASE_CONNECT_TIMEOUT must be >= 1"),
+        ({"DEBUG": "true", "API_STATEMENT_TIMEOUT": "2s"}, "API_STATEMENT_TIMEOUT must be an integer"),
+        ({"DEBUG": "true", "API_THROTTLE_RATE": "600"}, "API_THROTTLE_RATE must be a rate such as 600/minute"),
+        ({"DEBUG": "true", "API_THROTTLE_EXEMPT_IPS": "10.0.0.300"}, "API_THROTTLE_EXEMPT_IPS must list IP addresses"),
+        ({"DEBUG": "true", "NUM_PROXIES": "-1"}, "NUM_PROXIES must be >= 0"),
+        ({"DEBUG": "true", "ADMIN_LOGIN_FAILURE_LIMIT": "0"}, "ADMIN_LOGIN_FAILURE_LIMIT must be >= 1"),
     ],
 )
 def test_malformed_environment_stops_start_up_naming_the_variable(env, named):
@@ -42,7 +48,28 @@ def test_healthz_answers_200_when_the_database_answers(client, db):
     response = client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "up"}
+    assert response.json() == {"status": "ok", "database": "up", "cache": "up"}
+
+
+def database_settings(**env):
+    code = (
+        "import hedge.settings as s; d = s.DATABASES['default']; "
+        "print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'], d.get('OPTIONS', {}).get('connect_timeout'))"
+    )
+    return run_python("-c", code, DATABASE_URL="postgres://hedge@db:5432/hedge", **env).stdout.split()
+
+
+def test_production_reuses_database_connections_and_checks_them_first():
+    production = database_settings(DEBUG="false", SECRET_KEY="x" * 50)
+    development = database_settings()
+
+    assert production == ["60", "True", "3"]
+    assert development == ["0", "False", "3"]  # the development server opens a connection per request thread
+    assert database_settings(CONN_MAX_AGE="0", CONN_HEALTH_CHECKS="false", DATABASE_CONNECT_TIMEOUT="5") == [
+        "0",
+        "False",
+        "5",
+    ]
 
 
 @pytest.mark.parametrize("path", ["/healthz", "/healthz/"])

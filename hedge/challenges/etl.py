@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .extractors import Extractor, configured_extractors
-from .models import Challenge, cluster_id_problem
+from .models import MAX_PROGRESS_VALUE, Challenge, cluster_id_problem
 from .services.locks import exclusive_progress_writes
 from .services.upsert import UpsertResult, upsert_progress
 from .signals import ProgressChange, notify_progress_changed
@@ -52,6 +52,10 @@ def _checked(rows: Iterable[tuple[str, int]], challenge_id: int) -> Iterable[tup
             raise TypeError(f"extractor yielded {kind} {value!r} for cluster {cluster_id!r}; expected int")
         if value < 0:
             raise ValueError(f"extractor yielded {value} for cluster {cluster_id!r}; values must be non-negative")
+        if value > MAX_PROGRESS_VALUE:
+            raise ValueError(
+                f"extractor yielded {value} for cluster {cluster_id!r}; values must be at most {MAX_PROGRESS_VALUE:,}"
+            )
         if problem := cluster_id_problem(cluster_id):
             raise ValueError(f"extractor yielded a bad row: {problem}")
         yield cluster_id, challenge_id, value

@@ -111,6 +111,9 @@ class ChallengeProgress(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["challenge", "cluster_id"], name="challenge_progress_unique_cluster"),
             models.CheckConstraint(condition=Q(value__gte=0), name="challenge_progress_value_non_negative"),
+            models.CheckConstraint(
+                condition=Q(value__lte=MAX_PROGRESS_VALUE), name="challenge_progress_value_at_most_max"
+            ),
         ]
         indexes = [
             # Serves "rank clusters by value within one challenge" (leaderboards).
@@ -142,6 +145,9 @@ class ChallengeProgressHistory(models.Model):
         verbose_name_plural = "challenge progress history"
         constraints = [
             models.CheckConstraint(condition=Q(value__gte=0), name="challenge_progress_history_value_non_negative"),
+            models.CheckConstraint(
+                condition=Q(value__lte=MAX_PROGRESS_VALUE), name="challenge_progress_history_value_at_most_max"
+            ),
         ]
         indexes = [
             models.Index(fields=["challenge", "cluster_id", "recorded_at"], name="progress_history_lookup_idx"),

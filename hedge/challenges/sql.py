@@ -1,11 +1,30 @@
 """The raw SQL of the challenge substrate: one statement per constant, placeholders named."""
 
-from .models import CLUSTER_ID_MAX_LENGTH
+from .models import CLUSTER_ID_MAX_LENGTH, MAX_PROGRESS_VALUE
 
+# The rows an ETL run or an import is about to write: checked like challenge_progress itself, so a
+# bad row fails the load before anything is written.
 PROGRESS_STAGE = "hedge_progress_stage"
-PROGRESS_STAGE_COLUMNS = f"""
+_STAGED_ROW = f"""
 cluster_id varchar({CLUSTER_ID_MAX_LENGTH}) NOT NULL CHECK (length(cluster_id) BETWEEN 1 AND {CLUSTER_ID_MAX_LENGTH}),
-challenge_id bigint NOT NULL, value bigint NOT NULL CHECK (value >= 0), PRIMARY KEY (challenge_id, cluster_id)"""
+challenge_id bigint NOT NULL, value bigint NOT NULL CHECK (value BETWEEN 0 AND {MAX_PROGRESS_VALUE})"""
+PROGRESS_STAGE_COLUMNS = f"{_STAGED_ROW}, PRIMARY KEY (challenge_id, cluster_id)"
+# An import stages its rows with their line numbers and without the primary key, so that a
+# (challenge, cluster) given twice is found by DUPLICATE_STAGED_LINES and reported with both lines.
+IMPORT_STAGE_COLUMNS = f"line bigint NOT NULL, {_STAGED_ROW}"
+
+# Each line that repeats the (challenge, cluster) of an earlier line, with that first line; the
+# first `limit` by line and how many there are in all.
+# Uses index: none (a temp table read twice: one aggregate, one hash join)
+DUPLICATE_STAGED_LINES = """
+SELECT s.line, s.cluster_id, c.code, f.first_line, COUNT(*) OVER ()
+FROM (SELECT challenge_id, cluster_id, MIN(line) AS first_line FROM hedge_progress_stage
+      GROUP BY challenge_id, cluster_id HAVING COUNT(*) > 1) f
+JOIN hedge_progress_stage s ON s.challenge_id = f.challenge_id AND s.cluster_id = f.cluster_id AND s.line > f.first_line
+JOIN challenges c ON c.id = s.challenge_id
+ORDER BY s.line
+LIMIT %(limit)s
+"""
 
 # Uses index: challenge_progress_unique_cluster
 COUNT_STAGED_CHANGES = """

@@ -45,7 +45,17 @@ def errors_of(text):
         ("c2,pvp_wins,-1", "line 3: value '-1' is not a non-negative integer"),
         ("c2,pvp_wins,1.5", "line 3: value '1.5' is not a non-negative integer"),
         ("c2,pvp_wins,", "line 3: value '' is not a non-negative integer"),
-        ("c2,pvp_wins,99999999999999999999", "line 3: value '99999999999999999999' is not a non-negative integer"),
+        (
+            "c2,pvp_wins,99999999999999999999",
+            "line 3: value '99999999999999999999' is above the maximum progress value 1,000,000,000,000",
+        ),
+        (
+            "c2,pvp_wins,1000000000001",
+            "line 3: value '1000000000001' is above the maximum progress value 1,000,000,000,000",
+        ),
+        ("c2,pvp_wins,٣", "line 3: value '٣' is not a non-negative integer"),
+        ("c2,pvp_wins,1e3", "line 3: value '1e3' is not a non-negative integer"),
+        ('"c2\n",pvp_wins,1,', "line 4: expected 3 fields (cluster_id,challenge_code,value), got 4"),
         (" ,pvp_wins,5", "line 3: cluster id is blank"),
         ("c\x002,pvp_wins,5", "line 3: cluster id 'c\\x002' contains a NUL character"),
         ("c1,pvp_wins,7", "line 3: cluster 'c1' and challenge 'pvp_wins' already appear on line 2"),
@@ -145,3 +155,102 @@ def test_command_prints_every_error_and_fails(wins, csv_file, capsys):
 def test_command_reports_a_missing_file(db):
     with pytest.raises(CommandError, match=r"cannot read /nonexistent\.csv"):
         call_command("import_progress", "/nonexistent.csv")
+
+
+def test_a_value_up_to_the_bound_is_imported(wins):
+    import_progress(io.StringIO(HEADER + "c1,pvp_wins,1000000000000\nc2,pvp_wins,0001\n"))
+
+    assert dict(ChallengeProgress.objects.values_list("cluster_id", "value")) == {"c1": 10**12, "c2": 1}
+
+
+def test_the_bigint_maximum_that_poisoned_seasons_is_refused_with_its_line(catalogue, csv_file, capsys):
+    path = csv_file(HEADER + "x0,lp_depth,5\nx1,lp_depth,9223372036854775807\n")
+
+    with pytest.raises(CommandError, match="1 error"):
+        call_command("import_progress", path)
+
+    assert capsys.readouterr().err.splitlines() == [
+        "line 3: value '9223372036854775807' is above the maximum progress value 1,000,000,000,000"
+    ]
+    assert not ChallengeProgress.objects.exists()
+    assert not ChallengeProgressHistory.objects.exists()
+
+
+def test_an_invalid_utf8_byte_late_in_the_file_is_reported_with_its_line(wins, tmp_path, capsys):
+    path = tmp_path / "progress.csv"
+    good = "".join(f"c{i},pvp_wins,{i}\n" for i in range(50_000)).encode()
+    path.write_bytes(HEADER.encode() + good + b"bad\xff,pvp_wins,1\nlast,pvp_wins,2\n")
+
+    with pytest.raises(CommandError, match="1 error"):
+        call_command("import_progress", str(path))
+
+    assert capsys.readouterr().err.splitlines() == ["line 50002: not UTF-8 text (byte 0xff at byte 4 of the line)"]
+    assert not ChallengeProgress.objects.exists()
+
+
+def test_an_encoding_error_is_reported_beside_the_other_errors_of_the_file(wins):
+    text = HEADER.encode() + b"c1,pvp_wins,x\nc\xc3(,pvp_wins,1\nc3,nope,1\n"
+
+    assert errors_of_bytes(text) == [
+        "line 2: value 'x' is not a non-negative integer",
+        "line 3: not UTF-8 text (byte 0xc3 at byte 2 of the line)",
+        "line 4: unknown challenge_code 'nope'",
+    ]
+
+
+def errors_of_bytes(data: bytes):
+    with pytest.raises(ImportValidationError) as caught:
+        import_progress(io.BytesIO(data))
+    return caught.value.errors
+
+
+def test_a_utf8_file_with_a_byte_order_mark_and_crlf_line_ends_is_read(wins, csv_file):
+    data = "\ufeffcluster_id,challenge_code,value\r\nçé,pvp_wins,5\r\n\r\n".encode()
+
+    result = import_progress(io.BytesIO(data))
+
+    assert result.inserted == 1
+    assert ChallengeProgress.objects.get().cluster_id == "çé"
+
+
+def test_duplicates_are_found_among_the_staged_rows_with_both_lines(wins):
+    text = HEADER + "c1,pvp_wins,1\nc2,pvp_wins,1\nc1,pvp_wins,2\nc2,pvp_wins,3\nc1,pvp_wins,4\n"
+
+    assert errors_of(text) == [
+        "line 4: cluster 'c1' and challenge 'pvp_wins' already appear on line 2",
+        "line 5: cluster 'c2' and challenge 'pvp_wins' already appear on line 3",
+        "line 6: cluster 'c1' and challenge 'pvp_wins' already appear on line 2",
+    ]
+
+
+def test_duplicates_and_bad_rows_are_reported_together_in_line_order(wins):
+    text = HEADER + "c1,pvp_wins,1\nc2,pvp_wins,x\nc1,pvp_wins,2\nc3,nope,1\n"
+
+    assert errors_of(text) == [
+        "line 3: value 'x' is not a non-negative integer",
+        "line 4: cluster 'c1' and challenge 'pvp_wins' already appear on line 2",
+        "line 5: unknown challenge_code 'nope'",
+    ]
+
+
+def test_a_file_full_of_errors_reports_the_first_thousand_and_counts_them_all(wins):
+    text = HEADER + "".join(f"c{i},pvp_wins,bad\n" for i in range(1500)) + "".join("d,pvp_wins,1\n" for _ in range(3))
+
+    with pytest.raises(ImportValidationError) as caught:
+        import_progress(io.StringIO(text))
+
+    assert caught.value.count == 1502
+    assert len(caught.value.errors) == 1000
+    assert caught.value.errors[0] == "line 2: value 'bad' is not a non-negative integer"
+    assert caught.value.errors[-1] == "line 1001: value 'bad' is not a non-negative integer"
+
+
+def test_the_command_says_how_many_errors_it_did_not_print(wins, csv_file, capsys):
+    path = csv_file(HEADER + "".join(f"c{i},nope,1\n" for i in range(1003)))
+
+    with pytest.raises(CommandError, match="1003 error"):
+        call_command("import_progress", path)
+
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1001
+    assert err[-1] == "... and 3 more"

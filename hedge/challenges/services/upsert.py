@@ -36,18 +36,27 @@ def upsert_progress(rows: Iterable[tuple[str, int, int]], *, now: datetime.datet
 
     The caller owns the transaction; one bad row fails the whole call with the database's error.
     """
-    params = {"now": sql_datetime(now)}
     with connection.cursor() as cursor:
         create_temp_table(cursor, sql.PROGRESS_STAGE, sql.PROGRESS_STAGE_COLUMNS)
         try:
             total = bulk_load(cursor, sql.PROGRESS_STAGE, ("cluster_id", "challenge_id", "value"), rows)
-            if total == 0:
-                return UpsertResult()
-            cursor.execute(sql.COUNT_STAGED_CHANGES)
-            inserted, updated = cursor.fetchone()
-            if inserted or updated:
-                cursor.execute(sql.INSERT_STAGED_HISTORY, params)
-                cursor.execute(sql.UPSERT_STAGED_PROGRESS, params)
-            return UpsertResult(int(inserted), int(updated), total - int(inserted) - int(updated))
+            return write_staged_progress(cursor, total=total, now=now)
         finally:
             drop_temp_table(cursor, sql.PROGRESS_STAGE)
+
+
+def write_staged_progress(cursor, *, total: int, now: datetime.datetime) -> UpsertResult:
+    """Write the `total` rows of `hedge_progress_stage` (one per challenge and cluster) to progress and history.
+
+    For callers that staged the rows themselves (the import stages them with their line numbers);
+    the caller owns the transaction and the stage.
+    """
+    if total == 0:
+        return UpsertResult()
+    params = {"now": sql_datetime(now)}
+    cursor.execute(sql.COUNT_STAGED_CHANGES)
+    inserted, updated = cursor.fetchone()
+    if inserted or updated:
+        cursor.execute(sql.INSERT_STAGED_HISTORY, params)
+        cursor.execute(sql.UPSERT_STAGED_PROGRESS, params)
+    return UpsertResult(int(inserted), int(updated), total - int(inserted) - int(updated))

@@ -1,0 +1,88 @@
+"""The cache is an optimisation: with Redis down the API serves from the database and /healthz says "degraded"."""
+
+import logging
+import socket
+import sys
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+
+from hedge import cache as hedge_cache
+from leaderboards.services import generate_leaderboard_run
+from tests.factories import ChallengeFactory, ChallengeProgressFactory, LeaderboardDefFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def closed_port() -> int:
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def redis_down(settings):
+    """CACHE_URL=redis://... at a port where nothing listens: every cache call fails at once."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{closed_port()}/1",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+
+
+@pytest.fixture
+def run():
+    wins = ChallengeFactory(code="wins")
+    for cluster_id, value in {"alice": 3, "bob": 5}.items():
+        ChallengeProgressFactory(challenge=wins, cluster_id=cluster_id, value=value)
+    LeaderboardDefFactory(key="top_wins", challenge=wins)
+    return generate_leaderboard_run("top_wins")
+
+
+def clusters(response) -> list[str]:
+    return [entry["clusterId"] for entry in response.json()["entries"]]
+
+
+@pytest.mark.parametrize("path", ["/leaderboards/top_wins/latest", "/leaderboards/top_wins/runs/{run_id}"])
+def test_the_api_serves_entries_from_the_database_while_the_cache_is_down(client, run, redis_down, path):
+    first = client.get(path.format(run_id=run.pk))
+    second = client.get(path.format(run_id=run.pk))
+
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert clusters(first) == clusters(second) == ["bob", "alice"]
+
+
+def test_healthz_reports_the_cache_down_and_still_answers_200(client, redis_down):
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "degraded", "database": "up", "cache": "down"}
+
+
+def test_healthz_reports_the_cache_up(client):
+    assert client.get("/healthz").json() == {"status": "ok", "database": "up", "cache": "up"}
+
+
+def test_a_cache_outage_is_logged_once_per_interval_not_per_request(client, run, redis_down, caplog, monkeypatch):
+    monkeypatch.setattr(hedge_cache, "safe_cache", hedge_cache.SafeCache())  # a fresh "last logged"
+    monkeypatch.setattr("leaderboards.selectors.cache", hedge_cache.safe_cache)
+
+    with caplog.at_level(logging.WARNING, logger="hedge.cache"):
+        for _ in range(3):
+            client.get("/leaderboards/top_wins/latest")
+
+    [record] = caplog.records
+    assert "cache 'default' get failed, reading the database instead" in record.getMessage()
+
+
+def test_the_system_check_refuses_a_cache_backend_whose_client_is_missing(redis_down, monkeypatch):
+    monkeypatch.setitem(sys.modules, "redis", None)  # as if `pip install redis` had not been run
+
+    with pytest.raises(SystemCheckError, match="needs the Python package 'redis', which is not installed"):
+        call_command("check")
+
+
+def test_the_system_check_accepts_redis_which_the_requirements_install(settings, redis_down):
+    call_command("check")

@@ -1,0 +1,113 @@
+"""Read replicas: the public API reads from them; the admin, commands and every write use the primary.
+
+The test settings give the test database a second alias, "replica" (a TEST MIRROR of default), as a
+replica is in production: another connection to the same data.
+"""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.db import connections
+from django.test.utils import CaptureQueriesContext
+
+from hedge.routers import PublicApiReplicaRouter, public_api_reads
+from leaderboards.models import LeaderboardDef, LeaderboardRun
+from leaderboards.services import generate_leaderboard_run
+from tests.factories import ChallengeFactory, ChallengeProgressFactory, LeaderboardDefFactory
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+both_aliases = pytest.mark.django_db(transaction=True, databases=["default", "replica"])
+
+
+@pytest.fixture
+def replica(settings):
+    settings.DATABASE_REPLICAS = ["replica"]
+
+
+@pytest.fixture
+def run():
+    wins = ChallengeFactory(code="wins")
+    ChallengeProgressFactory(challenge=wins, cluster_id="alice", value=3)
+    LeaderboardDefFactory(key="top_wins", challenge=wins)
+    return generate_leaderboard_run("top_wins")
+
+
+def queries_per_alias(action) -> dict[str, int]:
+    with (
+        CaptureQueriesContext(connections["default"]) as primary,
+        CaptureQueriesContext(connections["replica"]) as replica,
+    ):
+        action()
+    return {"default": len(primary), "replica": len(replica)}
+
+
+@both_aliases
+def test_the_public_api_reads_from_the_replica(client, replica, run):
+    responses = []
+
+    counts = queries_per_alias(lambda: responses.append(client.get("/leaderboards/top_wins/latest")))
+
+    assert responses[0].status_code == 200
+    assert [entry["clusterId"] for entry in responses[0].json()["entries"]] == ["alice"]
+    assert counts["default"] == 0 and counts["replica"] > 0
+
+
+@both_aliases
+def test_the_admin_reads_from_the_primary(admin_client, replica, run):
+    counts = queries_per_alias(lambda: admin_client.get("/admin/leaderboards/leaderboarddef/"))
+
+    assert counts["replica"] == 0 and counts["default"] > 0
+
+
+@both_aliases
+def test_commands_read_and_write_on_the_primary(replica, run):
+    counts = queries_per_alias(lambda: generate_leaderboard_run("top_wins"))
+
+    assert counts["replica"] == 0 and LeaderboardRun.objects.filter(leaderboard="top_wins").count() == 2
+
+
+@both_aliases
+def test_a_write_made_while_serving_the_public_api_goes_to_the_primary(replica, run):
+    def write():
+        with public_api_reads():
+            LeaderboardDef.objects.filter(key="top_wins").update(name="Renamed")
+
+    counts = queries_per_alias(write)
+
+    assert counts == {"default": 1, "replica": 0}
+
+
+def test_without_replicas_the_public_api_reads_the_primary(settings):
+    settings.DATABASE_REPLICAS = []
+
+    with public_api_reads():
+        assert PublicApiReplicaRouter().db_for_read(LeaderboardRun) is None  # Django's default alias
+
+
+def test_replicas_are_never_migrated(replica):
+    assert PublicApiReplicaRouter().allow_migrate("replica", "leaderboards") is False
+    assert PublicApiReplicaRouter().allow_migrate("default", "leaderboards") is None
+
+
+def settings_with(**env):
+    clean = {"PATH": os.environ["PATH"], "DEBUG": "true", **env}
+    code = "import hedge.settings as s; print(s.DATABASE_REPLICAS, sorted(s.DATABASES))"
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True)  # noqa: S603
+
+
+def test_database_replica_urls_become_one_alias_each():
+    result = settings_with(
+        DATABASE_URL="postgres://hedge@db1:5432/hedge",
+        DATABASE_REPLICA_URLS="postgres://hedge@db2:5432/hedge,postgres://hedge@db3:5432/hedge",
+    )
+
+    assert result.stdout.strip() == "['replica_1', 'replica_2'] ['default', 'replica_1', 'replica_2']"
+
+
+def test_a_replica_of_a_sqlite_database_is_refused_naming_the_variable():
+    result = settings_with(DATABASE_REPLICA_URLS="sqlite:////tmp/copy.sqlite3")
+
+    assert result.returncode != 0
+    assert "DATABASE_REPLICA_URLS must name PostgreSQL replicas of a PostgreSQL DATABASE_URL" in result.stderr
