@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "rest_framework_api_key",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "simple_history",
     "axes",
     "hedge",
     "hedge.challenges",
@@ -141,6 +142,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Attributes model history (simple_history) to the staff user of the request.
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Answers a locked-out admin login (django-axes); last, as its documentation asks.
     "axes.middleware.AxesMiddleware",

@@ -13,10 +13,12 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
+from simple_history.admin import SimpleHistoryAdmin
 
 from hedge.admin import LargeTableAdmin, compact_datetime
 
 from . import selectors
+from .admin_trust import ExclusionAdmin, RunTrustAdminMixin  # noqa: F401 - ExclusionAdmin registers itself
 from .charts import score_histogram_svg
 from .errors import GenerationFailed, LeaderboardError
 from .exports import run_entries_csv
@@ -41,7 +43,7 @@ def _window(definition) -> str:
 
 
 @admin.register(LeaderboardDef)
-class LeaderboardDefAdmin(admin.ModelAdmin):
+class LeaderboardDefAdmin(SimpleHistoryAdmin):
     form = LeaderboardDefForm
     list_display = [
         "key",
@@ -275,7 +277,7 @@ def _run_report(run: LeaderboardRun) -> str:
 
 
 @admin.register(LeaderboardRun)
-class LeaderboardRunAdmin(LargeTableAdmin):
+class LeaderboardRunAdmin(RunTrustAdminMixin, LargeTableAdmin):
     list_display = ["id", "leaderboard", "status", "is_final", "period", "row_count", "created"]
     list_filter = ["status", "is_final", "leaderboard"]
     list_select_related = ["leaderboard"]
@@ -295,6 +297,7 @@ class LeaderboardRunAdmin(LargeTableAdmin):
         "created_at",
         "updated_at",
         "finished_at",
+        *RunTrustAdminMixin.trust_fields,
         "score_histogram",
         "top_entries",
     ]

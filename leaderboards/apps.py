@@ -12,3 +12,9 @@ class LeaderboardsConfig(AppConfig):
         from .receivers import history_needed_by_leaderboards
 
         history_needed_since.connect(history_needed_by_leaderboards, dispatch_uid="leaderboards.history_needed")
+
+        from seasons.selectors import progress_withheld
+
+        from .exclusions import withhold_excluded_season_progress
+
+        progress_withheld.connect(withhold_excluded_season_progress, dispatch_uid="leaderboards.exclusions")

@@ -29,6 +29,17 @@ class NoActiveSeason(InvalidPeriod):
     """A SEASON leaderboard has no period because no season is active: expected between seasons."""
 
 
+class NoteRequired(LeaderboardError):
+    """Replacing a published final run needs a note saying why (kept on the new run)."""
+
+    def __init__(self, key: str, period):
+        self.key = key
+        super().__init__(
+            f"Leaderboard {key!r} already has a final run of {period.start:%Y-%m-%d %H:%M} – "
+            f"{period.end:%Y-%m-%d %H:%M} UTC; regenerating it needs a note saying why."
+        )
+
+
 class GenerationFailed(LeaderboardError):
     """The run was recorded FAILED; the original error is chained as __cause__."""
 

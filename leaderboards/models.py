@@ -10,6 +10,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from hedge.challenges.models import CLUSTER_ID_MAX_LENGTH, Challenge
 
@@ -92,6 +93,9 @@ class LeaderboardDef(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Who changed what and when (admin: History); updated_at would only repeat the history row's date.
+    history = HistoricalRecords(table_name="leaderboard_defs_history", excluded_fields=["updated_at"])
+
     class Meta:
         db_table = "leaderboard_defs"
         ordering = ["key"]
@@ -165,6 +169,32 @@ class LeaderboardRun(models.Model):
     )
     # How many exclusions the run applied (which: RunExclusion rows of the run).
     exclusions_applied = models.PositiveIntegerField(default=0)
+    # What the run was computed from (leaderboards.checksum.definition_snapshot), so it can be reproduced.
+    definition_snapshot = models.JSONField(
+        default=dict, blank=True, help_text="The definition as the run used it: challenge codes, window, rank mode, ..."
+    )
+    input_watermark = models.DateTimeField(
+        null=True, blank=True, help_text="The newest progress history the run used (recorded_at); empty: none."
+    )
+    checksum = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        help_text="SHA-256 of the entries in position order, one 'position,clusterId,rank,score,tiebreaker' line each.",
+    )
+    # A generation asked for by a person (admin) or with a note (a regenerated final run must say why).
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    note = models.TextField(blank=True, default="", help_text="Why it was generated; required to replace a final run.")
+    superseded_by = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The final run that replaced this one.",
+    )
 
     class Meta:
         db_table = "leaderboard_runs"
@@ -184,6 +214,17 @@ class LeaderboardRun(models.Model):
             # Only a final run can be superseded (by its regeneration).
             models.CheckConstraint(
                 condition=~Q(status=RunStatus.SUPERSEDED) | Q(is_final=True), name="leaderboard_runs_superseded_final"
+            ),
+            # A superseded run names the run that replaced it; no other run does.
+            models.CheckConstraint(
+                condition=Q(status=RunStatus.SUPERSEDED, superseded_by__isnull=False)
+                | (~Q(status=RunStatus.SUPERSEDED) & Q(superseded_by__isnull=True)),
+                name="leaderboard_runs_superseded_by_when_superseded",
+            ),
+            # A published run (and one that was published, then superseded) has its checksum.
+            models.CheckConstraint(
+                condition=~Q(status__in=[RunStatus.COMPLETE, RunStatus.SUPERSEDED]) | ~Q(checksum=""),
+                name="leaderboard_runs_checksum_when_published",
             ),
             # One published final standing per period; a regeneration supersedes the old one first.
             models.UniqueConstraint(
@@ -272,13 +313,15 @@ class Exclusion(models.Model):
         help_text="Empty: every leaderboard and the season pass.",
     )
     reason = models.TextField(help_text="Why; shown to staff with the exclusion and on the runs that applied it.")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: until lifted.")
     lifted_at = models.DateTimeField(null=True, blank=True)
     lifted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+
+    history = HistoricalRecords(table_name="leaderboard_exclusions_history")
 
     class Meta:
         db_table = "leaderboard_exclusions"

@@ -128,6 +128,10 @@ class LeaderboardRunHeaderSerializer(serializers.Serializer):
     generatedAt = serializers.DateTimeField(source="finished_at")
     isFinal = serializers.BooleanField(source="is_final")
     nextResetAt = serializers.SerializerMethodField()
+    checksum = serializers.CharField(
+        help_text="SHA-256 (hex) of every entry of the run in position order, one "
+        "'position,clusterId,rank,score,tiebreaker\\n' line each (README: verifying a board)."
+    )
 
     @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_nextResetAt(self, run):

@@ -24,12 +24,14 @@ from hedge.db import (
 )
 
 from . import selectors, sql
+from .checksum import definition_snapshot, entries_checksum, input_watermark
 from .errors import (
     GenerationFailed,
     InactiveLeaderboard,
     InvalidDefinition,
     InvalidPeriod,
     LeaderboardError,
+    NoteRequired,
     UnknownLeaderboard,
 )
 from .models import GAIN_WINDOWS, LeaderboardDef, LeaderboardRun, RankMode, RunStatus
@@ -77,21 +79,28 @@ def generate_final_run(
     period_start: datetime.datetime,
     period_end: datetime.datetime,
     force: bool = False,
+    note: str = "",
+    requested_by=None,
     now: datetime.datetime | None = None,
 ) -> LeaderboardRun:
     """The final standings of an ended period, from values as of its end; replaces an earlier final run of it.
 
-    The earlier final run of the same period (if any) is marked SUPERSEDED in the transaction that
-    publishes the new one, so readers see one or the other. Raises InvalidPeriod for a period that
-    has not ended, or for ALL_TIME (it has no periods).
+    The earlier final run of the same period (if any) is marked SUPERSEDED, pointing to the new one,
+    in the transaction that publishes the new one, so readers see one or the other. Replacing
+    needs a `note` (why), kept on the new run with `requested_by` (the staff user; None from a
+    command). Raises InvalidPeriod for a period that has not ended, or for ALL_TIME (it has no
+    periods), NoteRequired to replace a final run without a note; neither writes anything.
     """
     now = now or timezone.now()
+    note = note.strip()
     definition = _definition(leaderboard_key, force=force)
     period = explicit_period(period_start, period_end)
     if period is None:
         raise InvalidPeriod("A final run needs period_start and period_end.")
     check_final_period(definition.time_window, period, now=now)
-    return _generate(definition, period, now=now, is_backfill=True, is_final=True)
+    if not note and selectors.has_final_run(definition.key, period):
+        raise NoteRequired(definition.key, period)
+    return _generate(definition, period, now=now, is_backfill=True, is_final=True, note=note, requested_by=requested_by)
 
 
 def generate_due_final_run(
@@ -120,7 +129,14 @@ def _definition(key: str, *, force: bool) -> LeaderboardDef:
 
 
 def _generate(
-    definition: LeaderboardDef, period: Period, *, now: datetime.datetime, is_backfill: bool, is_final: bool = False
+    definition: LeaderboardDef,
+    period: Period,
+    *,
+    now: datetime.datetime,
+    is_backfill: bool,
+    is_final: bool = False,
+    note: str = "",
+    requested_by=None,
 ) -> LeaderboardRun:
     try:
         resolved = resolve_challenges(definition)
@@ -138,6 +154,9 @@ def _generate(
             status=RunStatus.PROCESSING,
             challenge=resolved.challenge,
             fallback_challenge=resolved.fallback,
+            definition_snapshot=definition_snapshot(definition, resolved),
+            note=note,
+            requested_by=requested_by,
         )
         hold_session_marker(run_marker(run.pk))
     try:
@@ -145,13 +164,17 @@ def _generate(
             _lock_definition(definition)
             _fail_abandoned_runs(definition.key, now=now)
             row_count, exclusions = _insert_entries(run, definition, resolved, period, now=now)
+            checksum = entries_checksum(run.pk)
+            watermark = input_watermark(resolved, until=min(period.end, now))
             finished = timezone.now()
-            if is_final:
-                _supersede_final_runs(run, finished=finished)
+            if is_final and _supersede_final_runs(run, finished=finished) and not note:
+                raise NoteRequired(definition.key, period)  # another final run was published meanwhile
             published = LeaderboardRun.objects.filter(pk=run.pk, status=RunStatus.PROCESSING).update(
                 status=RunStatus.COMPLETE,
                 row_count=row_count,
                 exclusions_applied=exclusions,
+                checksum=checksum,
+                input_watermark=watermark,
                 finished_at=finished,
                 updated_at=finished,
             )
@@ -165,6 +188,7 @@ def _generate(
     finally:
         release_session_marker(run_marker(run.pk))
     run.status, run.row_count, run.exclusions_applied = RunStatus.COMPLETE, row_count, exclusions
+    run.checksum, run.input_watermark = checksum, watermark
     run.finished_at = run.updated_at = finished
     logger.info("leaderboard %s: run %s complete, %s rows", definition.key, run.pk, row_count)
     return run
@@ -194,7 +218,7 @@ def _supersede_final_runs(run: LeaderboardRun, *, finished: datetime.datetime) -
         period_end=run.period_end,
         is_final=True,
         status=RunStatus.COMPLETE,
-    ).update(status=RunStatus.SUPERSEDED, updated_at=finished)
+    ).update(status=RunStatus.SUPERSEDED, superseded_by=run, updated_at=finished)
 
 
 def _fail_abandoned_runs(key: str, *, now: datetime.datetime) -> int:

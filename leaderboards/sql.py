@@ -179,6 +179,16 @@ JOIN leaderboard_entries n
 ORDER BY n.position
 """
 
+# The lines a run's checksum is the SHA-256 of (leaderboards.checksum), one per entry in position
+# order: "position,clusterId,rank,score,tiebreaker". Uses index: leaderboard_entries_unique_position.
+CHECKSUM_LINES = """
+SELECT CAST(e.position AS TEXT) || ',' || e.cluster_id || ',' || CAST(e.rank AS TEXT) || ','
+       || CAST(e.score AS TEXT) || ',' || CAST(e.tiebreaker AS TEXT)
+FROM leaderboard_entries e
+WHERE e.run_id = %(run)s
+ORDER BY e.position
+"""
+
 
 # PROCESSING runs of a leaderboard whose generation is gone: `{marker_gone}` is
 # hedge.db.run_marker_gone_sql() (the run's session marker is no longer held; on SQLite, an age).

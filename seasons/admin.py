@@ -14,6 +14,7 @@ from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
+from simple_history.admin import SimpleHistoryAdmin
 
 from hedge.admin import CountedDeleteMixin, LargeTableAdmin, compact_datetime
 from hedge.challenges.models import Challenge
@@ -76,7 +77,7 @@ class SeasonChallengeWeightInline(admin.TabularInline):
 
 
 @admin.register(Season)
-class SeasonAdmin(LevelCurveFormulaMixin, CountedDeleteMixin, admin.ModelAdmin):
+class SeasonAdmin(LevelCurveFormulaMixin, CountedDeleteMixin, SimpleHistoryAdmin):
     form = SeasonForm
     change_form_template = "admin/seasons/season/change_form.html"
     list_display = [

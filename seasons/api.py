@@ -12,7 +12,12 @@ from rest_framework.views import APIView
 from hedge.api import ClusterIdField, ErrorSerializer
 
 from .models import Scoring, Season, season_id_validator
-from .selectors import active_season_with_weights, get_cluster_progress, started_seasons
+from .selectors import (
+    ProgressWithheld,
+    active_season_with_weights,
+    get_explained_cluster_progress,
+    started_seasons,
+)
 
 # --- serializers -------------------------------------------------------------------------------
 
@@ -47,6 +52,14 @@ class ProgressQuerySerializer(serializers.Serializer):
     clusterId = ClusterIdField(help_text="The cluster whose progress to show, taken verbatim (no trimming).")
 
 
+class ChallengePointsSerializer(serializers.Serializer):
+    challengeCode = serializers.CharField(source="challenge_code")
+    challengeName = serializers.CharField(source="challenge_name")
+    weight = serializers.IntegerField()
+    value = serializers.IntegerField(help_text="The gain inside the season (GAINS) or the lifetime value (LIFETIME).")
+    points = serializers.IntegerField(help_text="weight × value")
+
+
 class ClusterSeasonProgressSerializer(serializers.Serializer):
     seasonId = serializers.CharField(source="season_id")
     clusterId = serializers.CharField(source="cluster_id")
@@ -64,6 +77,9 @@ class ClusterSeasonProgressSerializer(serializers.Serializer):
         source="progress_percent", min_value=0, max_value=100, help_text="Within the current level; 100 at the cap."
     )
     updatedAt = serializers.DateTimeField(source="updated_at", allow_null=True)
+    breakdown = ChallengePointsSerializer(
+        many=True, help_text="Each weighted challenge's share of the points, most points first; they sum to points."
+    )
 
 
 # --- views -------------------------------------------------------------------------------------
@@ -105,7 +121,9 @@ class SeasonProgressView(APIView):
             "Seasons that have ended answer with their final progress. "
             "With a level curve, level is the highest level whose points the cluster reached, capped at maxLevel "
             "(nextLevelThreshold and pointsToNextLevel are then null); without one, level = points ÷ the season's "
-            "points per level (rounded down) and nextLevelThreshold = (level + 1) × points per level."
+            "points per level (rounded down) and nextLevelThreshold = (level + 1) × points per level. "
+            "breakdown explains the points: weight × value of each weighted challenge, computed now. "
+            'A cluster excluded by staff from every leaderboard and the season pass is a 404 {"detail": "excluded"}.'
         ),
         parameters=[
             OpenApiParameter(
@@ -125,11 +143,11 @@ class SeasonProgressView(APIView):
         query.is_valid(raise_exception=True)
         # An id no season can have is unknown without asking the database (a NUL byte would upset it).
         valid_id = len(season_id) <= _SEASON_ID_MAX_LENGTH and season_id_validator.regex.fullmatch(season_id)
-        progress = (
-            get_cluster_progress(season_id=season_id, cluster_id=query.validated_data["clusterId"])
-            if valid_id
-            else None
-        )
+        cluster_id = query.validated_data["clusterId"]
+        try:
+            progress = get_explained_cluster_progress(season_id=season_id, cluster_id=cluster_id) if valid_id else None
+        except ProgressWithheld:
+            raise NotFound("excluded") from None
         if progress is None:
             raise NotFound(f"Season {season_id!r} does not exist.")
         return Response(ClusterSeasonProgressSerializer(progress).data)

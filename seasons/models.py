@@ -5,6 +5,7 @@ import datetime
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
 
 from hedge.challenges.models import CLUSTER_ID_MAX_LENGTH, Challenge
 
@@ -53,6 +54,11 @@ class Season(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # Staff changes (admin: History); what the recompute writes is not a staff change.
+    history = HistoricalRecords(
+        table_name="seasons_history", excluded_fields=["points_synced_through", "finalized_at", "updated_at"]
+    )
 
     class Meta:
         db_table = "seasons"
@@ -108,6 +114,8 @@ class SeasonChallengeWeight(models.Model):
         Challenge, on_delete=models.PROTECT, to_field="code", db_column="challenge_code", related_name="+"
     )
     weight = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(MAX_WEIGHT)])
+
+    history = HistoricalRecords(table_name="season_challenge_weights_history")
 
     class Meta:
         db_table = "season_challenge_weights"
@@ -201,6 +209,8 @@ class SeasonLevel(models.Model):
     level = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(MAX_CURVE_LEVELS)])
     points_required = models.BigIntegerField(validators=[MinValueValidator(1), MaxValueValidator(MAX_POINTS)])
 
+    history = HistoricalRecords(table_name="season_levels_history")
+
     class Meta:
         db_table = "season_levels"
         ordering = ["season", "level"]
@@ -246,6 +256,8 @@ class SeasonReward(models.Model):
     kind = models.CharField(max_length=64, help_text="Free text for the game, e.g. badge, role, token.")
     quantity = models.PositiveIntegerField(default=1, validators=[MinValueValidator(1)])
     data = models.JSONField(default=dict, blank=True, help_text="JSON handed to the game with the reward.")
+
+    history = HistoricalRecords(table_name="season_rewards_history")
 
     class Meta:
         db_table = "season_rewards"

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from dataclasses import dataclass
 
 from django.db.models import BigIntegerField, Case, FilteredRelation, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
+from django.dispatch import Signal
 from django.utils import timezone
 
+from .breakdown import ChallengePoints, cluster_breakdown
 from .levels import CURVE_FIELDS, standing_of, with_level_curve
 from .models import Season, SeasonChallengeWeight
 
@@ -53,6 +56,8 @@ class ClusterSeasonProgress:
     level_starts_at: int = 0
     # 0..100 within the current level (rounded down); 100 at the cap.
     progress_percent: int = 0
+    # Which challenge earned how many of the points (get_explained_cluster_progress only).
+    breakdown: tuple[ChallengePoints, ...] = ()
 
     @property
     def points_to_next_level(self) -> int | None:
@@ -69,6 +74,40 @@ def get_cluster_progress(*, season_id: str, cluster_id: str) -> ClusterSeasonPro
     subqueries of it (levels.with_level_curve). Seasons that have ended answer too; a season that
     has not started answers zeros, whatever is stored.
     """
+    row = _progress_row(season_id=season_id, cluster_id=cluster_id)
+    if row is None:
+        return None
+    return _progress(row, cluster_id=cluster_id)
+
+
+def get_explained_cluster_progress(
+    *, season_id: str, cluster_id: str, now: datetime.datetime | None = None
+) -> ClusterSeasonProgress | None:
+    """get_cluster_progress with its `breakdown`: weight x value of each weighted challenge; three queries.
+
+    None for an unknown season (one query). Raises ProgressWithheld for a cluster whose progress
+    must not be served (see `progress_withheld`).
+    """
+    now = now or timezone.now()
+    row = _progress_row(season_id=season_id, cluster_id=cluster_id)
+    if row is None:
+        return None
+    if is_progress_withheld(cluster_id, now=now):
+        raise ProgressWithheld(cluster_id)
+    breakdown = cluster_breakdown(
+        season_id=row["pk"],
+        scoring=row["scoring"],
+        starts_at=row["starts_at"],
+        ends_at=row["ends_at"],
+        cluster_id=cluster_id,
+        now=now,
+    )
+    return dataclasses.replace(_progress(row, cluster_id=cluster_id), breakdown=tuple(breakdown))
+
+
+def _progress_row(*, season_id: str, cluster_id: str) -> dict | None:
+    # The points that count (0 before the season starts), and where they stand on the season's
+    # level curve, in the same query (levels.with_level_curve).
     seasons = Season.objects.filter(pk=season_id).annotate(
         mine=FilteredRelation("progress", condition=Q(progress__cluster_id=cluster_id)),
         counted_points=Case(
@@ -77,15 +116,18 @@ def get_cluster_progress(*, season_id: str, cluster_id: str) -> ClusterSeasonPro
             output_field=BigIntegerField(),
         ),
     )
-    row = (
+    return (
         with_level_curve(seasons, points="counted_points")
-        .values("pk", "starts_at", "mine__updated_at", "counted_points", *CURVE_FIELDS)
+        .values(
+            "pk", "starts_at", "ends_at", "scoring", "mine__points", "mine__updated_at", "counted_points", *CURVE_FIELDS
+        )
         .first()
     )
-    if row is None:
-        return None
+
+
+def _progress(row: dict, *, cluster_id: str) -> ClusterSeasonProgress:
     if timezone.now() < row["starts_at"]:
-        row["mine__updated_at"] = None
+        row["mine__points"] = row["mine__updated_at"] = None
     standing = standing_of(row, points=row["counted_points"])
     return ClusterSeasonProgress(
         season_id=row["pk"],
@@ -104,3 +146,20 @@ def get_last_ended_season(*, now: datetime.datetime | None = None) -> Season | N
     """The season whose end is the latest at or before `now` (active flag or not), else None."""
     now = now or timezone.now()
     return Season.objects.filter(ends_at__lte=now).order_by("-ends_at").first()
+
+
+# Sent with `cluster_id` and `now` before a cluster's season progress is served: a receiver that
+# returns True withholds it (the API answers 404 "excluded"); the stored points stay as they are.
+# Seasons read no other app (leaderboards -> seasons), so the leaderboards' exclusions of a cluster
+# from everything answer through this hook, connected in LeaderboardsConfig.ready().
+progress_withheld = Signal()
+
+
+class ProgressWithheld(Exception):
+    """The cluster's season progress is not served (an exclusion); its stored points are kept."""
+
+
+def is_progress_withheld(cluster_id: str, *, now: datetime.datetime | None = None) -> bool:
+    """Whether a receiver of `progress_withheld` keeps this cluster's season progress from being served."""
+    now = now or timezone.now()
+    return any(withheld for _, withheld in progress_withheld.send(sender=None, cluster_id=cluster_id, now=now))

@@ -230,3 +230,31 @@ CHANGED_SINCE = """
 SELECT COUNT(*) FROM season_progress sp
 WHERE sp.season_id = %(season)s AND sp.updated_at >= %(since)s
 """
+
+# One cluster's points, explained: a row per weighted challenge of the season (code, name, weight,
+# what it counts), each computed for this cluster alone (`%(cluster)s`); the caller multiplies and
+# sums in Python, so no sum can overflow. `{counted}` is what a challenge counts per the season's
+# scoring: the gain over the season, the current value, or the value as of the season's end.
+# Uses index: season_weights_unique_challenge; progress_history_lookup_idx (GAINS, values as of the
+# end), challenge_progress_cluster_idx (LIFETIME): the one cluster's rows.
+_BREAKDOWN = """
+SELECT c.code, c.name, w.weight, COALESCE(v.counted, 0) AS counted
+FROM season_challenge_weights w
+JOIN challenges c ON c.code = w.challenge_code
+LEFT JOIN ({counted}) v ON v.challenge_id = c.id
+WHERE w.season_id = %(season)s
+ORDER BY c.code
+"""
+_ONE_CLUSTER = "AND h.cluster_id = %(cluster)s"
+BREAKDOWN_GAINS = _BREAKDOWN.format(
+    counted="SELECT g.challenge_id AS challenge_id, CASE WHEN g.gain > 0 THEN g.gain ELSE 0 END AS counted"
+    f" FROM ({PERIOD_GAINS.format(challenges=_WEIGHTED_CHALLENGES, clusters=_ONE_CLUSTER)}) g"
+)
+BREAKDOWN_LIFETIME = _BREAKDOWN.format(
+    counted="SELECT p.challenge_id AS challenge_id, p.value AS counted"
+    " FROM challenge_progress p WHERE p.cluster_id = %(cluster)s"
+)
+BREAKDOWN_VALUES_AS_OF = _BREAKDOWN.format(
+    counted="SELECT a.challenge_id AS challenge_id, a.value AS counted"
+    f" FROM ({VALUES_AS_OF.format(challenges=_WEIGHTED_CHALLENGES, clusters=_ONE_CLUSTER)}) a"
+)

@@ -31,6 +31,7 @@ def test_latest_returns_the_leaderboard_and_its_entries_by_position(api, publish
             "generatedAt": iso(published.finished_at),
             "isFinal": False,
             "nextResetAt": None,
+            "checksum": published.checksum,  # tests/leaderboards/test_checksum.py checks what it is
         },
         "entries": [
             {

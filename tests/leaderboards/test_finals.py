@@ -123,7 +123,7 @@ def test_regenerating_a_final_run_supersedes_the_old_one_which_is_never_served(d
     old = generate_final_run("lb_daily", **yesterday)
     given_history(wins, {"carol": 40}, at=daily.start - DAY / 4)  # a late correction of yesterday
 
-    new = generate_final_run("lb_daily", **yesterday)
+    new = generate_final_run("lb_daily", **yesterday, note="carol's late correction")
 
     old.refresh_from_db()
     assert (old.status, new.status) == (RunStatus.SUPERSEDED, RunStatus.COMPLETE)
@@ -162,7 +162,7 @@ def test_a_reader_sees_the_old_final_run_or_the_new_one_never_neither_nor_both(d
     reader.start()
     try:
         for _ in range(5):
-            generate_final_run("lb_daily", **yesterday)
+            generate_final_run("lb_daily", **yesterday, note="again")
     finally:
         done.set()
         reader.join()
@@ -182,7 +182,9 @@ def test_the_latest_run_is_never_a_final_run(daily):
 def test_prune_keeps_final_runs_unless_told_to_drop_old_ones(daily):
     for back in range(1, 4):
         generate_final_run("lb_daily", period_start=daily.start - back * DAY, period_end=daily.start - (back - 1) * DAY)
-    superseded = generate_final_run("lb_daily", period_start=daily.start - DAY, period_end=daily.start)
+    superseded = generate_final_run(
+        "lb_daily", period_start=daily.start - DAY, period_end=daily.start, note="a correction"
+    )
     for _ in range(3):
         generate_leaderboard_run("lb_daily")
 

@@ -71,6 +71,18 @@ def test_the_request_validation_scenario(s1_test, client):
         "pointsToNextLevel": 756,
         "progressPercent": 24,
         "updatedAt": row.updated_at.isoformat().replace("+00:00", "Z"),
+        # Explained: weight x value of each weighted challenge, most points first, summing to the points.
+        "breakdown": [
+            {"challengeCode": "lp_depth", "challengeName": "LP Depth", "weight": 3, "value": 1250, "points": 3750},
+            {"challengeCode": "hero_riser", "challengeName": "Hero Riser", "weight": 1, "value": 420, "points": 420},
+            {
+                "challengeCode": "hunters_triumph",
+                "challengeName": "Hunter's Triumph",
+                "weight": 2,
+                "value": 37,
+                "points": 74,
+            },
+        ],
     }
     # The request's step 4: the per-cluster function agrees and changes nothing.
     again = compute_season_points_for_cluster(TEST_CLUSTER)

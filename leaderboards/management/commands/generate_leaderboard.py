@@ -6,7 +6,7 @@ from django.db import DatabaseError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from leaderboards.errors import GenerationFailed, InvalidPeriod, LeaderboardError, NoActiveSeason
+from leaderboards.errors import GenerationFailed, InvalidPeriod, LeaderboardError, NoActiveSeason, NoteRequired
 from leaderboards.periods import explicit_period
 from leaderboards.selectors import active_definition_keys
 from leaderboards.services import generate_due_final_run, generate_final_run, generate_leaderboard_run
@@ -33,10 +33,10 @@ class Command(BaseCommand):
         "generated first, from values as of its end. With --period-start and --period-end (ISO 8601; a value "
         "without a UTC offset is UTC) the run is for that period: a backfill (served as latest only while the "
         "leaderboard has no scheduled run), or with --final that period's final standings, which replace an "
-        "earlier final run of it. A second generation of the same leaderboard waits for the first, so it is safe "
-        "from cron every few minutes. With --all, a SEASON leaderboard while no season is active is SKIPPED "
-        "(printed, not a failure). Exits non-zero when any leaderboard failed or a key is unknown; the others "
-        "still run."
+        "earlier final run of it (marked SUPERSEDED; replacing one needs --note saying why). A second generation "
+        "of the same leaderboard waits for the first, so it is safe from cron every few minutes. With --all, a "
+        "SEASON leaderboard while no season is active is SKIPPED (printed, not a failure). Exits non-zero when "
+        "any leaderboard failed or a key is unknown; the others still run."
     )
 
     def add_arguments(self, parser):
@@ -46,8 +46,13 @@ class Command(BaseCommand):
         parser.add_argument("--period-end", metavar="ISO", help="explicit period end (exclusive)")
         parser.add_argument("--final", action="store_true", help="the final standings of the explicit (ended) period")
         parser.add_argument("--force", action="store_true", help="also generate named leaderboards that are inactive")
+        parser.add_argument(
+            "--note",
+            default="",
+            help="why the run is generated; required with --final when it replaces the period's final run",
+        )
 
-    def handle(self, *args, keys, every_active, period_start, period_end, final, force, verbosity, **options):
+    def handle(self, *args, keys, every_active, period_start, period_end, final, force, note, verbosity, **options):
         if every_active and keys:
             raise CommandError("give leaderboard keys or --all, not both")
         if not every_active and not keys:
@@ -61,6 +66,8 @@ class Command(BaseCommand):
             raise CommandError(message[0].lower() + message[1:]) from exc
         if final and period is None:
             raise CommandError("--final needs --period-start and --period-end")
+        if note.strip() and not final:
+            raise CommandError("--note is kept on final runs only: give it with --final")
         if every_active:
             keys = active_definition_keys()
             if not keys and verbosity:
@@ -71,7 +78,7 @@ class Command(BaseCommand):
         for key in keys:
             if verbosity >= 2:
                 self.stdout.write(f"{key}: generating...")
-            steps = self._steps(key, period=period, final=final, force=force)
+            steps = self._steps(key, period=period, final=final, force=force, note=note)
             for label, step in steps:
                 began = time.monotonic()
                 try:
@@ -106,7 +113,7 @@ class Command(BaseCommand):
             raise CommandError(f"{len(failed)} leaderboard(s) failed: {', '.join(failed)}")
 
     @staticmethod
-    def _steps(key, *, period, final, force):
+    def _steps(key, *, period, final, force, note):
         """The generations for one key, in order, each as (label printed after its line, call)."""
         if period is None:
             return [
@@ -117,7 +124,9 @@ class Command(BaseCommand):
             return [
                 (
                     "  final",
-                    lambda: generate_final_run(key, period_start=period.start, period_end=period.end, force=force),
+                    lambda: generate_final_run(
+                        key, period_start=period.start, period_end=period.end, force=force, note=note
+                    ),
                 )
             ]
         return [
@@ -127,5 +136,6 @@ class Command(BaseCommand):
     def _report_failure(self, key: str, exc: Exception, began: float) -> str:
         seconds = time.monotonic() - began
         run_id = exc.run.pk if isinstance(exc, GenerationFailed) else "-"
-        self.stderr.write(f"{key:<28} run={run_id:<8} FAILED     rows=0 {seconds:.2f}s  {exc}")
+        hint = " Give it with --note." if isinstance(exc, NoteRequired) else ""
+        self.stderr.write(f"{key:<28} run={run_id:<8} FAILED     rows=0 {seconds:.2f}s  {exc}{hint}")
         return key

@@ -1,9 +1,10 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from hedge.audit import AuditedCommand
 from hedge.challenges.services.catalogue import sync_challenge_config
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):  # its changes are attributed to it in the audit trail
     help = (
         "Make the challenge catalogue in the database match HEDGE_CHALLENGE_CONFIG "
         "(hedge/challenges/config.py). Idempotent; challenges removed from the config are "

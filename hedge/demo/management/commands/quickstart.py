@@ -3,12 +3,13 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from hedge.audit import AuditedCommand
 from hedge.demo.services import ensure_demo_leaderboards, ensure_demo_season, ensure_demo_superuser, run_demo_etl
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):  # its changes are attributed to it in the audit trail
     help = (
         "Set hedge up with demo data and serve it: migrate, sync the challenge catalogue, run the "
         "challenge ETL with the demo extractors, create an active demo season and a leaderboard for "

@@ -1,0 +1,80 @@
+"""What a run was computed from, and a checksum of what it published, so anyone can check a board.
+
+The checksum of a run is the SHA-256 (lowercase hex) of its entries in position order, one line
+each, every line ended by "\\n":
+
+    position,clusterId,rank,score,tiebreaker
+
+as decimal integers and the cluster id as stored (UTF-8), with no header, spaces or quoting:
+`1,alice,1,10,3\\n2,bob,1,10,3\\n3,carol,2,7,0\\n`. A run without entries has the checksum of
+nothing (e3b0c442...). The README shows how to check a downloaded board.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db import connection
+
+from hedge.challenges.models import ChallengeProgressHistory
+
+from . import sql
+from .models import LeaderboardDef
+from .resolve import ResolvedChallenges
+
+# Entries read per round trip: the checksum of a million entries holds at most this many in memory.
+_BATCH = 10_000
+
+
+def checksum_lines(lines: Iterable[str]) -> str:
+    """The checksum of entries given as their lines (without the "\\n"): what the database's rows are hashed as."""
+    digest = hashlib.sha256()
+    for line in lines:
+        digest.update(f"{line}\n".encode())
+    return digest.hexdigest()
+
+
+def entries_checksum(run_id: int) -> str:
+    """The checksum of run `run_id`'s entries, streamed from the database in position order.
+
+    The lines are built by the database and read through a server-side cursor (PostgreSQL) in
+    batches, so a run of a million entries is never held in memory whole.
+    """
+    digest = hashlib.sha256()
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql.CHECKSUM_LINES, {"run": run_id})
+        while rows := cursor.fetchmany(_BATCH):
+            digest.update("".join(f"{line}\n" for (line,) in rows).encode())
+    return digest.hexdigest()
+
+
+def definition_snapshot(definition: LeaderboardDef, resolved: ResolvedChallenges) -> dict:
+    """The definition as a run uses it: enough to say, later, exactly what the run ranked and how."""
+    return {
+        "key": definition.key,
+        "challengeCode": resolved.challenge.code,
+        "fallbackChallengeCode": resolved.fallback.code if resolved.fallback else None,
+        "timeWindow": definition.time_window,
+        "rankMode": definition.rank_mode,
+        "maxEntries": definition.max_entries,
+        "timezone": settings.LEADERBOARD_TIMEZONE,
+    }
+
+
+def input_watermark(resolved: ResolvedChallenges, *, until: datetime.datetime) -> datetime.datetime | None:
+    """The newest history row of the run's challenges recorded at or before `until` (None: no history yet).
+
+    One backward step down progress_history_window_idx (challenge, recorded_at) per challenge.
+    """
+    challenges = [resolved.challenge.pk] + ([resolved.fallback.pk] if resolved.fallback else [])
+    newest = [
+        ChallengeProgressHistory.objects.filter(challenge_id=challenge, recorded_at__lte=until)
+        .order_by("-recorded_at")
+        .values_list("recorded_at", flat=True)
+        .first()
+        for challenge in challenges
+    ]
+    return max((moment for moment in newest if moment is not None), default=None)
