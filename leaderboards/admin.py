@@ -217,7 +217,7 @@ class LeaderboardDefAdmin(SimpleHistoryAdmin):
         }
         try:
             if data["final"]:
-                run = generate_final_run(definition.key, **options)
+                run = generate_final_run(definition.key, note=data["note"], requested_by=request.user, **options)
             else:
                 run = generate_leaderboard_run(definition.key, **options)
         except GenerationFailed as exc:

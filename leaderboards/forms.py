@@ -138,6 +138,11 @@ class GenerateRunForm(forms.Form):
         help_text="Rank values as of the period's end; the period must have ended. Replaces an earlier final run "
         "of the same period.",
     )
+    note = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Why: required when final standings replace a published final run (kept on the new run).",
+    )
     force = forms.BooleanField(required=False, label="Also if the leaderboard is inactive")
 
     def __init__(self, *args, definition: LeaderboardDef, **kwargs):

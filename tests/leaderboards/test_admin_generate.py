@@ -68,6 +68,20 @@ def test_final_standings_of_an_ended_period(admin_client, wins, daily):
     assert LeaderboardRun.objects.get().is_final is True
 
 
+def test_replacing_published_final_standings_needs_a_note_and_records_who_and_why(admin_client, daily):
+    period = {"period_start": "2025-03-02T00:00", "period_end": "2025-03-03T00:00", "final": "on"}
+    admin_client.post(generate_url(daily), period)
+
+    refused = admin_client.post(generate_url(daily), period)
+    replaced = admin_client.post(generate_url(daily), {**period, "note": "cheater excluded"})
+
+    assert "needs a note" in " ".join(str(e) for e in refused.context["form"].non_field_errors())
+    assert replaced.status_code == 302
+    old, new = LeaderboardRun.objects.order_by("id")
+    assert (old.status, old.superseded_by_id) == (RunStatus.SUPERSEDED, new.pk)
+    assert (new.note, new.requested_by.username) == ("cheater excluded", "admin")
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
