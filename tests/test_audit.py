@@ -3,9 +3,11 @@ changes made by a command are attributed to the command."""
 
 import pytest
 from django import forms
+from django.core.management import call_command
 from django.urls import reverse
 
 from hedge.audit import changes_attributed_to
+from hedge.challenges.models import Challenge
 from leaderboards.models import Exclusion, LeaderboardDef
 from tests.factories import (
     ChallengeFactory,
@@ -135,3 +137,21 @@ def test_changes_outside_a_command_or_request_have_no_attribution():
 
     reasons = list(definition.history.order_by("history_id").values_list("history_change_reason", flat=True))
     assert reasons == [None, "command sync_challenge_config"]
+
+
+def test_catalogue_changes_by_sync_challenge_config_are_recorded_and_attributed_to_it(db, admin_client):
+    call_command("sync_challenge_config", verbosity=0)
+    challenge = Challenge.objects.order_by("code").first()
+    Challenge.objects.filter(pk=challenge.pk).update(name="Renamed by hand")
+
+    call_command("sync_challenge_config", verbosity=0)
+
+    latest = Challenge.objects.get(pk=challenge.pk).history.latest()
+    assert (latest.history_type, latest.history_change_reason, latest.history_user) == (
+        "~",
+        "command sync_challenge_config",
+        None,
+    )
+    assert latest.prev_record.history_type == "+"
+    page = admin_client.get(reverse("admin:challenges_challenge_history", args=[challenge.pk])).content.decode()
+    assert "command sync_challenge_config" in page

@@ -5,6 +5,7 @@ change hedge/challenges/config.py and sync instead. Progress is written by the E
 """
 
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from hedge.admin import LargeTableAdmin, ReadOnlyAdminMixin
 
@@ -12,7 +13,7 @@ from .models import Challenge, ChallengeCategory, ChallengeProgress, ChallengeTi
 
 
 @admin.register(ChallengeCategory)
-class ChallengeCategoryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ChallengeCategoryAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ["key", "name"]
     search_fields = ["key", "name"]
 
@@ -24,7 +25,7 @@ class ChallengeTierInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Challenge)
-class ChallengeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ChallengeAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ["code", "name", "category", "metric_source", "metric_key", "is_active"]
     list_filter = ["is_active", "category", "metric_source"]
     list_select_related = ["category"]

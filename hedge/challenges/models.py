@@ -6,6 +6,7 @@ Table names are the original request's, so other readers of the database keep wo
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
 
 # A cluster is a group of wallets that belong to one person; hedge only ever sees its id.
 CLUSTER_ID_MAX_LENGTH = 128
@@ -44,6 +45,9 @@ class ChallengeCategory(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # The catalogue changes through sync_challenge_config, attributed to it (hedge.audit).
+    history = HistoricalRecords(table_name="challenge_categories_history", excluded_fields=["updated_at"])
+
     class Meta:
         db_table = "challenge_categories"
         ordering = ["key"]
@@ -65,6 +69,8 @@ class Challenge(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    history = HistoricalRecords(table_name="challenges_history", excluded_fields=["updated_at"])
+
     class Meta:
         db_table = "challenges"
         ordering = ["code"]
@@ -80,6 +86,8 @@ class ChallengeTier(models.Model):
     # A cluster reaches this tier once its value is at least the threshold.
     threshold = models.BigIntegerField()
     name = models.CharField(max_length=200, blank=True, default="")
+
+    history = HistoricalRecords(table_name="challenge_tiers_history")
 
     class Meta:
         db_table = "challenge_tiers"
