@@ -118,7 +118,12 @@ def test_a_killed_process_run_is_failed_by_prune_at_once(board):
 def test_a_generation_releases_its_marker_when_it_ends(board):
     run = generate_leaderboard_run("lb")
 
+    key = run_marker(run.pk)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
+        cursor.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1"
+            " AND CAST(classid AS bigint) * 4294967296 + CAST(objid AS bigint) = %s",
+            [key],
+        )
         assert cursor.fetchone()[0] == 0
     assert LeaderboardRun.objects.get(pk=run.pk).status == RunStatus.COMPLETE
