@@ -11,18 +11,18 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 
-from hedge.admin import CountedDeleteMixin, LargeTableAdmin, compact_datetime
+from hedge.admin import CountedDeleteMixin, LargeTableAdmin, ReadOnlyAdminMixin, compact_datetime
 from hedge.challenges.models import Challenge
 
 from . import charts
 from .exports import season_progress_csv
 from .forms import SeasonForm
-from .models import MAX_WEIGHT, Season, SeasonChallengeWeight, SeasonLevel, SeasonProgress
+from .models import MAX_WEIGHT, Season, SeasonChallengeWeight, SeasonLevel, SeasonProgress, SeasonReward
 from .pass_admin import LevelCurveFormulaMixin, SeasonLevelInline, SeasonRewardInline
 from .preview import PreviewUnavailable, preview_season
 from .services import SeasonEndedError, SeasonNotStartedError, recompute_season
@@ -41,7 +41,7 @@ def _challenge_label(challenge: Challenge) -> str:
 
 
 # The season's standings, shown on its page (read-only, computed by seasons.charts).
-STANDINGS_FIELDS = ["level_distribution", "points_percentiles", "changed_last_update"]
+STANDINGS_FIELDS = ["level_distribution", "points_percentiles", "changed_last_update", "change_history"]
 
 
 def _is_final(season: Season | None) -> bool:
@@ -127,6 +127,19 @@ class SeasonAdmin(LevelCurveFormulaMixin, CountedDeleteMixin, SimpleHistoryAdmin
         args = [object_id] if object_id else []
         extra_context = {**(extra_context or {}), "preview_url": reverse("admin:seasons_season_preview", args=args)}
         return super().changeform_view(request, object_id, form_url, extra_context)
+
+    @admin.display(description="change history")
+    def change_history(self, season):
+        """Who changed what and when: the season's own History, and each weight, level and reward's."""
+        links = [format_html('<a href="{}">season</a>', reverse("admin:seasons_season_history", args=[season.pk]))]
+        for model, label in (
+            (SeasonChallengeWeight, "weights"),
+            (SeasonLevel, "level curve"),
+            (SeasonReward, "rewards"),
+        ):
+            url = reverse(f"admin:seasons_{model._meta.model_name}_changelist")
+            links.append(format_html('<a href="{}?season__id__exact={}">{}</a>', url, season.pk, label))
+        return format_html_join(" · ", "{}", ((link,) for link in links))
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
@@ -282,3 +295,25 @@ class SeasonProgressAdmin(LargeTableAdmin):
     list_select_related = ["season"]
     search_fields = ["=cluster_id"]
     ordering = ["-points", "cluster_id"]
+
+
+class _PartOfSeasonHistoryAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    """A weight, level or reward, read only (edited on its season's page), with its History of changes."""
+
+    list_filter = ["season"]
+    list_select_related = ["season"]
+
+
+@admin.register(SeasonChallengeWeight)
+class SeasonChallengeWeightHistoryAdmin(_PartOfSeasonHistoryAdmin):
+    list_display = ["season", "challenge", "weight"]
+
+
+@admin.register(SeasonLevel)
+class SeasonLevelHistoryAdmin(_PartOfSeasonHistoryAdmin):
+    list_display = ["season", "level", "points_required"]
+
+
+@admin.register(SeasonReward)
+class SeasonRewardHistoryAdmin(_PartOfSeasonHistoryAdmin):
+    list_display = ["season", "track", "level", "name", "kind", "quantity"]

@@ -104,6 +104,14 @@ def test_a_staff_edit_of_a_season_and_its_weights_is_recorded_with_who(admin_cli
     assert (weight_row.weight, weight_row.prev_record.weight, weight_row.history_user) == (5, 2, admin_user)
     history = admin_client.get(reverse("admin:seasons_season_history", args=[season.pk])).content.decode()
     assert "Season one (extended)" in history
+    # The weight's own page (linked from the season's "change history") shows its change with who made it.
+    season_page = admin_client.get(url).content.decode()
+    weights_list = reverse("admin:seasons_seasonchallengeweight_changelist")
+    assert f"{weights_list}?season__id__exact=S1" in season_page
+    weight_history = admin_client.get(
+        reverse("admin:seasons_seasonchallengeweight_history", args=[weight.pk])
+    ).content.decode()
+    assert "Weight" in weight_history and admin_user.username in weight_history
 
 
 def test_exclusions_added_in_the_admin_each_have_a_history_row_by_the_staff_user(admin_client, admin_user):
