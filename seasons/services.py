@@ -82,7 +82,9 @@ def recompute_season(season: Season, *, now: datetime.datetime | None = None) ->
         else:
             statement, form = (sql.VALUES_AS_OF_SEASON, "VALUES_AS_OF") if ended else (sql.LIFETIME_SEASON, "LIFETIME")
         cursor.execute(sql.CLEAR_ERRORS_SEASON, params)
-        failed = _record_overflows(cursor, season, sql.FIND_OVERFLOWS[form], params)
+        guarded = _can_overflow(season)
+        failed = _record_overflows(cursor, sql.FIND_OVERFLOWS[form], params) if guarded else 0
+        statement = sql.GUARDED[statement] if guarded else statement
         inserted, changed = counted_upsert(cursor, statement, params, count_sql=sql.COUNT_SEASON)
         cursor.execute(sql.COUNT_SEASON, params)
         considered = cursor.fetchone()[0]
@@ -201,7 +203,9 @@ def _upsert_scope(cursor, season: Season, *, considered: int, now: datetime.date
     form = "GAINS" if season.scoring == Scoring.GAINS else "LIFETIME"
     statement = sql.GAINS_SCOPE if form == "GAINS" else _lifetime_scope_statement(season, considered)
     cursor.execute(sql.CLEAR_ERRORS_SCOPE, params)
-    failed = _record_overflows(cursor, season, sql.FIND_OVERFLOWS_SCOPE[form], params)
+    guarded = _can_overflow(season)
+    failed = _record_overflows(cursor, sql.FIND_OVERFLOWS_SCOPE[form], params) if guarded else 0
+    statement = sql.GUARDED[statement] if guarded else statement
     inserted, changed = counted_upsert(cursor, statement, params, count_sql=sql.COUNT_SCOPE)
     return RecomputeResult(
         season.pk, considered=considered, inserted=inserted, updated=changed - inserted, failed=failed
@@ -226,13 +230,11 @@ def _can_overflow(season: Season) -> bool:
     return sum(season.weights.values_list("weight", flat=True)) * MAX_PROGRESS_VALUE > BIGINT_MAX
 
 
-def _record_overflows(cursor, season: Season, statement: str, params: dict) -> int:
-    """Record the clusters whose points do not fit (the upsert then leaves them alone); how many.
+def _record_overflows(cursor, statement: str, params: dict) -> int:
+    """Record the clusters whose points do not fit (the guarded upsert then leaves them alone); how many.
 
-    Skipped, at the cost of one query, for a season whose weights cannot overflow (almost every season).
+    Run only for a season whose weights could overflow (`_can_overflow`): almost no season.
     """
-    if not _can_overflow(season):
-        return 0
     error = "season points beyond 64-bit integers (the sum of weight x value of its challenges)"
     cursor.execute(statement.format(beyond_bigint=sum_beyond_bigint("r.points")), {**params, "error": error})
     return cursor.rowcount

@@ -49,8 +49,7 @@ FROM (
     FROM ({earned}
           UNION ALL
           {zeros}) r
-    WHERE NOT EXISTS (SELECT 1 FROM season_progress_errors x
-                      WHERE x.season_id = %(season)s AND x.cluster_id = r.cluster_id)
+    {guard}
     GROUP BY r.cluster_id
 ) t
 WHERE true
@@ -93,7 +92,13 @@ JOIN challenges c ON c.id = v.challenge_id
 JOIN season_challenge_weights w ON w.challenge_code = c.code AND w.season_id = %(season)s
 """
 
-LIFETIME_SEASON = _UPSERT.format(earned=_LIFETIME_EARNED.format(scope=""), zeros=_ZEROS_SEASON)
+# The `{guard}` of a season whose sums could overflow (services._can_overflow): clusters with a
+# recorded error are left out before they are summed. Other seasons' statements go without it: no
+# error can exist for them, and it costs a probe per progress row.
+_GUARD = """WHERE NOT EXISTS (SELECT 1 FROM season_progress_errors x
+                      WHERE x.season_id = %(season)s AND x.cluster_id = r.cluster_id)"""
+
+LIFETIME_SEASON = _UPSERT.format(earned=_LIFETIME_EARNED.format(scope=""), zeros=_ZEROS_SEASON, guard="")
 # Current values x weight of the scope's clusters, pair by pair: a few changed clusters are
 # computed by index whatever the table's size (the planner, misled by the weights join, would scan
 # every progress row of the season's challenges). Uses index: challenge_progress_unique_cluster.
@@ -106,23 +111,41 @@ CROSS JOIN (SELECT wc.id AS id, ww.weight AS weight FROM challenges wc
             JOIN season_challenge_weights ww ON ww.challenge_code = wc.code AND ww.season_id = %(season)s) c
 """
 
-LIFETIME_SCOPE_BY_INDEX = _UPSERT.format(earned=_LIFETIME_EARNED_BY_INDEX, zeros=_ZEROS_SCOPE)
+LIFETIME_SCOPE_BY_INDEX = _UPSERT.format(earned=_LIFETIME_EARNED_BY_INDEX, zeros=_ZEROS_SCOPE, guard="")
 LIFETIME_SCOPE = _UPSERT.format(
     earned=_LIFETIME_EARNED.format(scope=f"WHERE p.cluster_id IN (SELECT s.cluster_id FROM {SCOPE_TABLE} s)"),
     zeros=_ZEROS_SCOPE,
+    guard="",
 )
 GAINS_SEASON = _UPSERT.format(
     earned=_GAINS_EARNED.format(gains=PERIOD_GAINS.format(challenges=_WEIGHTED_CHALLENGES, clusters="")),
     zeros=_ZEROS_SEASON,
+    guard="",
 )
 GAINS_SCOPE = _UPSERT.format(
     earned=_GAINS_EARNED.format(gains=SCOPE_GAINS.format(scope=SCOPE_TABLE, challenges=_WEIGHTED_CHALLENGES)),
     zeros=_ZEROS_SCOPE,
+    guard="",
 )
 VALUES_AS_OF_SEASON = _UPSERT.format(
     earned=_VALUES_AS_OF_EARNED.format(values=VALUES_AS_OF.format(challenges=_WEIGHTED_CHALLENGES, clusters="")),
     zeros=_ZEROS_SEASON,
+    guard="",
 )
+
+# Each upsert above with the guard, for a season whose sums could overflow.
+GUARDED = {
+    statement: statement.replace("\n    \n    GROUP BY r.cluster_id", f"\n    {_GUARD}\n    GROUP BY r.cluster_id")
+    for statement in (
+        LIFETIME_SEASON,
+        LIFETIME_SCOPE_BY_INDEX,
+        LIFETIME_SCOPE,
+        GAINS_SEASON,
+        GAINS_SCOPE,
+        VALUES_AS_OF_SEASON,
+    )
+}
+assert all(guarded != plain for plain, guarded in GUARDED.items())
 
 # Clusters with a progress row in a weighted challenge of the season changed since a moment, and
 # the clusters whose points failed last time (they are tried again).

@@ -86,7 +86,7 @@ def test_the_command_prints_the_counts_and_exits_non_zero(heavy):
     assert points(heavy[0]) == {"minnow": 3_000_000}
 
 
-def test_a_season_whose_weights_cannot_overflow_pays_one_query_for_knowing_it(db):
+def test_a_season_whose_weights_cannot_overflow_pays_one_query_for_knowing_it_and_no_guard(db):
     season = SeasonFactory(is_active=True, scoring="LIFETIME")
     challenge = ChallengeFactory()
     SeasonChallengeWeightFactory(season=season, challenge=challenge, weight=1_000_000)
@@ -97,3 +97,5 @@ def test_a_season_whose_weights_cannot_overflow_pays_one_query_for_knowing_it(db
 
     assert (result.failed, points(season)) == (0, {"c1": MAX_PROGRESS_VALUE * 1_000_000})
     assert not any("HAVING" in query["sql"] for query in captured)
+    upsert = next(q["sql"] for q in captured if "INSERT INTO season_progress " in q["sql"])
+    assert "season_progress_errors" not in upsert  # no guard to pay for
