@@ -76,16 +76,18 @@ ORDER BY g.score DESC, COALESCE(g.fallback_gain, 0) DESC, g.cluster_id{binary}
 LIMIT %(limit)s
 """
 
-# Ranks and positions of the scores, and each cluster's rank in the previous run.
+# Ranks and positions of the scores, and each cluster's rank in the previous run: one probe per
+# entry, a plan that does not depend on the statistics (they never know the newest runs, and a join
+# planned from them can go badly wrong).
 # Uses index: leaderboard_entries_unique_cluster (the previous run's entry of each cluster).
 _RANKED = """
 SELECT r.cluster_id AS cluster_id,
        {rank_function}() OVER (ORDER BY r.score DESC, r.tiebreaker DESC) AS rank,
        ROW_NUMBER() OVER (ORDER BY r.score DESC, r.tiebreaker DESC, r.cluster_id{binary}) AS position,
        r.score AS score, r.tiebreaker AS tiebreaker, r.fallback_value AS fallback_value,
-       pe.rank AS previous_rank
+       (SELECT pe.rank FROM leaderboard_entries pe
+        WHERE pe.run_id = %(previous_run)s AND pe.cluster_id = r.cluster_id) AS previous_rank
 FROM ({scores}) r
-LEFT JOIN leaderboard_entries pe ON pe.run_id = %(previous_run)s AND pe.cluster_id = r.cluster_id
 """
 
 _INSERT = """
