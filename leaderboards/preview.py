@@ -17,10 +17,9 @@ from hedge.db import binary_collation, is_timeout, sql_datetime, sql_limit, stat
 
 from . import sql
 from .errors import InvalidPeriod
-from .models import GAIN_WINDOWS, LeaderboardDef, RankMode
+from .models import GAIN_WINDOWS, LeaderboardDef
 from .periods import Period, derive_period
 from .resolve import ResolvedChallenges, resolve_challenges
-from .services import _RANK_FUNCTIONS
 
 SHOWN = 20
 TIMEOUT_SECONDS = 10
@@ -65,7 +64,7 @@ def preview_definition(
     except InvalidPeriod as exc:
         raise PreviewUnavailable(str(exc)) from exc
     gains = definition.time_window in GAIN_WINDOWS
-    slots = {"rank_function": _RANK_FUNCTIONS[RankMode(definition.rank_mode)], "binary": binary_collation()}
+    slots = {"rank_function": sql.RANK_FUNCTIONS[definition.rank_mode], "binary": binary_collation()}
     params = {
         "run": None,
         "previous_run": None,

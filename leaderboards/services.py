@@ -34,7 +34,7 @@ from .errors import (
     NoteRequired,
     UnknownLeaderboard,
 )
-from .models import GAIN_WINDOWS, LeaderboardDef, LeaderboardRun, RankMode, RunStatus
+from .models import GAIN_WINDOWS, LeaderboardDef, LeaderboardRun, RunStatus
 from .periods import Period, check_final_period, derive_period, explicit_period, previous_period
 from .resolve import ResolvedChallenges, resolve_challenges
 from .selectors import LATEST_ORDER
@@ -44,8 +44,6 @@ logger = logging.getLogger(__name__)
 # A PROCESSING run older than this, found by a later generation of the same leaderboard while it
 # holds the lock, belongs to a process that died (a live one would be holding the lock itself).
 ABANDONED_AFTER = datetime.timedelta(hours=6)
-
-_RANK_FUNCTIONS = {RankMode.DENSE: "DENSE_RANK", RankMode.COMPETITION: "RANK"}
 
 
 def generate_leaderboard_run(
@@ -260,7 +258,7 @@ def _insert_entries(
         "start": sql_datetime(period.start),
         "until": sql_datetime(min(period.end, now)),
     }
-    rank_function = _RANK_FUNCTIONS[RankMode(definition.rank_mode)]
+    rank_function = sql.RANK_FUNCTIONS[definition.rank_mode]
     with connection.cursor() as cursor:
         cursor.execute(sql.RECORD_RUN_EXCLUSIONS, params)
         exclusions = cursor.rowcount

@@ -20,6 +20,9 @@ and `%(until)s` = min(period end, now) (hedge.challenges.history_sql).
 
 from hedge.challenges.history_sql import PERIOD_GAINS
 
+# The `{rank_function}` slot for each rank mode (leaderboards.models.RankMode).
+RANK_FUNCTIONS = {"DENSE": "DENSE_RANK", "COMPETITION": "RANK"}
+
 # Exclusions recorded on the run (RECORD_RUN_EXCLUSIONS). Uses index: leaderboard_run_exclusions_unique.
 _EXCLUDED_BY_RUN = """
 SELECT x.cluster_id FROM leaderboard_run_exclusions re
