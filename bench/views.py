@@ -7,8 +7,9 @@ process with sentinel arguments and run again with each request's values (bench.
 run is "the latest" is the product's own lookup (leaderboards.selectors.latest_complete_run).
 They answer the same JSON as hedge's views for the requests the benchmark sends (the benchmark
 compares them before timing); error handling is only as much as keeps them honest (a bad
-parameter is a 400, a miss a 404). Exclusions are not checked here: the benchmark serves no
-excluded cluster over HTTP.
+parameter is a 400, a miss a 404). Exclusions are not checked by the leaderboard floors (the
+benchmark serves no excluded cluster over HTTP); the progress floor answers the `withheld` column
+its statement carries anyway.
 """
 
 from __future__ import annotations
@@ -216,10 +217,13 @@ def floor_season_progress(request, season_id):
     for statement in _progress_statements(season_id):
         columns, rows = replay.run(statement, {"cluster": cluster_id})
         if row is None:
-            # The first statement is the season's row with the cluster's points (no row: no season).
+            # The first statement is seasons.sql.PROGRESS: the season's row with the cluster's counted
+            # points, their standing on the curve and whether they are withheld (no row: no season).
             if not rows:
                 return JsonResponse({"detail": f"Season {season_id!r} does not exist."}, status=404)
             row = dict(zip(columns, rows[0], strict=True))
+            if row["withheld"]:
+                return JsonResponse({"detail": "excluded"}, status=404)
         elif statement.sql in _BREAKDOWNS:
             breakdown = [
                 {
@@ -231,10 +235,7 @@ def floor_season_progress(request, season_id):
                 }
                 for code, name, weight, value in rows
             ]
-    # The points that count (0 before the season starts) and the curve's columns, where the selector reads
-    # them in its query; a selector without (a flat points_per_level only) reads the stored points.
-    points = row["counted_points"] if "counted_points" in row else row["mine__points"] or 0
-    standing = standing_of({"curve_max_level": None, **row}, points=points)
+    standing = standing_of(row, points=row["points"])
     body = {
         "seasonId": season_id,
         "clusterId": cluster_id,
@@ -245,7 +246,7 @@ def floor_season_progress(request, season_id):
         "nextLevelThreshold": standing.next_level_threshold,
         "pointsToNextLevel": standing.points_to_next_level,
         "progressPercent": standing.progress_percent,
-        "updatedAt": row["mine__updated_at"],
+        "updatedAt": row["updated_at"],
     }
     if breakdown is not None:
         body["breakdown"] = sorted(breakdown, key=lambda item: -item["points"])

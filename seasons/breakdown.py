@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 
 from hedge.db import sql_datetime
 
@@ -34,6 +34,7 @@ def cluster_breakdown(
     ends_at: datetime.datetime,
     cluster_id: str,
     now: datetime.datetime,
+    using: str = DEFAULT_DB_ALIAS,
 ) -> list[ChallengePoints]:
     """One row per weighted challenge of the season, most points first, computed for the one cluster now; one query.
 
@@ -53,7 +54,7 @@ def cluster_breakdown(
         statement = sql.BREAKDOWN_VALUES_AS_OF
     else:
         statement = sql.BREAKDOWN_LIFETIME
-    with connection.cursor() as cursor:
+    with connections[using].cursor() as cursor:
         cursor.execute(statement, params)
         rows = cursor.fetchall()
     started = starts_at <= now

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
+import functools
 from dataclasses import dataclass
 
-from django.db.models import BigIntegerField, Case, FilteredRelation, Prefetch, Q, QuerySet, Value, When
-from django.db.models.functions import Coalesce
+from django.db import connections, router
+from django.db.models import Prefetch, QuerySet
 from django.dispatch import Signal
 from django.utils import timezone
 
+from hedge.db import sql_datetime
+
+from . import sql
 from .breakdown import ChallengePoints, cluster_breakdown
-from .levels import CURVE_FIELDS, standing_of, with_level_curve
+from .levels import standing_of
 from .models import Season, SeasonChallengeWeight
 
 
@@ -64,17 +67,18 @@ class ClusterSeasonProgress:
         return None if self.next_level_threshold is None else self.next_level_threshold - self.points
 
 
-def get_cluster_progress(*, season_id: str, cluster_id: str) -> ClusterSeasonProgress | None:
+def get_cluster_progress(
+    *, season_id: str, cluster_id: str, now: datetime.datetime | None = None
+) -> ClusterSeasonProgress | None:
     """A cluster's stored points in a season and the level they reach (zeros when it has no row).
 
     None for an unknown season. The level follows from the points and the season's current level
     curve (or points per level), not from the stored level column, which lags a change of either
     until the season is recomputed: so `level`, `next_level_threshold` and `points_to_next_level`
-    always agree. One query, whether or not the cluster has a row: the curve's lookups are
-    subqueries of it (levels.with_level_curve). Seasons that have ended answer too; a season that
-    has not started answers zeros, whatever is stored.
+    always agree. One query (sql.PROGRESS), whether or not the cluster has a row. Seasons that have
+    ended answer too; a season that has not started answers zeros, whatever is stored.
     """
-    row = _progress_row(season_id=season_id, cluster_id=cluster_id)
+    row = _progress_row(season_id=season_id, cluster_id=cluster_id, now=now or timezone.now(), using=_reads())
     if row is None:
         return None
     return _progress(row, cluster_id=cluster_id)
@@ -83,62 +87,74 @@ def get_cluster_progress(*, season_id: str, cluster_id: str) -> ClusterSeasonPro
 def get_explained_cluster_progress(
     *, season_id: str, cluster_id: str, now: datetime.datetime | None = None
 ) -> ClusterSeasonProgress | None:
-    """get_cluster_progress with its `breakdown`: weight x value of each weighted challenge; three queries.
+    """get_cluster_progress with its `breakdown`: weight x value of each weighted challenge; two queries.
 
+    1. the season with the cluster's standing and whether its progress is withheld (sql.PROGRESS);
+    2. the breakdown (breakdown.cluster_breakdown), whose statement follows the season's scoring.
     None for an unknown season (one query). Raises ProgressWithheld for a cluster whose progress
-    must not be served (see `progress_withheld`).
+    must not be served (see `withhold_progress_where`); receivers of `progress_withheld`, if any,
+    add their own queries.
     """
     now = now or timezone.now()
-    row = _progress_row(season_id=season_id, cluster_id=cluster_id)
+    using = _reads()
+    row = _progress_row(season_id=season_id, cluster_id=cluster_id, now=now, using=using)
     if row is None:
         return None
-    if is_progress_withheld(cluster_id, now=now):
+    if row["withheld"] or is_progress_withheld(cluster_id, now=now):
         raise ProgressWithheld(cluster_id)
     breakdown = cluster_breakdown(
-        season_id=row["pk"],
+        season_id=row["season_id"],
         scoring=row["scoring"],
         starts_at=row["starts_at"],
         ends_at=row["ends_at"],
         cluster_id=cluster_id,
         now=now,
+        using=using,
     )
-    return dataclasses.replace(_progress(row, cluster_id=cluster_id), breakdown=tuple(breakdown))
+    return _progress(row, cluster_id=cluster_id, breakdown=tuple(breakdown))
 
 
-def _progress_row(*, season_id: str, cluster_id: str) -> dict | None:
-    # The points that count (0 before the season starts), and where they stand on the season's
-    # level curve, in the same query (levels.with_level_curve).
-    seasons = Season.objects.filter(pk=season_id).annotate(
-        mine=FilteredRelation("progress", condition=Q(progress__cluster_id=cluster_id)),
-        counted_points=Case(
-            When(starts_at__lte=timezone.now(), then=Coalesce("mine__points", Value(0))),
-            default=Value(0),
-            output_field=BigIntegerField(),
-        ),
-    )
-    return (
-        with_level_curve(seasons, points="counted_points")
-        .values(
-            "pk", "starts_at", "ends_at", "scoring", "mine__points", "mine__updated_at", "counted_points", *CURVE_FIELDS
-        )
-        .first()
-    )
+def _reads() -> str:
+    # The database the progress is read from: a replica while a public API request is served (hedge.routers).
+    return router.db_for_read(Season)
 
 
-def _progress(row: dict, *, cluster_id: str) -> ClusterSeasonProgress:
-    if timezone.now() < row["starts_at"]:
-        row["mine__points"] = row["mine__updated_at"] = None
-    standing = standing_of(row, points=row["counted_points"])
+def _progress_row(*, season_id: str, cluster_id: str, now: datetime.datetime, using: str) -> dict | None:
+    params = {"season": season_id, "cluster": cluster_id, "now": sql_datetime(now)}
+    with connections[using].cursor() as cursor:
+        cursor.execute(_progress_statement(), params)
+        values = cursor.fetchone()
+        if values is None:
+            return None
+        row = dict(zip([column[0] for column in cursor.description], values, strict=True))
+    for name in ("starts_at", "ends_at", "updated_at"):
+        row[name] = _aware(row[name])
+    return row
+
+
+def _aware(value) -> datetime.datetime | None:
+    # A timestamp as a raw statement returns it: aware on PostgreSQL; on SQLite naive UTC, or
+    # its text where the column is an expression (the ORM converts these for its own queries).
+    if isinstance(value, str):
+        value = datetime.datetime.fromisoformat(value)
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=datetime.UTC)
+    return value
+
+
+def _progress(row: dict, *, cluster_id: str, breakdown: tuple[ChallengePoints, ...] = ()) -> ClusterSeasonProgress:
+    standing = standing_of(row, points=row["points"])
     return ClusterSeasonProgress(
-        season_id=row["pk"],
+        season_id=row["season_id"],
         cluster_id=cluster_id,
         points=standing.points,
         level=standing.level,
         next_level_threshold=standing.next_level_threshold,
-        updated_at=row["mine__updated_at"],
+        updated_at=row["updated_at"],
         max_level=standing.max_level,
         level_starts_at=standing.level_starts_at,
         progress_percent=standing.progress_percent,
+        breakdown=breakdown,
     )
 
 
@@ -148,10 +164,40 @@ def get_last_ended_season(*, now: datetime.datetime | None = None) -> Season | N
     return Season.objects.filter(ends_at__lte=now).order_by("-ends_at").first()
 
 
-# Sent with `cluster_id` and `now` before a cluster's season progress is served: a receiver that
-# returns True withholds it (the API answers 404 "excluded"); the stored points stay as they are.
-# Seasons read no other app (leaderboards -> seasons), so the leaderboards' exclusions of a cluster
-# from everything answer through this hook, connected in LeaderboardsConfig.ready().
+# --- withholding a cluster's progress ------------------------------------------------------------
+#
+# Seasons read no other app (leaderboards -> seasons), so an app that must keep a cluster's
+# progress from being served (the leaderboards' exclusions from everything) says so through a
+# hook, connected in its AppConfig.ready(); the stored points stay as they are, and the API
+# answers 404 "excluded". Two kinds:
+# - a SQL condition (withhold_progress_where): evaluated inside the progress read's own statement
+#   (sql.PROGRESS), so it costs no query;
+# - a receiver of `progress_withheld`, sent with `cluster_id` and `now` after that statement, that
+#   returns True to withhold: for a rule SQL cannot say, as it costs whatever queries it runs on
+#   every request.
+
+_withheld_conditions: list[str] = []
+
+
+def withhold_progress_where(condition: str) -> None:
+    """Withhold the season progress of a cluster whenever the SQL `condition` holds for it.
+
+    `condition` is a boolean SQL expression over the parameters `%(cluster)s` (the cluster id) and
+    `%(now)s` (the moment of the read, as hedge.db.sql_datetime writes it), typically an EXISTS
+    over the registering app's own table and index; it must run on PostgreSQL and SQLite alike.
+    Call it from AppConfig.ready(); registering the same condition twice changes nothing.
+    """
+    if condition not in _withheld_conditions:
+        _withheld_conditions.append(condition)
+        _progress_statement.cache_clear()
+
+
+@functools.cache
+def _progress_statement() -> str:
+    conditions = " OR ".join(f"({condition})" for condition in _withheld_conditions)
+    return sql.PROGRESS.format(withheld=conditions or "FALSE")
+
+
 progress_withheld = Signal()
 
 
@@ -160,6 +206,9 @@ class ProgressWithheld(Exception):
 
 
 def is_progress_withheld(cluster_id: str, *, now: datetime.datetime | None = None) -> bool:
-    """Whether a receiver of `progress_withheld` keeps this cluster's season progress from being served."""
+    """Whether a receiver of `progress_withheld` keeps this cluster's season progress from being served.
+
+    Nothing is asked when no receiver is connected; withhold_progress_where's conditions are not asked here.
+    """
     now = now or timezone.now()
     return any(withheld for _, withheld in progress_withheld.send(sender=None, cluster_id=cluster_id, now=now))

@@ -281,3 +281,35 @@ BREAKDOWN_VALUES_AS_OF = _BREAKDOWN.format(
     counted="SELECT a.challenge_id AS challenge_id, a.value AS counted"
     f" FROM ({VALUES_AS_OF.format(challenges=_WEIGHTED_CHALLENGES, clusters=_ONE_CLUSTER)}) a"
 )
+
+# --- the progress endpoint (read only) ------------------------------------------------------------
+
+# One cluster's standing in a season, for GET /seasons/{id}/progress: the season's row (no row: no
+# such season), the cluster's points and when they last changed (0 and NULL without a row, and
+# before the season starts whatever is stored), where those points stand on the season's current
+# level curve (NULLs without a curve: levels.standing_of applies points_per_level), and whether
+# the cluster's progress is withheld. `{withheld}` is a SQL condition on `%(cluster)s` at
+# `%(now)s`: the conditions other apps registered (selectors.withhold_progress_where), or FALSE.
+# Uses index: seasons_pkey; season_progress_unique_cluster (the cluster's row);
+# season_levels_unique_level (the last level); season_levels_threshold_idx (the curve's lookups).
+PROGRESS = """
+SELECT t.season_id, t.scoring, t.starts_at, t.ends_at, t.points, t.updated_at, t.points_per_level,
+       (SELECT l.level FROM season_levels l WHERE l.season_id = t.season_id
+        ORDER BY l.level DESC LIMIT 1) AS curve_max_level,
+       (SELECT l.level FROM season_levels l WHERE l.season_id = t.season_id AND l.points_required <= t.points
+        ORDER BY l.points_required DESC LIMIT 1) AS curve_level,
+       (SELECT l.points_required FROM season_levels l WHERE l.season_id = t.season_id AND l.points_required <= t.points
+        ORDER BY l.points_required DESC LIMIT 1) AS curve_level_starts_at,
+       (SELECT l.points_required FROM season_levels l WHERE l.season_id = t.season_id AND l.points_required > t.points
+        ORDER BY l.points_required LIMIT 1) AS curve_next,
+       {withheld} AS withheld
+FROM (
+    SELECT s.id AS season_id, s.scoring AS scoring, s.starts_at AS starts_at, s.ends_at AS ends_at,
+           s.points_per_level AS points_per_level,
+           CASE WHEN s.starts_at <= %(now)s THEN COALESCE(p.points, 0) ELSE 0 END AS points,
+           CASE WHEN s.starts_at <= %(now)s THEN p.updated_at END AS updated_at
+    FROM seasons s
+    LEFT JOIN season_progress p ON p.season_id = s.id AND p.cluster_id = %(cluster)s
+    WHERE s.id = %(season)s
+) t
+"""

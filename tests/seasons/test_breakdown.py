@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from leaderboards.exclusions import lift_exclusions
 from leaderboards.models import Exclusion
+from seasons import selectors
 from seasons.models import SeasonProgress
 from seasons.services import recompute_season
 from tests.factories import ExclusionFactory, LeaderboardDefFactory, SeasonFactory, given_history
@@ -41,7 +42,8 @@ def test_the_breakdown_sums_to_the_points_in_a_fixed_number_of_queries(
     given_history(alpha, {"c2": 1_000}, at=during)  # another cluster: not in c1's breakdown
     recompute_season(season)
 
-    # 1. the season and the cluster's row; 2. is the cluster excluded; 3. its points per challenge
+    # 1. the season with the cluster's points and standing; 2. is the cluster excluded (the leaderboards'
+    # receiver of progress_withheld); 3. its points per challenge
     with django_assert_num_queries(3):
         body = progress(client, season.pk, "c1").json()
 
@@ -107,3 +109,38 @@ def test_an_unknown_season_is_still_a_404_for_an_excluded_cluster(client, season
     response = progress(client, "S9-NONE", "c1")
 
     assert response.status_code == 404 and "does not exist" in response.json()["detail"]
+
+
+@pytest.fixture
+def withheld_by_conditions_only(monkeypatch):
+    """The hook as an app sees it that withholds through a SQL condition: no condition yet, no receiver."""
+    monkeypatch.setattr(selectors.progress_withheld, "receivers", [])
+    monkeypatch.setattr(selectors, "_withheld_conditions", [])
+    selectors._progress_statement.cache_clear()
+    yield selectors.withhold_progress_where
+    selectors._progress_statement.cache_clear()
+
+
+def test_conditions_registered_by_other_apps_withhold_progress_inside_the_read_itself(
+    client, weighted, season, withheld_by_conditions_only, django_assert_num_queries
+):
+    withhold_progress_where = withheld_by_conditions_only
+    given_history(weighted["alpha"], {"c1": 30, "c2": 20, "c3": 10}, at=timezone.now() - DAY)
+    recompute_season(season)
+    # Two apps' rules over data of their own (here: seasons' tables), on the cluster and the moment of the read.
+    withhold_progress_where("%(cluster)s = 'c1' AND %(now)s IS NOT NULL")
+    withhold_progress_where(
+        "EXISTS (SELECT 1 FROM season_progress x"
+        " WHERE x.cluster_id = %(cluster)s AND x.points = 20 AND x.updated_at <= %(now)s)"
+    )
+    withhold_progress_where("%(cluster)s = 'c1' AND %(now)s IS NOT NULL")  # again: no change
+
+    with django_assert_num_queries(1):  # the season with the cluster's standing, withheld: nothing more is read
+        first = progress(client, season.pk, "c1")
+    second = progress(client, season.pk, "c2")
+    with django_assert_num_queries(2):  # the season with the cluster's standing; its points per challenge
+        served = progress(client, season.pk, "c3")
+
+    assert (first.status_code, first.json()) == (404, {"detail": "excluded"})
+    assert (second.status_code, second.json()) == (404, {"detail": "excluded"})
+    assert (served.status_code, served.json()["points"], shares(served.json())[0]) == (200, 10, ("alpha", 1, 10, 10))
