@@ -3,7 +3,13 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from tests.factories import ChallengeFactory, SeasonChallengeWeightFactory, SeasonFactory, SeasonProgressFactory
+from tests.factories import (
+    ChallengeFactory,
+    ChallengeProgressFactory,
+    SeasonChallengeWeightFactory,
+    SeasonFactory,
+    SeasonProgressFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -150,6 +156,25 @@ def test_a_cluster_without_a_row_has_zero_points_and_no_update_time(client, djan
         "updatedAt": None,
         "breakdown": [],
     }
+
+
+def test_the_body_is_written_field_by_field_in_the_documented_order(client):
+    season = SeasonFactory(id="S1-TEST", points_per_level=500, scoring="LIFETIME")
+    for code, weight, value in (("kills", 2, 30), ("wins", 5, 7)):
+        challenge = ChallengeFactory(code=code, name=code.title())
+        SeasonChallengeWeightFactory(season=season, challenge=challenge, weight=weight)
+        ChallengeProgressFactory(challenge=challenge, cluster_id="c1", value=value)
+    SeasonProgressFactory(season=season, cluster_id="c1", points=95, updated_at=STAMP.replace(microsecond=250))
+
+    response = client.get("/seasons/S1-TEST/progress", {"clusterId": "c1"})
+
+    assert response.content == (
+        b'{"seasonId":"S1-TEST","clusterId":"c1","points":95,"level":0,"maxLevel":null,"levelStartsAt":0,'
+        b'"nextLevelThreshold":500,"pointsToNextLevel":405,"progressPercent":19,'
+        b'"updatedAt":"2025-03-01T12:30:00.000250Z","breakdown":['
+        b'{"challengeCode":"kills","challengeName":"Kills","weight":2,"value":30,"points":60},'
+        b'{"challengeCode":"wins","challengeName":"Wins","weight":5,"value":7,"points":35}]}'
+    )
 
 
 def test_level_follows_the_points_and_the_current_points_per_level_before_any_recompute(client):
