@@ -63,7 +63,10 @@ class LeaderboardDefAdmin(SimpleHistoryAdmin):
     def get_fieldsets(self, request, obj=None):
         fieldsets = [
             (None, {"fields": ["key", "name", "description", "is_active"]}),
-            ("What is ranked", {"fields": ["challenge", "fallback_challenge", "time_window", "rank_mode"]}),
+            (
+                "What is ranked",
+                {"fields": ["challenge", "fallback_challenge", "season_points", "time_window", "rank_mode"]},
+            ),
             ("How much", {"fields": ["max_entries"]}),
         ]
         if obj is not None:

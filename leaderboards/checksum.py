@@ -51,24 +51,30 @@ def entries_checksum(run_id: int) -> str:
     return digest.hexdigest()
 
 
-def definition_snapshot(definition: LeaderboardDef, resolved: ResolvedChallenges) -> dict:
+def definition_snapshot(definition: LeaderboardDef, resolved: ResolvedChallenges, *, season=None) -> dict:
     """The definition as a run uses it: enough to say, later, exactly what the run ranked and how."""
-    return {
+    snapshot = {
         "key": definition.key,
-        "challengeCode": resolved.challenge.code,
+        "challengeCode": resolved.challenge.code if resolved.challenge else None,
         "fallbackChallengeCode": resolved.fallback.code if resolved.fallback else None,
         "timeWindow": definition.time_window,
         "rankMode": definition.rank_mode,
         "maxEntries": definition.max_entries,
         "timezone": settings.LEADERBOARD_TIMEZONE,
     }
+    if season is not None:
+        snapshot["seasonId"] = season.pk
+    return snapshot
 
 
-def input_watermark(resolved: ResolvedChallenges, *, until: datetime.datetime) -> datetime.datetime | None:
-    """The newest history row of the run's challenges recorded at or before `until` (None: no history yet).
+def input_watermark(resolved: ResolvedChallenges, *, season=None, until: datetime.datetime) -> datetime.datetime | None:
+    """The newest input of the run: for season points, how far the season's points are synced (None: never);
+    else the newest history row of its challenges recorded at or before `until` (None: no history yet).
 
     One backward step down progress_history_window_idx (challenge, recorded_at) per challenge.
     """
+    if resolved.season_points:
+        return season.points_synced_through
     challenges = [resolved.challenge.pk] + ([resolved.fallback.pk] if resolved.fallback else [])
     newest = [
         ChallengeProgressHistory.objects.filter(challenge_id=challenge, recorded_at__lte=until)

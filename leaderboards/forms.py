@@ -12,6 +12,7 @@ from hedge.challenges.models import Challenge
 from .errors import InvalidPeriod
 from .models import LeaderboardDef
 from .periods import check_final_period, explicit_period
+from .resolve import SEASON_POINTS, ranks_season_points
 
 
 class ChallengeChoiceField(forms.ModelChoiceField):
@@ -39,8 +40,15 @@ class LeaderboardDefForm(forms.ModelForm):
     (other readers of the table use them); the model's clean() still checks they name one active challenge.
     """
 
+    season_points = forms.BooleanField(
+        required=False,
+        label="Rank season points",
+        help_text="Rank the Challenge Pass points of the season instead of a challenge (time window: Season; "
+        "ties go to the cluster that reached its points first).",
+    )
     challenge = ChallengeChoiceField(
         queryset=Challenge.objects.none(),
+        required=False,
         help_text="What the board ranks: the challenge's current value (All time) or what it gained in the period.",
     )
     fallback_challenge = ChallengeChoiceField(
@@ -79,11 +87,23 @@ class LeaderboardDefForm(forms.ModelForm):
         self.fields["fallback_challenge"].queryset = choices
         self.initial.setdefault("challenge", current.pk if current else None)
         self.initial.setdefault("fallback_challenge", current_fallback.pk if current_fallback else None)
+        self.initial.setdefault("season_points", self.instance.pk is not None and ranks_season_points(self.instance))
 
     def clean(self):
         cleaned = super().clean()
         challenge, fallback = cleaned.get("challenge"), cleaned.get("fallback_challenge")
+        if cleaned.get("season_points"):
+            if challenge is not None:
+                self.add_error("challenge", "A board of season points ranks no challenge: leave this empty.")
+            if fallback is not None:
+                self.add_error("fallback_challenge", "A board of season points has no tiebreak challenge.")
+            category_key, metric_source, metric_key = SEASON_POINTS
+            self.instance.category_key, self.instance.metric_source = category_key, metric_source
+            self.instance.metric_key, self.instance.fallback_metric_key = metric_key, None
+            return cleaned
         if challenge is None:
+            if "challenge" not in self.errors:
+                self.add_error("challenge", "Pick the challenge the board ranks, or tick Rank season points.")
             return cleaned
         if fallback is not None:
             if fallback == challenge:

@@ -14,7 +14,7 @@ from simple_history.models import HistoricalRecords
 
 from hedge.challenges.models import CLUSTER_ID_MAX_LENGTH, Challenge
 
-from .resolve import resolve_challenges
+from .resolve import SEASON_POINTS, ranks_season_points, resolve_challenges
 
 LEADERBOARD_KEY_MAX_LENGTH = 64
 leaderboard_key_validator = RegexValidator(
@@ -107,10 +107,28 @@ class LeaderboardDef(models.Model):
             models.CheckConstraint(condition=Q(rank_mode__in=RankMode.values), name="leaderboard_defs_rank_mode_valid"),
             # One spelling of "no fallback": NULL, never ''.
             models.CheckConstraint(condition=~Q(fallback_metric_key=""), name="leaderboard_defs_fallback_not_blank"),
+            # A board of season points (leaderboards.resolve.SEASON_POINTS) ranks one season, with no fallback.
+            models.CheckConstraint(
+                condition=~Q(metric_source=SEASON_POINTS[1])
+                | Q(
+                    category_key=SEASON_POINTS[0],
+                    metric_key=SEASON_POINTS[2],
+                    time_window=TimeWindow.SEASON,
+                    fallback_metric_key__isnull=True,
+                ),
+                name="leaderboard_defs_season_points_shape",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.key
+
+    @property
+    def score_source(self) -> str:
+        """What its runs rank (a key of leaderboards.sql.RANK): season points, period gains, or current values."""
+        if ranks_season_points(self):
+            return "SEASON_POINTS"
+        return "GAINS" if self.time_window in GAIN_WINDOWS else "CURRENT_VALUES"
 
     def clean(self):
         if self.fallback_metric_key == "":
@@ -154,8 +172,8 @@ class LeaderboardRun(models.Model):
     status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.PENDING)
     # Entries written (at most the definition's max_entries).
     row_count = models.PositiveIntegerField(default=0)
-    # The challenges the run ranked by, as resolved when it started.
-    challenge = models.ForeignKey(Challenge, on_delete=models.PROTECT, related_name="+")
+    # The challenges the run ranked by, as resolved when it started; none on a board of season points.
+    challenge = models.ForeignKey(Challenge, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     fallback_challenge = models.ForeignKey(Challenge, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     error = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)

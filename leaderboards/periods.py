@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from seasons.selectors import get_active_season, get_last_ended_season
+from seasons.models import Season
+from seasons.selectors import get_active_season, get_last_ended_season, season_of_period
 
 from .errors import InvalidPeriod, NoActiveSeason
 from .models import TimeWindow
@@ -72,6 +73,17 @@ def derive_period(time_window: str, *, now: datetime.datetime) -> Period:
             raise NoActiveSeason(f"No season is active at {moment}, so a SEASON leaderboard has no period.")
         return Period(season.starts_at.astimezone(UTC), season.ends_at.astimezone(UTC))
     return calendar_period(time_window, now=now)
+
+
+def season_of(period: Period) -> Season:
+    """The season whose dates are `period` (the season a board of season points ranks); InvalidPeriod when none."""
+    season = season_of_period(period.start, period.end)
+    if season is None:
+        raise InvalidPeriod(
+            f"No season runs exactly from {period.start.isoformat()} to {period.end.isoformat()}:"
+            " a board of season points ranks the points of one season, over its dates."
+        )
+    return season
 
 
 def explicit_period(start: datetime.datetime | None, end: datetime.datetime | None) -> Period | None:

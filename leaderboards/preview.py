@@ -17,8 +17,8 @@ from hedge.db import binary_collation, is_timeout, sql_datetime, sql_limit, stat
 
 from . import sql
 from .errors import InvalidPeriod
-from .models import GAIN_WINDOWS, LeaderboardDef
-from .periods import Period, derive_period
+from .models import LeaderboardDef
+from .periods import Period, derive_period, season_of
 from .resolve import ResolvedChallenges, resolve_challenges
 
 SHOWN = 20
@@ -43,6 +43,7 @@ class PreviewRow:
 class DefinitionPreview:
     period: Period
     resolved: ResolvedChallenges
+    season_id: str | None  # the season whose points a board of season points ranks
     ranked: int  # clusters a run would rank now
     kept: int  # of which a run keeps (max_entries)
     rows: list[PreviewRow]
@@ -61,22 +62,23 @@ def preview_definition(
     resolved = resolve_challenges(definition)
     try:
         period = derive_period(definition.time_window, now=now)
+        season = season_of(period) if resolved.season_points else None
     except InvalidPeriod as exc:
         raise PreviewUnavailable(str(exc)) from exc
-    gains = definition.time_window in GAIN_WINDOWS
     slots = {"rank_function": sql.RANK_FUNCTIONS[definition.rank_mode], "binary": binary_collation()}
     params = {
         "run": None,
         "previous_run": None,
         "leaderboard": definition.key,
-        "challenge": resolved.challenge.pk,
+        "challenge": resolved.challenge.pk if resolved.challenge else None,
         "fallback": resolved.fallback.pk if resolved.fallback else None,
+        "season": season.pk if season else None,
         "now": sql_datetime(now),
         "start": sql_datetime(period.start),
         "until": sql_datetime(min(period.end, now)),
     }
-    top = (sql.PREVIEW_GAINS if gains else sql.PREVIEW_CURRENT_VALUES).format(**slots)
-    count = (sql.COUNT_GAINS if gains else sql.COUNT_CURRENT_VALUES).format(**slots)
+    top = sql.PREVIEW[definition.score_source].format(**slots)
+    count = sql.COUNT[definition.score_source].format(**slots)
     try:
         with transaction.atomic(), statement_timeout(TIMEOUT_SECONDS), connection.cursor() as cursor:
             cursor.execute(top, {**params, "limit": shown, "shown": shown})
@@ -90,4 +92,11 @@ def preview_definition(
             f"The preview took longer than {TIMEOUT_SECONDS} s and was stopped; generate a run instead."
         ) from exc
     kept = min(ranked, definition.max_entries) if definition.max_entries else ranked
-    return DefinitionPreview(period=period, resolved=resolved, ranked=ranked, kept=kept, rows=rows)
+    return DefinitionPreview(
+        period=period,
+        resolved=resolved,
+        season_id=season.pk if season else None,
+        ranked=ranked,
+        kept=kept,
+        rows=rows,
+    )

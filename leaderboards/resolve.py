@@ -1,6 +1,8 @@
-"""Which challenges a leaderboard definition ranks by: its metric, and its optional fallback (tie-breaker).
+"""What a leaderboard definition ranks by: a challenge and its optional fallback (tie-breaker), or season points.
 
 Used by the definition's validation (admin form errors) and by generation, so the two never disagree.
+A season board names `SEASON_POINTS` instead of a challenge: it ranks the points of the season
+whose dates are the run's period (season_progress); the README's "Season leaderboard" says how.
 """
 
 from __future__ import annotations
@@ -16,10 +18,24 @@ if TYPE_CHECKING:
     from .models import LeaderboardDef
 
 
+# The (category_key, metric_source, metric_key) of a definition that ranks season points.
+SEASON_POINTS = ("season", "season", "points")
+
+
+def ranks_season_points(definition: LeaderboardDef) -> bool:
+    """Whether the definition ranks season points (metric source "season") rather than a challenge."""
+    return definition.metric_source == SEASON_POINTS[1]
+
+
 @dataclass(frozen=True)
 class ResolvedChallenges:
-    challenge: Challenge
+    # Both None on a board of season points.
+    challenge: Challenge | None
     fallback: Challenge | None
+
+    @property
+    def season_points(self) -> bool:
+        return self.challenge is None
 
 
 def _codes(challenges) -> str:
@@ -70,7 +86,11 @@ def resolve_challenges(definition: LeaderboardDef) -> ResolvedChallenges:
     """The challenge of `definition` and its fallback (same category and source), each exactly one.
 
     Raises ValidationError keyed by the field that did not resolve, with a message naming what was looked for.
+    A board of season points resolves to no challenge, once its fields say so consistently.
     """
+    if ranks_season_points(definition):
+        _check_season_points(definition)
+        return ResolvedChallenges(challenge=None, fallback=None)
     challenge = _resolve_one(
         definition.category_key, definition.metric_source, definition.metric_key, field="metric_key", what="metric"
     )
@@ -86,3 +106,22 @@ def resolve_challenges(definition: LeaderboardDef) -> ResolvedChallenges:
             what="fallback metric",
         )
     return ResolvedChallenges(challenge=challenge, fallback=fallback)
+
+
+def _check_season_points(definition: LeaderboardDef) -> None:
+    from .models import TimeWindow  # the models import this module
+
+    category_key, source, metric_key = SEASON_POINTS
+    errors = {}
+    if definition.category_key != category_key:
+        errors["category_key"] = f"A board of season points has the category key {category_key!r}."
+    if definition.metric_key != metric_key:
+        errors["metric_key"] = f"A board of season points has the metric key {metric_key!r} (metric source {source!r})."
+    if definition.fallback_metric_key:
+        errors["fallback_metric_key"] = (
+            "A board of season points has no fallback: ties go to the cluster that reached its points first."
+        )
+    if definition.time_window != TimeWindow.SEASON:
+        errors["time_window"] = "A board of season points ranks one season: its time window is Season."
+    if errors:
+        raise ValidationError(errors)

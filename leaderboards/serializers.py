@@ -139,7 +139,7 @@ class LeaderboardRunHeaderSerializer(serializers.Serializer):
 
 
 class EntryPayloadSerializer(serializers.Serializer):
-    challengeCode = serializers.CharField()
+    challengeCode = serializers.CharField(allow_null=True, help_text="null on a board of season points.")
     fallbackChallengeCode = serializers.CharField(allow_null=True)
     fallbackValue = serializers.IntegerField(allow_null=True)
 
@@ -177,7 +177,7 @@ class LeaderboardEntrySerializer(serializers.Serializer):
             "previousRank": previous_rank,
             "rankChange": None if previous_rank is None else previous_rank - rank,
             "payload": {
-                "challengeCode": run.challenge.code,
+                "challengeCode": run.challenge.code if run.challenge else None,
                 "fallbackChallengeCode": run.fallback_challenge.code if run.fallback_challenge else None,
                 "fallbackValue": entry["fallback_value"],
             },

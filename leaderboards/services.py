@@ -22,6 +22,7 @@ from hedge.db import (
     sql_datetime,
     sql_limit,
 )
+from seasons.services import recompute_season
 
 from . import selectors, sql
 from .checksum import definition_snapshot, entries_checksum, input_watermark
@@ -34,9 +35,9 @@ from .errors import (
     NoteRequired,
     UnknownLeaderboard,
 )
-from .models import GAIN_WINDOWS, LeaderboardDef, LeaderboardRun, RunStatus
-from .periods import Period, check_final_period, derive_period, explicit_period, previous_period
-from .resolve import ResolvedChallenges, resolve_challenges
+from .models import LeaderboardDef, LeaderboardRun, RunStatus
+from .periods import Period, check_final_period, derive_period, explicit_period, previous_period, season_of
+from .resolve import resolve_challenges
 from .selectors import LATEST_ORDER
 
 logger = logging.getLogger(__name__)
@@ -98,6 +99,7 @@ def generate_final_run(
     check_final_period(definition.time_window, period, now=now)
     if not note and selectors.has_final_run(definition.key, period):
         raise NoteRequired(definition.key, period)
+    _finalize_season_of(definition, period, now=now)
     return _generate(definition, period, now=now, is_backfill=True, is_final=True, note=note, requested_by=requested_by)
 
 
@@ -114,6 +116,7 @@ def generate_due_final_run(
     period = previous_period(definition.time_window, now=now)
     if period is None or selectors.has_final_run(definition.key, period):
         return None
+    _finalize_season_of(definition, period, now=now)
     return _generate(definition, period, now=now, is_backfill=False, is_final=True)
 
 
@@ -124,6 +127,20 @@ def _definition(key: str, *, force: bool) -> LeaderboardDef:
     if not definition.is_active and not force:
         raise InactiveLeaderboard(key)
     return definition
+
+
+def _finalize_season_of(definition: LeaderboardDef, period: Period, *, now: datetime.datetime) -> None:
+    """Before the final run of a board of season points: the season's final recompute, if it has not had it.
+
+    The final standings rank the season's final points (values as of its end), which the season
+    engine computes once after the season ended (seasons.services.recompute_season).
+    """
+    if definition.score_source != "SEASON_POINTS":
+        return
+    season = season_of(period)
+    if season.finalized_at is None:
+        result = recompute_season(season, now=now)
+        logger.info("leaderboard %s: final recompute of season %s first: %s", definition.key, season.pk, result)
 
 
 def _generate(
@@ -140,6 +157,7 @@ def _generate(
         resolved = resolve_challenges(definition)
     except ValidationError as exc:
         raise InvalidDefinition(f"Leaderboard {definition.key!r}: {' '.join(exc.messages)}") from exc
+    season = season_of(period) if resolved.season_points else None
     # Committed at once (outside the transaction below), so staff see it while it waits and ranks; its
     # session marker is held before the row is visible, so the run is never taken for abandoned.
     with transaction.atomic():
@@ -152,7 +170,7 @@ def _generate(
             status=RunStatus.PROCESSING,
             challenge=resolved.challenge,
             fallback_challenge=resolved.fallback,
-            definition_snapshot=definition_snapshot(definition, resolved),
+            definition_snapshot=definition_snapshot(definition, resolved, season=season),
             note=note,
             requested_by=requested_by,
         )
@@ -161,9 +179,9 @@ def _generate(
         with transaction.atomic():
             _lock_definition(definition)
             _fail_abandoned_runs(definition.key, now=now)
-            row_count, exclusions = _insert_entries(run, definition, resolved, period, now=now)
+            row_count, exclusions = _insert_entries(run, definition, period, season=season, now=now)
             checksum = entries_checksum(run.pk)
-            watermark = input_watermark(resolved, until=min(period.end, now))
+            watermark = input_watermark(resolved, season=season, until=min(period.end, now))
             finished = timezone.now()
             if is_final and _supersede_final_runs(run, finished=finished) and not note:
                 raise NoteRequired(definition.key, period)  # another final run was published meanwhile
@@ -238,26 +256,22 @@ def _fail_abandoned_runs(key: str, *, now: datetime.datetime) -> int:
 
 
 def _insert_entries(
-    run: LeaderboardRun,
-    definition: LeaderboardDef,
-    resolved: ResolvedChallenges,
-    period: Period,
-    *,
-    now: datetime.datetime,
+    run: LeaderboardRun, definition: LeaderboardDef, period: Period, *, season, now: datetime.datetime
 ) -> tuple[int, int]:
     """Record the exclusions `run` applies, then rank and write its entries; returns (entries, exclusions)."""
-    statement = sql.RANK_GAINS if definition.time_window in GAIN_WINDOWS else sql.RANK_CURRENT_VALUES
     params = {
         "run": run.pk,
         "leaderboard": definition.key,
-        "challenge": resolved.challenge.pk,
-        "fallback": resolved.fallback.pk if resolved.fallback else None,
+        "challenge": run.challenge_id,
+        "fallback": run.fallback_challenge_id,
+        "season": season.pk if season is not None else None,
         "limit": sql_limit(definition.max_entries),
         "previous_run": selectors.previous_run_id(run),
         "now": sql_datetime(now),
         "start": sql_datetime(period.start),
         "until": sql_datetime(min(period.end, now)),
     }
+    statement = sql.RANK[definition.score_source]
     rank_function = sql.RANK_FUNCTIONS[definition.rank_mode]
     with connection.cursor() as cursor:
         cursor.execute(sql.RECORD_RUN_EXCLUSIONS, params)

@@ -3,19 +3,22 @@
 A statement is composed when this module is imported from three named parts, so each finished
 statement is one constant (print it to read it whole):
 
-- the scores (`_CURRENT_VALUES`, `_GAINS`): one row `(cluster_id, score, tiebreaker, fallback_value)`
-  per ranked cluster, in ranking order, cut to the top `%(limit)s` before the window functions
-  run (the first N rows in the full order are the top N whatever the rank mode, and their ranks
-  are the same as over every row, so the window functions see N rows);
+- the scores (`_CURRENT_VALUES`, `_GAINS`, `_SEASON_POINTS`): one row `(cluster_id, score,
+  tiebreaker, fallback_value[, reached_at])` per ranked cluster, in ranking order, cut to the top
+  `%(limit)s` before the window functions run (the first N rows in the full order are the top N
+  whatever the rank mode, and their ranks are the same as over every row, so the window functions
+  see N rows);
 - the excluded clusters (`_EXCLUDED_BY_RUN`: the exclusions recorded on the run, so a run uses one
   consistent set whatever is lifted or added meanwhile; `_EXCLUDED_NOW` for previews);
-- `_RANKED`: ranks, positions, and each cluster's rank in the previous run (`%(previous_run)s`).
+- `_RANKED`: ranks, positions, and each cluster's rank in the previous run (`%(previous_run)s`); ties
+  on the score are ordered by `{tie_order}` (the tiebreaker, or for season points who reached them first).
 
 Slots filled by `str.format` at run time: `{rank_function}` (DENSE_RANK or RANK) and `{binary}`
 (hedge.db.binary_collation(), so ties are ordered by cluster id byte by byte on every database).
 Parameters: `%(run)s`, `%(leaderboard)s`, `%(challenge)s` / `%(fallback)s` (NULL: none),
 `%(limit)s` (hedge.db.sql_limit), `%(previous_run)s` (NULL: none), `%(now)s`; for gains `%(start)s`
-and `%(until)s` = min(period end, now) (hedge.challenges.history_sql).
+and `%(until)s` = min(period end, now) (hedge.challenges.history_sql); for season points `%(season)s`.
+The finished statements of each score source are in RANK, PREVIEW and COUNT, by source.
 """
 
 from hedge.challenges.history_sql import PERIOD_GAINS
@@ -79,14 +82,28 @@ ORDER BY g.score DESC, COALESCE(g.fallback_gain, 0) DESC, g.cluster_id{binary}
 LIMIT %(limit)s
 """
 
+# SEASON boards of season points: the points stored for the season (season_progress, kept current by
+# the season engine; final once the season is finalized). Ties: the cluster that reached its points
+# first (points_reached_at; rows written before it existed fall back to updated_at), then cluster id.
+# Uses index: season_progress_rank_idx (season, points desc, cluster_id).
+_SEASON_POINTS = """
+SELECT s.cluster_id AS cluster_id, s.points AS score, 0 AS tiebreaker, CAST(NULL AS bigint) AS fallback_value,
+       COALESCE(s.points_reached_at, s.updated_at) AS reached_at
+FROM season_progress s
+WHERE s.season_id = %(season)s AND s.points > 0
+  AND NOT EXISTS (SELECT 1 FROM ({excluded}) e WHERE e.cluster_id = s.cluster_id)
+ORDER BY s.points DESC, COALESCE(s.points_reached_at, s.updated_at), s.cluster_id{binary}
+LIMIT %(limit)s
+"""
+
 # Ranks and positions of the scores, and each cluster's rank in the previous run: one probe per
 # entry, a plan that does not depend on the statistics (they never know the newest runs, and a join
 # planned from them can go badly wrong).
 # Uses index: leaderboard_entries_unique_cluster (the previous run's entry of each cluster).
 _RANKED = """
 SELECT r.cluster_id AS cluster_id,
-       {rank_function}() OVER (ORDER BY r.score DESC, r.tiebreaker DESC) AS rank,
-       ROW_NUMBER() OVER (ORDER BY r.score DESC, r.tiebreaker DESC, r.cluster_id{binary}) AS position,
+       {rank_function}() OVER (ORDER BY r.score DESC, {tie_order}) AS rank,
+       ROW_NUMBER() OVER (ORDER BY r.score DESC, {tie_order}, r.cluster_id{binary}) AS position,
        r.score AS score, r.tiebreaker AS tiebreaker, r.fallback_value AS fallback_value,
        (SELECT pe.rank FROM leaderboard_entries pe
         WHERE pe.run_id = %(previous_run)s AND pe.cluster_id = r.cluster_id) AS previous_rank
@@ -118,17 +135,27 @@ def _compose(template: str, **parts: str) -> str:
 
 _GAINS_OF_BOTH = PERIOD_GAINS.format(challenges="%(challenge)s, %(fallback)s", clusters="")
 
+# Each score source with how its ties on the score are ordered (`{tie_order}` of _RANKED).
+_SOURCES = {
+    "CURRENT_VALUES": (_CURRENT_VALUES, "r.tiebreaker DESC"),
+    "GAINS": (_GAINS, "r.tiebreaker DESC"),
+    "SEASON_POINTS": (_SEASON_POINTS, "r.reached_at"),
+}
 
-def _scores(source: str, excluded: str) -> str:
-    return _compose(source, excluded=excluded, gains=_GAINS_OF_BOTH)
+
+def _ranked(source: str, excluded: str) -> str:
+    scores, tie_order = _SOURCES[source]
+    return _compose(_RANKED, scores=_compose(scores, excluded=excluded, gains=_GAINS_OF_BOTH), tie_order=tie_order)
 
 
-RANK_CURRENT_VALUES = _compose(_INSERT, ranked=_compose(_RANKED, scores=_scores(_CURRENT_VALUES, _EXCLUDED_BY_RUN)))
-RANK_GAINS = _compose(_INSERT, ranked=_compose(_RANKED, scores=_scores(_GAINS, _EXCLUDED_BY_RUN)))
-PREVIEW_CURRENT_VALUES = _compose(_PREVIEW, ranked=_compose(_RANKED, scores=_scores(_CURRENT_VALUES, _EXCLUDED_NOW)))
-PREVIEW_GAINS = _compose(_PREVIEW, ranked=_compose(_RANKED, scores=_scores(_GAINS, _EXCLUDED_NOW)))
-COUNT_CURRENT_VALUES = _compose(_COUNT, scores=_scores(_CURRENT_VALUES, _EXCLUDED_NOW))
-COUNT_GAINS = _compose(_COUNT, scores=_scores(_GAINS, _EXCLUDED_NOW))
+# The finished statements, by score source (leaderboards.services.score_source).
+RANK = {source: _compose(_INSERT, ranked=_ranked(source, _EXCLUDED_BY_RUN)) for source in _SOURCES}
+PREVIEW = {source: _compose(_PREVIEW, ranked=_ranked(source, _EXCLUDED_NOW)) for source in _SOURCES}
+COUNT = {
+    source: _compose(_COUNT, scores=_compose(scores, excluded=_EXCLUDED_NOW, gains=_GAINS_OF_BOTH))
+    for source, (scores, _) in _SOURCES.items()
+}
+RANK_CURRENT_VALUES, RANK_GAINS = RANK["CURRENT_VALUES"], RANK["GAINS"]
 
 # The admin's score histogram of one run: entries counted per 1-2-5 logarithmic bucket, read from the
 # decimal digits (exact on every database, no floating-point logarithm). `digits` 0 holds scores <= 0;

@@ -212,3 +212,8 @@ def is_progress_withheld(cluster_id: str, *, now: datetime.datetime | None = Non
     """
     now = now or timezone.now()
     return any(withheld for _, withheld in progress_withheld.send(sender=None, cluster_id=cluster_id, now=now))
+
+
+def season_of_period(start: datetime.datetime, end: datetime.datetime) -> Season | None:
+    """The season whose dates are exactly [start, end) (a SEASON leaderboard's period), else None."""
+    return Season.objects.filter(starts_at=start, ends_at=end).order_by("-id").first()

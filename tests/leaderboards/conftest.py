@@ -61,7 +61,6 @@ def break_ranking(monkeypatch):
 
     def break_it():
         broken = "INSERT INTO leaderboard_entries (run_id) SELECT no_such_column FROM challenge_progress"
-        monkeypatch.setattr(sql, "RANK_CURRENT_VALUES", broken)
-        monkeypatch.setattr(sql, "RANK_GAINS", broken)
+        monkeypatch.setattr(sql, "RANK", dict.fromkeys(sql.RANK, broken))
 
     return break_it

@@ -106,7 +106,7 @@ def test_a_definition_without_a_fallback_stores_null(admin_client, catalogue):
 @pytest.mark.parametrize(
     ("fields", "field", "message"),
     [
-        ({"challenge": ""}, "challenge", "This field is required."),
+        ({"challenge": ""}, "challenge", "Pick the challenge the board ranks"),
         ({"challenge": "pvp_wins", "fallback": "pvp_wins"}, "fallback_challenge", "must differ from the challenge"),
         (
             {"challenge": "pvp_wins", "fallback": "hero_collector"},

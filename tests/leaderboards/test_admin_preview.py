@@ -73,7 +73,7 @@ def test_an_invalid_form_shows_its_errors_in_the_preview(admin_client, wins):
 
     content = response.content.decode()
     assert response.status_code == 200 and "preview" not in response.context
-    assert "Challenge: This field is required." in content
+    assert "Challenge: Pick the challenge the board ranks" in content
     assert "Key: Use lowercase letters" in content
 
 
@@ -88,7 +88,7 @@ def test_the_statement_timeout_really_stops_a_slow_preview(admin_client, wins, m
     given_progress(wins, {"alice": 1})
     monkeypatch.setattr(preview_module, "TIMEOUT_SECONDS", 0.001)
     slow = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50000000) SELECT COUNT(*) FROM n"
-    monkeypatch.setattr(preview_module.sql, "PREVIEW_CURRENT_VALUES", slow)
+    monkeypatch.setitem(preview_module.sql.PREVIEW, "CURRENT_VALUES", slow)
 
     response = admin_client.post(ADD_PREVIEW, form_data(challenge=wins))
 
