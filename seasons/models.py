@@ -157,7 +157,7 @@ class SeasonProgress(models.Model):
             models.CheckConstraint(condition=Q(points__gte=0), name="season_progress_points_non_negative"),
         ]
         indexes = [
-            # Serves "season standings" (admin ordering now; a season leaderboard later).
+            # Serves "season standings" (admin ordering, and the top of a board of season points).
             models.Index(F("season"), F("points").desc(), F("cluster_id"), name="season_progress_rank_idx"),
         ]
 
@@ -201,8 +201,9 @@ class SeasonLevel(models.Model):
     """One row of a season's level curve: `level` is reached with `points_required` points.
 
     A season with a curve is capped at its last level; one without keeps points // points_per_level.
-    The rows of a season are levels 1..n with strictly increasing points (checked as a whole by
-    seasons.levels.replace_level_curve and the admin's formset; the database holds each row's own rules).
+    The rows of a season are levels 1..n with strictly increasing points: each row's own rules are
+    constraints; the curve as a whole is checked at commit by a constraint trigger on PostgreSQL
+    (migration 0009), and by seasons.levels.replace_level_curve and the admin's formset everywhere.
     """
 
     season = models.ForeignKey(Season, on_delete=models.CASCADE, related_name="levels")
