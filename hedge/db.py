@@ -167,6 +167,16 @@ def analyze_temp_table(cursor, name: str) -> None:
         cursor.execute(f"ANALYZE {name}")
 
 
+def without_jit(cursor) -> None:
+    """Turn PostgreSQL's JIT compilation off for the rest of this transaction (SQLite has none).
+
+    For statements that are index probes over a few clusters: their estimated cost can still pass
+    `jit_above_cost`, and compiling then takes 0.1-0.6 s, longer than the probes themselves.
+    """
+    if is_postgresql():
+        cursor.execute("SELECT set_config('jit', 'off', true)")
+
+
 def estimated_rows(table: str) -> int | None:
     """The planner's estimate of a table's rows (PostgreSQL, no scan); None on SQLite or before the first ANALYZE."""
     if not is_postgresql():

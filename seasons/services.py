@@ -20,6 +20,7 @@ from hedge.db import (
     estimated_rows,
     sql_datetime,
     sum_beyond_bigint,
+    without_jit,
 )
 
 from . import sql
@@ -199,6 +200,7 @@ def _upsert_scope(cursor, season: Season, *, considered: int, now: datetime.date
     if considered == 0:
         return RecomputeResult(season.pk)
     analyze_temp_table(cursor, sql.SCOPE_TABLE)
+    without_jit(cursor)
     params = _params(season, now=now)
     form = "GAINS" if season.scoring == Scoring.GAINS else "LIFETIME"
     statement = sql.GAINS_SCOPE if form == "GAINS" else _lifetime_scope_statement(season, considered)

@@ -55,19 +55,22 @@ SELECT gains.challenge_id, gains.cluster_id, gains.gain FROM gains
 
 # The same gains for the clusters of `{scope}` (a table of cluster ids) only, pair by pair through
 # the lookup index: what a recompute of a few changed clusters reads, whatever the period's size.
+# Each pair's newest value in the period is looked up once, in its own fenced CTE (read by the
+# filter and the gain, an inlined lookup would run twice).
 # Uses index: progress_history_lookup_idx (each pair's newest row in the period), and see _BASELINE.
 SCOPE_GAINS = f"""
-WITH gains AS MATERIALIZED (
+WITH newest AS MATERIALIZED (
+    SELECT c.id AS challenge_id, s.cluster_id AS cluster_id,
+           (SELECT h.value FROM challenge_progress_history h
+            WHERE h.challenge_id = c.id AND h.cluster_id = s.cluster_id
+              AND h.recorded_at > %(start)s AND h.recorded_at <= %(until)s
+            ORDER BY h.recorded_at DESC, h.id DESC LIMIT 1) AS value
+    FROM {{scope}} s
+    CROSS JOIN ({{challenges}}) c
+),
+gains AS MATERIALIZED (
     SELECT e.challenge_id AS challenge_id, e.cluster_id AS cluster_id, e.value - {_BASELINE} AS gain
-    FROM (
-        SELECT c.id AS challenge_id, s.cluster_id AS cluster_id,
-               (SELECT h.value FROM challenge_progress_history h
-                WHERE h.challenge_id = c.id AND h.cluster_id = s.cluster_id
-                  AND h.recorded_at > %(start)s AND h.recorded_at <= %(until)s
-                ORDER BY h.recorded_at DESC, h.id DESC LIMIT 1) AS value
-        FROM {{scope}} s
-        CROSS JOIN ({{challenges}}) c
-    ) e
+    FROM newest e
     WHERE e.value IS NOT NULL
 )
 SELECT gains.challenge_id, gains.cluster_id, gains.gain FROM gains
