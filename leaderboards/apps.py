@@ -13,8 +13,9 @@ class LeaderboardsConfig(AppConfig):
 
         history_needed_since.connect(history_needed_by_leaderboards, dispatch_uid="leaderboards.history_needed")
 
-        from seasons.selectors import progress_withheld
+        from seasons.selectors import withhold_progress_where
 
-        from .exclusions import withhold_excluded_season_progress
+        from .sql import EXCLUDED_EVERYWHERE
 
-        progress_withheld.connect(withhold_excluded_season_progress, dispatch_uid="leaderboards.exclusions")
+        # A cluster excluded from everything has its season progress withheld, inside the progress read.
+        withhold_progress_where(EXCLUDED_EVERYWHERE)

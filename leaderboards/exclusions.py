@@ -147,16 +147,3 @@ def lift_exclusions(exclusions: QuerySet[Exclusion], *, lifted_by, now: datetime
         default_change_reason=current_source() or "",
     )
     return len(lifted)
-
-
-def is_excluded_everywhere(cluster_id: str, *, now: datetime.datetime) -> bool:
-    """Whether an exclusion from every leaderboard and the season pass is active for the cluster; one query
-
-    (by lb_exclusions_cluster_idx: a cluster has a handful of exclusions at most).
-    """
-    return Exclusion.objects.filter(active_q(now), cluster_id=cluster_id, leaderboard__isnull=True).exists()
-
-
-def withhold_excluded_season_progress(sender, *, cluster_id: str, now: datetime.datetime, **kwargs) -> bool:
-    """Receiver of seasons.selectors.progress_withheld: an excluded-from-everything cluster's progress is not served."""
-    return is_excluded_everywhere(cluster_id, now=now)

@@ -230,3 +230,14 @@ UPDATE leaderboard_runs
 SET status = 'FAILED', error = %(error)s, finished_at = %(now)s, updated_at = %(now)s
 WHERE leaderboard_key = %(leaderboard)s AND status = 'PROCESSING' AND {marker_gone}
 """
+
+
+# A cluster excluded from every leaderboard and the season pass at `%(now)s` (exclusions.active_q, no
+# leaderboard): registered with seasons.selectors.withhold_progress_where, so the season progress
+# read answers it inside its own statement. Uses index: lb_exclusions_cluster_idx.
+EXCLUDED_EVERYWHERE = """EXISTS (
+    SELECT 1 FROM leaderboard_exclusions x
+    WHERE x.cluster_id = %(cluster)s AND x.leaderboard_key IS NULL AND x.created_at <= %(now)s
+      AND (x.lifted_at IS NULL OR x.lifted_at > %(now)s)
+      AND (x.expires_at IS NULL OR x.expires_at > %(now)s)
+)"""

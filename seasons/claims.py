@@ -17,6 +17,7 @@ from rest_framework_api_key.models import APIKey
 
 from .levels import get_level_curve
 from .models import PremiumGrant, RewardClaim, Season, SeasonProgress, SeasonReward, Track
+from .selectors import is_progress_withheld
 
 T = TypeVar("T")
 
@@ -105,7 +106,8 @@ def claim_reward(
     current level curve, under a row lock on that progress row, in the transaction that writes the
     claim: so the check and the insert see one state, and 32 identical concurrent claims write one
     row (the unique constraint; the others return it). UnknownLevel when the track has no reward at
-    that level; ClaimRefused with `claims_closed`, `level_not_reached` or `premium_required`.
+    that level; ClaimRefused with `claims_closed`, `excluded` (an exclusion from everything, see
+    selectors.withhold_progress_where), `level_not_reached` or `premium_required`.
     A claim stays when the cluster later loses the level (a corrected value): it is never taken back.
     """
     now = now or timezone.now()
@@ -117,6 +119,8 @@ def claim_reward(
         return Written(existing, created=False)
     if now >= season.claims_deadline:
         raise ClaimRefused("claims_closed", _closed_message(season))
+    if is_progress_withheld(cluster_id, now=now):
+        raise ClaimRefused("excluded", f"Cluster {cluster_id!r} is excluded from the season pass; it cannot claim.")
     with transaction.atomic():
         points = (
             SeasonProgress.objects.select_for_update()

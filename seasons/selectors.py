@@ -6,9 +6,8 @@ import datetime
 import functools
 from dataclasses import dataclass
 
-from django.db import connections, router
+from django.db import connection, connections, router
 from django.db.models import Prefetch, QuerySet
-from django.dispatch import Signal
 from django.utils import timezone
 
 from hedge.db import sql_datetime
@@ -92,15 +91,14 @@ def get_explained_cluster_progress(
     1. the season with the cluster's standing and whether its progress is withheld (sql.PROGRESS);
     2. the breakdown (breakdown.cluster_breakdown), whose statement follows the season's scoring.
     None for an unknown season (one query). Raises ProgressWithheld for a cluster whose progress
-    must not be served (see `withhold_progress_where`); receivers of `progress_withheld`, if any,
-    add their own queries.
+    must not be served (see `withhold_progress_where`).
     """
     now = now or timezone.now()
     using = _reads()
     row = _progress_row(season_id=season_id, cluster_id=cluster_id, now=now, using=using)
     if row is None:
         return None
-    if row["withheld"] or is_progress_withheld(cluster_id, now=now):
+    if row["withheld"]:
         raise ProgressWithheld(cluster_id)
     breakdown = cluster_breakdown(
         season_id=row["season_id"],
@@ -167,14 +165,10 @@ def get_last_ended_season(*, now: datetime.datetime | None = None) -> Season | N
 # --- withholding a cluster's progress ------------------------------------------------------------
 #
 # Seasons read no other app (leaderboards -> seasons), so an app that must keep a cluster's
-# progress from being served (the leaderboards' exclusions from everything) says so through a
-# hook, connected in its AppConfig.ready(); the stored points stay as they are, and the API
-# answers 404 "excluded". Two kinds:
-# - a SQL condition (withhold_progress_where): evaluated inside the progress read's own statement
-#   (sql.PROGRESS), so it costs no query;
-# - a receiver of `progress_withheld`, sent with `cluster_id` and `now` after that statement, that
-#   returns True to withhold: for a rule SQL cannot say, as it costs whatever queries it runs on
-#   every request.
+# progress from being served (the leaderboards' exclusions from everything) registers a SQL
+# condition in its AppConfig.ready() (withhold_progress_where), evaluated inside the progress
+# read's own statement (sql.PROGRESS), so it costs no query; the stored points stay as they are,
+# and the API answers 404 "excluded".
 
 _withheld_conditions: list[str] = []
 
@@ -192,26 +186,26 @@ def withhold_progress_where(condition: str) -> None:
         _progress_statement.cache_clear()
 
 
+def is_progress_withheld(cluster_id: str, *, now: datetime.datetime) -> bool:
+    """Whether a registered condition withholds the cluster's progress now (claims are refused too); one query."""
+    if not _withheld_conditions:
+        return False
+    conditions = " OR ".join(f"({condition})" for condition in _withheld_conditions)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT CASE WHEN {conditions} THEN 1 ELSE 0 END", {"cluster": cluster_id, "now": sql_datetime(now)}
+        )
+        return cursor.fetchone()[0] == 1
+
+
 @functools.cache
 def _progress_statement() -> str:
     conditions = " OR ".join(f"({condition})" for condition in _withheld_conditions)
     return sql.PROGRESS.format(withheld=conditions or "FALSE")
 
 
-progress_withheld = Signal()
-
-
 class ProgressWithheld(Exception):
     """The cluster's season progress is not served (an exclusion); its stored points are kept."""
-
-
-def is_progress_withheld(cluster_id: str, *, now: datetime.datetime | None = None) -> bool:
-    """Whether a receiver of `progress_withheld` keeps this cluster's season progress from being served.
-
-    Nothing is asked when no receiver is connected; withhold_progress_where's conditions are not asked here.
-    """
-    now = now or timezone.now()
-    return any(withheld for _, withheld in progress_withheld.send(sender=None, cluster_id=cluster_id, now=now))
 
 
 def season_of_period(start: datetime.datetime, end: datetime.datetime) -> Season | None:

@@ -160,7 +160,14 @@ class ClaimListSerializer(serializers.Serializer):
 
 class RefusalSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(
-        choices=["level_not_reached", "premium_required", "claims_closed", "reference_used", "already_premium"]
+        choices=[
+            "level_not_reached",
+            "premium_required",
+            "claims_closed",
+            "excluded",
+            "reference_used",
+            "already_premium",
+        ]
     )
     detail = serializers.CharField()
 
@@ -231,7 +238,8 @@ class ClaimsView(ServiceView):
         summary="Claim the rewards of one level of one track for a cluster",
         description=(
             "201 with the claim (and the rewards it granted) the first time; 200 with the same claim when it "
-            "exists. 409 with a reason when the level is not reached, premium is missing or claims have closed; "
+            "exists. 409 with a reason when the level is not reached, premium is missing, claims have closed or the "
+            "cluster is excluded from the season pass; "
             "404 for an unknown season, or a level of the track without rewards."
         ),
         parameters=[_SEASON],

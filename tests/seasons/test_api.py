@@ -109,14 +109,14 @@ def test_no_started_season_is_an_empty_list(client, db):
 
 
 @pytest.mark.parametrize("path", ["/seasons/S1-TEST/progress", "/seasons/S1-TEST/progress/"])
-def test_progress_shows_points_level_and_the_next_threshold_in_three_queries(client, django_assert_num_queries, path):
+def test_progress_shows_points_level_and_the_next_threshold_in_two_queries(client, django_assert_num_queries, path):
     season = SeasonFactory(id="S1-TEST", points_per_level=500)
     SeasonProgressFactory(season=season, cluster_id="c1", points=1730, level=3, updated_at=STAMP)
     SeasonProgressFactory(season=season, cluster_id="c2", points=99_999, level=199)
 
-    # 1. the season with the cluster's points and their standing on the curve (seasons.sql.PROGRESS);
-    # 2. is the cluster excluded (the leaderboards' receiver of progress_withheld); 3. its points per challenge
-    with django_assert_num_queries(3):
+    # 1. the season with the cluster's points, their standing on the curve and whether the cluster is
+    # excluded (seasons.sql.PROGRESS, with the leaderboards' condition); 2. its points per challenge
+    with django_assert_num_queries(2):
         response = client.get(path, {"clusterId": "c1"})
 
     assert response.status_code == 200
@@ -139,7 +139,7 @@ def test_a_cluster_without_a_row_has_zero_points_and_no_update_time(client, djan
     season = SeasonFactory(id="S1-TEST", points_per_level=750)
     SeasonProgressFactory(season=season, cluster_id="someone-else", points=5000, level=6)
 
-    with django_assert_num_queries(3):  # as above
+    with django_assert_num_queries(2):  # as above
         response = client.get("/seasons/S1-TEST/progress", {"clusterId": "newcomer"})
 
     assert response.status_code == 200

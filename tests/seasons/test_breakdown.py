@@ -42,9 +42,9 @@ def test_the_breakdown_sums_to_the_points_in_a_fixed_number_of_queries(
     given_history(alpha, {"c2": 1_000}, at=during)  # another cluster: not in c1's breakdown
     recompute_season(season)
 
-    # 1. the season with the cluster's points and standing; 2. is the cluster excluded (the leaderboards'
-    # receiver of progress_withheld); 3. its points per challenge
-    with django_assert_num_queries(3):
+    # 1. the season with the cluster's points and standing, and whether the cluster is excluded; 2. its
+    # points per challenge
+    with django_assert_num_queries(2):
         body = progress(client, season.pk, "c1").json()
 
     if scoring == "GAINS":  # what each gained inside the season (beta gained nothing)
@@ -113,8 +113,7 @@ def test_an_unknown_season_is_still_a_404_for_an_excluded_cluster(client, season
 
 @pytest.fixture
 def withheld_by_conditions_only(monkeypatch):
-    """The hook as an app sees it that withholds through a SQL condition: no condition yet, no receiver."""
-    monkeypatch.setattr(selectors.progress_withheld, "receivers", [])
+    """The hook as an app sees it that withholds through a SQL condition: no condition registered yet."""
     monkeypatch.setattr(selectors, "_withheld_conditions", [])
     selectors._progress_statement.cache_clear()
     yield selectors.withhold_progress_where

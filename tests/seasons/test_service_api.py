@@ -10,6 +10,8 @@ from drf_spectacular.generators import SchemaGenerator
 from seasons.models import PremiumGrant, RewardClaim
 from tests.factories import (
     APIKeyFactory,
+    ExclusionFactory,
+    LeaderboardDefFactory,
     PremiumGrantFactory,
     SeasonFactory,
     SeasonProgressFactory,
@@ -105,9 +107,9 @@ def test_the_public_endpoints_stay_anonymous(client, season):
 
 
 def test_a_claim_is_201_with_the_rewards_then_200_with_the_same_claim(service, season, key, django_assert_num_queries):
-    with django_assert_num_queries(11):
-        # the key by prefix; the season; the level's rewards; no claim yet; then in a transaction
-        # (a savepoint here, and its release): the progress row locked, the curve, and the insert in
+    with django_assert_num_queries(12):
+        # the key by prefix; the season; the level's rewards; no claim yet; is the cluster excluded; then
+        # in a transaction (a savepoint here, and its release): the progress row locked, the curve, and the insert in
         # its own savepoint (3)
         first = claim(service, {"clusterId": "c1", "track": "FREE", "level": 2})
     with django_assert_num_queries(4):  # the key; the season; the level's rewards; the existing claim
@@ -143,6 +145,19 @@ def test_a_refused_claim_is_a_409_with_its_reason(service, season, body, reason)
     assert response.json()["reason"] == reason
     assert response.json()["detail"]
     assert not RewardClaim.objects.exists()
+
+
+def test_a_cluster_excluded_from_everything_cannot_claim_until_the_exclusion_is_lifted(service, season):
+    exclusion = ExclusionFactory(cluster_id="c1")
+    ExclusionFactory(cluster_id="c1", leaderboard=LeaderboardDefFactory(key="lb_other"))  # one board only: no effect
+
+    refused = claim(service, {"clusterId": "c1", "track": "FREE", "level": 2})
+
+    assert (refused.status_code, refused.json()["reason"]) == (409, "excluded")
+    assert not RewardClaim.objects.exists()
+    exclusion.lifted_at = timezone.now()
+    exclusion.save()
+    assert claim(service, {"clusterId": "c1", "track": "FREE", "level": 2}).status_code == 201
 
 
 def test_a_claim_after_claims_closed_is_a_409(service):
