@@ -1,9 +1,9 @@
 """The floor of hedge's public reads: the same SQL, run with a bare cursor, into JsonResponse.
 
 No DRF, no serializers, no model instances, no ETag: what a hand-written endpoint costs. Every
-statement is hedge's own: a constant of leaderboards/sql.py where hedge has one
-(CLUSTER_NEIGHBOURHOOD), otherwise the statements hedge's selector sends, captured once per
-process with sentinel arguments and run again with each request's values (bench.replay). Which
+statement is hedge's own: a constant of leaderboards/sql.py where hedge has one (ENTRIES_PAGE,
+CLUSTER_NEIGHBOURHOOD, ENTRIES_OF_CLUSTERS), otherwise the statements hedge's selector sends,
+captured once per process with sentinel arguments and run again with each request's values (bench.replay). Which
 run is "the latest" is the product's own lookup (leaderboards.selectors.latest_complete_run).
 They answer the same JSON as hedge's views for the requests the benchmark sends (the benchmark
 compares them before timing); error handling is only as much as keeps them honest (a bad
@@ -15,11 +15,13 @@ its statement carries anyway.
 from __future__ import annotations
 
 import functools
+import json
 
 from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from hedge.db import json_strings
 from leaderboards import selectors
 from leaderboards import sql as lb_sql
 from leaderboards.periods import next_resets
@@ -34,37 +36,14 @@ DEFAULT_LIMIT = 100
 MAX_AROUND = 50
 MAX_IDS = 100
 
-# Values no request sends: where they appear in a captured statement, a request's own go.
-_RUN = 9_000_000_000_000_001
-_AFTER = 2_147_000_001
+# A value no request sends: where it appears in a captured statement, a request's own goes.
 _CLUSTER = "\x1fbench-sentinel-cluster"
 
-
-def _id_sentinel(i: int) -> str:
-    return f"\x1fbench-sentinel-id-{i}"
-
-
-@functools.cache
-def _page_statement(limit: int, keyset: bool) -> replay.Statement:
-    """hedge's entries page (selectors.top_entries, the (run, position) index); LIMIT is part of the SQL."""
-
-    def call(run, after=0):
-        list(selectors.top_entries(run, limit=limit, after=after).values_list(*selectors.ENTRY_FIELDS))
-
-    [statement] = replay.capture(call, {"run": _RUN, "after": _AFTER} if keyset else {"run": _RUN})
-    return statement
-
-
-@functools.cache
-def _clusters_statement(count: int) -> replay.Statement:
-    """hedge's several-clusters read (selectors.entries_of_clusters) for `count` ids."""
-    sentinels = {f"id{i}": _id_sentinel(i) for i in range(count)}
-
-    def call(run, **ids):
-        selectors.entries_of_clusters(run, list(ids.values()))
-
-    [statement] = replay.capture(call, {"run": _RUN, **sentinels})
-    return statement
+# hedge's own statements of a page and of several clusters (leaderboards.sql), with their parameters.
+_PAGE = replay.Statement(lb_sql.ENTRIES_PAGE, {"run": "run", "after": "after", "limit": "limit"}, {})
+_CLUSTERS = replay.Statement(
+    lb_sql.ENTRIES_OF_CLUSTERS.format(ids=json_strings("ids")), {"run": "run", "ids": "ids"}, {}
+)
 
 
 def _progress_selector():
@@ -145,7 +124,7 @@ def floor_leaderboard_latest(request, key):
     run, missing = _latest(key)
     if missing:
         return missing
-    _, rows = replay.run(_page_statement(limit, bool(after)), {"run": run.id, "after": after})
+    _, rows = replay.run(_PAGE, {"run": run.id, "after": after, "limit": limit})
     entries = [_entry(run, row) for row in rows]
     next_url = None
     if len(entries) == limit and entries[-1]["position"] < run.row_count:
@@ -187,8 +166,7 @@ def floor_leaderboard_clusters(request, key):
     run, missing = _latest(key)
     if missing:
         return missing
-    values = {"run": run.id, **{f"id{i}": cluster_id for i, cluster_id in enumerate(ids)}}
-    _, rows = replay.run(_clusters_statement(len(ids)), values)
+    _, rows = replay.run(_CLUSTERS, {"run": run.id, "ids": json.dumps(ids)})
     entries = [_entry(run, row) for row in rows]
     found = {entry["clusterId"] for entry in entries}
     return JsonResponse(

@@ -167,6 +167,13 @@ def analyze_temp_table(cursor, name: str) -> None:
         cursor.execute(f"ANALYZE {name}")
 
 
+def json_strings(parameter: str) -> str:
+    """A subquery of the strings of a JSON array sent as the parameter %(parameter)s: a list in one placeholder."""
+    if is_postgresql():
+        return f"SELECT jsonb_array_elements_text(CAST(%({parameter})s AS jsonb))"
+    return f"SELECT value FROM json_each(%({parameter})s)"
+
+
 def without_jit(cursor) -> None:
     """Turn PostgreSQL's JIT compilation off for the rest of this transaction (SQLite has none).
 

@@ -10,6 +10,7 @@ future, never hides the current run, and a change of time window takes effect wi
 from __future__ import annotations
 
 import datetime
+import json
 from dataclasses import dataclass
 
 from django.db import connection
@@ -17,6 +18,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from hedge.cache import safe_cache as cache  # a cache failure is a miss, never an error
+from hedge.db import json_strings
 
 from . import sql
 from .errors import NoActiveSeason
@@ -172,9 +174,16 @@ def top_entry_values(run: LeaderboardRun, *, limit: int, after: int = 0) -> list
     key = f"leaderboards:entries:v{_ENTRY_CACHE_VERSION}:{run.id}:{run.finished_at.isoformat()}:{after}:{limit}"
     entries = cache.get(key)
     if entries is None:
-        entries = list(top_entries(run.id, limit=limit, after=after).values(*ENTRY_FIELDS))
+        entries = _entry_rows(sql.ENTRIES_PAGE, {"run": run.id, "after": after, "limit": limit})
         cache.set(key, entries, ENTRY_CACHE_SECONDS)
     return entries
+
+
+def _entry_rows(statement: str, params: dict) -> list[dict]:
+    """The rows of a statement that selects ENTRY_FIELDS, as dicts."""
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return [dict(zip(ENTRY_FIELDS, row, strict=True)) for row in cursor.fetchall()]
 
 
 @dataclass(frozen=True)
@@ -211,13 +220,9 @@ def cluster_standing(run: LeaderboardRun, cluster_id: str, *, around: int) -> Cl
 
 
 def entries_of_clusters(run: LeaderboardRun, cluster_ids: list[str]) -> list[dict]:
-    """The entries of `run` of these clusters (those that have one), by position; one query.
-
-    Uses the (run, cluster_id) unique index, one probe per id.
-    """
-    return list(
-        LeaderboardEntry.objects.filter(run=run, cluster_id__in=cluster_ids).order_by("position").values(*ENTRY_FIELDS)
-    )
+    """The entries of `run` of these clusters (those that have one), by position; one query (ENTRIES_OF_CLUSTERS)."""
+    statement = sql.ENTRIES_OF_CLUSTERS.format(ids=json_strings("ids"))
+    return _entry_rows(statement, {"run": run.id, "ids": json.dumps(cluster_ids)})
 
 
 def run_counts(keys: list[str]) -> dict[str, int]:

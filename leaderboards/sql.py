@@ -211,6 +211,26 @@ JOIN leaderboard_entries n
 ORDER BY n.position
 """
 
+# A keyset page of a run (the public reads): its entries after position %(after)s, by position, so
+# position 900,001 costs what position 1 costs. Uses index: leaderboard_entries_unique_position.
+ENTRIES_PAGE = """
+SELECT e.rank, e.position, e.cluster_id, e.score, e.tiebreaker, e.fallback_value, e.previous_rank
+FROM leaderboard_entries e
+WHERE e.run_id = %(run)s AND e.position > %(after)s
+ORDER BY e.position
+LIMIT %(limit)s
+"""
+
+# The entries of several clusters of a run, by position. `{ids}` is hedge.db.json_strings("ids"):
+# the ids, sent as one JSON array in %(ids)s, as a one-column subquery.
+# Uses index: leaderboard_entries_unique_cluster (one probe per id).
+ENTRIES_OF_CLUSTERS = """
+SELECT e.rank, e.position, e.cluster_id, e.score, e.tiebreaker, e.fallback_value, e.previous_rank
+FROM leaderboard_entries e
+WHERE e.run_id = %(run)s AND e.cluster_id IN ({ids})
+ORDER BY e.position
+"""
+
 # The lines a run's checksum is the SHA-256 of (leaderboards.checksum), one per entry in position
 # order: "position,clusterId,rank,score,tiebreaker". Uses index: leaderboard_entries_unique_position.
 CHECKSUM_LINES = """
