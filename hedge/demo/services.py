@@ -67,6 +67,15 @@ DEMO_LEADERBOARDS = (
         "time_window": TimeWindow.SEASON,
     },
     {
+        "key": "lb_challenge_pass_season",
+        "name": "Challenge Pass points this season",
+        "description": "Most season points; ties go to the cluster that reached its points first.",
+        "category_key": "season",
+        "metric_source": "season",
+        "metric_key": "points",
+        "time_window": TimeWindow.SEASON,
+    },
+    {
         "key": "lb_pvp_all_time_wins",
         "name": "PvP wins, all time",
         "description": "Every cluster with PvP progress, ranked by wins.",
