@@ -2,7 +2,8 @@
 
 Log in, create a season with weights (preview, save), create a leaderboard by picking its challenge
 (preview, save), generate a run, open it with its chart, download its CSV, recompute the season and
-see its levels, and the errors of the invalid cases. Each step leaves a screenshot.
+see its levels, create a leaderboard of the season's points, and the errors of the invalid cases. Each step
+leaves a screenshot.
 """
 
 import csv
@@ -153,3 +154,21 @@ def test_a_staff_member_sets_up_a_season_and_a_leaderboard_and_reads_the_results
     assert page.locator(".field-level_distribution svg.hedge-chart rect.hedge-bar").count() >= 10
     assert "40" in page.locator(".field-points_percentiles table").inner_text()
     screenshot("season-standings")
+
+    # A leaderboard of the season's points: ticked instead of a challenge, previewed, saved.
+    page.goto(f"{live_server.url}/admin/leaderboards/leaderboarddef/add/")
+    page.fill("#id_key", "lb_season_points")
+    page.fill("#id_name", "Challenge Pass points")
+    page.check("#id_season_points")
+    page.select_option("#id_time_window", "ALL_TIME")
+    frame = preview_frame(page)  # a board of season points ranks one season
+    assert "ranks one season: its time window is Season" in frame.locator(".errorlist").inner_text()
+    page.select_option("#id_time_window", "SEASON")
+    frame = preview_frame(page)
+    assert "40 clusters would be ranked now" in frame.locator(".hedge-count").inner_text()  # waits for the new page
+    assert "the season points of S1-2026" in frame.locator("p").first.inner_text()
+    assert frame.locator("tbody tr").first.inner_text().split() == ["1", "1", "cluster-040", "4800", "0"]
+    screenshot("season-points-leaderboard-preview")
+    page.click("input[name=_save]")
+    page.wait_for_selector(".messagelist .success")
+    assert LeaderboardDef.objects.get(key="lb_season_points").metric_source == "season"
