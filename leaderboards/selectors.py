@@ -13,7 +13,7 @@ import datetime
 import json
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connections, router
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
@@ -179,9 +179,14 @@ def top_entry_values(run: LeaderboardRun, *, limit: int, after: int = 0) -> list
     return entries
 
 
+def _reads():
+    """The connection entries are read from: a replica while a public API request is served (hedge.routers)."""
+    return connections[router.db_for_read(LeaderboardEntry)]
+
+
 def _entry_rows(statement: str, params: dict) -> list[dict]:
     """The rows of a statement that selects ENTRY_FIELDS, as dicts."""
-    with connection.cursor() as cursor:
+    with _reads().cursor() as cursor:
         cursor.execute(statement, params)
         return [dict(zip(ENTRY_FIELDS, row, strict=True)) for row in cursor.fetchall()]
 
@@ -203,7 +208,7 @@ def cluster_standing(run: LeaderboardRun, cluster_id: str, *, around: int) -> Cl
 
     One query (sql.CLUSTER_NEIGHBOURHOOD): index lookups only, never a scan of the run.
     """
-    with connection.cursor() as cursor:
+    with _reads().cursor() as cursor:
         cursor.execute(sql.CLUSTER_NEIGHBOURHOOD, {"run": run.id, "cluster": cluster_id, "around": around})
         rows = cursor.fetchall()
     if not rows:

@@ -55,6 +55,22 @@ def test_the_public_api_reads_from_the_replica(client, replica, run):
 
 
 @both_aliases
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/leaderboards/top_wins/latest?after=0&limit=5",
+        "/leaderboards/top_wins/latest/clusters/alice?around=2",
+        "/leaderboards/top_wins/latest/clusters?ids=alice,bob",
+        "/seasons/S-NONE/progress?clusterId=alice",
+    ],
+)
+def test_every_public_read_goes_to_the_replica(client, replica, run, path):
+    counts = queries_per_alias(lambda: client.get(path))
+
+    assert counts["default"] == 0 and counts["replica"] > 0
+
+
+@both_aliases
 def test_the_admin_reads_from_the_primary(admin_client, replica, run):
     counts = queries_per_alias(lambda: admin_client.get("/admin/leaderboards/leaderboarddef/"))
 
