@@ -75,6 +75,31 @@ def test_season_points_are_the_weighted_gains_inside_the_season_as_the_reference
     assert stored(season) == expected
 
 
+@pytest.mark.parametrize("history_began", ["before the season", "inside the season"])
+def test_recomputing_clusters_by_name_gives_the_reference_too(weighted, history_began):
+    """The scoped statement (SCOPE_GAINS, pair by pair through the index) against the same reference."""
+    now = timezone.now().replace(microsecond=0)
+    season = gains_season(
+        weighted, starts_at=now - datetime.timedelta(days=5), ends_at=now + datetime.timedelta(days=9)
+    )
+    first = season.starts_at + datetime.timedelta(days=-2 if history_began == "before the season" else 1)
+    random_history(
+        random.Random(f"scope {history_began}"),
+        list(weighted),
+        clusters=25,
+        first=first,
+        days=(now - first).days + 1,
+        marks=[season.starts_at],
+    )
+    counted = {challenge: weight for challenge, weight in weighted.items() if weight}
+
+    recompute_clusters(season, [f"c{n:02d}" for n in range(30)], now=now)
+
+    expected = reference(season, counted, now=now)
+    assert expected, "the random history should give some gains"
+    assert stored(season) == expected
+
+
 def test_after_an_etl_tick_the_changed_clusters_get_what_a_whole_recompute_gives(weighted):
     now = timezone.now().replace(microsecond=0)
     season = gains_season(
