@@ -79,12 +79,12 @@ def _format_ranking(statement: str, *, rank_mode: str) -> str:
 
 
 def current_values_sql(*, rank_mode: str = RankMode.DENSE) -> str:
-    """hedge's own ALL_TIME ranking statement (leaderboards.sql.RANK_CURRENT_VALUES), into the floor's entries.
+    """hedge's own ALL_TIME ranking statement (leaderboards.sql.RANK["CURRENT_VALUES"]), into the floor's entries.
 
     The ranking is the statement, not a copy: the floor differs from hedge only in what is its
     point, the run's bookkeeping (run row, statuses, lock, commits).
     """
-    statement = _retarget(lb_sql.RANK_CURRENT_VALUES, _INSERT_ENTRIES, f"INSERT INTO {ENTRIES}")
+    statement = _retarget(lb_sql.RANK["CURRENT_VALUES"], _INSERT_ENTRIES, f"INSERT INTO {ENTRIES}")
     return _format_ranking(statement, rank_mode=rank_mode)
 
 
@@ -276,8 +276,8 @@ def swap_scope_gains(statement: str) -> str:
 
 
 def gains_sql(*, rank_mode: str = RankMode.DENSE) -> str:
-    """hedge's gains ranking (leaderboards.sql.RANK_GAINS) with the floor's as-of SQL, into the floor's entries."""
-    statement = swap_gains(_retarget(lb_sql.RANK_GAINS, _INSERT_ENTRIES, f"INSERT INTO {ENTRIES}"))
+    """hedge's gains ranking (leaderboards.sql.RANK["GAINS"]) with the floor's as-of SQL, into the floor's entries."""
+    statement = swap_gains(_retarget(lb_sql.RANK["GAINS"], _INSERT_ENTRIES, f"INSERT INTO {ENTRIES}"))
     return _format_ranking(statement, rank_mode=rank_mode)
 
 

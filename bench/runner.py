@@ -566,7 +566,7 @@ class DataWork:
 
     def _explain_gains(self, leaderboard: str, period: Period) -> dict:
         params = self._gains_params(leaderboard, period)
-        hedge_sql = lb_sql.RANK_GAINS.format(rank_function="DENSE_RANK", binary=binary_collation())
+        hedge_sql = lb_sql.RANK["GAINS"].format(rank_function="DENSE_RANK", binary=binary_collation())
         return {"hedge": explain(hedge_sql, params), "floor": explain(floor.gains_sql(), params)}
 
     def daily_top(self) -> dict:
@@ -575,7 +575,7 @@ class DataWork:
             "DAILY top-1000 generation (gains of the last full day of history)",
             leaderboard=seeding.DAILY_TOP_KEY,
             period=self.day,
-            note="hedge's RANK_GAINS vs the same ranking over the floor's DISTINCT ON as-of gains",
+            note="hedge's RANK[\"GAINS\"] vs the same ranking over the floor's DISTINCT ON as-of gains",
         )
 
     def daily_full(self, op_key: str = "generation_daily_full", label_suffix: str = "") -> dict:

@@ -155,7 +155,6 @@ COUNT = {
     source: _compose(_COUNT, scores=_compose(scores, excluded=_EXCLUDED_NOW, gains=_GAINS_OF_BOTH))
     for source, (scores, _) in _SOURCES.items()
 }
-RANK_CURRENT_VALUES, RANK_GAINS = RANK["CURRENT_VALUES"], RANK["GAINS"]
 
 # The admin's score histogram of one run: entries counted per 1-2-5 logarithmic bucket, read from the
 # decimal digits (exact on every database, no floating-point logarithm). `digits` 0 holds scores <= 0;

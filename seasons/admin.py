@@ -23,7 +23,7 @@ from . import charts
 from .exports import season_progress_csv
 from .forms import SeasonForm
 from .models import MAX_WEIGHT, Season, SeasonChallengeWeight, SeasonLevel, SeasonProgress, SeasonReward
-from .pass_admin import LevelCurveFormulaMixin, SeasonLevelInline, SeasonRewardInline
+from .pass_admin import FinalSeasonReadOnly, LevelCurveFormulaMixin, SeasonLevelInline, SeasonRewardInline
 from .preview import PreviewUnavailable, preview_season
 from .services import SeasonEndedError, SeasonNotStartedError, recompute_season
 
@@ -44,12 +44,7 @@ def _challenge_label(challenge: Challenge) -> str:
 STANDINGS_FIELDS = ["level_distribution", "points_percentiles", "changed_last_update", "change_history"]
 
 
-def _is_final(season: Season | None) -> bool:
-    # A finalized season is never recomputed, so a new scoring rule would never reach its stored progress.
-    return season is not None and season.finalized_at is not None
-
-
-class SeasonChallengeWeightInline(admin.TabularInline):
+class SeasonChallengeWeightInline(FinalSeasonReadOnly, admin.TabularInline):
     model = SeasonChallengeWeight
     extra = 1
     fields = ["challenge", "weight"]
@@ -64,16 +59,6 @@ class SeasonChallengeWeightInline(admin.TabularInline):
             field.help_text = "Points = this challenge's value (or gain) x the weight."
             return field
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    # `obj` is the season on the page: the weights of one that has ended are shown, not edited.
-    def has_add_permission(self, request, obj=None):
-        return not _is_final(obj) and super().has_add_permission(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return not _is_final(obj) and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return not _is_final(obj) and super().has_delete_permission(request, obj)
 
 
 @admin.register(Season)

@@ -21,12 +21,12 @@ from .models import MAX_CURVE_LEVELS, PremiumGrant, RewardClaim, Season, SeasonL
 
 
 def _is_final(season: Season | None) -> bool:
-    # A finalized season is never recomputed: a new curve would never reach its stored levels.
+    # A finalized season is never recomputed: a new weight or curve would never reach its stored progress.
     return season is not None and season.finalized_at is not None
 
 
-class _FinalSeasonReadOnly:
-    """Inlines of a finalized season are shown, not edited."""
+class FinalSeasonReadOnly:
+    """Inlines of a finalized season (`obj`, the season on the page) are shown, not edited."""
 
     def has_add_permission(self, request, obj=None):
         return not _is_final(obj) and super().has_add_permission(request, obj)
@@ -68,7 +68,7 @@ class LevelCurveFormSet(forms.BaseInlineFormSet):
                 )
 
 
-class SeasonLevelInline(_FinalSeasonReadOnly, admin.TabularInline):
+class SeasonLevelInline(FinalSeasonReadOnly, admin.TabularInline):
     model = SeasonLevel
     formset = LevelCurveFormSet
     extra = 0
@@ -98,7 +98,7 @@ class _RewardFormSet(forms.BaseInlineFormSet):
         return track_overview(self.instance)
 
 
-class SeasonRewardInline(_FinalSeasonReadOnly, admin.TabularInline):
+class SeasonRewardInline(FinalSeasonReadOnly, admin.TabularInline):
     model = SeasonReward
     formset = _RewardFormSet
     extra = 1

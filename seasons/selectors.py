@@ -190,18 +190,21 @@ def is_progress_withheld(cluster_id: str, *, now: datetime.datetime) -> bool:
     """Whether a registered condition withholds the cluster's progress now (claims are refused too); one query."""
     if not _withheld_conditions:
         return False
-    conditions = " OR ".join(f"({condition})" for condition in _withheld_conditions)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT CASE WHEN {conditions} THEN 1 ELSE 0 END", {"cluster": cluster_id, "now": sql_datetime(now)}
+            f"SELECT CASE WHEN {_withheld()} THEN 1 ELSE 0 END", {"cluster": cluster_id, "now": sql_datetime(now)}
         )
         return cursor.fetchone()[0] == 1
 
 
+def _withheld() -> str:
+    """The registered conditions as one SQL condition (FALSE: none)."""
+    return " OR ".join(f"({condition})" for condition in _withheld_conditions) or "FALSE"
+
+
 @functools.cache
 def _progress_statement() -> str:
-    conditions = " OR ".join(f"({condition})" for condition in _withheld_conditions)
-    return sql.PROGRESS.format(withheld=conditions or "FALSE")
+    return sql.PROGRESS.format(withheld=_withheld())
 
 
 class ProgressWithheld(Exception):
