@@ -24,7 +24,7 @@ from hedge.db import (
 )
 from seasons.services import recompute_season
 
-from . import selectors, sql
+from . import selectors, signals, sql
 from .checksum import definition_snapshot, entries_checksum, input_watermark
 from .errors import (
     GenerationFailed,
@@ -183,7 +183,8 @@ def _generate(
             checksum = entries_checksum(run.pk)
             watermark = input_watermark(resolved, season=season, until=min(period.end, now))
             finished = timezone.now()
-            if is_final and _supersede_final_runs(run, finished=finished) and not note:
+            superseded = _supersede_final_run(run, finished=finished) if is_final else None
+            if superseded is not None and not note:
                 raise NoteRequired(definition.key, period)  # another final run was published meanwhile
             published = LeaderboardRun.objects.filter(pk=run.pk, status=RunStatus.PROCESSING).update(
                 status=RunStatus.COMPLETE,
@@ -196,6 +197,16 @@ def _generate(
             )
             if not published:
                 raise LeaderboardError("the run was marked abandoned while it waited for the lock")
+            _set_published(
+                run,
+                row_count=row_count,
+                exclusions=exclusions,
+                checksum=checksum,
+                watermark=watermark,
+                finished=finished,
+            )
+            if is_final:
+                signals.final_run_published.send(sender=LeaderboardRun, run=run, superseded=superseded)
     except BaseException as exc:
         _record_failure(run, exc)
         if isinstance(exc, Exception):
@@ -203,9 +214,6 @@ def _generate(
         raise
     finally:
         release_session_marker(run_marker(run.pk))
-    run.status, run.row_count, run.exclusions_applied = RunStatus.COMPLETE, row_count, exclusions
-    run.checksum, run.input_watermark = checksum, watermark
-    run.finished_at = run.updated_at = finished
     logger.info("leaderboard %s: run %s complete, %s rows", definition.key, run.pk, row_count)
     return run
 
@@ -226,15 +234,33 @@ def _lock_definition(definition: LeaderboardDef) -> None:
         ) from exc
 
 
-def _supersede_final_runs(run: LeaderboardRun, *, finished: datetime.datetime) -> int:
-    """Mark SUPERSEDED the published final run of `run`'s period, which `run` replaces."""
-    return LeaderboardRun.objects.filter(
-        leaderboard_id=run.leaderboard_id,
-        period_start=run.period_start,
-        period_end=run.period_end,
-        is_final=True,
-        status=RunStatus.COMPLETE,
-    ).update(status=RunStatus.SUPERSEDED, superseded_by=run, updated_at=finished)
+def _set_published(run: LeaderboardRun, *, row_count, exclusions, checksum, watermark, finished) -> None:
+    run.status, run.row_count, run.exclusions_applied = RunStatus.COMPLETE, row_count, exclusions
+    run.checksum, run.input_watermark = checksum, watermark
+    run.finished_at = run.updated_at = finished
+
+
+def _supersede_final_run(run: LeaderboardRun, *, finished: datetime.datetime) -> LeaderboardRun | None:
+    """Mark SUPERSEDED the published final run of `run`'s period, which `run` replaces; returns it (or None).
+
+    A partial unique constraint allows one COMPLETE final run per period, so there is at most one.
+    """
+    previous = (
+        LeaderboardRun.objects.select_for_update()
+        .filter(
+            leaderboard_id=run.leaderboard_id,
+            period_start=run.period_start,
+            period_end=run.period_end,
+            is_final=True,
+            status=RunStatus.COMPLETE,
+        )
+        .first()
+    )
+    if previous is None:
+        return None
+    previous.status, previous.superseded_by, previous.updated_at = RunStatus.SUPERSEDED, run, finished
+    previous.save(update_fields=["status", "superseded_by", "updated_at"])
+    return previous
 
 
 def _fail_abandoned_runs(key: str, *, now: datetime.datetime) -> int:
@@ -285,9 +311,11 @@ def _record_failure(run: LeaderboardRun, exc: BaseException) -> None:
     run.status, run.finished_at, run.updated_at = RunStatus.FAILED, now, now
     run.error = f"{type(exc).__name__}: {exc}".strip()
     try:
-        LeaderboardRun.objects.filter(pk=run.pk).update(
-            status=run.status, error=run.error, finished_at=now, updated_at=now
-        )
+        with transaction.atomic():
+            LeaderboardRun.objects.filter(pk=run.pk).update(
+                status=run.status, error=run.error, finished_at=now, updated_at=now
+            )
+            signals.run_failed.send(sender=LeaderboardRun, run=run)
     except DatabaseError:
         # The database itself is what failed; the PROCESSING row is cleaned up as abandoned later.
         logger.exception("leaderboard %s: could not record run %s as FAILED", run.leaderboard_id, run.pk)
