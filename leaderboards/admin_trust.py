@@ -6,7 +6,6 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError
 from django.http import HttpResponseRedirect
@@ -269,8 +268,8 @@ class RunTrustAdminMixin:
     ]
 
     def has_regenerate_permission(self, request, obj=None) -> bool:
-        """Regenerating writes a new run of the definition: staff who may change leaderboard definitions."""
-        return request.user.has_perm(f"leaderboards.{get_permission_codename('change', LeaderboardDef._meta)}")
+        """Regenerating writes a new run of the definition: staff who may generate its runs."""
+        return self.admin_site.get_model_admin(LeaderboardDef).has_generate_permission(request)
 
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)
