@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import datetime
 
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
+from simple_history.admin import SimpleHistoryAdmin
 
 
 def compact_datetime(value: datetime.datetime | None) -> str:
@@ -79,3 +84,35 @@ class CountedDeleteMixin:
         counts = {label: count for label, count in counts.items() if count}
         listed += [f"{count:,} {label}" for label, count in counts.items()]
         return listed, {self.model._meta.verbose_name_plural: len(objs), **counts}, set(), []
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """SimpleHistoryAdmin whose page of one past version saves ("Revert") only for staff who may change the object.
+
+    django-simple-history checks only the view permission on that page and then saves whatever form is POSTed,
+    so staff who may only look could overwrite a season or a definition through it. An admin that never lets
+    staff change its rows (ReadOnlyAdminMixin) never reverts them either.
+    """
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            obj = self.get_object(request, unquote(object_id))
+            allowed = self.has_change_permission(request, obj) if obj else self.has_add_permission(request)
+            if not allowed:
+                raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+# django-axes' "Clean up expired attempts" deletes rows but declares no permission, so staff who may only view
+# login attempts could run it (and it failed with a 500 outside a login request): the same admin, with the
+# action declaring what it does.
+if admin.site.is_registered(AccessAttempt):
+    admin.site.unregister(AccessAttempt)
+
+
+@admin.register(AccessAttempt)
+class HedgeAccessAttemptAdmin(AccessAttemptAdmin):
+    @admin.action(description="Clean up expired attempts", permissions=["delete"])
+    def cleanup_expired_attempts(self, request, queryset):
+        request.axes_attempt_time = timezone.now()  # axes sets it on login requests only; the cleanup reads it
+        return super().cleanup_expired_attempts(request, queryset)

@@ -150,13 +150,17 @@ MIDDLEWARE = [
 ]
 
 # Admin login throttling (django-axes): after ADMIN_LOGIN_FAILURE_LIMIT wrong passwords for one
-# username, or from one client IP (the same address the API throttles, see NUM_PROXIES), further
-# logins are refused for ADMIN_LOGIN_LOCKOUT_MINUTES. `manage.py axes_reset` lifts every lockout
-# (axes_reset_username NAME, axes_reset_ip ADDRESS for one).
+# username from one client IP (the same address the API throttles, see NUM_PROXIES), that username
+# is refused from that address, and after ADMIN_LOGIN_IP_FAILURE_LIMIT wrong passwords from one
+# address across usernames (spraying), that address is refused, each for ADMIN_LOGIN_LOCKOUT_MINUTES.
+# A username alone is never locked: anyone could lock `admin` out from anywhere (hedge.lockout).
+# `manage.py axes_reset` lifts every lockout (axes_reset_username NAME, axes_reset_ip ADDRESS for one).
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_HANDLER = "hedge.lockout.LoginLockoutHandler"
 AXES_FAILURE_LIMIT = _env_int("ADMIN_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+HEDGE_LOGIN_IP_FAILURE_LIMIT = _env_int("ADMIN_LOGIN_IP_FAILURE_LIMIT", 20, minimum=AXES_FAILURE_LIMIT)
 AXES_COOLOFF_TIME = _env_int("ADMIN_LOGIN_LOCKOUT_MINUTES", 15, minimum=1) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]  # in the order hedge.lockout reads them
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "hedge.api.client_ip"
 

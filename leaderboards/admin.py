@@ -13,9 +13,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
-from simple_history.admin import SimpleHistoryAdmin
 
-from hedge.admin import LargeTableAdmin, compact_datetime
+from hedge.admin import HistoryAdmin, LargeTableAdmin, compact_datetime
 
 from . import selectors
 from .admin_trust import ExclusionAdmin, RunTrustAdminMixin  # noqa: F401 - ExclusionAdmin registers itself
@@ -43,7 +42,7 @@ def _window(definition) -> str:
 
 
 @admin.register(LeaderboardDef)
-class LeaderboardDefAdmin(SimpleHistoryAdmin):
+class LeaderboardDefAdmin(HistoryAdmin):
     form = LeaderboardDefForm
     list_display = [
         "key",
@@ -96,12 +95,22 @@ class LeaderboardDefAdmin(SimpleHistoryAdmin):
             *super().get_urls(),
         ]
 
+    # --- what staff may do: each write names its permission (actions, views and buttons ask the same) --------
+
+    def has_generate_permission(self, request, obj=None) -> bool:
+        """Generating writes a run of the definition: staff who may change definitions."""
+        return self.has_change_permission(request, obj)
+
+    def has_preview_permission(self, request, obj=None) -> bool:
+        """The preview only reads: whoever may see the definition (on the add page, whoever may add one)."""
+        return self.has_view_permission(request, obj) if obj is not None else self.has_add_permission(request)
+
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        definition = self.get_object(request, unquote(object_id)) if object_id else None
         args = [object_id] if object_id else []
-        extra_context = {
-            **(extra_context or {}),
-            "preview_url": reverse("admin:leaderboards_leaderboarddef_preview", args=args),
-        }
+        extra_context = {**(extra_context or {}), "can_generate": self.has_generate_permission(request, definition)}
+        if self.has_preview_permission(request, definition):
+            extra_context["preview_url"] = reverse("admin:leaderboards_leaderboarddef_preview", args=args)
         return super().changeform_view(request, object_id, form_url, extra_context)
 
     def has_delete_permission(self, request, obj=None):
@@ -155,14 +164,10 @@ class LeaderboardDefAdmin(SimpleHistoryAdmin):
 
     @admin.display(description="runs")
     def runs(self, definition):
+        # "Generate a run…" is among the page's buttons, shown only to staff who may generate.
         if definition.pk is None:
             return "—"
-        generate = reverse("admin:leaderboards_leaderboarddef_generate", args=[definition.pk])
-        return format_html(
-            '{} · <a href="{}">generate a run…</a>',
-            _changelist_link(LeaderboardRun, "runs of this leaderboard", leaderboard__key__exact=definition.key),
-            generate,
-        )
+        return _changelist_link(LeaderboardRun, "runs of this leaderboard", leaderboard__key__exact=definition.key)
 
     # --- preview ---------------------------------------------------------------------------------
 
@@ -173,15 +178,18 @@ class LeaderboardDefAdmin(SimpleHistoryAdmin):
         definition = self.get_object(request, unquote(object_id)) if object_id else None
         if object_id and definition is None:
             raise Http404("No such leaderboard definition.")
-        allowed = self.has_change_permission(request, definition) if definition else self.has_add_permission(request)
-        if not allowed:
+        if not self.has_preview_permission(request, definition):
             raise PermissionDenied
-        form = self.get_form(request, definition, change=definition is not None)(request.POST, instance=definition)
-        valid = form.is_valid()
+        if definition is not None and not self.has_change_permission(request, definition):
+            # Staff who may only view see the page read-only: they preview the definition as it is stored.
+            form, valid = None, True
+        else:
+            form = self.get_form(request, definition, change=definition is not None)(request.POST, instance=definition)
+            valid = form.is_valid()
         context = {"form": form, "invalid": not valid}
         if valid:
             try:
-                context["preview"] = preview_definition(form.instance)
+                context["preview"] = preview_definition(form.instance if form else definition)
             except PreviewUnavailable as exc:
                 context["unavailable"] = str(exc)
         return TemplateResponse(request, "admin/leaderboards/leaderboarddef/preview.html", context)
@@ -193,7 +201,7 @@ class LeaderboardDefAdmin(SimpleHistoryAdmin):
         definition = self.get_object(request, unquote(object_id))
         if definition is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        if not self.has_change_permission(request, definition):
+        if not self.has_generate_permission(request, definition):
             raise PermissionDenied
         form = GenerateRunForm(request.POST if request.method == "POST" else None, definition=definition)
         if form.is_bound and form.is_valid():
@@ -263,11 +271,11 @@ class LeaderboardDefAdmin(SimpleHistoryAdmin):
                 self.message_user(request, _run_report(run), level=messages.SUCCESS)
         return None
 
-    @admin.action(description="Generate run now")
+    @admin.action(description="Generate run now", permissions=["generate"])
     def generate_now(self, request, queryset):
         return self._generate(request, queryset, force=False, action="generate_now")
 
-    @admin.action(description="Generate run now, also for inactive leaderboards")
+    @admin.action(description="Generate run now, also for inactive leaderboards", permissions=["generate"])
     def generate_now_forced(self, request, queryset):
         return self._generate(request, queryset, force=True, action="generate_now_forced")
 
@@ -383,6 +391,8 @@ class LeaderboardEntryAdmin(LargeTableAdmin):
     readonly_fields = fields
 
     def changelist_view(self, request, extra_context=None):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied  # before the redirect below, which names the newest run
         if RUN_FILTER in request.GET:
             run = _run_of_filter(request.GET[RUN_FILTER])
             if run is not None:

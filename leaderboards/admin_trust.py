@@ -15,7 +15,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
-from simple_history.admin import SimpleHistoryAdmin
+
+from hedge.admin import HistoryAdmin
 
 from .errors import LeaderboardError
 from .exclusions import (
@@ -28,7 +29,7 @@ from .exclusions import (
     parse_cluster_ids,
     status_of,
 )
-from .models import Exclusion, LeaderboardRun, RunExclusion, RunStatus
+from .models import Exclusion, LeaderboardDef, LeaderboardRun, RunExclusion, RunStatus
 from .services import generate_final_run
 
 EXCLUSIONS_SHOWN = 50
@@ -124,7 +125,7 @@ class ExclusionAddForm(forms.ModelForm):
 
 
 @admin.register(Exclusion)
-class ExclusionAdmin(SimpleHistoryAdmin):
+class ExclusionAdmin(HistoryAdmin):
     list_display = [
         "cluster_id",
         "scope",
@@ -229,7 +230,7 @@ class ExclusionAdmin(SimpleHistoryAdmin):
     def short_reason(self, exclusion):
         return exclusion.reason if len(exclusion.reason) <= 60 else f"{exclusion.reason[:57]}..."
 
-    @admin.action(description="Lift selected exclusions")
+    @admin.action(description="Lift selected exclusions", permissions=["change"])
     def lift(self, request, queryset):
         lifted = lift_exclusions(queryset, lifted_by=request.user)
         skipped = queryset.count() - lifted
@@ -265,6 +266,14 @@ class RunTrustAdminMixin:
         "superseded",
         "regenerate",
     ]
+
+    def has_regenerate_permission(self, request, obj=None) -> bool:
+        """Regenerating writes a new run of the definition: staff who may generate its runs."""
+        return self.admin_site.get_model_admin(LeaderboardDef).has_generate_permission(request)
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return fields if self.has_regenerate_permission(request, obj) else [f for f in fields if f != "regenerate"]
 
     def get_urls(self):
         urls = [
@@ -313,7 +322,7 @@ class RunTrustAdminMixin:
         return format_html('<a class="button" href="{}">Regenerate this final run…</a>', url)
 
     def regenerate_view(self, request, object_id):
-        if not request.user.has_perm("leaderboards.change_leaderboarddef"):
+        if not self.has_regenerate_permission(request):
             raise PermissionDenied
         run = get_object_or_404(LeaderboardRun.objects.select_related("leaderboard"), pk=object_id)
         change_url = reverse("admin:leaderboards_leaderboardrun_change", args=[run.pk])

@@ -14,9 +14,8 @@ from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
-from simple_history.admin import SimpleHistoryAdmin
 
-from hedge.admin import CountedDeleteMixin, LargeTableAdmin, ReadOnlyAdminMixin, compact_datetime
+from hedge.admin import CountedDeleteMixin, HistoryAdmin, LargeTableAdmin, ReadOnlyAdminMixin, compact_datetime
 from hedge.challenges.models import Challenge
 
 from . import charts
@@ -62,7 +61,7 @@ class SeasonChallengeWeightInline(FinalSeasonReadOnly, admin.TabularInline):
 
 
 @admin.register(Season)
-class SeasonAdmin(LevelCurveFormulaMixin, CountedDeleteMixin, SimpleHistoryAdmin):
+class SeasonAdmin(LevelCurveFormulaMixin, CountedDeleteMixin, HistoryAdmin):
     form = SeasonForm
     change_form_template = "admin/seasons/season/change_form.html"
     list_display = [
@@ -108,9 +107,22 @@ class SeasonAdmin(LevelCurveFormulaMixin, CountedDeleteMixin, SimpleHistoryAdmin
             *super().get_urls(),
         ]
 
+    # --- what staff may do: each write names its permission (actions, views and buttons ask the same) --------
+
+    def has_recompute_permission(self, request, obj=None) -> bool:
+        """Recomputing rewrites the season's stored points and levels: staff who may change seasons."""
+        return self.has_change_permission(request, obj)
+
+    def has_preview_permission(self, request, obj=None) -> bool:
+        """The preview writes the unsaved settings (then rolls back): staff who may change (or add) seasons."""
+        return self.has_change_permission(request, obj) if obj is not None else self.has_add_permission(request)
+
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        season = self.get_object(request, unquote(object_id)) if object_id else None
         args = [object_id] if object_id else []
-        extra_context = {**(extra_context or {}), "preview_url": reverse("admin:seasons_season_preview", args=args)}
+        extra_context = {**(extra_context or {}), "can_recompute": self.has_recompute_permission(request, season)}
+        if self.has_preview_permission(request, season):
+            extra_context["preview_url"] = reverse("admin:seasons_season_preview", args=args)
         return super().changeform_view(request, object_id, form_url, extra_context)
 
     @admin.display(description="change history")
@@ -211,8 +223,7 @@ class SeasonAdmin(LevelCurveFormulaMixin, CountedDeleteMixin, SimpleHistoryAdmin
         season = self.get_object(request, unquote(object_id)) if object_id else None
         if object_id and season is None:
             raise Http404("No such season.")
-        allowed = self.has_change_permission(request, season) if season else self.has_add_permission(request)
-        if not allowed:
+        if not self.has_preview_permission(request, season):
             raise PermissionDenied
         form = self.get_form(request, season, change=season is not None)(request.POST, request.FILES, instance=season)
         valid = form.is_valid()  # first: the inline formsets belong to the season as the form sets it
@@ -243,7 +254,7 @@ class SeasonAdmin(LevelCurveFormulaMixin, CountedDeleteMixin, SimpleHistoryAdmin
         season = self.get_object(request, unquote(object_id))
         if season is None:
             raise Http404("No such season.")
-        if not self.has_change_permission(request, season):
+        if not self.has_recompute_permission(request, season):
             raise PermissionDenied
         self.recompute_progress(request, [season])
         return redirect("admin:seasons_season_change", season.pk)
@@ -257,7 +268,7 @@ class SeasonAdmin(LevelCurveFormulaMixin, CountedDeleteMixin, SimpleHistoryAdmin
             raise PermissionDenied
         return season_progress_csv(season)
 
-    @admin.action(description="Recompute progress")
+    @admin.action(description="Recompute progress", permissions=["recompute"])
     def recompute_progress(self, request, queryset):
         for season in queryset:
             try:
@@ -282,7 +293,7 @@ class SeasonProgressAdmin(LargeTableAdmin):
     ordering = ["-points", "cluster_id"]
 
 
-class _PartOfSeasonHistoryAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class _PartOfSeasonHistoryAdmin(ReadOnlyAdminMixin, HistoryAdmin):
     """A weight, level or reward, read only (edited on its season's page), with its History of changes."""
 
     list_filter = ["season"]

@@ -13,6 +13,7 @@ from hedge.api import ClusterIdField, ErrorSerializer
 
 from .models import Scoring, Season, season_id_validator
 from .selectors import (
+    POINTS_OVERFLOW,
     ClusterSeasonProgress,
     ProgressWithheld,
     active_season_with_weights,
@@ -78,6 +79,13 @@ class ClusterSeasonProgressSerializer(serializers.Serializer):
         source="progress_percent", min_value=0, max_value=100, help_text="Within the current level; 100 at the cap."
     )
     updatedAt = serializers.DateTimeField(source="updated_at", allow_null=True)
+    error = serializers.ChoiceField(
+        choices=[POINTS_OVERFLOW],
+        allow_null=True,
+        help_text="null, or points_overflow: the last recompute could not store this cluster's points (their sum "
+        "is beyond 64-bit integers), so points, level and updatedAt are the last stored and breakdown shows the "
+        "sum that did not fit. Staff see the cluster in the admin.",
+    )
     breakdown = ChallengePointsSerializer(
         many=True, help_text="Each weighted challenge's share of the points, most points first; they sum to points."
     )
@@ -97,6 +105,7 @@ class ClusterSeasonProgressSerializer(serializers.Serializer):
             "pointsToNextLevel": progress.points_to_next_level,
             "progressPercent": progress.progress_percent,
             "updatedAt": _TIMESTAMP.to_representation(progress.updated_at),
+            "error": progress.error,
             "breakdown": [
                 {
                     "challengeCode": share.challenge_code,

@@ -203,7 +203,8 @@ def _fingerprint(thresholds: list[int]) -> str:
 class LevelCurveFormulaMixin:
     """The action “Fill the level curve from a formula” of the season admin: form, preview, then save."""
 
-    @admin.action(description="Fill the level curve from a formula")
+    # Saving a curve changes at once which levels are claimable: staff who may change seasons.
+    @admin.action(description="Fill the level curve from a formula", permissions=["change"])
     def fill_level_curve(self, request, queryset):
         seasons = list(queryset[:2])
         if len(seasons) != 1:

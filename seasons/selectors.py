@@ -42,6 +42,10 @@ def active_season_with_weights(*, now: datetime.datetime | None = None) -> Seaso
     return _with_weights(Season.objects.filter(is_active=True, starts_at__lte=now, ends_at__gt=now)).first()
 
 
+# The error of a cluster whose season points could not be stored (a SeasonProgressError).
+POINTS_OVERFLOW = "points_overflow"
+
+
 @dataclass(frozen=True)
 class ClusterSeasonProgress:
     season_id: str
@@ -60,6 +64,9 @@ class ClusterSeasonProgress:
     progress_percent: int = 0
     # Which challenge earned how many of the points (get_explained_cluster_progress only).
     breakdown: tuple[ChallengePoints, ...] = ()
+    # POINTS_OVERFLOW when the last recompute could not store the cluster's points (their sum is beyond 64-bit
+    # integers): `points` and `updated_at` are then the last stored, `breakdown` the sum that did not fit.
+    error: str | None = None
 
     @property
     def points_to_next_level(self) -> int | None:
@@ -153,6 +160,7 @@ def _progress(row: dict, *, cluster_id: str, breakdown: tuple[ChallengePoints, .
         level_starts_at=standing.level_starts_at,
         progress_percent=standing.progress_percent,
         breakdown=breakdown,
+        error=POINTS_OVERFLOW if row["points_overflow"] else None,
     )
 
 

@@ -288,10 +288,13 @@ BREAKDOWN_VALUES_AS_OF = _BREAKDOWN.format(
 # such season), the cluster's points and when they last changed (0 and NULL without a row, and
 # before the season starts whatever is stored), where those points stand on the season's current
 # level curve (NULLs without a curve: levels.standing_of applies points_per_level), and whether
-# the cluster's progress is withheld. `{withheld}` is a SQL condition on `%(cluster)s` at
-# `%(now)s`: the conditions other apps registered (selectors.withhold_progress_where), or FALSE.
+# the cluster's progress is withheld, and whether its last recompute recorded an error (its sum
+# overflowed: the stored points are the last that fit). `{withheld}` is a SQL condition on
+# `%(cluster)s` at `%(now)s`: the conditions other apps registered
+# (selectors.withhold_progress_where), or FALSE.
 # Uses index: seasons_pkey; season_progress_unique_cluster (the cluster's row);
-# season_levels_unique_level (the last level); season_levels_threshold_idx (the curve's lookups).
+# season_levels_unique_level (the last level); season_levels_threshold_idx (the curve's lookups);
+# season_progress_errors_unique_cluster (the error).
 PROGRESS = """
 SELECT t.season_id, t.scoring, t.starts_at, t.ends_at, t.points, t.updated_at, t.points_per_level,
        (SELECT l.level FROM season_levels l WHERE l.season_id = t.season_id
@@ -302,7 +305,9 @@ SELECT t.season_id, t.scoring, t.starts_at, t.ends_at, t.points, t.updated_at, t
         ORDER BY l.points_required DESC LIMIT 1) AS curve_level_starts_at,
        (SELECT l.points_required FROM season_levels l WHERE l.season_id = t.season_id AND l.points_required > t.points
         ORDER BY l.points_required LIMIT 1) AS curve_next,
-       {withheld} AS withheld
+       {withheld} AS withheld,
+       EXISTS (SELECT 1 FROM season_progress_errors e
+               WHERE e.season_id = t.season_id AND e.cluster_id = %(cluster)s) AS points_overflow
 FROM (
     SELECT s.id AS season_id, s.scoring AS scoring, s.starts_at AS starts_at, s.ends_at AS ends_at,
            s.points_per_level AS points_per_level,

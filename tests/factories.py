@@ -255,3 +255,59 @@ def given_history(challenge, values: dict[str, int], *, at) -> None:
     """Each cluster's value in `challenge` as the ETL writes it at `at`: progress, and history when it changed."""
     with transaction.atomic():
         upsert_progress(((cluster_id, challenge.pk, value) for cluster_id, value in values.items()), now=at)
+
+
+# --- staff and login records (auth, django-axes) -----------------------------------------------------
+
+
+class StaffUserFactory(factory.django.DjangoModelFactory):
+    """A staff user with exactly the `permissions` given (Permission rows), no superuser powers."""
+
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"staff-{n}")
+    is_staff = True
+
+    @factory.post_generation
+    def permissions(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.user_permissions.set(extracted)
+
+
+class GroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "auth.Group"
+
+    name = factory.Sequence(lambda n: f"group-{n}")
+
+
+class _LoginRecordFactory(factory.django.DjangoModelFactory):
+    user_agent = "pytest"
+    ip_address = "192.0.2.1"
+    username = "admin"
+    http_accept = "*/*"
+    path_info = "/admin/login/"
+
+
+class AccessAttemptFactory(_LoginRecordFactory):
+    """Failed logins django-axes counts (`attempt_time` is set on save: move it with .update() to age one)."""
+
+    class Meta:
+        model = "axes.AccessAttempt"
+
+    get_data = ""
+    post_data = ""
+    failures_since_start = 1
+
+
+class AccessLogFactory(_LoginRecordFactory):
+    class Meta:
+        model = "axes.AccessLog"
+
+
+class AccessFailureLogFactory(_LoginRecordFactory):
+    class Meta:
+        model = "axes.AccessFailureLog"

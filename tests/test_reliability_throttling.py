@@ -93,23 +93,45 @@ def login(client, username, password, ip="192.0.2.10"):
     return client.post("/admin/login/?next=/admin/", {"username": username, "password": password}, REMOTE_ADDR=ip)
 
 
-def test_the_admin_login_locks_a_username_out_after_five_failures_even_with_the_right_password(client, admin_user):
-    failures = [login(client, "admin", f"wrong-{n}", ip=f"192.0.2.{n}").status_code for n in range(5)]
+def test_the_admin_login_locks_a_username_out_of_one_address_after_five_failures_even_with_the_right_password(
+    client, admin_user
+):
+    failures = [login(client, "admin", f"wrong-{n}", ip="192.0.2.10").status_code for n in range(5)]
     assert failures == [200, 200, 200, 200, 429]  # the form again, then the lockout from the fifth on
 
-    locked = login(client, "admin", "password", ip="192.0.2.99")
+    locked = login(client, "admin", "password", ip="192.0.2.10")
 
     assert locked.status_code == 429
     assert "Account locked" in locked.content.decode()
     assert "_auth_user_id" not in client.session
 
 
-def test_the_admin_login_locks_an_ip_out_after_five_failures_whatever_the_username(client, admin_user):
-    for n in range(5):
-        login(client, f"guess-{n}", "wrong", ip="192.0.2.50")
+def test_failures_for_a_username_from_elsewhere_never_lock_it_out_of_another_address(client, admin_user):
+    for n in range(10):
+        login(client, "admin", f"wrong-{n}", ip=f"192.0.2.{n % 2}")  # 5 each from two addresses: both locked
 
+    response = login(client, "admin", "password", ip="192.0.2.99")
+
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(admin_user.pk)
+
+
+def test_an_address_spraying_usernames_is_locked_out_after_twenty_failures(client, admin_user):
+    # Five usernames, four failures each (under their own limit of five): twenty from one address.
+    sprayed = [login(client, f"guess-{n % 5}", "wrong", ip="192.0.2.50").status_code for n in range(20)]
+
+    assert sprayed == [200] * 19 + [429]
     assert login(client, "admin", "password", ip="192.0.2.50").status_code == 429
     assert login(client, "admin", "password", ip="192.0.2.51").status_code == 302  # another address may
+
+
+def test_logging_in_to_an_own_account_does_not_clear_an_addresses_failures_with_other_usernames(client, admin_user):
+    for n in range(19):
+        login(client, f"guess-{n}", "wrong", ip="192.0.2.50")
+    assert login(client, "admin", "password", ip="192.0.2.50").status_code == 302
+    client.logout()
+
+    assert login(client, "guess-19", "wrong", ip="192.0.2.50").status_code == 429
 
 
 def test_axes_reset_lifts_the_lockout(client, admin_user):

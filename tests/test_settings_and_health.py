@@ -31,6 +31,10 @@ def load_settings(**env):
         ({"DEBUG": "true", "API_THROTTLE_EXEMPT_IPS": "10.0.0.300"}, "API_THROTTLE_EXEMPT_IPS must list IP addresses"),
         ({"DEBUG": "true", "NUM_PROXIES": "-1"}, "NUM_PROXIES must be >= 0"),
         ({"DEBUG": "true", "ADMIN_LOGIN_FAILURE_LIMIT": "0"}, "ADMIN_LOGIN_FAILURE_LIMIT must be >= 1"),
+        (
+            {"DEBUG": "true", "ADMIN_LOGIN_FAILURE_LIMIT": "5", "ADMIN_LOGIN_IP_FAILURE_LIMIT": "3"},
+            "ADMIN_LOGIN_IP_FAILURE_LIMIT must be >= 5",
+        ),
     ],
 )
 def test_malformed_environment_stops_start_up_naming_the_variable(env, named):

@@ -5,15 +5,14 @@ change hedge/challenges/config.py and sync instead. Progress is written by the E
 """
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
-from hedge.admin import LargeTableAdmin, ReadOnlyAdminMixin
+from hedge.admin import HistoryAdmin, LargeTableAdmin, ReadOnlyAdminMixin
 
 from .models import Challenge, ChallengeCategory, ChallengeProgress, ChallengeTier
 
 
 @admin.register(ChallengeCategory)
-class ChallengeCategoryAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class ChallengeCategoryAdmin(ReadOnlyAdminMixin, HistoryAdmin):
     list_display = ["key", "name"]
     search_fields = ["key", "name"]
 
@@ -25,7 +24,7 @@ class ChallengeTierInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Challenge)
-class ChallengeAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class ChallengeAdmin(ReadOnlyAdminMixin, HistoryAdmin):
     list_display = ["code", "name", "category", "metric_source", "metric_key", "is_active"]
     list_filter = ["is_active", "category", "metric_source"]
     list_select_related = ["category"]

@@ -71,6 +71,7 @@ def test_the_request_validation_scenario(s1_test, client):
         "pointsToNextLevel": 756,
         "progressPercent": 24,
         "updatedAt": row.updated_at.isoformat().replace("+00:00", "Z"),
+        "error": None,
         # Explained: weight x value of each weighted challenge, most points first, summing to the points.
         "breakdown": [
             {"challengeCode": "lp_depth", "challengeName": "LP Depth", "weight": 3, "value": 1250, "points": 3750},

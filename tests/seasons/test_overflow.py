@@ -99,3 +99,19 @@ def test_a_season_whose_weights_cannot_overflow_pays_one_query_for_knowing_it_an
     assert not any("HAVING" in query["sql"] for query in captured)
     upsert = next(q["sql"] for q in captured if "INSERT INTO season_progress " in q["sql"])
     assert "season_progress_errors" not in upsert  # no guard to pay for
+
+
+def test_progress_says_when_a_clusters_points_overflowed_and_when_they_fit_again(heavy, client):
+    season, challenges = heavy
+    recompute_season(season)
+
+    whale = client.get("/seasons/S-HEAVY/progress", {"clusterId": "whale"}).json()
+    minnow = client.get("/seasons/S-HEAVY/progress", {"clusterId": "minnow"}).json()
+    ChallengeProgress.objects.filter(cluster_id="whale", challenge=challenges[0]).update(value=1)
+    recompute_clusters(season, ["whale"])
+    fixed = client.get("/seasons/S-HEAVY/progress", {"clusterId": "whale"}).json()
+
+    assert (whale["error"], whale["points"], whale["updatedAt"]) == ("points_overflow", 0, None)
+    assert sum(share["points"] for share in whale["breakdown"]) == 10 * MAX_PROGRESS_VALUE * 1_000_000
+    assert (minnow["error"], minnow["points"]) == (None, 3_000_000)
+    assert (fixed["error"], fixed["points"]) == (None, 9 * MAX_PROGRESS_VALUE * 1_000_000 + 1_000_000)
