@@ -14,16 +14,15 @@ import json
 from dataclasses import dataclass
 
 from django.db import connections, router
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from hedge.cache import safe_cache as cache  # a cache failure is a miss, never an error
 from hedge.db import json_strings
 
 from . import sql
-from .errors import NoActiveSeason
 from .models import LeaderboardDef, LeaderboardEntry, LeaderboardRun, RunStatus
-from .periods import derive_period
+from .periods import previous_period
 
 # Scheduled runs (neither final nor backfill) first, then the newest; leaderboard_runs_complete_idx serves it.
 LATEST_ORDER = ["is_final", "is_backfill", "-id"]
@@ -85,19 +84,28 @@ def complete_run(key: str, run_id: int) -> LeaderboardRun | None:
 
 
 def previous_final_run(key: str, *, now: datetime.datetime | None = None) -> LeaderboardRun | None:
-    """The final run of the period before the current one: the newest final run ended by the current period's start.
+    """The final run of the period immediately before the current one, or None until it exists.
 
-    One query. None for a leaderboard without final runs (ALL_TIME never has any).
+    Never an older period's final: between the end of a period and its final run (cron's next
+    tick), or when it has none, there is no previous final. Between seasons, a SEASON board's
+    previous period is the season that ended last. None for ALL_TIME. Two queries.
     """
     definition = get_definition(key)
     if definition is None:
         return None
-    now = now or timezone.now()
-    try:
-        current_start = derive_period(definition.time_window, now=now).start
-    except NoActiveSeason:
-        current_start = now
-    return _public_runs(key).filter(is_final=True, period_end__lte=current_start).order_by("-period_end", "-id").first()
+    period = previous_period(definition.time_window, now=now or timezone.now())
+    if period is None:
+        return None
+    runs = _public_runs(key).filter(is_final=True, period_start=period.start, period_end=period.end)
+    return runs.order_by("-id").first()
+
+
+def last_final_period_end(key: str, *, now: datetime.datetime) -> datetime.datetime | None:
+    """The end of the latest period that has a published final run (ended at or before `now`); one query."""
+    finals = LeaderboardRun.objects.filter(
+        leaderboard_id=key, status=RunStatus.COMPLETE, is_final=True, period_end__lte=now
+    )
+    return finals.aggregate(end=Max("period_end"))["end"]
 
 
 def final_runs(key: str, *, before: int | None = None) -> QuerySet[LeaderboardRun]:

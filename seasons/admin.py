@@ -18,6 +18,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from hedge.admin import CountedDeleteMixin, LargeTableAdmin, ReadOnlyAdminMixin, compact_datetime
 from hedge.challenges.models import Challenge
+from hedge.challenges.services.locks import ProgressWritesInFlight
 
 from . import charts
 from .exports import season_progress_csv
@@ -262,7 +263,7 @@ class SeasonAdmin(LevelCurveFormulaMixin, CountedDeleteMixin, SimpleHistoryAdmin
         for season in queryset:
             try:
                 result = recompute_season(season)
-            except (SeasonEndedError, SeasonNotStartedError) as exc:
+            except (SeasonEndedError, SeasonNotStartedError, ProgressWritesInFlight) as exc:
                 self.message_user(request, f"Season {season.pk} was not recomputed: {exc}.", messages.WARNING)
             except (DatabaseError, ValueError) as exc:
                 # E.g. value x weight beyond 64 bits on PostgreSQL; nothing of the season was written.

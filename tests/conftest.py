@@ -2,6 +2,7 @@ import pytest
 from django.core.cache import cache
 
 from hedge.challenges.services.catalogue import sync_challenge_config
+from tests.writes_in_flight import Pause
 
 
 @pytest.fixture(autouse=True)
@@ -14,3 +15,11 @@ def empty_cache():
 def catalogue(db):
     """The real HEDGE_CHALLENGE_CONFIG catalogue, synced into the test database."""
     sync_challenge_config()
+
+
+@pytest.fixture
+def pause():
+    """A point where a writer in another thread stops (tests/writes_in_flight.py); released when the test ends."""
+    point = Pause()
+    yield point
+    point.release()
