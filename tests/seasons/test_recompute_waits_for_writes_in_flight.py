@@ -7,8 +7,11 @@ for good. The writer runs in another thread (its own connection), paused while i
 import datetime
 
 import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from hedge.challenges.etl import run_challenge_etl
+from seasons import preview
 from seasons.models import Season, SeasonProgress
 from seasons.services import recompute_changed_since, recompute_season
 from tests.factories import ChallengeFactory, SeasonChallengeWeightFactory, SeasonFactory, given_history
@@ -59,3 +62,27 @@ def test_a_recompute_during_an_etl_run_waits_so_the_next_catch_up_never_skips_it
     assert points.get("K1") == 14
     assert waited, "the recompute did not wait for the ETL run in flight"
     assert Season.objects.get(pk="S1").points_synced_through == T2
+
+
+def test_the_recompute_command_gives_up_after_progress_write_wait_saying_why(db, other_writer, settings):
+    settings.PROGRESS_WRITE_WAIT = 0.2
+    season = SeasonFactory(id="S1", starts_at=timezone.now() - datetime.timedelta(days=1))
+
+    with pytest.raises(CommandError, match=r"still writing after 0\.2 s \(PROGRESS_WRITE_WAIT\)"):
+        call_command("compute_season_points", "--season", "S1")
+
+    assert Season.objects.get(pk=season.pk).points_synced_through is None
+
+
+def test_a_preview_while_an_etl_run_writes_says_to_try_again(db, other_writer, monkeypatch):
+    monkeypatch.setattr(preview, "TIMEOUT_SECONDS", 0.2)
+    season = SeasonFactory.build(id="S1", starts_at=timezone.now() - datetime.timedelta(days=1))
+
+    def write():
+        season.save()
+        return season
+
+    with pytest.raises(preview.PreviewUnavailable, match="No preview now: a challenge ETL run or progress import"):
+        preview.preview_season(write)
+
+    assert not Season.objects.exists()
