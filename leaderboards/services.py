@@ -40,15 +40,7 @@ from .errors import (
     UnknownLeaderboard,
 )
 from .models import LeaderboardDef, LeaderboardRun, RunStatus
-from .periods import (
-    Period,
-    check_final_period,
-    derive_period,
-    explicit_period,
-    periods_ended_between,
-    previous_period,
-    season_of,
-)
+from .periods import Period, check_final_period, derive_period, explicit_period, season_of
 from .resolve import resolve_challenges
 from .selectors import LATEST_ORDER
 
@@ -161,33 +153,20 @@ def generate_due_final_runs(
     """
     now = now or timezone.now()
     definition = _definition(leaderboard_key, force=force)
-    periods = _due_final_periods(definition, now=now)
-    keep = settings.LEADERBOARD_FINALS_CATCH_UP
-    due = DueFinals(runs=[], skipped=periods[:-keep])
+    periods = selectors.due_final_periods(definition, now=now)
+    due = DueFinals(runs=[], skipped=periods.skipped)
     if due.skipped:
         logger.warning("leaderboard %s: %s", definition.key, due.skipped_line())
-    if not periods[-keep:]:
+    if not periods.due:
         return due
     with _final_inputs(definition):
-        for period in periods[-keep:]:
+        for period in periods.due:
             _finalize_season_of(definition, period, now=now)
             run = _generate(definition, period, now=now, is_backfill=False, is_final=True)
             due.runs.append(run)
             if on_run is not None:
                 on_run(run)
     return due
-
-
-def _due_final_periods(definition: LeaderboardDef, *, now: datetime.datetime) -> list[Period]:
-    """The ended periods of `definition` that have no final run and come after its last one, oldest first."""
-    last_final_end = selectors.last_final_period_end(definition.key, now=now)
-    after = definition.created_at if last_final_end is None else max(last_final_end, definition.created_at)
-    periods = periods_ended_between(definition.time_window, after=after, now=now)
-    if not periods:
-        newest = previous_period(definition.time_window, now=now)
-        if newest is not None and (last_final_end is None or newest.end > last_final_end):
-            periods = [newest]
-    return periods
 
 
 @contextmanager
