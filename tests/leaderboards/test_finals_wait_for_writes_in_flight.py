@@ -6,8 +6,10 @@ final in a third one, and checks that the final waited for the write and then co
 
 import datetime
 import io
+import re
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from hedge.challenges.etl import run_challenge_etl
 from hedge.challenges.services import imports
@@ -150,3 +152,14 @@ def test_the_season_s_final_recompute_waits_for_a_write_in_flight_before_it_fina
     assert SeasonProgress.objects.get(season_id="S1", cluster_id="q2").points == 35
     assert [(cluster, score) for _, _, cluster, score, _ in standings(final)] == [("q2", 35)]
     assert waited, "the season's final recompute did not wait for the ETL run in flight"
+
+
+def test_cron_reports_a_final_still_waiting_for_writes_as_failed_and_makes_no_run(board, other_writer, settings):
+    settings.PROGRESS_WRITE_WAIT = 0.2
+    err = io.StringIO()
+
+    with pytest.raises(CommandError, match="1 leaderboard"):
+        call_command("generate_leaderboard", "lb_daily", stdout=io.StringIO(), stderr=err)
+
+    assert re.search(r"lb_daily +run=- +FAILED .*no final run yet: a challenge ETL run", err.getvalue())
+    assert not LeaderboardRun.objects.exists()  # nor the current day's run: the next tick makes both
