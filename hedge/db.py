@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from itertools import islice
 
-from django.db import DatabaseError, connection, connections
+from django.db import DatabaseError, OperationalError, connection, connections, transaction
 
 # Rows sent per executemany() on SQLite; PostgreSQL streams through COPY instead.
 _SQLITE_BATCH = 5_000
@@ -244,6 +244,48 @@ def try_exclusive_lock(*, key: int, path: str) -> Iterator[bool]:
         except BlockingIOError:
             taken = False
         yield taken
+
+
+def wait_until_unlocked(*, key: int, path: str, seconds: float) -> bool:
+    """Wait until no one holds the lock of `try_exclusive_lock` (at most `seconds`); whether it became free.
+
+    The lock is taken in shared mode and released at once: waiters never exclude each other, and
+    an exclusive holder is waited for. PostgreSQL: a shared advisory lock, bounded by
+    `lock_timeout` (its grant queue lets a waiter in ahead of later exclusive takers). SQLite: a
+    shared flock on `path`, tried again every few milliseconds until the deadline (flock has no
+    timeout of its own).
+    """
+    if is_postgresql():
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT current_setting('lock_timeout'), set_config('lock_timeout', %s, true)",
+                    [f"{max(1, int(seconds * 1000))}ms"],
+                )
+                previous = cursor.fetchone()[0]
+                cursor.execute("SELECT pg_advisory_lock_shared(%s)", [key])
+                # Restored explicitly: inside a caller's transaction the savepoint's release would keep it.
+                cursor.execute(
+                    "SELECT pg_advisory_unlock_shared(%s), set_config('lock_timeout', %s, true)", [key, previous]
+                )
+        except OperationalError as exc:
+            if getattr(exc.__cause__, "sqlstate", None) != "55P03":  # lock_not_available
+                raise
+            return False
+        return True
+    deadline = time.monotonic() + seconds
+    with open(path, "a") as handle:  # closing the file releases the shared lock
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(_FLOCK_RETRY_SECONDS)
+
+
+_FLOCK_RETRY_SECONDS = 0.02
 
 
 @contextmanager

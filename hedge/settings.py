@@ -317,6 +317,14 @@ LEADERBOARD_TIMEZONE = _env_timezone("LEADERBOARD_TIMEZONE", "UTC")
 # giving up; cron ticks queued behind a long run then fail instead of piling up.
 LEADERBOARD_LOCK_TIMEOUT = _env_int("LEADERBOARD_LOCK_TIMEOUT", 300, minimum=1)
 
+# Seconds a final run, or a season's full recompute, waits for a challenge ETL run or import in
+# flight (their values as of a moment are final only once every write stamped before it committed).
+PROGRESS_WRITE_WAIT = _env_int("PROGRESS_WRITE_WAIT", 300, minimum=1)
+
+# How many ended periods without final standings one generation of a board catches up (the
+# newest ones); older ones are reported as skipped, and can be generated with --final.
+LEADERBOARD_FINALS_CATCH_UP = _env_int("LEADERBOARD_FINALS_CATCH_UP", 31, minimum=1)
+
 # --- public API: browsers and caches ----------------------------------------------------------
 
 # Origins whose pages may read the public API (comma-separated, e.g. https://app.example.com);

@@ -40,6 +40,14 @@ class NoteRequired(LeaderboardError):
         )
 
 
+class FinalInputsInFlight(LeaderboardError):
+    """A final run's inputs are not final yet: a challenge ETL run or import was still writing (nothing was written)."""
+
+    def __init__(self, key: str, error: Exception):
+        self.key = key
+        super().__init__(f"Leaderboard {key!r}: no final run yet: {error}. The next generation tries again.")
+
+
 class GenerationFailed(LeaderboardError):
     """The run was recorded FAILED; the original error is chained as __cause__."""
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from seasons.models import Season
-from seasons.selectors import get_active_season, get_last_ended_season, season_of_period
+from seasons.selectors import get_active_season, get_last_ended_season, season_of_period, seasons_ended_between
 
 from .errors import InvalidPeriod, NoActiveSeason
 from .models import TimeWindow
@@ -114,6 +114,27 @@ def previous_period(time_window: str, *, now: datetime.datetime) -> Period | Non
         return Period(season.starts_at.astimezone(UTC), season.ends_at.astimezone(UTC))
     current = calendar_period(time_window, now=now)
     return calendar_period(time_window, now=current.start - datetime.timedelta(microseconds=1))
+
+
+def periods_ended_between(time_window: str, *, after: datetime.datetime, now: datetime.datetime) -> list[Period]:
+    """The periods of this window that ended after `after` and at or before `now`, oldest first; none for ALL_TIME.
+
+    Calendar windows are counted back from the current period (no query); SEASON is the seasons that
+    ended then (one query).
+    """
+    if time_window == TimeWindow.ALL_TIME:
+        return []
+    if time_window == TimeWindow.SEASON:
+        return [
+            Period(season.starts_at.astimezone(UTC), season.ends_at.astimezone(UTC))
+            for season in seasons_ended_between(after=after, now=now)
+        ]
+    periods = []
+    period = previous_period(time_window, now=now)
+    while period.end > after:
+        periods.append(period)
+        period = calendar_period(time_window, now=period.start - datetime.timedelta(microseconds=1))
+    return periods[::-1]
 
 
 def next_resets(time_windows, *, now: datetime.datetime) -> dict[str, datetime.datetime | None]:

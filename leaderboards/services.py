@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime
 import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -12,6 +14,7 @@ from django.db import DatabaseError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from hedge.challenges.services.locks import ProgressWritesInFlight, settled_progress_writes
 from hedge.db import (
     binary_collation,
     hold_session_marker,
@@ -27,6 +30,7 @@ from seasons.services import recompute_season
 from . import selectors, signals, sql
 from .checksum import definition_snapshot, entries_checksum, input_watermark
 from .errors import (
+    FinalInputsInFlight,
     GenerationFailed,
     InactiveLeaderboard,
     InvalidDefinition,
@@ -36,7 +40,7 @@ from .errors import (
     UnknownLeaderboard,
 )
 from .models import LeaderboardDef, LeaderboardRun, RunStatus
-from .periods import Period, check_final_period, derive_period, explicit_period, previous_period, season_of
+from .periods import Period, check_final_period, derive_period, explicit_period, season_of
 from .resolve import resolve_challenges
 from .selectors import LATEST_ORDER
 
@@ -89,6 +93,8 @@ def generate_final_run(
     needs a `note` (why), kept on the new run with `requested_by` (the staff user; None from a
     command). Raises InvalidPeriod for a period that has not ended, or for ALL_TIME (it has no
     periods), NoteRequired to replace a final run without a note; neither writes anything.
+    Ranks only once no progress write stamped before `now` can still commit (FinalInputsInFlight,
+    writing nothing, when an ETL run or import is still writing after PROGRESS_WRITE_WAIT).
     """
     now = now or timezone.now()
     note = note.strip()
@@ -99,25 +105,82 @@ def generate_final_run(
     check_final_period(definition.time_window, period, now=now)
     if not note and selectors.has_final_run(definition.key, period):
         raise NoteRequired(definition.key, period)
-    _finalize_season_of(definition, period, now=now)
-    return _generate(definition, period, now=now, is_backfill=True, is_final=True, note=note, requested_by=requested_by)
+    with _final_inputs(definition):
+        _finalize_season_of(definition, period, now=now)
+        return _generate(
+            definition, period, now=now, is_backfill=True, is_final=True, note=note, requested_by=requested_by
+        )
 
 
-def generate_due_final_run(
-    leaderboard_key: str, *, force: bool = False, now: datetime.datetime | None = None
-) -> LeaderboardRun | None:
-    """The final run of the period that ended last, when the leaderboard has none yet; else None.
+@dataclass(frozen=True)
+class DueFinals:
+    """What a catch-up of final runs did: the runs it published, oldest period first, and the periods it skipped."""
+
+    runs: list[LeaderboardRun]
+    # Ended periods without final standings beyond LEADERBOARD_FINALS_CATCH_UP, oldest first: not generated.
+    skipped: list[Period]
+
+    def skipped_line(self) -> str:
+        """What was skipped, for a person (empty when nothing was)."""
+        if not self.skipped:
+            return ""
+        first, last = self.skipped[0], self.skipped[-1]
+        return (
+            f"{len(self.skipped)} older ended period(s) without final standings skipped, from"
+            f" {first.start:%Y-%m-%d %H:%M} to {last.end:%Y-%m-%d %H:%M} UTC (LEADERBOARD_FINALS_CATCH_UP ="
+            f" {settings.LEADERBOARD_FINALS_CATCH_UP}); generate one with --final --period-start --period-end"
+        )
+
+
+def generate_due_final_runs(
+    leaderboard_key: str,
+    *,
+    force: bool = False,
+    now: datetime.datetime | None = None,
+    on_run: Callable[[LeaderboardRun], None] | None = None,
+) -> DueFinals:
+    """The final runs of every ended period since the leaderboard's last final run, oldest first.
 
     Cron's generation calls this before the current period's run, so every ended DAILY, WEEKLY,
-    MONTHLY and SEASON period gets its final standings once. ALL_TIME has no periods: None.
+    MONTHLY and SEASON period gets its final standings once, whatever ticks cron missed: the
+    periods that ended after the last final run and after the board was created (the period that
+    ended last is due even when the board is younger, as a new board's first final), at most the
+    newest LEADERBOARD_FINALS_CATCH_UP of them; older ones are skipped (logged and returned).
+    Oldest first, so each final's previous ranks come from the final before it; a failure stops
+    the catch-up (GenerationFailed; the runs before it stay published, `on_run` saw each), and the
+    next call resumes from there. Waits once for progress writes in flight, like generate_final_run.
+    ALL_TIME has no periods: nothing.
     """
     now = now or timezone.now()
     definition = _definition(leaderboard_key, force=force)
-    period = previous_period(definition.time_window, now=now)
-    if period is None or selectors.has_final_run(definition.key, period):
-        return None
-    _finalize_season_of(definition, period, now=now)
-    return _generate(definition, period, now=now, is_backfill=False, is_final=True)
+    periods = selectors.due_final_periods(definition, now=now)
+    due = DueFinals(runs=[], skipped=periods.skipped)
+    if due.skipped:
+        logger.warning("leaderboard %s: %s", definition.key, due.skipped_line())
+    if not periods.due:
+        return due
+    with _final_inputs(definition):
+        for period in periods.due:
+            _finalize_season_of(definition, period, now=now)
+            run = _generate(definition, period, now=now, is_backfill=False, is_final=True)
+            due.runs.append(run)
+            if on_run is not None:
+                on_run(run)
+    return due
+
+
+@contextmanager
+def _final_inputs(definition: LeaderboardDef) -> Iterator[None]:
+    """The block ranks final values: every progress write stamped before it was entered has committed.
+
+    Entered before any transaction of the final (so a writer's post-ETL hook, which locks season
+    rows, is never waited for while this holds them).
+    """
+    try:
+        with settled_progress_writes():
+            yield
+    except ProgressWritesInFlight as exc:  # only the wait raises it: nested waits are skipped
+        raise FinalInputsInFlight(definition.key, exc) from exc
 
 
 def _definition(key: str, *, force: bool) -> LeaderboardDef:

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from hedge.admin import CountedDeleteMixin, HistoryAdmin, LargeTableAdmin, ReadOnlyAdminMixin, compact_datetime
 from hedge.challenges.models import Challenge
+from hedge.challenges.services.locks import ProgressWritesInFlight
 
 from . import charts
 from .exports import season_progress_csv
@@ -273,7 +274,7 @@ class SeasonAdmin(LevelCurveFormulaMixin, CountedDeleteMixin, HistoryAdmin):
         for season in queryset:
             try:
                 result = recompute_season(season)
-            except (SeasonEndedError, SeasonNotStartedError) as exc:
+            except (SeasonEndedError, SeasonNotStartedError, ProgressWritesInFlight) as exc:
                 self.message_user(request, f"Season {season.pk} was not recomputed: {exc}.", messages.WARNING)
             except (DatabaseError, ValueError) as exc:
                 # E.g. value x weight beyond 64 bits on PostgreSQL; nothing of the season was written.

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.db import OperationalError, transaction
 from django.utils import timezone
 
+from hedge.challenges.services.locks import ProgressWritesInFlight, settled_progress_writes
 from hedge.db import is_timeout, statement_timeout
 
 from .models import Season, SeasonProgress
@@ -52,7 +53,8 @@ def preview_season(
     """
     now = now or timezone.now()
     try:
-        with transaction.atomic():
+        # The recompute waits for writes in flight; a preview waits no longer than it may run.
+        with settled_progress_writes(seconds=TIMEOUT_SECONDS), transaction.atomic():
             try:
                 season = write()
                 with statement_timeout(TIMEOUT_SECONDS):
@@ -65,6 +67,8 @@ def preview_season(
                 transaction.set_rollback(True)  # whatever happened, nothing is kept
     except (SeasonNotStartedError, SeasonEndedError) as exc:
         raise PreviewUnavailable(f"Nothing to preview: {exc}.") from exc
+    except ProgressWritesInFlight as exc:
+        raise PreviewUnavailable(f"No preview now: {exc}. Try again once it has finished.") from exc
     except OperationalError as exc:
         if not is_timeout(exc):
             raise

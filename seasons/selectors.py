@@ -170,6 +170,11 @@ def get_last_ended_season(*, now: datetime.datetime | None = None) -> Season | N
     return Season.objects.filter(ends_at__lte=now).order_by("-ends_at").first()
 
 
+def seasons_ended_between(*, after: datetime.datetime, now: datetime.datetime) -> QuerySet[Season]:
+    """The seasons that ended after `after` and at or before `now`, the earliest end first (active flag or not)."""
+    return Season.objects.filter(ends_at__gt=after, ends_at__lte=now).order_by("ends_at", "id")
+
+
 # --- withholding a cluster's progress ------------------------------------------------------------
 #
 # Seasons read no other app (leaderboards -> seasons), so an app that must keep a cluster's

@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from hedge.challenges.models import BIGINT_MAX, CLUSTER_ID_MAX_LENGTH, MAX_PROGRESS_VALUE, cluster_id_problem
+from hedge.challenges.services.locks import settled_progress_writes
 from hedge.db import (
     analyze_temp_table,
     bulk_load,
@@ -72,9 +73,14 @@ def recompute_season(season: Season, *, now: datetime.datetime | None = None) ->
     A season that has ended is computed once more, from values as of its end, and marked final
     (`finalized_at`); after that SeasonEndedError. A season that has not started raises
     SeasonNotStartedError. Moves the season's watermark (`points_synced_through`) to `now`.
+
+    Reads only once every progress write stamped at or before `now` has committed (it waits for an
+    ETL run or import in flight, at most PROGRESS_WRITE_WAIT, else ProgressWritesInFlight): final
+    points never miss a write in flight, and the watermark never passes one (a later catch-up
+    would skip it).
     """
-    now = now or timezone.now()
-    with transaction.atomic(), connection.cursor() as cursor:
+    now = now or timezone.now()  # before the wait: the writes it waits for are stamped up to here
+    with settled_progress_writes(), transaction.atomic(), connection.cursor() as cursor:
         season = _locked(season, now=now, allow_final=True)
         ended = season.ends_at <= now
         params = _params(season, now=now)

@@ -4,9 +4,11 @@ import datetime
 
 import jsonschema
 import pytest
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
 
+from leaderboards.periods import calendar_period
 from tests.factories import (
     LeaderboardDefFactory,
     LeaderboardEntryFactory,
@@ -36,11 +38,12 @@ def data():
     LeaderboardEntryFactory(run=run, cluster_id="c2", position=2, rank=2, score=5)
     LeaderboardDefFactory(key="lb_empty")
     daily = LeaderboardDefFactory(key="lb_daily", time_window="DAILY")
-    final = LeaderboardRunFactory(
+    today = calendar_period("DAILY", now=timezone.now())
+    final = LeaderboardRunFactory(  # yesterday's: finals/previous serves the period just before today only
         leaderboard=daily,
         is_final=True,
-        period_start=datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC),
-        period_end=datetime.datetime(2025, 1, 2, tzinfo=datetime.UTC),
+        period_start=today.start - datetime.timedelta(days=1),
+        period_end=today.start,
         row_count=1,
     )
     LeaderboardEntryFactory(run=final, cluster_id="c1", position=1, rank=1, score=3, fallback_value=None)

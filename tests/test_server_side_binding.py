@@ -11,7 +11,7 @@ from django.db import connection
 from django.utils import timezone
 
 from leaderboards.models import RunStatus
-from leaderboards.services import generate_due_final_run, generate_leaderboard_run
+from leaderboards.services import generate_due_final_runs, generate_leaderboard_run
 from seasons.services import recompute_changed_since, recompute_clusters, recompute_season
 from tests.factories import (
     ChallengeFactory,
@@ -49,7 +49,7 @@ def test_a_run_is_generated_with_server_side_binding(server_side_binding, window
     LeaderboardDefFactory(key="lb", challenge=wins, fallback=streak, time_window=window)
 
     run = generate_leaderboard_run("lb")
-    generate_due_final_run("lb")
+    generate_due_final_runs("lb")
 
     assert (run.status, run.row_count) == (RunStatus.COMPLETE, 2)
 

@@ -1,36 +1,15 @@
-import fcntl
 import io
 
-import psycopg
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
 
 from hedge.challenges.etl import run_challenge_etl
 from hedge.challenges.models import ChallengeProgress
 from hedge.challenges.services.imports import import_progress
-from hedge.challenges.services.locks import _PROGRESS_LOCK_KEY, ProgressWriteInProgress, progress_lock_path
+from hedge.challenges.services.locks import ProgressWriteInProgress
 from tests.factories import ChallengeFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def other_writer():
-    """Another process holding the progress-writer lock: an advisory lock, or the SQLite lock file."""
-    if connection.vendor != "postgresql":
-        with open(progress_lock_path(), "a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            yield
-            fcntl.flock(handle, fcntl.LOCK_UN)
-        return
-    settings = connection.settings_dict
-    with psycopg.connect(
-        dbname=settings["NAME"], user=settings["USER"], host=settings["HOST"], port=settings["PORT"] or 5432
-    ) as other:
-        other.execute("SELECT pg_advisory_lock(%s)", [_PROGRESS_LOCK_KEY])
-        yield
-        other.execute("SELECT pg_advisory_unlock(%s)", [_PROGRESS_LOCK_KEY])
 
 
 def test_a_second_etl_run_refuses_to_start_while_another_writes(other_writer):

@@ -9,6 +9,8 @@ from django.core.management import CommandError, call_command
 
 from hedge.challenges.models import ChallengeProgressHistory
 from hedge.challenges.services.history import prune_progress_history
+from leaderboards.models import LeaderboardDef
+from leaderboards.services import generate_final_run
 from tests.factories import ChallengeFactory, LeaderboardDefFactory, SeasonFactory, given_history
 from tests.gains_reference import gains, random_history
 
@@ -97,6 +99,18 @@ def test_the_cutoff_moves_back_to_a_monthly_board_period_still_ranked(history):
 
     # June is ranked now, and May's final run is still due: May 1 is needed.
     assert result.cutoff == datetime.datetime(2025, 5, 1, tzinfo=UTC)
+
+
+def test_the_cutoff_moves_back_to_the_oldest_day_whose_final_cron_has_still_to_catch_up(history):
+    LeaderboardDefFactory(key="lb_day", challenge=history[0], time_window="DAILY")
+    LeaderboardDef.objects.filter(key="lb_day").update(created_at=NOW - 30 * DAY)
+    last_final = datetime.datetime(2025, 6, 10, tzinfo=UTC)
+    generate_final_run("lb_day", period_start=last_final, period_end=last_final + DAY, now=NOW)
+
+    result = prune_progress_history(keep_days=3, now=NOW)
+
+    # cron missed every day since June 10: June 11's final is the oldest still due.
+    assert result.cutoff == last_final + DAY
 
 
 def test_a_cluster_with_one_old_row_keeps_it():

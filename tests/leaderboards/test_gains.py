@@ -8,7 +8,7 @@ import pytest
 
 from leaderboards.models import LeaderboardEntry
 from leaderboards.periods import calendar_period, previous_period
-from leaderboards.services import generate_due_final_run, generate_final_run, generate_leaderboard_run
+from leaderboards.services import generate_due_final_runs, generate_final_run, generate_leaderboard_run
 from tests.factories import LeaderboardDefFactory, SeasonFactory, given_history
 from tests.gains_reference import gains, random_history, ranking
 
@@ -132,7 +132,7 @@ def test_a_day_across_a_dst_change_in_the_leaderboard_time_zone_ranks_its_23_hou
     )
     board("DAILY", wins, streak)
 
-    final = generate_due_final_run("lb", now=now)
+    [final] = generate_due_final_runs("lb", now=now).runs
 
     assert entries(final) == expected(wins, streak, start=previous.start, end=previous.end, now=now)
 

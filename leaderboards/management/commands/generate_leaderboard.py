@@ -9,7 +9,7 @@ from django.utils.dateparse import parse_datetime
 from leaderboards.errors import GenerationFailed, InvalidPeriod, LeaderboardError, NoActiveSeason, NoteRequired
 from leaderboards.periods import explicit_period
 from leaderboards.selectors import active_definition_keys
-from leaderboards.services import generate_due_final_run, generate_final_run, generate_leaderboard_run
+from leaderboards.services import generate_due_final_runs, generate_final_run, generate_leaderboard_run
 
 
 def _parse_moment(option: str, raw: str | None):
@@ -28,9 +28,11 @@ def _parse_moment(option: str, raw: str | None):
 class Command(BaseCommand):
     help = (
         "Generate a run of each named leaderboard (or, with --all, of every active one) and print one line per "
-        "run: key, run id, status, rows, duration. The period comes from each leaderboard's time window; when the "
-        "window's previous period (day, week, month, season) has ended without final standings, its final run is "
-        "generated first, from values as of its end. With --period-start and --period-end (ISO 8601; a value "
+        "run: key, run id, status, rows, duration. The period comes from each leaderboard's time window; first, every "
+        "period of the window (day, week, month, season) that ended since the leaderboard's last final run gets "
+        "its final run, oldest first, from values as of its end (at most LEADERBOARD_FINALS_CATCH_UP of them, the "
+        "newest; a line says which older ones were skipped), once no challenge ETL run or import that started "
+        "before its end is still writing. With --period-start and --period-end (ISO 8601; a value "
         "without a UTC offset is UTC) the run is for that period: a backfill (served as latest only while the "
         "leaderboard has no scheduled run), or with --final that period's final standings, which replace an "
         "earlier final run of it (marked SUPERSEDED; replacing one needs --note saying why). A second generation "
@@ -78,7 +80,7 @@ class Command(BaseCommand):
         for key in keys:
             if verbosity >= 2:
                 self.stdout.write(f"{key}: generating...")
-            steps = self._steps(key, period=period, final=final, force=force, note=note)
+            steps = self._steps(key, period=period, final=final, force=force, note=note, verbosity=verbosity)
             for label, step in steps:
                 began = time.monotonic()
                 try:
@@ -97,11 +99,8 @@ class Command(BaseCommand):
                 except (LeaderboardError, DatabaseError) as exc:
                     failed.append(self._report_failure(key, exc, began))
                     break
-                seconds = time.monotonic() - began
                 if verbosity and run is not None:
-                    self.stdout.write(
-                        f"{key:<28} run={run.pk:<8} {run.status:<10} rows={run.row_count} {seconds:.2f}s{label}"
-                    )
+                    self._report(key, run, time.monotonic() - began, label)
         if verbosity and len(keys) > 1:
             generated = len(keys) - len(failed) - len(skipped)
             self.stdout.write(
@@ -112,12 +111,28 @@ class Command(BaseCommand):
         if failed:
             raise CommandError(f"{len(failed)} leaderboard(s) failed: {', '.join(failed)}")
 
-    @staticmethod
-    def _steps(key, *, period, final, force, note):
-        """The generations for one key, in order, each as (label printed after its line, call)."""
+    def _report(self, key, run, seconds: float, label: str) -> None:
+        self.stdout.write(f"{key:<28} run={run.pk:<8} {run.status:<10} rows={run.row_count} {seconds:.2f}s{label}")
+
+    def _due_finals(self, key, *, force, verbosity) -> None:
+        """Cron's catch-up of final runs: a line per final run as it is published, and one for what was skipped."""
+        began = time.monotonic()
+
+        def report(run):
+            nonlocal began
+            if verbosity:
+                self._report(key, run, time.monotonic() - began, "  final")
+            began = time.monotonic()
+
+        due = generate_due_final_runs(key, force=force, on_run=report)
+        if due.skipped and verbosity:
+            self.stdout.write(f"{key:<28} {due.skipped_line()}")
+
+    def _steps(self, key, *, period, final, force, note, verbosity):
+        """The generations for one key, in order, each as (label printed after its line, call: a run or None)."""
         if period is None:
             return [
-                ("  final", lambda: generate_due_final_run(key, force=force)),
+                ("", lambda: self._due_finals(key, force=force, verbosity=verbosity)),
                 ("", lambda: generate_leaderboard_run(key, force=force)),
             ]
         if final:

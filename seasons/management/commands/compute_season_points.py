@@ -2,6 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from hedge.challenges.services.locks import ProgressWritesInFlight
 from seasons.models import Season
 from seasons.selectors import get_active_season
 from seasons.services import recompute_clusters, recompute_season
@@ -37,7 +38,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         try:
             result = recompute_clusters(target, clusters) if clusters else recompute_season(target)
-        except ValueError as exc:  # a bad cluster id, or a season outside its dates
+        except (ValueError, ProgressWritesInFlight) as exc:  # a bad cluster id, a season outside its dates
             raise CommandError(str(exc)) from exc
         if verbosity:
             self.stdout.write(f"{result} in {time.perf_counter() - started:.2f}s.")
