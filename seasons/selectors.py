@@ -6,7 +6,7 @@ import datetime
 import functools
 from dataclasses import dataclass
 
-from django.db import connection, connections, router
+from django.db import connections, router
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
@@ -187,10 +187,13 @@ def withhold_progress_where(condition: str) -> None:
 
 
 def is_progress_withheld(cluster_id: str, *, now: datetime.datetime) -> bool:
-    """Whether a registered condition withholds the cluster's progress now (claims are refused too); one query."""
+    """Whether a registered condition withholds the cluster's progress now (claims are refused too); one query.
+
+    Read where reads go now: a replica while a public API request is served, else the primary.
+    """
     if not _withheld_conditions:
         return False
-    with connection.cursor() as cursor:
+    with connections[_reads()].cursor() as cursor:
         cursor.execute(
             f"SELECT CASE WHEN {_withheld()} THEN 1 ELSE 0 END", {"cluster": cluster_id, "now": sql_datetime(now)}
         )
