@@ -23,7 +23,13 @@ from . import charts
 from .exports import season_progress_csv
 from .forms import SeasonForm
 from .models import MAX_WEIGHT, Season, SeasonChallengeWeight, SeasonLevel, SeasonProgress, SeasonReward
-from .pass_admin import FinalSeasonReadOnly, LevelCurveFormulaMixin, SeasonLevelInline, SeasonRewardInline
+from .pass_admin import (
+    FinalSeasonReadOnly,
+    LevelCurveFormulaMixin,
+    SeasonLevelInline,
+    SeasonRewardInline,
+    link_pass_formsets,
+)
 from .preview import PreviewUnavailable, preview_season
 from .services import SeasonEndedError, SeasonNotStartedError, recompute_season
 
@@ -107,6 +113,11 @@ class SeasonAdmin(LevelCurveFormulaMixin, CountedDeleteMixin, SimpleHistoryAdmin
             path("<path:object_id>/progress.csv", wrap(self.progress_csv_view), name="seasons_season_progress_csv"),
             *super().get_urls(),
         ]
+
+    def _create_formsets(self, request, obj, change):
+        formsets, inline_instances = super()._create_formsets(request, obj, change)
+        link_pass_formsets(formsets)
+        return formsets, inline_instances
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         args = [object_id] if object_id else []
@@ -220,6 +231,7 @@ class SeasonAdmin(LevelCurveFormulaMixin, CountedDeleteMixin, SimpleHistoryAdmin
             formset_class(**self.get_formset_kwargs(request, form.instance, inline, formset_class.get_default_prefix()))
             for formset_class, inline in self.get_formsets_with_inlines(request, season)
         ]
+        link_pass_formsets(formsets)
         valid = all([valid, *(formset.is_valid() for formset in formsets)])
         context = {"form": form, "formsets": formsets, "invalid": not valid}
         if valid:
