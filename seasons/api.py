@@ -78,6 +78,10 @@ class ClusterSeasonProgressSerializer(serializers.Serializer):
         source="progress_percent", min_value=0, max_value=100, help_text="Within the current level; 100 at the cap."
     )
     updatedAt = serializers.DateTimeField(source="updated_at", allow_null=True)
+    stale = serializers.BooleanField(
+        help_text="True while the season's stored points are out of date: staff changed its dates, scoring, weights "
+        "or level curve and it has not been recomputed since."
+    )
     breakdown = ChallengePointsSerializer(
         many=True, help_text="Each weighted challenge's share of the points, most points first; they sum to points."
     )
@@ -97,6 +101,7 @@ class ClusterSeasonProgressSerializer(serializers.Serializer):
             "pointsToNextLevel": progress.points_to_next_level,
             "progressPercent": progress.progress_percent,
             "updatedAt": _TIMESTAMP.to_representation(progress.updated_at),
+            "stale": progress.stale,
             "breakdown": [
                 {
                     "challengeCode": share.challenge_code,
@@ -155,6 +160,8 @@ class SeasonProgressView(APIView):
             "(nextLevelThreshold and pointsToNextLevel are then null); without one, level = points ÷ the season's "
             "points per level (rounded down) and nextLevelThreshold = (level + 1) × points per level. "
             "breakdown explains the points: weight × value of each weighted challenge, computed now. "
+            "stale is true while staff changes to the season's dates, scoring, weights or level curve are not "
+            "recomputed yet (points and breakdown may then disagree). "
             'A cluster excluded by staff from every leaderboard and the season pass is a 404 {"detail": "excluded"}.'
         ),
         parameters=[

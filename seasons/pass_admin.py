@@ -18,6 +18,7 @@ from hedge.admin import LargeTableAdmin
 
 from .levels import Formula, curve_problem, formula_thresholds, replace_level_curve
 from .models import MAX_CURVE_LEVELS, PremiumGrant, RewardClaim, Season, SeasonLevel, SeasonReward, Track
+from .services import mark_points_stale
 
 
 def _is_final(season: Season | None) -> bool:
@@ -257,6 +258,7 @@ class LevelCurveFormulaMixin:
                 except ValidationError as exc:
                     form.add_error(None, exc)
                 else:
+                    mark_points_stale(season)
                     self.message_user(
                         request,
                         f"Season {season.pk}: level curve of {len(thresholds)} levels saved (level {len(thresholds)}"

@@ -60,6 +60,8 @@ class ClusterSeasonProgress:
     progress_percent: int = 0
     # Which challenge earned how many of the points (get_explained_cluster_progress only).
     breakdown: tuple[ChallengePoints, ...] = ()
+    # The season's stored points are out of date (Season.points_stale_since) until it is recomputed.
+    stale: bool = False
 
     @property
     def points_to_next_level(self) -> int | None:
@@ -153,6 +155,7 @@ def _progress(row: dict, *, cluster_id: str, breakdown: tuple[ChallengePoints, .
         level_starts_at=standing.level_starts_at,
         progress_percent=standing.progress_percent,
         breakdown=breakdown,
+        stale=bool(row["stale"]),
     )
 
 
