@@ -7,7 +7,7 @@ import functools
 from dataclasses import dataclass
 
 from django.db import connections, router
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from hedge.db import sql_datetime
@@ -160,9 +160,16 @@ def _progress(row: dict, *, cluster_id: str, breakdown: tuple[ChallengePoints, .
 
 
 def get_last_ended_season(*, now: datetime.datetime | None = None) -> Season | None:
-    """The season whose end is the latest at or before `now` (active flag or not), else None."""
+    """Of the seasons that were ever active, the one whose end is the latest at or before `now`, else None.
+
+    Ever active: flagged active now, or at some moment of its History (deactivated since). A season
+    never active (a draft, a copy, a test) has no final standings: the due final of a SEASON board
+    (leaderboards.periods.previous_period), and with it the season's final recompute, is never made
+    for it; staff may still generate a final for its dates explicitly (`--final`). One query.
+    """
     now = now or timezone.now()
-    return Season.objects.filter(ends_at__lte=now).order_by("-ends_at").first()
+    was_active = Q(is_active=True) | Q(Exists(Season.history.model.objects.filter(id=OuterRef("pk"), is_active=True)))
+    return Season.objects.filter(was_active, ends_at__lte=now).order_by("-ends_at").first()
 
 
 # --- withholding a cluster's progress ------------------------------------------------------------
