@@ -52,9 +52,6 @@ from .serializers import (
 
 _BIGINT_ID = re.compile(r"[0-9]{1,18}")
 
-# A run by id never changes while it exists. A day, not a year: a pruned run or a deactivated
-# leaderboard leaves shared caches by the next day.
-IMMUTABLE_MAX_AGE = 86_400
 # Part of every ETag: bump when the JSON of a run changes shape, so no client keeps an old body.
 _ETAG_VERSION = "2"
 
@@ -101,8 +98,9 @@ _CACHE_HEADERS = [
         str,
         OpenApiParameter.HEADER,
         response=[200, 304],
-        description=f"A run by id: `public, max-age={IMMUTABLE_MAX_AGE}, immutable`. Otherwise `public, "
-        "max-age=N`, N at most API_CACHE_SECONDS (60 by default) and never past the leaderboard's next reset.",
+        description="`public, max-age=N`, N at most API_CACHE_SECONDS (60 by default) and never past the "
+        "leaderboard's next reset. Never `immutable`: a run's entries never change, but its body shows the "
+        "leaderboard as it is now (name, description, nextResetAt), which staff edits and time change.",
     ),
 ]
 _NOT_MODIFIED = OpenApiResponse(description="Not modified: If-None-Match names the current ETag. No body.")
@@ -159,7 +157,6 @@ class RunSource:
     find: Callable[[str, str | None], LeaderboardRun]
     parameters: tuple[OpenApiParameter, ...]
     not_found: str
-    immutable: bool = False
 
 
 LATEST = RunSource(
@@ -177,7 +174,6 @@ BY_ID = RunSource(
     find=_run_by_id,
     parameters=(_KEY, _RUN_ID),
     not_found="Unknown or inactive leaderboard, or no completed run with this id in it.",
-    immutable=True,
 )
 PREVIOUS_FINAL = RunSource(
     name="PreviousFinal",
@@ -189,9 +185,9 @@ PREVIOUS_FINAL = RunSource(
 )
 
 
-def _cache_control(source: RunSource, next_reset: datetime.datetime | None, *, now: datetime.datetime) -> str:
-    if source.immutable:
-        return f"public, max-age={IMMUTABLE_MAX_AGE}, immutable"
+def _cache_control(next_reset: datetime.datetime | None, *, now: datetime.datetime) -> str:
+    """How long a client may keep the body. The same for every run source: even a run by id is not immutable,
+    its body names the leaderboard as it is now (ETag revalidation answers 304 while nothing changed)."""
     max_age = settings.API_CACHE_SECONDS
     if next_reset is not None:
         max_age = max(0, min(max_age, int((next_reset - now).total_seconds())))
@@ -245,7 +241,7 @@ class RunEndpoint(APIView):
         resets = next_resets([run.leaderboard.time_window], now=now)
         next_reset = resets[run.leaderboard.time_window]
         etag = _etag(run, next_reset, f"{self.kind}:{canonical}")
-        headers = {"ETag": etag, "Cache-Control": _cache_control(self.source, next_reset, now=now)}
+        headers = {"ETag": etag, "Cache-Control": _cache_control(next_reset, now=now)}
         if _still_current(request, etag):
             return Response(status=304, headers=headers)
         context = {"run": run, "next_reset_at": resets}

@@ -103,7 +103,7 @@ def previous_period(time_window: str, *, now: datetime.datetime) -> Period | Non
     """The period of this window that ended last before `now`; None for ALL_TIME or before any season ended.
 
     Calendar windows: the day, week or month before the current one. SEASON: the season that
-    ended last (whether or not it was the active one).
+    ended last among those ever active (seasons.selectors.get_last_ended_season: never a draft).
     """
     if time_window == TimeWindow.ALL_TIME:
         return None

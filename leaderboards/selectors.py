@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connections, router
+from django.db import DEFAULT_DB_ALIAS, connections, router
 from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
@@ -200,14 +200,22 @@ def top_entry_values(run: LeaderboardRun, *, limit: int, after: int = 0) -> list
       is never looked up here;
     - the key holds the run's `finished_at` next to its id, so a run id that comes round again
       (a restored or re-created database, SQLite reusing ids after a rollback, two databases
-      sharing one Redis) never finds another run's entries.
-    A hit costs no query; a miss one, by the (run, position) unique index.
+      sharing one Redis) never finds another run's entries;
+    - only a complete page is kept: one with `min(limit, row_count - after)` entries, what the run
+      says it holds. A replica that has the run but not yet all its entries (one that lags behind
+      the one the run was read from) gives fewer: then the page is read from the primary and
+      answered without being cached, so no lagging replica's page outlives the lag.
+    A hit costs no query; a miss one, by the (run, position) unique index (two after a short read).
     """
     key = f"leaderboards:entries:v{_ENTRY_CACHE_VERSION}:{run.id}:{run.finished_at.isoformat()}:{after}:{limit}"
     entries = cache.get(key)
     if entries is None:
-        entries = _entry_rows(sql.ENTRIES_PAGE, {"run": run.id, "after": after, "limit": limit})
-        cache.set(key, entries, ENTRY_CACHE_SECONDS)
+        params = {"run": run.id, "after": after, "limit": limit}
+        entries = _entry_rows(sql.ENTRIES_PAGE, params)
+        if len(entries) == max(0, min(limit, run.row_count - after)):
+            cache.set(key, entries, ENTRY_CACHE_SECONDS)
+        else:
+            entries = _entry_rows(sql.ENTRIES_PAGE, params, using=DEFAULT_DB_ALIAS)
     return entries
 
 
@@ -216,9 +224,9 @@ def _reads():
     return connections[router.db_for_read(LeaderboardEntry)]
 
 
-def _entry_rows(statement: str, params: dict) -> list[dict]:
-    """The rows of a statement that selects ENTRY_FIELDS, as dicts."""
-    with _reads().cursor() as cursor:
+def _entry_rows(statement: str, params: dict, *, using: str | None = None) -> list[dict]:
+    """The rows of a statement that selects ENTRY_FIELDS, as dicts; from `using`, else where reads go now."""
+    with (connections[using] if using else _reads()).cursor() as cursor:
         cursor.execute(statement, params)
         return [dict(zip(ENTRY_FIELDS, row, strict=True)) for row in cursor.fetchall()]
 

@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -23,9 +24,15 @@ from . import charts
 from .exports import season_progress_csv
 from .forms import SeasonForm
 from .models import MAX_WEIGHT, Season, SeasonChallengeWeight, SeasonLevel, SeasonProgress, SeasonReward
-from .pass_admin import FinalSeasonReadOnly, LevelCurveFormulaMixin, SeasonLevelInline, SeasonRewardInline
+from .pass_admin import (
+    FinalSeasonReadOnly,
+    LevelCurveFormulaMixin,
+    SeasonLevelInline,
+    SeasonRewardInline,
+    link_pass_formsets,
+)
 from .preview import PreviewUnavailable, preview_season
-from .services import SeasonEndedError, SeasonNotStartedError, recompute_season
+from .services import SeasonEndedError, SeasonNotStartedError, mark_points_stale, recompute_season
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +46,9 @@ def _count_per_season(queryset) -> Coalesce:
 def _challenge_label(challenge: Challenge) -> str:
     return f"{challenge.name} ({challenge.code})" + ("" if challenge.is_active else " — inactive")
 
+
+# The season's fields that stored points and levels follow from (with its weights and level curve).
+POINTS_FOLLOW_FROM = ("starts_at", "ends_at", "scoring", "points_per_level")
 
 # The season's standings, shown on its page (read-only, computed by seasons.charts).
 STANDINGS_FIELDS = ["level_distribution", "points_percentiles", "changed_last_update", "change_history"]
@@ -118,6 +128,11 @@ class SeasonAdmin(LevelCurveFormulaMixin, CountedDeleteMixin, HistoryAdmin):
         """The preview writes the unsaved settings (then rolls back): staff who may change (or add) seasons."""
         return self.has_change_permission(request, obj) if obj is not None else self.has_add_permission(request)
 
+    def _create_formsets(self, request, obj, change):
+        formsets, inline_instances = super()._create_formsets(request, obj, change)
+        link_pass_formsets(formsets)
+        return formsets, inline_instances
+
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         season = self.get_object(request, unquote(object_id)) if object_id else None
         args = [object_id] if object_id else []
@@ -144,7 +159,15 @@ class SeasonAdmin(LevelCurveFormulaMixin, CountedDeleteMixin, HistoryAdmin):
             return ["created_at", "updated_at"]
         # The id is an identity (weights, progress and the API refer to it); the admin would copy
         # the season under a new id rather than rename it.
-        fields = ["id", "points_synced_through", "finalized_at", "created_at", "updated_at", *STANDINGS_FIELDS]
+        fields = [
+            "id",
+            "points_synced_through",
+            "points_out_of_date",
+            "finalized_at",
+            "created_at",
+            "updated_at",
+            *STANDINGS_FIELDS,
+        ]
         if obj.finalized_at is not None:
             fields[1:1] = ["points_per_level", "scoring"]
         return fields
@@ -200,22 +223,50 @@ class SeasonAdmin(LevelCurveFormulaMixin, CountedDeleteMixin, HistoryAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        # Weights and the level curve change stored points and levels; rewards do not.
+        # Dates, scoring, weights and the level curve change stored points and levels; rewards do not.
         weights_changed = any(
             fs.new_objects or fs.changed_objects or fs.deleted_objects
             for fs in formsets
             if fs.model in (SeasonChallengeWeight, SeasonLevel)
         )
-        scoring_changed = {"points_per_level", "scoring"} & set(form.changed_data) or weights_changed
-        # A season without progress rows has nothing stored that could be stale.
-        if scoring_changed and form.instance.progress.exists():
-            # Not recomputed here: a whole season may be a million clusters, too much for a request.
+        scoring_changed = set(POINTS_FOLLOW_FROM) & set(form.changed_data) or weights_changed
+        # Not recomputed here: a whole season may be a million clusters, too much for a request.
+        if change and scoring_changed and mark_points_stale(form.instance):
             self.message_user(
                 request,
-                f"The scoring of season {form.instance.pk} changed; its stored points and levels follow only"
-                " after you select it and run the action “Recompute progress”.",
+                f"Season {form.instance.pk} changed how its points are computed: its stored points and levels are"
+                " out of date (shown on its page, and as stale in /progress) until it is recomputed: run"
+                " “Recompute progress” on it, or the next ETL run recomputes every cluster of it. Meanwhile a claim"
+                " recomputes its cluster first.",
                 messages.WARNING,
             )
+        elif self._activated_before_computed(form):
+            self.message_user(
+                request,
+                f"Season {form.instance.pk} has not been computed yet: the first ETL run while it is active and"
+                " running computes every cluster (or run “Recompute progress” on it now).",
+                messages.INFO,
+            )
+
+    @staticmethod
+    def _activated_before_computed(form) -> bool:
+        """The season was just made active, after its start, and was never computed."""
+        season = form.instance
+        return (
+            "is_active" in form.changed_data
+            and season.is_active
+            and season.points_synced_through is None
+            and season.starts_at <= timezone.now() < season.ends_at
+        )
+
+    @admin.display(description="points out of date")
+    def points_out_of_date(self, season):
+        if season.points_stale_since is None:
+            return "No."
+        return (
+            f"Yes, since {compact_datetime(season.points_stale_since)} (its dates, scoring, weights or level curve"
+            " changed): run “Recompute progress”, or the next ETL run recomputes every cluster."
+        )
 
     @method_decorator(xframe_options_sameorigin)
     @method_decorator(require_POST)
@@ -232,6 +283,7 @@ class SeasonAdmin(LevelCurveFormulaMixin, CountedDeleteMixin, HistoryAdmin):
             formset_class(**self.get_formset_kwargs(request, form.instance, inline, formset_class.get_default_prefix()))
             for formset_class, inline in self.get_formsets_with_inlines(request, season)
         ]
+        link_pass_formsets(formsets)
         valid = all([valid, *(formset.is_valid() for formset in formsets)])
         context = {"form": form, "formsets": formsets, "invalid": not valid}
         if valid:

@@ -86,6 +86,10 @@ class ClusterSeasonProgressSerializer(serializers.Serializer):
         "is beyond 64-bit integers), so points, level and updatedAt are the last stored and breakdown shows the "
         "sum that did not fit. Staff see the cluster in the admin.",
     )
+    stale = serializers.BooleanField(
+        help_text="True while the season's stored points are out of date: staff changed its dates, scoring, weights "
+        "or level curve and it has not been recomputed since."
+    )
     breakdown = ChallengePointsSerializer(
         many=True, help_text="Each weighted challenge's share of the points, most points first; they sum to points."
     )
@@ -106,6 +110,7 @@ class ClusterSeasonProgressSerializer(serializers.Serializer):
             "progressPercent": progress.progress_percent,
             "updatedAt": _TIMESTAMP.to_representation(progress.updated_at),
             "error": progress.error,
+            "stale": progress.stale,
             "breakdown": [
                 {
                     "challengeCode": share.challenge_code,
@@ -164,6 +169,8 @@ class SeasonProgressView(APIView):
             "(nextLevelThreshold and pointsToNextLevel are then null); without one, level = points ÷ the season's "
             "points per level (rounded down) and nextLevelThreshold = (level + 1) × points per level. "
             "breakdown explains the points: weight × value of each weighted challenge, computed now. "
+            "stale is true while staff changes to the season's dates, scoring, weights or level curve are not "
+            "recomputed yet (points and breakdown may then disagree). "
             'A cluster excluded by staff from every leaderboard and the season pass is a 404 {"detail": "excluded"}.'
         ),
         parameters=[

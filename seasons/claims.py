@@ -18,6 +18,7 @@ from rest_framework_api_key.models import APIKey
 from .levels import get_level_curve
 from .models import PremiumGrant, RewardClaim, Season, SeasonProgress, SeasonReward, Track
 from .selectors import is_progress_withheld
+from .services import recompute_clusters
 
 T = TypeVar("T")
 
@@ -107,7 +108,10 @@ def claim_reward(
     claim: so the check and the insert see one state, and 32 identical concurrent claims write one
     row (the unique constraint; the others return it). UnknownLevel when the track has no reward at
     that level; ClaimRefused with `claims_closed`, `excluded` (an exclusion from everything, see
-    selectors.withhold_progress_where), `level_not_reached` or `premium_required`.
+    selectors.withhold_progress_where), `stale`, `level_not_reached` or `premium_required`.
+    A season whose stored points are out of date (`points_stale_since`: staff changed its dates,
+    scoring, weights or curve) decides on fresh points: a running season recomputes the cluster
+    first; an ended one refuses (`stale`) until the season's final recompute.
     A claim stays when the cluster later loses the level (a corrected value): it is never taken back.
     """
     now = now or timezone.now()
@@ -121,6 +125,8 @@ def claim_reward(
         raise ClaimRefused("claims_closed", _closed_message(season))
     if is_progress_withheld(cluster_id, now=now):
         raise ClaimRefused("excluded", f"Cluster {cluster_id!r} is excluded from the season pass; it cannot claim.")
+    if season.points_stale_since is not None and season.starts_at <= now:
+        _refresh_stale_points(season, cluster_id, now=now)
     with transaction.atomic():
         points = (
             SeasonProgress.objects.select_for_update()
@@ -157,6 +163,18 @@ def claim_reward(
             claim = RewardClaim.objects.get(season=season, cluster_id=cluster_id, track=track, level=level)
             return Written(claim, created=False)
     return Written(claim, created=True)
+
+
+def _refresh_stale_points(season: Season, cluster_id: str, *, now: datetime.datetime) -> None:
+    """Bring one cluster's stored points up to the season's current settings before a claim is decided on them."""
+    if now < season.ends_at:
+        recompute_clusters(season, [cluster_id], now=now)
+        return
+    raise ClaimRefused(
+        "stale",
+        f"Season {season.pk}'s points are out of date since {season.points_stale_since:%Y-%m-%d %H:%M} UTC (its"
+        " settings changed after it ended); claims are decided again once the season is recomputed.",
+    )
 
 
 def _granted(reward: SeasonReward) -> dict:

@@ -44,6 +44,15 @@ class Season(models.Model):
         editable=False,
         help_text="Every progress change up to this moment is in the season's points.",
     )
+    # Set when staff change what stored points and levels follow from (dates, scoring, weights,
+    # points per level, the level curve) of a season already computed; cleared by the next
+    # recompute of the whole season. Meanwhile the API says "stale" and claims use fresh points.
+    points_stale_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The stored points and levels are out of date since this change, until the season is recomputed.",
+    )
     # Set by the one recompute after the season ended (values as of ends_at); never recomputed again.
     finalized_at = models.DateTimeField(null=True, blank=True, editable=False)
     claims_close_at = models.DateTimeField(
@@ -57,7 +66,8 @@ class Season(models.Model):
 
     # Staff changes (admin: History); what the recompute writes is not a staff change.
     history = HistoricalRecords(
-        table_name="seasons_history", excluded_fields=["points_synced_through", "finalized_at", "updated_at"]
+        table_name="seasons_history",
+        excluded_fields=["points_synced_through", "points_stale_since", "finalized_at", "updated_at"],
     )
 
     class Meta:

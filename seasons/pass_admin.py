@@ -18,6 +18,7 @@ from hedge.admin import LargeTableAdmin
 
 from .levels import Formula, curve_problem, formula_thresholds, replace_level_curve
 from .models import MAX_CURVE_LEVELS, PremiumGrant, RewardClaim, Season, SeasonLevel, SeasonReward, Track
+from .services import mark_points_stale
 
 
 def _is_final(season: Season | None) -> bool:
@@ -39,7 +40,14 @@ class FinalSeasonReadOnly:
 
 
 class LevelCurveFormSet(forms.BaseInlineFormSet):
-    """The curve is checked as a whole: levels 1..n, each needing more points than the one before."""
+    """The curve is checked as a whole: levels 1..n, each needing more points than the one before.
+
+    On the season's page the rewards are checked against the curve as submitted by the reward
+    formset (see link_pass_formsets); on its own, the stored rewards must fit the submitted curve.
+    """
+
+    # Set by link_pass_formsets: the rewards are submitted with the curve, and checked against it there.
+    rewards_checked_with_curve = False
 
     def clean(self):
         super().clean()
@@ -59,7 +67,8 @@ class LevelCurveFormSet(forms.BaseInlineFormSet):
             )
         if (problem := curve_problem([row["points_required"] for row in kept])) is not None:
             raise ValidationError(problem)
-        if kept and self.instance.pk is not None:
+        self.submitted_last_level = len(kept)
+        if kept and self.instance.pk is not None and not self.rewards_checked_with_curve:
             beyond = SeasonReward.objects.filter(season=self.instance, level__gt=len(kept)).order_by("level").first()
             if beyond is not None:
                 raise ValidationError(
@@ -83,11 +92,21 @@ class SeasonLevelInline(FinalSeasonReadOnly, admin.TabularInline):
 
 
 class _RewardFormSet(forms.BaseInlineFormSet):
+    # Set by link_pass_formsets: the curve's formset of the same page, whose submitted curve caps the levels.
+    curve_formset: LevelCurveFormSet | None = None
+
     def clean(self):
         super().clean()
-        if any(self.errors) or self.instance.pk is None:
+        if any(self.errors):
             return
-        max_level = SeasonLevel.objects.filter(season=self.instance).count()
+        if self.curve_formset is not None:
+            if not self.curve_formset.is_valid():
+                return  # the curve's own errors are shown on it
+            max_level = self.curve_formset.submitted_last_level
+        elif self.instance.pk is not None:
+            max_level = SeasonLevel.objects.filter(season=self.instance).count()
+        else:
+            return
         for form in self.forms:
             level = form.cleaned_data.get("level") if form.cleaned_data else None
             if max_level and level and level > max_level and not form.cleaned_data.get("DELETE"):
@@ -96,6 +115,19 @@ class _RewardFormSet(forms.BaseInlineFormSet):
     @property
     def track_overview(self) -> str:
         return track_overview(self.instance)
+
+
+def link_pass_formsets(formsets) -> None:
+    """Check the rewards of the season's page against the curve submitted with them, not the stored one.
+
+    The admin validates each inline on its own, against what is stored: deleting levels 4-5 while
+    adding a reward at level 5, or adding a 5-level curve with a reward at level 7, would pass.
+    """
+    curves = [formset for formset in formsets if isinstance(formset, LevelCurveFormSet)]
+    rewards = [formset for formset in formsets if isinstance(formset, _RewardFormSet)]
+    if len(curves) == 1 and len(rewards) == 1:
+        rewards[0].curve_formset = curves[0]
+        curves[0].rewards_checked_with_curve = True
 
 
 class SeasonRewardInline(FinalSeasonReadOnly, admin.TabularInline):
@@ -227,6 +259,7 @@ class LevelCurveFormulaMixin:
                 except ValidationError as exc:
                     form.add_error(None, exc)
                 else:
+                    mark_points_stale(season)
                     self.message_user(
                         request,
                         f"Season {season.pk}: level curve of {len(thresholds)} levels saved (level {len(thresholds)}"

@@ -9,7 +9,7 @@ from hedge.challenges.signals import ProgressChange
 
 from .models import Season, SeasonChallengeWeight
 from .selectors import get_active_season
-from .services import RecomputeResult, SeasonPointsFailed, recompute_changed_since
+from .services import RecomputeResult, SeasonPointsFailed, recompute_changed_since, recompute_season
 
 logger = logging.getLogger(__name__)
 
@@ -21,14 +21,21 @@ def recompute_active_season(sender, *, change: ProgressChange, **kwargs) -> Reco
     `changed_since`); nothing happens when no season is active or no changed challenge is weighted.
     The call catches up on the season's watermark: when an earlier run's hook failed, its
     clusters are recomputed now too (see `recompute_changed_since`).
+    A season never computed (no watermark: created or activated after it started) or out of date
+    (`points_stale_since`: staff changed what its points follow from) is recomputed whole instead,
+    every cluster, whatever the run changed: the clusters that do not change again would otherwise
+    keep no points, or stale ones, for the rest of the season.
     """
     season = get_active_season()
     if season is None:
         return None
-    weighted = SeasonChallengeWeight.objects.filter(season=season, challenge_id__in=change.challenge_codes)
-    if not weighted.exists():
-        return None
-    result = recompute_changed_since(season, change.changed_since)
+    if season.points_synced_through is None or season.points_stale_since is not None:
+        result = recompute_season(season)
+    else:
+        weighted = SeasonChallengeWeight.objects.filter(season=season, challenge_id__in=change.challenge_codes)
+        if not weighted.exists():
+            return None
+        result = recompute_changed_since(season, change.changed_since)
     logger.info("season points after %s: %s", change.source, result)
     if result.failed:
         # The others are written (and committed); raising reports it as the hook's error (non-zero exit).

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from .levels import CURVE_FIELDS, LevelStanding, standing_of, with_level_curve
 from .models import PremiumGrant, RewardClaim, Season, SeasonProgress, SeasonReward, Track
+from .selectors import ProgressWithheld, is_progress_withheld
 
 
 class RewardState:
@@ -82,8 +83,11 @@ def get_season_tracks(
 ) -> SeasonTracks | None:
     """The season's FREE and PREMIUM tracks by level, each reward with the cluster's state; None for an unknown season.
 
-    Without `cluster_id` the rewards have no state. Three queries with a cluster (the season with
-    the cluster's points, curve standing and premium; the rewards; the cluster's claims), two without.
+    Without `cluster_id` the rewards have no state. Raises ProgressWithheld for a cluster whose
+    progress is withheld (an exclusion from everything, see selectors.withhold_progress_where), as
+    /progress does: no reward is shown claimable that the claim endpoint would refuse. Four queries
+    with a cluster (the season with the cluster's points, curve standing and premium; whether its
+    progress is withheld; the rewards; the cluster's claims), two without.
     """
     now = now or timezone.now()
     if cluster_id is None:
@@ -100,6 +104,8 @@ def get_season_tracks(
         )
         if row is None:
             return None
+        if is_progress_withheld(cluster_id, now=now):
+            raise ProgressWithheld(cluster_id)
         season = Season(pk=row["pk"], ends_at=row["ends_at"], claims_close_at=row["claims_close_at"])
         standing = standing_of(row, points=row["cluster_points"])
         result = SeasonTracks(

@@ -13,6 +13,7 @@ from hedge.challenges.models import CLUSTER_ID_MAX_LENGTH
 
 from .models import Season, season_id_validator
 from .rewards import RewardState, get_season_tracks
+from .selectors import ProgressWithheld
 
 
 class RewardsQuerySerializer(serializers.Serializer):
@@ -68,7 +69,9 @@ class SeasonRewardsView(APIView):
             "Rewards by track and level. With `clusterId`, each has a `state`: claimed (the cluster claimed "
             "it), closed (claims have closed), locked (level not reached), premium_required (a premium reward "
             "of a reached level, without premium), claimable. `level` and `maxLevel` are the cluster's level "
-            "and the curve's cap (null: uncapped)."
+            "and the curve's cap (null: uncapped). "
+            'A cluster excluded by staff from every leaderboard and the season pass is a 404 {"detail": "excluded"}, '
+            "as in /progress: nothing is shown claimable that a claim would refuse."
         ),
         parameters=[
             OpenApiParameter("seasonId", str, OpenApiParameter.PATH, description="Season id, e.g. S1-2025."),
@@ -81,11 +84,14 @@ class SeasonRewardsView(APIView):
         query = RewardsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         valid_id = len(season_id) <= _SEASON_ID_MAX_LENGTH and season_id_validator.regex.fullmatch(season_id)
-        tracks = (
-            get_season_tracks(season_id=season_id, cluster_id=query.validated_data.get("clusterId"))
-            if valid_id
-            else None
-        )
+        try:
+            tracks = (
+                get_season_tracks(season_id=season_id, cluster_id=query.validated_data.get("clusterId"))
+                if valid_id
+                else None
+            )
+        except ProgressWithheld:
+            raise NotFound("excluded") from None
         if tracks is None:
             raise NotFound(f"Season {season_id!r} does not exist.")
         return Response(SeasonRewardsSerializer(tracks).data)

@@ -6,8 +6,8 @@ import datetime
 import functools
 from dataclasses import dataclass
 
-from django.db import connection, connections, router
-from django.db.models import Prefetch, QuerySet
+from django.db import connections, router
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from hedge.db import sql_datetime
@@ -67,6 +67,8 @@ class ClusterSeasonProgress:
     # POINTS_OVERFLOW when the last recompute could not store the cluster's points (their sum is beyond 64-bit
     # integers): `points` and `updated_at` are then the last stored, `breakdown` the sum that did not fit.
     error: str | None = None
+    # The season's stored points are out of date (Season.points_stale_since) until it is recomputed.
+    stale: bool = False
 
     @property
     def points_to_next_level(self) -> int | None:
@@ -161,18 +163,29 @@ def _progress(row: dict, *, cluster_id: str, breakdown: tuple[ChallengePoints, .
         progress_percent=standing.progress_percent,
         breakdown=breakdown,
         error=POINTS_OVERFLOW if row["points_overflow"] else None,
+        stale=bool(row["stale"]),
     )
 
 
+# Flagged active now, or at some moment of its History: a season never active has no final standings.
+_WAS_ACTIVE = Q(is_active=True) | Q(Exists(Season.history.model.objects.filter(id=OuterRef("pk"), is_active=True)))
+
+
 def get_last_ended_season(*, now: datetime.datetime | None = None) -> Season | None:
-    """The season whose end is the latest at or before `now` (active flag or not), else None."""
+    """Of the seasons that were ever active, the one whose end is the latest at or before `now`, else None.
+
+    Ever active: flagged active now, or at some moment of its History (deactivated since). A season
+    never active (a draft, a copy, a test) has no final standings: the due final of a SEASON board
+    (leaderboards.periods.previous_period), and with it the season's final recompute, is never made
+    for it; staff may still generate a final for its dates explicitly (`--final`). One query.
+    """
     now = now or timezone.now()
-    return Season.objects.filter(ends_at__lte=now).order_by("-ends_at").first()
+    return Season.objects.filter(_WAS_ACTIVE, ends_at__lte=now).order_by("-ends_at").first()
 
 
 def seasons_ended_between(*, after: datetime.datetime, now: datetime.datetime) -> QuerySet[Season]:
-    """The seasons that ended after `after` and at or before `now`, the earliest end first (active flag or not)."""
-    return Season.objects.filter(ends_at__gt=after, ends_at__lte=now).order_by("ends_at", "id")
+    """Of the seasons ever active, those that ended after `after` and at or before `now`, the earliest end first."""
+    return Season.objects.filter(_WAS_ACTIVE, ends_at__gt=after, ends_at__lte=now).order_by("ends_at", "id")
 
 
 # --- withholding a cluster's progress ------------------------------------------------------------
@@ -200,10 +213,13 @@ def withhold_progress_where(condition: str) -> None:
 
 
 def is_progress_withheld(cluster_id: str, *, now: datetime.datetime) -> bool:
-    """Whether a registered condition withholds the cluster's progress now (claims are refused too); one query."""
+    """Whether a registered condition withholds the cluster's progress now (claims are refused too); one query.
+
+    Read where reads go now: a replica while a public API request is served, else the primary.
+    """
     if not _withheld_conditions:
         return False
-    with connection.cursor() as cursor:
+    with connections[_reads()].cursor() as cursor:
         cursor.execute(
             f"SELECT CASE WHEN {_withheld()} THEN 1 ELSE 0 END", {"cluster": cluster_id, "now": sql_datetime(now)}
         )

@@ -165,6 +165,7 @@ class RefusalSerializer(serializers.Serializer):
             "premium_required",
             "claims_closed",
             "excluded",
+            "stale",
             "reference_used",
             "already_premium",
         ]
@@ -238,8 +239,9 @@ class ClaimsView(ServiceView):
         summary="Claim the rewards of one level of one track for a cluster",
         description=(
             "201 with the claim (and the rewards it granted) the first time; 200 with the same claim when it "
-            "exists. 409 with a reason when the level is not reached, premium is missing, claims have closed or the "
-            "cluster is excluded from the season pass; "
+            "exists. 409 with a reason when the level is not reached, premium is missing, claims have closed, the "
+            "cluster is excluded from the season pass or the season ended with its points out of date (`stale`: "
+            "staff changed it; a running season's claim recomputes its cluster first instead); "
             "404 for an unknown season, or a level of the track without rewards."
         ),
         parameters=[_SEASON],

@@ -8,6 +8,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import connection, transaction
+from django.db.models import DateTimeField, Exists, F, OuterRef, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from hedge.challenges.models import BIGINT_MAX, CLUSTER_ID_MAX_LENGTH, MAX_PROGRESS_VALUE, cluster_id_problem
@@ -72,7 +74,8 @@ def recompute_season(season: Season, *, now: datetime.datetime | None = None) ->
 
     A season that has ended is computed once more, from values as of its end, and marked final
     (`finalized_at`); after that SeasonEndedError. A season that has not started raises
-    SeasonNotStartedError. Moves the season's watermark (`points_synced_through`) to `now`.
+    SeasonNotStartedError. Moves the season's watermark (`points_synced_through`) to `now`, and
+    clears `points_stale_since`: every stored row now follows from the season as it is.
 
     Reads only once every progress write stamped at or before `now` has committed (it waits for an
     ETL run or import in flight, at most PROGRESS_WRITE_WAIT, else ProgressWritesInFlight): final
@@ -102,7 +105,9 @@ def recompute_season(season: Season, *, now: datetime.datetime | None = None) ->
                     season=season, cluster_id__in=season.progress_errors.values("cluster_id")
                 ).count()
             )
-        Season.objects.filter(pk=season.pk).update(points_synced_through=now, finalized_at=now if ended else None)
+        Season.objects.filter(pk=season.pk).update(
+            points_synced_through=now, finalized_at=now if ended else None, points_stale_since=None
+        )
     return RecomputeResult(
         season.pk, considered=considered, inserted=inserted, updated=changed - inserted, failed=failed
     )
@@ -142,6 +147,22 @@ def recompute_changed_since(
         considered = cursor.rowcount
         Season.objects.filter(pk=season.pk).update(points_synced_through=changed_since)
         return _upsert_scope(cursor, season, considered=considered, now=now)
+
+
+def mark_points_stale(season: Season, *, now: datetime.datetime | None = None) -> bool:
+    """Record that the season's stored points and levels no longer follow from its settings; whether it did.
+
+    Called when staff change its dates, scoring, weights, points per level or level curve. Only a
+    season already computed (a watermark, or progress rows) has anything stale; a season never
+    computed is computed whole by its first post-ETL hook anyway. The first moment is kept until
+    a recompute of the whole season clears it (`recompute_season`). One UPDATE.
+    """
+    now = now or timezone.now()
+    computed = Q(points_synced_through__isnull=False) | Q(Exists(SeasonProgress.objects.filter(season=OuterRef("pk"))))
+    marked = Season.objects.filter(computed, pk=season.pk, finalized_at__isnull=True).update(
+        points_stale_since=Coalesce(F("points_stale_since"), Value(now, output_field=DateTimeField()))
+    )
+    return marked == 1
 
 
 def compute_season_points_for_cluster(

@@ -296,7 +296,7 @@ BREAKDOWN_VALUES_AS_OF = _BREAKDOWN.format(
 # season_levels_unique_level (the last level); season_levels_threshold_idx (the curve's lookups);
 # season_progress_errors_unique_cluster (the error).
 PROGRESS = """
-SELECT t.season_id, t.scoring, t.starts_at, t.ends_at, t.points, t.updated_at, t.points_per_level,
+SELECT t.season_id, t.scoring, t.starts_at, t.ends_at, t.points, t.updated_at, t.points_per_level, t.stale,
        (SELECT l.level FROM season_levels l WHERE l.season_id = t.season_id
         ORDER BY l.level DESC LIMIT 1) AS curve_max_level,
        (SELECT l.level FROM season_levels l WHERE l.season_id = t.season_id AND l.points_required <= t.points
@@ -311,6 +311,7 @@ SELECT t.season_id, t.scoring, t.starts_at, t.ends_at, t.points, t.updated_at, t
 FROM (
     SELECT s.id AS season_id, s.scoring AS scoring, s.starts_at AS starts_at, s.ends_at AS ends_at,
            s.points_per_level AS points_per_level,
+           CASE WHEN s.points_stale_since IS NULL THEN 0 ELSE 1 END AS stale,
            CASE WHEN s.starts_at <= %(now)s THEN COALESCE(p.points, 0) ELSE 0 END AS points,
            CASE WHEN s.starts_at <= %(now)s THEN p.updated_at END AS updated_at
     FROM seasons s

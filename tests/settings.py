@@ -22,6 +22,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     _name = Path(DATABASES["default"]["NAME"])  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(_name.with_name(f"test_{_name.stem}.sqlite3"))}  # noqa: F405
 
-# A second alias on the same test database, as a read replica is in production: the replica
-# router's tests name it in DATABASE_REPLICAS (empty otherwise, so other tests never use it).
-DATABASES["replica"] = {**DATABASES["default"], "TEST": {**DATABASES["default"].get("TEST", {}), "MIRROR": "default"}}  # noqa: F405
+# Two more aliases on the same test database, as read replicas are in production: the replica
+# router's tests name them in DATABASE_REPLICAS (empty otherwise, so other tests never use them).
+# Two, because replicas lag by different amounts (a test holds one on an old snapshot).
+for _alias in ("replica", "replica_2"):
+    DATABASES[_alias] = {**DATABASES["default"], "TEST": {**DATABASES["default"].get("TEST", {}), "MIRROR": "default"}}  # noqa: F405

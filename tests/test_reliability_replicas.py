@@ -4,21 +4,27 @@ The test settings give the test database a second alias, "replica" (a TEST MIRRO
 replica is in production: another connection to the same data.
 """
 
+import itertools
 import os
 import subprocess
 import sys
+from contextlib import contextmanager
+from unittest import mock
 
 import pytest
-from django.db import connections
+from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
 from hedge.routers import PublicApiReplicaRouter, public_api_reads
+from leaderboards import selectors
 from leaderboards.models import LeaderboardDef, LeaderboardRun
 from leaderboards.services import generate_leaderboard_run
 from tests.factories import ChallengeFactory, ChallengeProgressFactory, LeaderboardDefFactory
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-both_aliases = pytest.mark.django_db(transaction=True, databases=["default", "replica"])
+both_aliases = pytest.mark.django_db(transaction=True, databases=["default", "replica", "replica_2"])
+# Replicas are PostgreSQL only (the settings refuse a SQLite one); a lagging replica is a PostgreSQL snapshot.
+postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="read replicas are PostgreSQL only")
 
 
 @pytest.fixture
@@ -93,6 +99,66 @@ def test_a_write_made_while_serving_the_public_api_goes_to_the_primary(replica, 
     counts = queries_per_alias(write)
 
     assert counts == {"default": 1, "replica": 0}
+
+
+def replicas_in_turn(*aliases):
+    """random.choice as the router sees it: these aliases one after the other, whatever it is asked."""
+    turns = itertools.cycle(aliases)
+    return mock.patch("hedge.routers.random.choice", lambda replicas: next(turns))
+
+
+@contextmanager
+def lagging(alias: str):
+    """For the block, `alias` serves a snapshot of the database taken now: a replica that stopped replaying."""
+    with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        cursor.execute("SELECT count(*) FROM leaderboard_runs")  # takes the snapshot
+        yield
+
+
+@both_aliases
+def test_one_request_reads_one_replica_for_every_query(client, settings, run):
+    settings.DATABASE_REPLICAS = ["replica", "replica_2"]
+
+    with replicas_in_turn("replica", "replica_2"), CaptureQueriesContext(connections["replica_2"]) as second:
+        response = client.get(f"/leaderboards/top_wins/runs/{run.pk}")
+
+    assert response.status_code == 200
+    assert len(second) == 0  # the run and its entries both came from the first replica picked
+
+
+@postgresql_only
+@both_aliases
+def test_a_lagging_replica_never_leaves_an_empty_page_in_the_cache(client, settings):
+    wins = ChallengeFactory(code="wins")
+    ChallengeProgressFactory(challenge=wins, cluster_id="alice", value=3)
+    LeaderboardDefFactory(key="top_wins", challenge=wins)
+    settings.DATABASE_REPLICAS = ["replica", "replica_2"]
+    with lagging("replica_2"):
+        run = generate_leaderboard_run("top_wins")  # replica has it; replica_2 does not yet
+        with replicas_in_turn("replica", "replica_2"):
+            first = client.get(f"/leaderboards/top_wins/runs/{run.pk}")
+    settings.DATABASE_REPLICAS = ["replica"]  # another worker, whose replica is up to date
+
+    again = client.get(f"/leaderboards/top_wins/runs/{run.pk}")
+
+    assert [entry["clusterId"] for entry in first.json()["entries"]] == ["alice"]
+    assert [entry["clusterId"] for entry in again.json()["entries"]] == ["alice"]
+
+
+@postgresql_only
+@both_aliases
+def test_a_page_short_of_what_the_run_holds_is_read_from_the_primary_and_not_cached(settings, run):
+    settings.DATABASE_REPLICAS = ["replica_2"]
+    with lagging("replica_2"):
+        ChallengeProgressFactory(challenge=run.challenge, cluster_id="bob", value=1)
+        newer = generate_leaderboard_run("top_wins")  # on the primary only, as far as replica_2 knows
+        with public_api_reads(), CaptureQueriesContext(connections["default"]) as primary:
+            page = selectors.top_entry_values(newer, limit=10)
+            again = selectors.top_entry_values(newer, limit=10)
+
+    assert [entry["cluster_id"] for entry in page] == [entry["cluster_id"] for entry in again] == ["alice", "bob"]
+    assert len(primary) == 2  # each read was short on the replica, so each went to the primary: nothing was cached
 
 
 def test_without_replicas_the_public_api_reads_the_primary(settings):

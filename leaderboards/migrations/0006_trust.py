@@ -7,6 +7,25 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
+# Exclusions written under 0005 could have no author; 0006 makes the author required. Such rows
+# are attributed to this account, created inactive and without a usable password (it never logs
+# in): the admin shows them as recorded before exclusions named who made them.
+LEGACY_AUTHOR = "exclusions-before-0006"
+
+
+def attribute_unauthored_exclusions(apps, schema_editor):
+    from django.contrib.auth.hashers import make_password
+
+    Exclusion = apps.get_model("leaderboards", "Exclusion")
+    unauthored = Exclusion.objects.filter(created_by__isnull=True)
+    if not unauthored.exists():
+        return
+    User = apps.get_model(*settings.AUTH_USER_MODEL.split("."))
+    author, _ = User.objects.get_or_create(
+        username=LEGACY_AUTHOR, defaults={"is_active": False, "password": make_password(None)}
+    )
+    unauthored.update(created_by=author)
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -192,6 +211,7 @@ class Migration(migrations.Migration):
                 to="leaderboards.leaderboardrun",
             ),
         ),
+        migrations.RunPython(attribute_unauthored_exclusions, migrations.RunPython.noop),
         migrations.AlterField(
             model_name="exclusion",
             name="created_by",

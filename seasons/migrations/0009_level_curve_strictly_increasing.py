@@ -3,11 +3,13 @@
 # to every row inserted, updated or deleted, so a curve is replaced or edited in any order within a
 # transaction. SQLite has no deferrable triggers: there seasons.levels.replace_level_curve and the
 # admin's formset check it (as they do on PostgreSQL, before the database would refuse).
+# OR REPLACE / IF EXISTS: a database whose tables were dropped and migrated again (the migration
+# tests do this) still has the function.
 
 from django.db import migrations
 
 CREATE = """
-CREATE FUNCTION season_levels_check_curve() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION season_levels_check_curve() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     touched record;
     broken integer;
@@ -46,8 +48,8 @@ FOR EACH ROW EXECUTE FUNCTION season_levels_check_curve();
 """
 
 DROP = """
-DROP TRIGGER season_levels_strictly_increasing ON season_levels;
-DROP FUNCTION season_levels_check_curve();
+DROP TRIGGER IF EXISTS season_levels_strictly_increasing ON season_levels;
+DROP FUNCTION IF EXISTS season_levels_check_curve();
 """
 
 

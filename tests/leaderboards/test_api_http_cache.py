@@ -102,10 +102,25 @@ def test_renaming_the_leaderboard_changes_the_etag(api, published):
 
 
 @pytest.mark.parametrize("kind", list(RUN_URLS))
-def test_a_run_by_id_is_cacheable_for_a_long_time(api, published, kind):
+def test_a_run_by_id_is_never_immutable_since_its_body_shows_the_leaderboard_as_staff_left_it(
+    api, published, kind, settings
+):
+    settings.API_CACHE_SECONDS = 45
+
     response = api.get(url(kind, f"runs/{published.pk}"))
 
-    assert response["Cache-Control"] == "public, max-age=86400, immutable"
+    assert response["Cache-Control"] == "public, max-age=45"
+
+
+def test_a_run_by_id_shows_the_leaderboard_s_new_name_once_staff_rename_it(api, published):
+    before = api.get(f"/leaderboards/top_wins/runs/{published.pk}")
+    published.leaderboard.name = "PvP wins"
+    published.leaderboard.save()
+
+    after = api.get(f"/leaderboards/top_wins/runs/{published.pk}", HTTP_IF_NONE_MATCH=before["ETag"])
+
+    assert "immutable" not in before["Cache-Control"]
+    assert (after.status_code, after.json()["leaderboard"]["name"]) == (200, "PvP wins")
 
 
 @pytest.mark.parametrize("kind", list(RUN_URLS))

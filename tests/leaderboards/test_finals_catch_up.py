@@ -148,7 +148,10 @@ def test_a_failed_final_stops_the_catch_up_and_the_next_tick_resumes_from_it(eve
 def test_every_season_that_ended_while_cron_was_down_gets_its_final(wins):
     given_history(wins, {"alice": 1}, at=DEC[1] - 30 * DAY)
     given_history(wins, {"alice": 9}, at=DEC[1] + datetime.timedelta(hours=1))
-    first = SeasonFactory(id="S1", starts_at=DEC[1], ends_at=DEC[3])
+    first = SeasonFactory(id="S1", starts_at=DEC[1], ends_at=DEC[3], is_active=True)
+    first.is_active = False  # it was active, then S2 took over: its History says so
+    first.save()
+    SeasonFactory(id="DRAFT", starts_at=DEC[2], ends_at=DEC[4])  # never active: no final standings
     second = SeasonFactory(id="S2", starts_at=DEC[3], ends_at=DEC[5], is_active=True)
     board(wins, key="lb_season", time_window="SEASON", created_at=DEC[1])
 

@@ -152,7 +152,9 @@ def test_the_public_api_serves_it_with_no_challenge_code(active, client):
 def test_the_final_run_of_an_ended_season_ranks_its_final_points_computed_first(db):
     """Progress after the season's end never reaches its final standings, whenever the final run is made."""
     now = timezone.now()
-    ended = SeasonFactory(id="S-ENDED", scoring="GAINS", starts_at=now - 10 * 24 * HOUR, ends_at=now - 2 * HOUR)
+    ended = SeasonFactory(
+        id="S-ENDED", is_active=True, scoring="GAINS", starts_at=now - 10 * 24 * HOUR, ends_at=now - 2 * HOUR
+    )
     wins = ChallengeFactory(code="wins")
     SeasonChallengeWeightFactory(season=ended, challenge=wins, weight=2)
     given_history(wins, {"a": 1, "b": 1}, at=ended.starts_at - HOUR)
@@ -168,6 +170,22 @@ def test_the_final_run_of_an_ended_season_ranks_its_final_points_computed_first(
     assert [(c, s) for _, _, c, s, _ in standings(final)] == [("b", 10), ("a", 6)]
     assert Season.objects.get(pk="S-ENDED").finalized_at is not None
     assert "SKIPPED" in out.getvalue()  # no season is active now: no current run
+
+
+def test_cron_never_finalizes_a_season_that_was_never_active(db):
+    now = timezone.now()
+    real = SeasonFactory(id="S-REAL", is_active=True, starts_at=now - 20 * 24 * HOUR, ends_at=now - 5 * 24 * HOUR)
+    real.is_active = False  # deactivated once it ended: it was active, its History says so
+    real.save()
+    draft = SeasonFactory(id="S-DRAFT", starts_at=now - 10 * 24 * HOUR, ends_at=now - 2 * HOUR)  # never active
+    season_board()
+
+    call_command("generate_leaderboard", "--all", stdout=StringIO(), stderr=StringIO())
+
+    final = LeaderboardRun.objects.get(is_final=True)
+    assert (final.period_start, final.period_end) == (real.starts_at, real.ends_at)
+    assert Season.objects.get(pk="S-REAL").finalized_at is not None
+    assert Season.objects.get(pk=draft.pk).finalized_at is None
 
 
 def test_a_final_run_for_a_period_that_is_no_seasons_dates_is_refused_and_writes_nothing(active):

@@ -270,8 +270,9 @@ def test_a_new_weight_for_an_already_weighted_challenge_is_a_form_error(admin_cl
 # --- scoring changes and seasons that have ended -------------------------------------------------
 
 RECOMPUTE_WARNING = (
-    "The scoring of season S1-TEST changed; its stored points and levels follow only after you select it"
-    " and run the action “Recompute progress”."
+    "Season S1-TEST changed how its points are computed: its stored points and levels are out of date (shown on"
+    " its page, and as stale in /progress) until it is recomputed: run “Recompute progress” on it, or the next ETL"
+    " run recomputes every cluster of it. Meanwhile a claim recomputes its cluster first."
 )
 
 

@@ -132,6 +132,7 @@ def test_progress_shows_points_level_and_the_next_threshold_in_two_queries(clien
         "progressPercent": 46,
         "updatedAt": "2025-03-01T12:30:00Z",
         "error": None,
+        "stale": False,
         "breakdown": [],
     }
 
@@ -156,6 +157,7 @@ def test_a_cluster_without_a_row_has_zero_points_and_no_update_time(client, djan
         "progressPercent": 0,
         "updatedAt": None,
         "error": None,
+        "stale": False,
         "breakdown": [],
     }
 
@@ -173,7 +175,7 @@ def test_the_body_is_written_field_by_field_in_the_documented_order(client):
     assert response.content == (
         b'{"seasonId":"S1-TEST","clusterId":"c1","points":95,"level":0,"maxLevel":null,"levelStartsAt":0,'
         b'"nextLevelThreshold":500,"pointsToNextLevel":405,"progressPercent":19,'
-        b'"updatedAt":"2025-03-01T12:30:00.000250Z","error":null,"breakdown":['
+        b'"updatedAt":"2025-03-01T12:30:00.000250Z","error":null,"stale":false,"breakdown":['
         b'{"challengeCode":"kills","challengeName":"Kills","weight":2,"value":30,"points":60},'
         b'{"challengeCode":"wins","challengeName":"Wins","weight":5,"value":7,"points":35}]}'
     )

@@ -9,10 +9,11 @@ from django.utils import timezone
 from hedge.challenges.etl import run_challenge_etl
 from hedge.challenges.models import Challenge
 from hedge.challenges.services.imports import import_progress
+from hedge.challenges.signals import ProgressChange, notify_progress_changed
 from seasons import receivers
 from seasons.models import SeasonProgress
 from seasons.services import compute_season_points_for_cluster, recompute_changed_since
-from tests.factories import SeasonChallengeWeightFactory, SeasonFactory
+from tests.factories import ChallengeFactory, SeasonChallengeWeightFactory, SeasonFactory, given_history
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +36,10 @@ def fake_extractors(values_by_cluster):
 
 @pytest.fixture
 def s1_test(catalogue):
-    """Season S1-TEST, active around now, weighting Hero Riser 1, Hunter's Triumph 2, LP Depth 3."""
+    """Season S1-TEST, active around now, weighting Hero Riser 1, Hunter's Triumph 2, LP Depth 3.
+
+    Computed up to its start (as its hooks leave a season active from its start): each hook recomputes what changed.
+    """
     now = timezone.now()
     season = SeasonFactory(
         id="S1-TEST",
@@ -43,6 +47,8 @@ def s1_test(catalogue):
         starts_at=now - datetime.timedelta(days=1),
         ends_at=now + datetime.timedelta(days=1),
     )
+    season.points_synced_through = season.starts_at
+    season.save()
     for code, weight in {"hero_riser": 1, "hunters_triumph": 2, "lp_depth": 3}.items():
         SeasonChallengeWeightFactory(season=season, challenge=Challenge.objects.get(code=code), weight=weight)
     return season
@@ -72,6 +78,7 @@ def test_the_request_validation_scenario(s1_test, client):
         "progressPercent": 24,
         "updatedAt": row.updated_at.isoformat().replace("+00:00", "Z"),
         "error": None,
+        "stale": False,
         # Explained: weight x value of each weighted challenge, most points first, summing to the points.
         "breakdown": [
             {"challengeCode": "lp_depth", "challengeName": "LP Depth", "weight": 3, "value": 1250, "points": 3750},
@@ -163,8 +170,6 @@ def recomputes(monkeypatch):
 
 
 def test_the_etl_hook_marks_the_season_synced_through_its_run(s1_test):
-    assert s1_test.points_synced_through is None
-
     run = run_challenge_etl(extractors=fake_extractors({"a": KNOWN_VALUES}))
 
     s1_test.refresh_from_db()
@@ -194,3 +199,21 @@ def test_after_a_successful_run_the_next_run_computes_only_its_own_clusters(s1_t
     run_challenge_etl(extractors=fake_extractors({"a": KNOWN_VALUES, "b": {**KNOWN_VALUES, "lp_depth": 1}}))
 
     assert [result.considered for result in recomputes.results] == [2, 1]
+
+
+def test_the_first_hook_of_a_season_created_after_its_start_computes_every_cluster(db):
+    now = timezone.now()
+    start = now - datetime.timedelta(days=1)
+    wins = ChallengeFactory(code="wins")
+    given_history(wins, {"a": 10, "b": 10}, at=start - datetime.timedelta(days=1))
+    given_history(wins, {"a": 110, "b": 60}, at=start + datetime.timedelta(hours=1))  # both gained, then nothing
+    end = now + datetime.timedelta(days=1)
+    season = SeasonFactory(id="S-LATE", is_active=True, scoring="GAINS", starts_at=start, ends_at=end)
+    SeasonChallengeWeightFactory(season=season, challenge=wins, weight=1)
+    given_history(wins, {"b": 70}, at=now)  # the run after the season was created changes only b
+
+    notify_progress_changed(None, ProgressChange(source="etl", changed_since=now, challenge_codes=frozenset({"wins"})))
+
+    assert points(season) == {"a": 100, "b": 60}
+    season.refresh_from_db()
+    assert season.points_synced_through >= now

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.admin import helpers
 from django.contrib.auth import get_user_model
 
-from seasons.models import SeasonLevel
+from seasons.models import Season, SeasonLevel
 from tests.factories import SeasonFactory, SeasonRewardFactory, given_curve
 
 pytestmark = pytest.mark.django_db
@@ -144,3 +144,78 @@ def test_a_curve_reaches_the_admin_page_inline(staff):
 
     assert response.status_code == 200
     assert "Level curve" in response.content.decode()
+
+
+# --- the curve and the rewards are checked together, as submitted --------------------------------
+
+
+def pass_page(season, *, levels, rewards, add=False) -> dict:
+    """The season page's POST: `levels` as (row or None, level, points, delete), `rewards` as (row or None, level)."""
+    data = {
+        "name": season.name,
+        "starts_at_0": season.starts_at.strftime("%Y-%m-%d"),
+        "starts_at_1": season.starts_at.strftime("%H:%M:%S"),
+        "ends_at_0": season.ends_at.strftime("%Y-%m-%d"),
+        "ends_at_1": season.ends_at.strftime("%H:%M:%S"),
+        "points_per_level": season.points_per_level,
+        "scoring": season.scoring,
+        "weights-TOTAL_FORMS": 0,
+        "weights-INITIAL_FORMS": 0,
+        "levels-TOTAL_FORMS": len(levels),
+        "levels-INITIAL_FORMS": sum(1 for row, *_ in levels if row is not None),
+        "rewards-TOTAL_FORMS": len(rewards),
+        "rewards-INITIAL_FORMS": sum(1 for row, _ in rewards if row is not None),
+    }
+    if add:
+        data["id"] = season.pk
+    for n, (row, level, points, delete) in enumerate(levels):
+        data |= {f"levels-{n}-id": row.pk if row else "", f"levels-{n}-level": level}
+        data |= {f"levels-{n}-points_required": points, f"levels-{n}-season": "" if add else season.pk}
+        if delete:
+            data[f"levels-{n}-DELETE"] = "on"
+    for n, (row, level) in enumerate(rewards):
+        data |= {f"rewards-{n}-id": row.pk if row else "", f"rewards-{n}-season": "" if add else season.pk}
+        data |= {f"rewards-{n}-track": "FREE", f"rewards-{n}-level": level, f"rewards-{n}-name": f"Reward {level}"}
+        data |= {f"rewards-{n}-kind": "badge", f"rewards-{n}-quantity": 1, f"rewards-{n}-data": "{}"}
+    return data
+
+
+def reward_errors(response) -> list[list[str]]:
+    [rewards] = [f.formset for f in response.context["inline_admin_formsets"] if f.formset.prefix == "rewards"]
+    return [form.errors.get("level", []) for form in rewards.forms]
+
+
+def test_deleting_levels_while_adding_a_reward_beyond_them_is_refused_on_the_reward_row(staff):
+    season = SeasonFactory(id="S1")
+    rows = [SeasonLevel.objects.create(season=season, level=n, points_required=100 * n) for n in range(1, 6)]
+    levels = [(row, row.level, row.points_required, row.level >= 4) for row in rows]  # levels 4 and 5 deleted
+
+    response = staff.post(f"{CHANGELIST}S1/change/", pass_page(season, levels=levels, rewards=[(None, 5)]))
+
+    assert response.status_code == 200  # the page again, with the error
+    assert reward_errors(response) == [["The level curve ends at level 3."]]
+    assert SeasonLevel.objects.filter(season=season).count() == 5
+    assert not season.rewards.exists()
+
+
+def test_adding_a_season_with_a_reward_beyond_its_new_curve_is_refused_on_the_first_save(staff):
+    season = SeasonFactory.build(id="S-NEW")
+    levels = [(None, n, 100 * n, False) for n in range(1, 6)]
+
+    response = staff.post(f"{CHANGELIST}add/", pass_page(season, levels=levels, rewards=[(None, 7)], add=True))
+
+    assert response.status_code == 200
+    assert reward_errors(response) == [["The level curve ends at level 5."]]
+    assert not Season.objects.filter(pk="S-NEW").exists()
+
+
+def test_a_reward_moved_down_while_the_curve_is_shortened_is_saved(staff):
+    season = SeasonFactory(id="S1")
+    rows = [SeasonLevel.objects.create(season=season, level=n, points_required=100 * n) for n in range(1, 6)]
+    reward = SeasonRewardFactory(season=season, track="FREE", level=5, name="Reward 5")
+    levels = [(row, row.level, row.points_required, row.level >= 4) for row in rows]
+
+    response = staff.post(f"{CHANGELIST}S1/change/", pass_page(season, levels=levels, rewards=[(reward, 3)]))
+
+    assert response.status_code == 302
+    assert (SeasonLevel.objects.filter(season=season).count(), season.rewards.get().level) == (3, 3)

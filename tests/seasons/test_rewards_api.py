@@ -6,6 +6,8 @@ import pytest
 from django.utils import timezone
 
 from tests.factories import (
+    ExclusionFactory,
+    LeaderboardDefFactory,
     PremiumGrantFactory,
     RewardClaimFactory,
     SeasonFactory,
@@ -31,11 +33,12 @@ def states(body: dict) -> dict[str, list[str]]:
     return {t["track"]: [r["state"] for r in t["rewards"]] for t in body["tracks"]}
 
 
-def test_each_reward_has_the_clusters_state_in_three_queries(client, season, django_assert_num_queries):
+def test_each_reward_has_the_clusters_state_in_four_queries(client, season, django_assert_num_queries):
     SeasonProgressFactory(season=season, cluster_id="c1", points=250)  # level 2
     RewardClaimFactory(season=season, cluster_id="c1", track="FREE", level=1)
 
-    with django_assert_num_queries(3):  # the season with the cluster's standing and premium; rewards; claims
+    # the season with the cluster's standing and premium; whether its progress is withheld; rewards; claims
+    with django_assert_num_queries(4):
         response = client.get("/seasons/S1/rewards", {"clusterId": "c1"})
 
     assert response.status_code == 200
@@ -108,3 +111,23 @@ def test_a_bad_cluster_id_is_a_400_naming_it(client, season):
     response = client.get("/seasons/S1/rewards", {"clusterId": "x" * 129})
 
     assert (response.status_code, list(response.json())) == (400, ["clusterId"])
+
+
+def test_a_cluster_excluded_from_everything_is_a_404_excluded_as_in_progress(client, season):
+    SeasonProgressFactory(season=season, cluster_id="c1", points=250)  # level 2: FREE 1 and 2 would be claimable
+    ExclusionFactory(cluster_id="c1", leaderboard=None)
+
+    rewards = client.get("/seasons/S1/rewards", {"clusterId": "c1"})
+    progress = client.get("/seasons/S1/progress", {"clusterId": "c1"})
+
+    assert (rewards.status_code, rewards.json()) == (404, {"detail": "excluded"})
+    assert (progress.status_code, progress.json()) == (404, {"detail": "excluded"})
+
+
+def test_an_exclusion_from_one_leaderboard_leaves_the_rewards_shown(client, season):
+    SeasonProgressFactory(season=season, cluster_id="c1", points=250)
+    ExclusionFactory(cluster_id="c1", leaderboard=LeaderboardDefFactory(key="top_wins"))
+
+    response = client.get("/seasons/S1/rewards", {"clusterId": "c1"})
+
+    assert states(response.json())["FREE"] == ["claimable", "claimable", "locked"]
