@@ -5,8 +5,11 @@ from __future__ import annotations
 import datetime
 import logging
 
+from django.db import transaction
+
 from hedge.challenges.signals import ProgressChange
 
+from . import signals
 from .models import Season, SeasonChallengeWeight
 from .selectors import get_active_season
 from .services import RecomputeResult, SeasonPointsFailed, recompute_changed_since
@@ -28,7 +31,15 @@ def recompute_active_season(sender, *, change: ProgressChange, **kwargs) -> Reco
     weighted = SeasonChallengeWeight.objects.filter(season=season, challenge_id__in=change.challenge_codes)
     if not weighted.exists():
         return None
-    result = recompute_changed_since(season, change.changed_since)
+    try:
+        result = recompute_changed_since(season, change.changed_since)
+    except Exception as exc:
+        # The recompute rolled back; its failure is recorded (for staff alerting) in a transaction of its own.
+        with transaction.atomic():
+            signals.recompute_failed.send(
+                sender=Season, season=season, error=f"{type(exc).__name__}: {exc}", failed_clusters=None
+            )
+        raise
     logger.info("season points after %s: %s", change.source, result)
     if result.failed:
         # The others are written (and committed); raising reports it as the hook's error (non-zero exit).
