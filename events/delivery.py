@@ -253,7 +253,8 @@ class Worker:
         """Write the attempts of `sent` [(delivery, moment, answer)] and each delivery's new state, in a transaction."""
         result = BatchResult(attempted=len(sent))
         attempts, gone = [], []
-        with transaction.atomic():
+        # Inside the batch's transaction on PostgreSQL (no savepoint needed); a transaction of its own otherwise.
+        with transaction.atomic(savepoint=False):
             for delivery, moment, answer in sent:
                 attempts.append(
                     DeliveryAttempt(
@@ -376,8 +377,11 @@ def run_worker(worker: Worker, *, poll_seconds: float, should_stop: Callable[[],
             wait = poll_seconds
             if (due := worker.next_due()) is not None:
                 wait = min(poll_seconds, max(0.0, (due - worker.clock()).total_seconds()))
-            # Short slices, so a stop request is honoured within a second.
-            listener.wait(min(wait, 1.0))
+            deadline = time.monotonic() + wait
+            # In slices of a second at most, so a stop request is honoured within a second.
+            while not should_stop() and (remaining := deadline - time.monotonic()) > 0:
+                if listener.wait(min(remaining, 1.0)):
+                    break
         except DatabaseError:
             logger.exception("webhook worker: database error; reconnecting")
             connection.close()
