@@ -50,6 +50,10 @@ class Receiver:
     lock: threading.Lock = field(default_factory=threading.Lock)
     in_flight: dict = field(default_factory=dict)
     overlaps: list = field(default_factory=list)
+    # Requests whose webhook-id was already in flight (two workers sending one delivery at once).
+    duplicates: list = field(default_factory=list)
+    # The first requests wait here for each other (two workers in flight at once), then pass.
+    rendezvous: threading.Barrier | None = None
 
     def answer(self, *codes: int) -> None:
         self.answers.extend(codes)
@@ -74,11 +78,18 @@ def _handler(receiver: Receiver):
             message_id = self.headers.get("webhook-id")
             with receiver.lock:
                 receiver.received.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+                if message_id in receiver.in_flight:
+                    receiver.duplicates.append(message_id)
                 receiver.in_flight[message_id] = receiver.in_flight.get(message_id, 0) + 1
                 if len(receiver.in_flight) > 1:
                     receiver.overlaps.append(sorted(receiver.in_flight))
                 code = receiver.answers.popleft() if receiver.answers else receiver.default
                 holding = receiver.holding
+                meet = receiver.rendezvous
+                if meet is not None and len(receiver.received) > meet.parties:
+                    meet = None
+            if meet is not None:
+                meet.wait()
             if holding:
                 receiver.arrived.set()
                 receiver.released.wait(BOUND)
