@@ -27,7 +27,7 @@ def refused_address(address: str) -> str | None:
         ip = ip.ipv4_mapped
     if ip in METADATA_ADDRESSES:
         return f"{ip} is a cloud metadata address"
-    for kind in ("loopback", "link_local", "private", "multicast", "reserved", "unspecified"):
+    for kind in ("loopback", "link_local", "unspecified", "multicast", "reserved", "private"):
         if getattr(ip, f"is_{kind}"):
             return f"{ip} is a {kind.replace('_', '-')} address"
     if not ip.is_global:
