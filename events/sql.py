@@ -23,6 +23,16 @@ ORDER BY d.next_attempt_at, d.id
 LIMIT %(limit)s{locking}
 """
 
+# One delivery's state after an attempt (run with executemany over a batch: one round trip on PostgreSQL's
+# pipeline). Uses the primary key.
+RECORD_ATTEMPT = """
+UPDATE webhook_deliveries
+SET status = %(status)s, attempts = %(attempts)s, next_attempt_at = %(next_attempt_at)s,
+    last_attempt_at = %(last_attempt_at)s, last_status_code = %(last_status_code)s, last_error = %(last_error)s,
+    delivered_at = %(delivered_at)s
+WHERE id = %(id)s
+"""
+
 # When the next pending delivery of an active endpoint is due (the worker sleeps until then at most).
 # Uses index webhook_deliv_due_idx.
 NEXT_DUE = """
