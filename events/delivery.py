@@ -13,10 +13,12 @@ import datetime
 import json
 import logging
 import random
+import re
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import requests
 from django.db import DatabaseError, connection, transaction
@@ -141,7 +143,7 @@ class WebhookClient:
         except requests.RequestException as exc:
             error = f"{type(exc).__name__}: {_reason(exc)}"
         latency = round((time.perf_counter() - started) * 1000)
-        return Answer(status, text, error, latency)
+        return Answer(status, text, _without_path(error, url), latency)
 
     def close(self) -> None:
         self.session.close()
@@ -156,10 +158,21 @@ def _first_bytes(response) -> str:
     return kept[:ANSWER_KEPT].decode("utf-8", errors="replace")
 
 
+def _without_path(error: str, url: str) -> str:
+    """The error without the URL's path and query: a Discord webhook URL carries its token there."""
+    parts = urlsplit(url)
+    for secretish in (parts.path + ("?" + parts.query if parts.query else ""), parts.path):
+        if len(secretish) > 1:
+            error = error.replace(secretish, "/…")
+    return error
+
+
 def _reason(exc: Exception) -> str:
     # requests nests urllib3's reason; the innermost message names the cause (refused, timed out, ...).
     inner = exc.args[0] if exc.args else exc
-    return str(getattr(inner, "reason", inner))[:500]
+    text = str(getattr(inner, "reason", inner))
+    # urllib3 names its connection first ("<...HTTPConnection object at 0x..>: " or "...Connection(host=, port=): ").
+    return re.sub(r"^(<[^<>]+ object at 0x[0-9a-f]+>|\w+\(host=[^()]*\)): ", "", text)[:500]
 
 
 def request_body(delivery: Delivery) -> bytes:

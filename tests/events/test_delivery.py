@@ -115,14 +115,18 @@ def test_a_refused_connection_is_recorded_and_retried(db, clock):
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    WebhookEndpointFactory(url=f"http://127.0.0.1:{port}/hooks")
+    # A Discord-like URL: its token (the path) must never reach an error, a log or the admin.
+    WebhookEndpointFactory(url=f"http://127.0.0.1:{port}/api/webhooks/123/s3cr3t-token")
     event = record_event(EventType.RUN_FAILED, {"key": "lb"}, now=clock.now)
 
     Worker(clock=clock).deliver_due()
 
     delivery = delivery_of(event)
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == (DeliveryStatus.PENDING, 1, None)
-    assert "ConnectionError" in delivery.last_error
+    assert delivery.last_error == (
+        "ConnectionError: Failed to establish a new connection: [Errno 111] Connection refused"
+    )
+    assert "s3cr3t" not in delivery.attempt_log.get().error
     assert delivery.next_attempt_at > clock.now
     [attempt] = delivery.attempt_log.all()
     assert attempt.succeeded is False and "ConnectionError" in attempt.error
