@@ -42,7 +42,8 @@ class Command(BaseCommand):
             latency = bench_events.measure_latency(scratch_url=scratch.url, samples=latency_samples, log=log)
         self.stdout.write(
             f"publishing {publishing['entries']:,} entries: events on {publishing['events_on_seconds']:.2f} s, "
-            f"off {publishing['events_off_seconds']:.2f} s, ratio {publishing['ratio']:.3f}\n"
+            f"off {publishing['events_off_seconds']:.2f} s, ratio {publishing['ratio']:.3f}; the outbox itself "
+            f"{publishing['outbox_ms_median']:.1f} ms (max {publishing['outbox_ms_max']:.1f} ms)\n"
             f"one worker: {throughput['events_per_second']:.0f} events/s ({throughput['events']:,} events)\n"
             f"commit to delivery (LISTEN/NOTIFY): p50 {latency['p50_ms']:.1f} ms, p99 {latency['p99_ms']:.1f} ms, "
             f"max {latency['max_ms']:.1f} ms ({latency['samples']} samples)"
