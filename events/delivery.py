@@ -369,15 +369,19 @@ class Listener:
         self.channel = channel
         self.listening = False
 
+    def listen(self) -> None:
+        """Start listening (PostgreSQL): before looking for due deliveries, so no commit in between goes unheard."""
+        if connection.vendor == "postgresql" and not self.listening:
+            with connection.cursor() as cursor:
+                cursor.execute(f'LISTEN "{self.channel}"')
+            self.listening = True
+
     def wait(self, seconds: float) -> bool:
         """Wait up to `seconds`; True when woken by a notification."""
         if connection.vendor != "postgresql":
             time.sleep(seconds)
             return False
-        if not self.listening:
-            with connection.cursor() as cursor:
-                cursor.execute(f'LISTEN "{self.channel}"')
-            self.listening = True
+        self.listen()
         raw = connection.connection
         woken = False
         for _ in raw.notifies(timeout=seconds, stop_after=1):
@@ -398,6 +402,7 @@ def run_worker(worker: Worker, *, poll_seconds: float, should_stop: Callable[[],
     listener = Listener(CHANNEL)
     while not should_stop():
         try:
+            listener.listen()
             result = worker.deliver_due()
             if on_batch and result.attempted:
                 on_batch(result)
