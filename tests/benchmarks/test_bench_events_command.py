@@ -21,7 +21,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @postgresql_only
 def test_a_small_run_reports_publishing_throughput_and_latency(tmp_path):
-    before = leftover_databases()
     out = tmp_path / "events.json"
 
     call_command(
@@ -33,7 +32,8 @@ def test_a_small_run_reports_publishing_throughput_and_latency(tmp_path):
     assert report["publishing"]["deliveries_written"] == 1  # the one publication with events on
     assert report["throughput"]["events"] == 100
     assert (report["latency"]["samples"], report["latency"]["not_arrived_in_30s"]) == (5, 0)
-    assert leftover_databases() == before
+    # Ours only: other checkouts' benchmarks share the server and come and go meanwhile.
+    assert not {name for name in leftover_databases() if name.startswith(f"hedge_bench_{os.getpid()}_")}
 
 
 def test_sqlite_is_refused_with_the_reason(settings):
