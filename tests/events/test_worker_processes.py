@@ -147,3 +147,35 @@ def test_a_waiting_worker_is_woken_by_the_commit_long_before_its_poll(receiver):
         stop.set()
         receiver.release()
         thread.join(BOUND)
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_commit_right_after_the_worker_first_looked_still_wakes_it(receiver):
+    """The worker LISTENs before it looks for due deliveries: a commit in between is heard, not left to the poll."""
+    WebhookEndpointFactory(url=receiver.url)
+    committed, stop = [], threading.Event()
+
+    class CommitAfterFirstLook(Worker):
+        def next_due(self):
+            due = super().next_due()
+            if not committed:  # the first look found nothing due; an event commits before the worker waits
+                committed.append(record_event(EventType.RUN_FAILED, {"key": "lb"}))
+            return due
+
+    def work():
+        try:
+            run_worker(CommitAfterFirstLook(), poll_seconds=3600, should_stop=stop.is_set)
+        finally:
+            connection.close()
+
+    receiver.hold()
+    thread = threading.Thread(target=work)
+    thread.start()
+    try:
+        assert receiver.arrived.wait(BOUND)  # an hour's poll would never get here in time
+        assert receiver.received[0].headers["webhook-id"] == committed[0].message_id
+    finally:
+        stop.set()
+        receiver.release()
+        thread.join(BOUND)
