@@ -26,6 +26,7 @@ from django.utils import timezone
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.util import Timeout
 
 from hedge.db import row_locking_transaction, skip_locked_clause, sql_datetime
 
@@ -39,8 +40,9 @@ from .signing import signed_headers, signing_secrets
 logger = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT = 3.0
-# Seconds to wait for the answer once connected (requests' read timeout).
-ANSWER_TIMEOUT = 10.0
+# The whole request: connecting and every wait for the answer share it (urllib3's total timeout).
+REQUEST_TIMEOUT = 10.0
+TIMEOUT = Timeout(connect=CONNECT_TIMEOUT, read=REQUEST_TIMEOUT, total=REQUEST_TIMEOUT)
 ANSWER_KEPT = 1024  # bytes of an answer's body recorded with its attempt
 USER_AGENT = "hedge-webhooks/1"
 
@@ -109,7 +111,7 @@ class Answer:
 
 
 class WebhookClient:
-    """POSTs to webhook URLs: connect within 3 s, answer within 10 s, no redirects, no proxies from the environment.
+    """POSTs to webhook URLs: connect within 3 s, the whole request within 10 s, no redirects, no proxy from the env.
 
     Connections are kept alive between deliveries to the same host; each new one is checked
     against the address rules (events.addresses) once connected.
@@ -130,7 +132,7 @@ class WebhookClient:
                 url,
                 data=body,
                 headers={"Content-Type": "application/json", "User-Agent": USER_AGENT, **headers},
-                timeout=(CONNECT_TIMEOUT, ANSWER_TIMEOUT),
+                timeout=TIMEOUT,
                 allow_redirects=False,
                 stream=True,
             ) as response:

@@ -9,7 +9,9 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from standardwebhooks.webhooks import WebhookVerificationError
+from urllib3.util import Timeout
 
+from events import delivery as delivery_module
 from events.delivery import MAX_ATTEMPTS, RETRY_SCHEDULE, Worker, retry_delay
 from events.models import Delivery, DeliveryStatus, EventType
 from events.services import record_event, rotate_secret
@@ -200,3 +202,18 @@ def test_the_worker_pins_its_queries_per_batch(receiver, endpoint, django_assert
         result = Worker().deliver_batch()
 
     assert result.delivered == 5
+
+
+def test_a_receiver_that_does_not_answer_in_time_is_a_timeout_retried_later(receiver, endpoint, clock, monkeypatch):
+    # The whole-request limit, shortened from 10 s so the test does not wait that long.
+    monkeypatch.setattr(delivery_module, "TIMEOUT", Timeout(connect=3, read=0.3, total=0.3))
+    receiver.hold()
+    event = record_event(EventType.RUN_FAILED, {"key": "lb"}, now=clock.now)
+
+    Worker(clock=clock).deliver_due()
+    receiver.release()
+
+    delivery = delivery_of(event)
+    assert (delivery.status, delivery.attempts, delivery.last_status_code) == (DeliveryStatus.PENDING, 1, None)
+    assert delivery.last_error.startswith("timeout: ")
+    assert "Read timed out" in delivery.last_error
