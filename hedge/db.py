@@ -10,7 +10,7 @@ import datetime
 import fcntl
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from itertools import islice
 
 from django.db import DatabaseError, OperationalError, connection, connections, transaction
@@ -369,3 +369,30 @@ def run_marker_gone_sql() -> str:
         " AND CAST(l.classid AS bigint) * 4294967296 + CAST(l.objid AS bigint)"
         f" = {_RUN_MARKER_BASE} + leaderboard_runs.id)"
     )
+
+
+def notify_listeners(channel: str) -> None:
+    """Wake the processes LISTENing on `channel` when the current transaction commits (PostgreSQL NOTIFY).
+
+    SQLite has no notifications: its listeners poll instead.
+    """
+    if is_postgresql():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_notify(%s, '')", [channel])
+
+
+def skip_locked_clause(table_alias: str) -> str:
+    """The clause that locks the selected rows of `table_alias` and skips rows another transaction holds.
+
+    PostgreSQL only; SQLite has no row locks (one writer at a time), so there it is empty.
+    """
+    return f" FOR UPDATE OF {table_alias} SKIP LOCKED" if is_postgresql() else ""
+
+
+def row_locking_transaction():
+    """A transaction that holds the row locks taken with `skip_locked_clause` until it ends (PostgreSQL).
+
+    On SQLite, none: a transaction there takes the whole database's write lock, which must not be
+    held while the caller waits on the network; SQLite runs one worker, so nothing needs locking.
+    """
+    return transaction.atomic() if is_postgresql() else nullcontext()

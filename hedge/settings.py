@@ -124,6 +124,8 @@ INSTALLED_APPS = [
     "hedge.challenges",
     "seasons",
     "leaderboards",
+    # After every app whose hooks it receives (prizes included), so their receivers run first.
+    "events",
     "hedge.demo",
 ]
 
@@ -337,3 +339,12 @@ CORS_URLS_REGEX = r"^/(leaderboards|seasons)(/.*)?$"
 # How long clients and shared caches may keep `latest` and cluster lookups (Cache-Control max-age,
 # never past the board's next reset); about the interval of cron's generate_leaderboard.
 API_CACHE_SECONDS = _env_int("API_CACHE_SECONDS", 60)
+
+# --- events (webhooks) ------------------------------------------------------------------------
+
+# The public address of hedge (e.g. https://hedge.example.com): Discord messages link to the run.
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="")
+# Development and tests only: webhook URLs may be http://, and may reach private, loopback and
+# link-local addresses (refused otherwise, at save time and on every connection).
+WEBHOOK_ALLOW_HTTP = _env_bool("WEBHOOK_ALLOW_HTTP", False)
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = _env_bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", False)

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework_api_key.models import APIKey
 
+from . import signals
 from .levels import get_level_curve
 from .models import PremiumGrant, RewardClaim, Season, SeasonProgress, SeasonReward, Track
 from .selectors import is_progress_withheld
@@ -73,6 +74,7 @@ def grant_premium(
                     granted_at=now,
                     api_key=api_key,
                 )
+                signals.premium_granted.send(sender=PremiumGrant, grant=grant)
             return Written(grant, created=True)
         except IntegrityError:
             # Another request wrote a grant of this reference or this cluster first; it is committed now.
@@ -158,6 +160,7 @@ def claim_reward(
                     rewards=[_granted(reward) for reward in rewards],
                     api_key=api_key,
                 )
+                signals.reward_claimed.send(sender=RewardClaim, claim=claim)
         except IntegrityError:
             # A concurrent identical claim committed first (on SQLite, or without a progress row to lock).
             claim = RewardClaim.objects.get(season=season, cluster_id=cluster_id, track=track, level=level)

@@ -5,8 +5,11 @@ from __future__ import annotations
 import datetime
 import logging
 
+from django.db import transaction
+
 from hedge.challenges.signals import ProgressChange
 
+from . import signals
 from .models import Season, SeasonChallengeWeight
 from .selectors import get_active_season
 from .services import RecomputeResult, SeasonPointsFailed, recompute_changed_since, recompute_season
@@ -29,13 +32,21 @@ def recompute_active_season(sender, *, change: ProgressChange, **kwargs) -> Reco
     season = get_active_season()
     if season is None:
         return None
-    if season.points_synced_through is None or season.points_stale_since is not None:
-        result = recompute_season(season)
-    else:
-        weighted = SeasonChallengeWeight.objects.filter(season=season, challenge_id__in=change.challenge_codes)
-        if not weighted.exists():
-            return None
-        result = recompute_changed_since(season, change.changed_since)
+    try:
+        if season.points_synced_through is None or season.points_stale_since is not None:
+            result = recompute_season(season)
+        else:
+            weighted = SeasonChallengeWeight.objects.filter(season=season, challenge_id__in=change.challenge_codes)
+            if not weighted.exists():
+                return None
+            result = recompute_changed_since(season, change.changed_since)
+    except Exception as exc:
+        # The recompute rolled back; its failure is recorded (for staff alerting) in a transaction of its own.
+        with transaction.atomic():
+            signals.recompute_failed.send(
+                sender=Season, season=season, error=f"{type(exc).__name__}: {exc}", failed_clusters=None
+            )
+        raise
     logger.info("season points after %s: %s", change.source, result)
     if result.failed:
         # The others are written (and committed); raising reports it as the hook's error (non-zero exit).

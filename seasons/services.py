@@ -26,7 +26,7 @@ from hedge.db import (
     without_jit,
 )
 
-from . import sql
+from . import signals, sql
 from .models import Scoring, Season, SeasonProgress
 from .selectors import get_active_season
 
@@ -108,6 +108,10 @@ def recompute_season(season: Season, *, now: datetime.datetime | None = None) ->
         Season.objects.filter(pk=season.pk).update(
             points_synced_through=now, finalized_at=now if ended else None, points_stale_since=None
         )
+        if failed:
+            _send_recompute_failed(season, failed)
+        if ended:
+            signals.season_finalized.send(sender=Season, season=season, finalized_at=now)
     return RecomputeResult(
         season.pk, considered=considered, inserted=inserted, updated=changed - inserted, failed=failed
     )
@@ -236,6 +240,8 @@ def _upsert_scope(cursor, season: Season, *, considered: int, now: datetime.date
     failed = _record_overflows(cursor, sql.FIND_OVERFLOWS_SCOPE[form], params) if guarded else 0
     statement = sql.GUARDED[statement] if guarded else statement
     inserted, changed = counted_upsert(cursor, statement, params, count_sql=sql.COUNT_SCOPE)
+    if failed:
+        _send_recompute_failed(season, failed)
     return RecomputeResult(
         season.pk, considered=considered, inserted=inserted, updated=changed - inserted, failed=failed
     )
@@ -267,6 +273,11 @@ def _record_overflows(cursor, statement: str, params: dict) -> int:
     error = "season points beyond 64-bit integers (the sum of weight x value of its challenges)"
     cursor.execute(statement.format(beyond_bigint=sum_beyond_bigint("r.points")), {**params, "error": error})
     return cursor.rowcount
+
+
+def _send_recompute_failed(season: Season, failed: int) -> None:
+    error = f"{failed} cluster(s) not stored: season points beyond 64-bit integers (season_progress_errors)"
+    signals.recompute_failed.send(sender=Season, season=season, error=error, failed_clusters=failed)
 
 
 def _checked_cluster_ids(cluster_ids: Iterable[str]) -> Iterator[tuple[str]]:

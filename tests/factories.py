@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework_api_key.models import APIKey
 
+from events.signing import new_secret
 from hedge.challenges.models import (
     Challenge,
     ChallengeCategory,
@@ -311,3 +312,20 @@ class AccessLogFactory(_LoginRecordFactory):
 class AccessFailureLogFactory(_LoginRecordFactory):
     class Meta:
         model = "axes.AccessFailureLog"
+
+
+# --- events -------------------------------------------------------------------------------------
+
+
+class WebhookEndpointFactory(factory.django.DjangoModelFactory):
+    """An active endpoint of every event type, standard format, with a fresh secret; `url` is usually a receiver's."""
+
+    class Meta:
+        model = "events.WebhookEndpoint"
+
+    name = factory.Sequence(lambda n: f"endpoint {n}")
+    url = "https://hooks.example.com/hedge"
+    event_types = ""
+    format = "standard"
+    is_active = True
+    secret = factory.LazyFunction(new_secret)

@@ -44,6 +44,7 @@ from tests.factories import (
     SeasonProgressFactory,
     SeasonRewardFactory,
     StaffUserFactory,
+    WebhookEndpointFactory,
     given_history,
 )
 
@@ -147,6 +148,7 @@ def world(db):
     given_history(wins, {"alice": 105, "bob": 102}, at=today.start - DAY / 2)
     given_history(wins, {"alice": 110}, at=timezone.now())  # today alice gains
     definition = LeaderboardDefFactory(key="lb_daily", challenge=wins, time_window="DAILY")
+    WebhookEndpointFactory()  # the final run's event is delivered to it: an event and a delivery to act on
     final = generate_final_run("lb_daily", period_start=today.start - DAY, period_end=today.start)
     season = SeasonFactory(id="S1", is_active=True, points_per_level=10)
     SeasonChallengeWeightFactory(season=season, challenge=wins, weight=2)

@@ -14,7 +14,7 @@ from .extractors import Extractor, configured_extractors
 from .models import MAX_PROGRESS_VALUE, Challenge, cluster_id_problem
 from .services.locks import exclusive_progress_writes
 from .services.upsert import UpsertResult, upsert_progress
-from .signals import ProgressChange, notify_progress_changed
+from .signals import ProgressChange, etl_challenge_failed, etl_completed, notify_progress_changed
 
 OK, FAILED, SKIPPED = "ok", "failed", "skipped"
 
@@ -101,6 +101,8 @@ def _run(*, source, extractors, now, on_outcome) -> EtlRunResult:
                     outcome.result = upsert_progress(_checked(extractor(challenge), challenge.id), now=started_at)
             except Exception as exc:  # noqa: BLE001 - one extractor failing must not lose the others
                 outcome.status, outcome.error = FAILED, f"{type(exc).__name__}: {exc}"
+                with transaction.atomic():
+                    etl_challenge_failed.send(sender=run_challenge_etl, outcome=outcome, started_at=started_at)
         outcome.seconds = time.perf_counter() - tick
         run.outcomes.append(outcome)
         if on_outcome:
@@ -110,4 +112,6 @@ def _run(*, source, extractors, now, on_outcome) -> EtlRunResult:
     if changed:
         change = ProgressChange(source="etl", changed_since=started_at, challenge_codes=changed)
         run.hook_errors = notify_progress_changed(run_challenge_etl, change)
+    with transaction.atomic():
+        etl_completed.send(sender=run_challenge_etl, result=run)
     return run

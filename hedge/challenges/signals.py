@@ -22,6 +22,15 @@ logger = logging.getLogger(__name__)
 
 progress_changed = Signal()
 
+# The ETL's outcome, for apps that report it (events). The ETL commits per challenge, so each is
+# sent inside a transaction of its own that records nothing else:
+# - `etl_challenge_failed(outcome, started_at)`: one challenge failed (its progress rolled back), sent
+#   at once, before the next challenge runs; `outcome` is the ChallengeOutcome with its `error`.
+# - `etl_completed(result)`: the run is over (every challenge committed or rolled back, the
+#   post-ETL hook called); `result` is the EtlRunResult, failed challenges and hook errors included.
+etl_challenge_failed = Signal()
+etl_completed = Signal()
+
 # Sent by prune_progress_history with `now`; a receiver returns the earliest moment whose history
 # it still needs (or None), and no history from that moment on is pruned.
 history_needed_since = Signal()

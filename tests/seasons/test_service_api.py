@@ -107,10 +107,10 @@ def test_the_public_endpoints_stay_anonymous(client, season):
 
 
 def test_a_claim_is_201_with_the_rewards_then_200_with_the_same_claim(service, season, key, django_assert_num_queries):
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(14):
         # the key by prefix; the season; the level's rewards; no claim yet; is the cluster excluded; then
         # in a transaction (a savepoint here, and its release): the progress row locked, the curve, and the insert in
-        # its own savepoint (3)
+        # its own savepoint (3), with its reward.claimed event and the event's deliveries (2, no endpoint: no NOTIFY)
         first = claim(service, {"clusterId": "c1", "track": "FREE", "level": 2})
     with django_assert_num_queries(4):  # the key; the season; the level's rewards; the existing claim
         again = claim(service, {"clusterId": "c1", "track": "FREE", "level": 2})
