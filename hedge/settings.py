@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "hedge.challenges",
     "seasons",
     "leaderboards",
+    "prizes",
     "hedge.demo",
 ]
 
