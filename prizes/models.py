@@ -56,7 +56,13 @@ class LeaderboardPrize(models.Model):
 
     class Meta:
         db_table = "leaderboard_prizes"
-        ordering = ["leaderboard", "rank_from", "top_percent", "id"]
+        # Table order: rank ranges by their first rank, then percentages from the smallest (NULLs last everywhere).
+        ordering = [
+            "leaderboard",
+            F("rank_from").asc(nulls_last=True),
+            F("top_percent").asc(nulls_last=True),
+            "id",
+        ]
         verbose_name = "prize"
         constraints = [
             models.CheckConstraint(
