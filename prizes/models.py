@@ -121,10 +121,9 @@ class LeaderboardAward(models.Model):
     rank = models.PositiveIntegerField()
     position = models.PositiveIntegerField()
     score = models.BigIntegerField()
-    # The prize row it was won by (NULL once that row is deleted); its snapshot below stays.
-    prize = models.ForeignKey(
-        LeaderboardPrize, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
-    )
+    # The prize row it was won by (NULL once that row is deleted: its snapshot below stays). Indexed, so
+    # deleting a prize row finds its awards without reading every award.
+    prize = models.ForeignKey(LeaderboardPrize, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     name = models.CharField(max_length=PRIZE_NAME_MAX_LENGTH)
     kind = models.CharField(max_length=PRIZE_KIND_MAX_LENGTH)
     quantity = models.PositiveIntegerField()

@@ -17,8 +17,16 @@ from ..selectors import prize_tables
 DEFAULT_LIMIT = 100
 
 
+# One field for every value: building a DRF field per value cost more than the page's query.
+_DATETIME = serializers.DateTimeField()
+
+
 def _datetime(value):
-    return None if value is None else serializers.DateTimeField().to_representation(value)
+    return None if value is None else _DATETIME.to_representation(value)
+
+
+def _prize(values) -> dict:
+    return {"name": values["name"], "kind": values["kind"], "quantity": values["quantity"], "data": values["data"]}
 
 
 def _percent(value):
@@ -35,7 +43,7 @@ class PrizeSerializer(serializers.Serializer):
     data = serializers.JSONField()
 
     def to_representation(self, prize):
-        return {"name": prize["name"], "kind": prize["kind"], "quantity": prize["quantity"], "data": prize["data"]}
+        return _prize(prize)
 
 
 class PrizeRowSerializer(PrizeSerializer):
@@ -52,7 +60,7 @@ class PrizeRowSerializer(PrizeSerializer):
             "rankTo": prize["rank_to"],
             "topPercent": _percent(prize["top_percent"]),
             "minScore": prize["min_score"],
-            **super().to_representation(prize),
+            **_prize(prize),
         }
 
 
@@ -87,6 +95,20 @@ class ServiceAwardSerializer(serializers.Serializer):
     reference = serializers.CharField(allow_null=True, help_text="The game's payment reference; null until settled.")
     settledAt = serializers.DateTimeField(allow_null=True)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A page's awards share a few periods: each moment is formatted once per page (DRF's
+        # timezone handling per value cost more than the page's query).
+        self._formatted: dict = {}
+
+    def _moment(self, value):
+        if value is None:
+            return None
+        text = self._formatted.get(value)
+        if text is None:
+            text = self._formatted[value] = _datetime(value)
+        return text
+
     def to_representation(self, award):
         if not isinstance(award, Mapping):
             award = {name: getattr(award, name) for name in _AWARD_ATTRIBUTES}
@@ -94,12 +116,12 @@ class ServiceAwardSerializer(serializers.Serializer):
             "id": award["id"],
             "leaderboard": award["leaderboard_key"],
             "runId": award["run_id"],
-            "periodStart": _datetime(award["period_start"]),
-            "periodEnd": _datetime(award["period_end"]),
+            "periodStart": self._moment(award["period_start"]),
+            "periodEnd": self._moment(award["period_end"]),
             "clusterId": award["cluster_id"],
             "rank": award["rank"],
             "score": award["score"],
-            "prize": PrizeSerializer().to_representation(award),
+            "prize": _prize(award),
             "status": award["status"],
             "reference": award["reference"],
             "settledAt": _datetime(award["settled_at"]),
@@ -204,7 +226,7 @@ class PublicAwardSerializer(serializers.Serializer):
             "rank": award["rank"],
             "position": award["position"],
             "score": award["score"],
-            "prize": PrizeSerializer().to_representation(award),
+            "prize": _prize(award),
             "status": award["status"],
         }
 

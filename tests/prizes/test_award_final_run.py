@@ -175,3 +175,13 @@ def test_excluded_clusters_are_never_awarded(board, standings):
     run = generate_final_run("lb_daily", **standings)
 
     assert [c for _, _, c, _, _ in awards_of(run)] == ["b"]
+
+
+def test_deleting_a_prize_row_keeps_its_awards_with_their_snapshot(board, standings):
+    prize = LeaderboardPrizeFactory(leaderboard=board, name="Gold", quantity=100)
+    generate_final_run("lb_daily", **standings)
+
+    prize.delete()
+
+    award = LeaderboardAward.objects.get(cluster_id="a")
+    assert (award.prize_id, award.name, award.quantity, award.status) == (None, "Gold", 100, "PENDING")
