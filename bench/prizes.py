@@ -178,7 +178,17 @@ def measure_publication(bench: PrizeBench, options: Options, log: Log) -> dict:
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM leaderboard_awards WHERE run_id = %s", [run.pk])
     op["plan"] = explain(AWARD, params)
-    log(f"  the awards statement alone: {op['award_statement_s']:.3f} s for {op['awards']:,} awards")
+    # The floor's awards statement alone, on the same run (what the floor side adds to its publication).
+    floor_params = {"key": PRIZES_KEY, "start": SEASON_START, "end": SEASON_END, "run": run.pk}
+    floor_params["prizes_key"] = PRIZES_KEY
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(FLOOR_AWARDS, floor_params)
+    op["floor_award_statement_s"] = round(time.perf_counter() - started, 4)
+    log(
+        f"  the awards statement alone: {op['award_statement_s']:.3f} s for {op['awards']:,} awards"
+        f" (the floor's: {op['floor_award_statement_s']:.3f} s)"
+    )
     return op
 
 
