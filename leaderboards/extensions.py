@@ -13,7 +13,7 @@ the API schema (it is not used to write it).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from rest_framework import serializers
@@ -24,7 +24,7 @@ class ListItemField:
     name: str
     field: serializers.Field
     values: Callable[[list], dict[str, Any]]
-    default: Callable[[], Any] = field(default=list)
+    default: Callable[[], Any] = list
 
 
 _LIST_ITEM_FIELDS: dict[str, ListItemField] = {}

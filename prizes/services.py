@@ -6,7 +6,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Sum
+from django.db.models import Sum
 from django.utils import timezone
 from rest_framework_api_key.models import APIKey
 
@@ -64,7 +64,7 @@ def run_totals(run_id: int) -> dict[str, int]:
         LeaderboardAward.objects.filter(run_id=run_id)
         .order_by()
         .values("kind")
-        .annotate(total=Sum("quantity"), awards=Count("id"))
+        .annotate(total=Sum("quantity"))
         .order_by("kind")
     )
     return {row["kind"]: row["total"] for row in rows}

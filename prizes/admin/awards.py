@@ -7,6 +7,8 @@ field (leaderboards must not import prizes; see prizes.admin.definitions).
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
@@ -24,6 +26,8 @@ from ..models import LeaderboardAward
 from ..selectors import run_award_totals
 
 NO_LONGER_ENTITLED = "no_longer_entitled"
+# A run id in a URL: digits that fit a bigint (a longer number would upset the database, not find a run).
+_RUN_ID = re.compile(r"[0-9]{1,18}")
 
 
 class EntitlementFilter(admin.SimpleListFilter):
@@ -135,7 +139,7 @@ class LeaderboardAwardAdmin(LargeTableAdmin):
         """Every award of one run as CSV, streamed (view permission: a read)."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        run = LeaderboardRun.objects.filter(pk=int(run_id)).first() if str(run_id).isdigit() else None
+        run = LeaderboardRun.objects.filter(pk=int(run_id)).first() if _RUN_ID.fullmatch(run_id) else None
         if run is None:
             raise Http404("No such run.")
         return run_awards_csv(run)

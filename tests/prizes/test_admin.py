@@ -196,3 +196,16 @@ def test_without_view_permission_the_csv_is_refused(db, final):
     client.force_login(user)
 
     assert client.get(f"{AWARDS}run/{final.pk}/awards.csv").status_code == 403
+
+
+def test_the_csv_of_an_unknown_run_is_a_404(admin_client, final):
+    assert admin_client.get(f"{AWARDS}run/999999/awards.csv").status_code == 404
+    assert admin_client.get(f"{AWARDS}run/{'9' * 30}/awards.csv").status_code == 404
+
+
+def test_the_run_pages_links_open_its_awards_and_the_paid_no_longer_entitled_list(admin_client, final):
+    browse = admin_client.get(AWARDS, {"run_id": final.pk})
+    entitled = admin_client.get(AWARDS, {"entitlement": "no_longer_entitled", "leaderboard_key": "lb_daily"})
+
+    assert browse.status_code == 200 and browse.context["cl"].result_count == 4
+    assert entitled.status_code == 200 and entitled.context["cl"].result_count == 0
