@@ -76,7 +76,8 @@ class PrizeDefinitionAdmin(LeaderboardDefAdmin):
             extra_context["prize_preview_url"] = reverse(
                 "admin:leaderboards_leaderboarddef_prize_preview", args=[object_id]
             )
-            extra_context["prize_preview_runs"] = preview_runs(unquote(object_id))
+            key = LeaderboardDef.objects.filter(pk=unquote(object_id)).values_list("key", flat=True).first()
+            extra_context["prize_preview_runs"] = preview_runs(key) if key else []
         return super().changeform_view(request, object_id, form_url, extra_context)
 
     @method_decorator(xframe_options_sameorigin)

@@ -108,6 +108,14 @@ def test_the_form_says_ties_are_never_split_next_to_the_rank_mode(admin_client, 
     assert "rows stack" in page
 
 
+def test_the_prize_preview_offers_the_current_run_then_the_final_runs(admin_client, board, final):
+    current = generate_leaderboard_run("lb_daily")
+
+    page = admin_client.get(change_url(board)).content.decode()
+
+    assert page.index(f'<option value="{current.pk}">current run') < page.index(f'<option value="{final.pk}">final run')
+
+
 def test_the_prize_preview_counts_the_unsaved_table_in_the_chosen_run_and_saves_nothing(admin_client, board, final):
     rows = [
         {"rank_from": "1", "rank_to": "2", "name": "Gold", "quantity": "10"},
