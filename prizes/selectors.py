@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import connection, connections, router, transaction
 from django.db.models import Count, QuerySet, Sum
 
+from hedge.db import db_datetime
 from leaderboards.models import LeaderboardRun, RunStatus
 
 from . import sql
@@ -49,14 +51,22 @@ def service_awards(
 ) -> list[dict]:
     """A keyset page of awards by id (the game's list): after id `after`, at most `limit`; one query.
 
-    Uses index: leaderboard_awards_status_idx / leaderboard_awards_board_idx (or the primary key).
+    A raw statement (sql.SERVICE_AWARDS_PAGE): the ORM's compilation and row conversion cost more
+    than the query on a page of 100. Rows as the ORM's .values(*SERVICE_FIELDS) would give them.
     """
-    awards = LeaderboardAward.objects.filter(id__gt=after)
-    if status is not None:
-        awards = awards.filter(status=status)
-    if leaderboard_key is not None:
-        awards = awards.filter(leaderboard_key=leaderboard_key)
-    return list(awards.order_by("id").values(*SERVICE_FIELDS)[:limit])
+    scope = sql.SERVICE_SCOPES[(status is not None, leaderboard_key is not None)]
+    params = {"after": after, "limit": limit, "status": status, "leaderboard": leaderboard_key}
+    with connections[router.db_for_read(LeaderboardAward)].cursor() as cursor:
+        cursor.execute(sql.SERVICE_AWARDS_PAGE.format(scope=scope), params)
+        rows = cursor.fetchall()
+    awards = []
+    for row in rows:
+        award = dict(zip(SERVICE_FIELDS, row, strict=True))
+        award["data"] = json.loads(award["data"])
+        for name in ("period_start", "period_end", "settled_at"):
+            award[name] = db_datetime(award[name])
+        awards.append(award)
+    return awards
 
 
 def final_run(key: str, run_id: int) -> LeaderboardRun | None:

@@ -102,3 +102,23 @@ WHERE run_id = %(run)s AND EXISTS (
       AND s.cluster_id = leaderboard_awards.cluster_id AND s.prize_id = leaderboard_awards.prize_id
 )
 """
+
+# A keyset page of awards by id, for the game (GET /service/awards). `{scope}` is one of SERVICE_SCOPES.
+# Uses index: leaderboard_awards_status_idx (status, id), leaderboard_awards_board_idx (leaderboard_key,
+# status, id), or the primary key without a status.
+SERVICE_AWARDS_PAGE = """
+SELECT a.id, a.leaderboard_key, a.run_id, a.period_start, a.period_end, a.cluster_id, a.rank, a.score,
+       a.name, a.kind, a.quantity, a.data, a.status, a.reference, a.settled_at
+FROM leaderboard_awards a
+WHERE a.id > %(after)s{scope}
+ORDER BY a.id
+LIMIT %(limit)s
+"""
+
+# The `{scope}` of SERVICE_AWARDS_PAGE by (a status given, a leaderboard given).
+SERVICE_SCOPES = {
+    (False, False): "",
+    (True, False): " AND a.status = %(status)s",
+    (False, True): " AND a.leaderboard_key = %(leaderboard)s",
+    (True, True): " AND a.status = %(status)s AND a.leaderboard_key = %(leaderboard)s",
+}
