@@ -41,10 +41,25 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+# Headers every request of get() sends besides Accept (default_headers: e.g. a service API key).
+_EXTRA_HEADERS: dict[str, str] = {}
+
+
+@contextmanager
+def default_headers(headers: dict[str, str]) -> Iterator[None]:
+    """Send `headers` with every get() (and so every run_load request) inside the block."""
+    _EXTRA_HEADERS.update(headers)
+    try:
+        yield
+    finally:
+        for name in headers:
+            _EXTRA_HEADERS.pop(name, None)
+
+
 def get(port: int, path: str, *, timeout: float = REQUEST_TIMEOUT) -> tuple[int, bytes]:
     conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
     try:
-        conn.request("GET", path, headers={"Accept": "application/json"})
+        conn.request("GET", path, headers={"Accept": "application/json", **_EXTRA_HEADERS})
         response = conn.getresponse()
         return response.status, response.read()
     finally:

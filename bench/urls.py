@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from . import views
+from . import prize_views, views
 
 _LATEST = "bench-floor/leaderboards/<str:key>/latest"
 
@@ -11,5 +11,6 @@ urlpatterns = [
     path(f"{_LATEST}/clusters", views.floor_leaderboard_clusters, name="bench-floor-latest-clusters"),
     path(f"{_LATEST}/clusters/<str:cluster_id>", views.floor_leaderboard_cluster, name="bench-floor-latest-cluster"),
     path("bench-floor/seasons/<str:season_id>/progress", views.floor_season_progress, name="bench-floor-progress"),
+    path("bench-floor/service/awards", prize_views.floor_service_awards, name="bench-floor-service-awards"),
     path("", include("hedge.urls")),
 ]

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import datetime
 
-from django.apps import apps
-from django.core.exceptions import FieldError
-
 TOP_SIZE = 10
 
 
@@ -41,14 +38,11 @@ def final_published(run) -> dict:
     }
 
 
-def award_count(run) -> int | None:
-    """How many awards the run made, when the prizes app is installed (its receiver runs before ours); else None."""
-    if not apps.is_installed("prizes"):
-        return None
-    try:
-        return apps.get_model("prizes", "Award").objects.filter(run_id=run.pk).count()
-    except (LookupError, FieldError):
-        return None
+def award_count(run) -> int:
+    """How many awards the run made (prizes' receiver of the same hook runs before ours)."""
+    from prizes.models import LeaderboardAward
+
+    return LeaderboardAward.objects.filter(run_id=run.pk).count()
 
 
 def final_superseded(run, superseded) -> dict:
@@ -85,17 +79,18 @@ def awards_created(run, *, count: int, totals: dict) -> dict:
 
 
 def award_settled(award, *, api_key) -> dict:
-    """`award` is a prizes Award (built against the prizes app's contract; fields it lacks are null)."""
     return {
         "awardId": award.pk,
-        "key": getattr(getattr(award, "run", None), "leaderboard_id", None),
-        "runId": getattr(award, "run_id", None),
-        "clusterId": getattr(award, "cluster_id", None),
-        "kind": getattr(award, "kind", None),
-        "quantity": getattr(award, "quantity", None),
-        "settledAt": iso(getattr(award, "settled_at", None)),
-        "reference": getattr(award, "reference", None),
-        "apiKey": getattr(api_key, "name", None),
+        "key": award.leaderboard_key,
+        "runId": award.run_id,
+        "clusterId": award.cluster_id,
+        "rank": award.rank,
+        "name": award.name,
+        "kind": award.kind,
+        "quantity": award.quantity,
+        "settledAt": iso(award.settled_at),
+        "reference": award.reference,
+        "apiKey": api_key.name if api_key is not None else None,
     }
 
 

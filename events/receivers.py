@@ -1,13 +1,11 @@
 """The events app's receivers of the product's hooks: each writes one event in the transaction of the change.
 
 The product apps never import events; their signals are documented where they are defined
-(leaderboards.signals, seasons.signals, hedge.challenges.signals, and prizes.signals when the
-prizes app is installed). A receiver that raises rolls the change back, as the hooks document.
+(leaderboards.signals, seasons.signals, hedge.challenges.signals and prizes.signals). A receiver that
+raises rolls the change back, as the hooks document.
 """
 
 from __future__ import annotations
-
-from django.apps import apps
 
 from . import payloads
 from .models import EventType
@@ -62,6 +60,7 @@ def connect() -> None:
     final run's awards (prizes' receiver of the same signal) are written before its event counts them."""
     from hedge.challenges import signals as challenges
     from leaderboards import signals as leaderboards
+    from prizes import signals as prizes
     from seasons import signals as seasons
 
     leaderboards.final_run_published.connect(on_final_run_published, dispatch_uid="events.final_run_published")
@@ -72,8 +71,5 @@ def connect() -> None:
     seasons.premium_granted.connect(on_premium_granted, dispatch_uid="events.premium_granted")
     challenges.etl_challenge_failed.connect(on_etl_challenge_failed, dispatch_uid="events.etl_failed")
     challenges.etl_completed.connect(on_etl_completed, dispatch_uid="events.etl_completed")
-    if apps.is_installed("prizes"):
-        from prizes import signals as prizes
-
-        prizes.awards_created.connect(on_awards_created, dispatch_uid="events.awards_created")
-        prizes.award_settled.connect(on_award_settled, dispatch_uid="events.award_settled")
+    prizes.awards_created.connect(on_awards_created, dispatch_uid="events.awards_created")
+    prizes.award_settled.connect(on_award_settled, dispatch_uid="events.award_settled")

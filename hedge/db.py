@@ -148,6 +148,13 @@ def sql_datetime(value: datetime.datetime):
     return connection.ops.adapt_datetimefield_value(value)
 
 
+def db_datetime(value) -> datetime.datetime | None:
+    """A datetime column read by a raw cursor, aware as the ORM gives it (SQLite hands back naive UTC)."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=datetime.UTC)
+
+
 def create_temp_table(cursor, name: str, columns_sql: str) -> None:
     """A scratch table private to this connection, dropped at commit on PostgreSQL.
 

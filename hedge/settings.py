@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "hedge.challenges",
     "seasons",
     "leaderboards",
+    "prizes",
     # After every app whose hooks it receives (prizes included), so their receivers run first.
     "events",
     "hedge.demo",

@@ -17,6 +17,9 @@ urlpatterns = [
     # Unknown URLs under an API prefix (here, and at the end of each app's urls) answer JSON 404s.
     re_path(r"^api(?:/.*)?$", not_found),
     path("service/", include("seasons.service_urls")),
+    path("service/", include("prizes.api.service_urls")),
     path("", include("seasons.urls")),
+    # Before leaderboards.urls, whose catch-all answers any other path under /leaderboards.
+    path("", include("prizes.api.urls")),
     path("", include("leaderboards.urls")),
 ]

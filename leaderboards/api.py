@@ -27,7 +27,7 @@ from rest_framework.views import APIView
 from hedge.api import ErrorSerializer
 from hedge.challenges.models import CLUSTER_ID_MAX_LENGTH
 
-from . import selectors
+from . import extensions, selectors
 from .models import LeaderboardRun, is_well_formed_key
 from .periods import next_resets
 from .serializers import (
@@ -356,7 +356,10 @@ class LeaderboardListView(APIView):
     )
     def get(self, request):
         definitions = list(selectors.active_definitions_with_latest_run())
-        context = {"next_reset_at": next_resets([d.time_window for d in definitions], now=timezone.now())}
+        context = {
+            "next_reset_at": next_resets([d.time_window for d in definitions], now=timezone.now()),
+            "extras": extensions.list_item_values(definitions),
+        }
         return Response(LeaderboardListItemSerializer(definitions, many=True, context=context).data)
 
 

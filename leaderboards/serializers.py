@@ -1,11 +1,15 @@
 """Public JSON of leaderboards: camelCase keys, written out field by field."""
 
+import copy
+
 from django.core.validators import ProhibitNullCharactersValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from hedge.api import ClusterIdField, DigitsIntegerField
 from hedge.challenges.models import CLUSTER_ID_MAX_LENGTH
+
+from . import extensions
 
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
@@ -117,6 +121,26 @@ class LeaderboardListItemSerializer(serializers.Serializer):
         if definition.latest_run_id is None:
             return None
         return RunSummarySerializer(definition).data
+
+    def get_fields(self):
+        # Fields other apps add (leaderboards.extensions), documented here and written by to_representation.
+        fields = super().get_fields()
+        for extra in extensions.list_item_fields():
+            fields[extra.name] = copy.deepcopy(extra.field)
+        return fields
+
+    def to_representation(self, definition):
+        # Written out directly (the fields above document it), so an added field is never read from the model.
+        extras = self.context.get("extras", {}).get(definition.key, {})
+        return {
+            "key": definition.key,
+            "name": definition.name,
+            "description": definition.description,
+            "timeWindow": definition.time_window,
+            "nextResetAt": self.get_nextResetAt(definition),
+            "latestRun": self.get_latestRun(definition),
+            **{extra.name: extras.get(extra.name, extra.default()) for extra in extensions.list_item_fields()},
+        }
 
 
 def _datetime(value):

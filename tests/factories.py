@@ -329,3 +329,43 @@ class WebhookEndpointFactory(factory.django.DjangoModelFactory):
     format = "standard"
     is_active = True
     secret = factory.LazyFunction(new_secret)
+
+
+# --- prizes -------------------------------------------------------------------------------------
+
+
+class LeaderboardPrizeFactory(factory.django.DjangoModelFactory):
+    """A prize row of `leaderboard`: ranks 1..1 unless given a range or `top_percent` (then no range)."""
+
+    class Meta:
+        model = "prizes.LeaderboardPrize"
+
+    leaderboard = factory.SubFactory(LeaderboardDefFactory)
+    rank_from = factory.LazyAttribute(lambda o: None if o.top_percent is not None else 1)
+    rank_to = factory.LazyAttribute(lambda o: None if o.top_percent is not None else o.rank_from)
+    top_percent = None
+    name = factory.Sequence(lambda n: f"Prize {n}")
+    kind = "token"
+    quantity = 1
+    data = factory.LazyFunction(dict)
+
+
+class LeaderboardAwardFactory(factory.django.DjangoModelFactory):
+    """An award written directly (the service writes real ones from a final run), PENDING."""
+
+    class Meta:
+        model = "prizes.LeaderboardAward"
+
+    run_id = 1
+    leaderboard_key = "lb_prizes"
+    period_start = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
+    period_end = datetime.datetime(2025, 1, 2, tzinfo=datetime.UTC)
+    cluster_id = factory.Sequence(lambda n: f"cluster-{n:07d}")
+    position = factory.Sequence(lambda n: n + 1)
+    rank = factory.LazyAttribute(lambda o: o.position)
+    score = 10
+    name = "Gold"
+    kind = "token"
+    quantity = 1
+    data = factory.LazyFunction(dict)
+    created_at = factory.LazyFunction(timezone.now)

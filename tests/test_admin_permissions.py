@@ -37,6 +37,7 @@ from tests.factories import (
     ExclusionFactory,
     GroupFactory,
     LeaderboardDefFactory,
+    LeaderboardPrizeFactory,
     PremiumGrantFactory,
     RewardClaimFactory,
     SeasonChallengeWeightFactory,
@@ -96,6 +97,7 @@ KNOWN_URLS = {
     "seasons_season_recompute",
     "seasons_season_progress_csv",
     "seasons_season_simple_history",
+    "prizes_leaderboardaward_run_csv",
     "auth_user_password_change",
 }
 
@@ -103,7 +105,11 @@ KNOWN_URLS = {
 def _reads_with_view_permission(pattern, method: str) -> bool:
     """What staff who may only view can still use: downloads, the preview of a stored definition (it only
     reads; a new one's needs the add permission), a past version of an audited object (shown, not reverted)."""
-    if pattern.name in {"leaderboards_leaderboardrun_entries_csv", "seasons_season_progress_csv"}:
+    if pattern.name in {
+        "leaderboards_leaderboardrun_entries_csv",
+        "seasons_season_progress_csv",
+        "prizes_leaderboardaward_run_csv",
+    }:
         return True
     if pattern.name == "leaderboards_leaderboarddef_preview":
         return method == "POST" and "object_id" in str(pattern.pattern)
@@ -149,6 +155,7 @@ def world(db):
     given_history(wins, {"alice": 110}, at=timezone.now())  # today alice gains
     definition = LeaderboardDefFactory(key="lb_daily", challenge=wins, time_window="DAILY")
     WebhookEndpointFactory()  # the final run's event is delivered to it: an event and a delivery to act on
+    LeaderboardPrizeFactory(leaderboard=definition, rank_from=1, rank_to=1)  # the final run awards it
     final = generate_final_run("lb_daily", period_start=today.start - DAY, period_end=today.start)
     season = SeasonFactory(id="S1", is_active=True, points_per_level=10)
     SeasonChallengeWeightFactory(season=season, challenge=wins, weight=2)

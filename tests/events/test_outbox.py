@@ -8,7 +8,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from events.models import Delivery, Event, EventType
-from events.receivers import on_awards_created
 from events.services import record_event
 from hedge.challenges.etl import run_challenge_etl
 from hedge.challenges.models import MAX_PROGRESS_VALUE
@@ -16,6 +15,8 @@ from leaderboards import signals as leaderboard_signals
 from leaderboards.errors import GenerationFailed
 from leaderboards.periods import calendar_period
 from leaderboards.services import generate_final_run, generate_leaderboard_run
+from prizes.models import LeaderboardAward
+from prizes.services import settle_award
 from seasons.claims import claim_reward, grant_premium
 from seasons.services import recompute_season
 from tests.events.conftest import events_of
@@ -24,6 +25,7 @@ from tests.factories import (
     ChallengeFactory,
     ChallengeProgressFactory,
     LeaderboardDefFactory,
+    LeaderboardPrizeFactory,
     SeasonChallengeWeightFactory,
     SeasonFactory,
     SeasonProgressFactory,
@@ -70,7 +72,7 @@ def test_a_final_run_writes_one_event_with_its_top_ten_whatever_its_size(yesterd
         "rowCount": 12,
         "checksum": run.checksum,
         "top": [{"clusterId": f"c{n:02d}", "rank": 13 - n, "score": n} for n in range(12, 2, -1)],
-        "awardCount": None,  # the prizes app is not installed
+        "awardCount": 0,  # the board has no prize table
     }
     assert Event.objects.count() == 1
 
@@ -128,14 +130,42 @@ def test_an_event_recorded_in_a_transaction_that_rolls_back_is_gone_with_its_del
     assert (Event.objects.count(), Delivery.objects.count()) == (0, 0)
 
 
-def test_awards_created_is_one_event_per_run_with_count_and_totals(yesterday):
+def test_a_final_run_with_prizes_writes_one_awards_event_with_count_and_totals_and_counts_them(yesterday):
+    LeaderboardPrizeFactory(leaderboard_id="lb_daily", rank_from=1, rank_to=3, kind="token", quantity=100)
+    LeaderboardPrizeFactory(leaderboard_id="lb_daily", rank_from=1, rank_to=1, kind="badge", quantity=1)
+
     run = generate_final_run("lb_daily", **yesterday)
 
-    # What prizes.signals.awards_created sends (the prizes app is wired at merge).
-    on_awards_created(None, run=run, count=12, totals={"token": 1200, "badge": 12})
-
     [created] = events_of(EventType.AWARDS_CREATED)
-    assert created["data"] == {"key": "lb_daily", "runId": run.pk, "count": 12, "totals": {"badge": 12, "token": 1200}}
+    assert created["data"] == {"key": "lb_daily", "runId": run.pk, "count": 4, "totals": {"badge": 1, "token": 300}}
+    [published] = events_of(EventType.FINAL_PUBLISHED)
+    assert published["data"]["awardCount"] == 4
+
+
+def test_a_settled_award_is_one_event_naming_the_key_that_settled_it(yesterday):
+    LeaderboardPrizeFactory(leaderboard_id="lb_daily", rank_from=1, rank_to=1, name="Gold", kind="token", quantity=5)
+    run = generate_final_run("lb_daily", **yesterday)
+    award = LeaderboardAward.objects.get(run_id=run.pk)
+    api_key = APIKeyFactory(name="game-backend")
+
+    settle_award(award.pk, reference="0xabc", api_key=api_key)
+    settle_award(award.pk, reference="0xabc", api_key=api_key)  # idempotent: no second event
+
+    [settled] = events_of(EventType.AWARD_SETTLED)
+    assert settled["data"] == {
+        "awardId": award.pk,
+        "key": "lb_daily",
+        "runId": run.pk,
+        "clusterId": "c12",
+        "rank": 1,
+        "name": "Gold",
+        "kind": "token",
+        "quantity": 5,
+        "settledAt": settled["data"]["settledAt"],
+        "reference": "0xabc",
+        "apiKey": "game-backend",
+    }
+    assert settled["data"]["settledAt"].endswith("Z")
 
 
 def test_a_season_finalized_once_after_its_end_writes_its_top_ten_and_cluster_count(db):

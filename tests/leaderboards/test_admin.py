@@ -43,6 +43,9 @@ def form_data(challenge="pvp_wins", fallback="", **fields) -> dict:
         "time_window": "ALL_TIME",
         "rank_mode": "DENSE",
         "max_entries": "1000",
+        # The prize table inline's management form (the prizes app adds it to the page), with no rows.
+        "prizes-TOTAL_FORMS": "0",
+        "prizes-INITIAL_FORMS": "0",
     }
     return {**values, **fields}
 

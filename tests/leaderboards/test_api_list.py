@@ -26,6 +26,7 @@ def test_the_list_shows_active_leaderboards_with_their_latest_completed_run(api,
             "timeWindow": "DAILY",
             "nextResetAt": iso(tomorrow),
             "latestRun": None,
+            "prizes": [],  # the prizes app's field (leaderboards.extensions)
         },
         {
             "key": "top_wins",
@@ -40,6 +41,7 @@ def test_the_list_shows_active_leaderboards_with_their_latest_completed_run(api,
                 "rowCount": 5,
                 "generatedAt": iso(published.finished_at),
             },
+            "prizes": [],
         },
     ]
 
@@ -49,7 +51,8 @@ def test_the_list_runs_one_query_however_many_leaderboards(api, wins, django_ass
         definition = LeaderboardDefFactory(key=f"lb_{n}", challenge=wins)
         LeaderboardRunFactory.create_batch(2, leaderboard=definition)
 
-    with django_assert_num_queries(1):  # the active definitions, each with its latest run as subqueries
+    # The active definitions, each with its latest run as subqueries; their prize tables (prizes, one query).
+    with django_assert_num_queries(2):
         response = api.get("/leaderboards")
 
     assert len(response.json()) == 5

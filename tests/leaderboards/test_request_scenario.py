@@ -69,6 +69,9 @@ def test_the_requests_pvp_leaderboard_created_in_admin_run_by_cron_and_by_the_ad
             "time_window": "ALL_TIME",
             "rank_mode": "DENSE",
             "max_entries": "1000",
+            # The prize table inline's management form (the prizes app adds it to the page), no rows.
+            "prizes-TOTAL_FORMS": "0",
+            "prizes-INITIAL_FORMS": "0",
         },
     )
     assert created.status_code == 302

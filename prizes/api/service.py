@@ -1,0 +1,99 @@
+"""The prizes' service API: what the game's backend calls to list awards and report them paid.
+
+The season pass's API keys (seasons.service_api: `Authorization: Api-Key <key>`); every settle
+records the key. Settling is idempotent: the same reference again answers 200 with the same award.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlencode
+
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import NotFound
+from rest_framework.parsers import JSONParser
+from rest_framework.response import Response
+
+from hedge.api import ErrorSerializer
+from seasons.service_api import ServiceView
+
+from .. import selectors
+from ..errors import SettleRefused, UnknownAward
+from ..services import settle_award
+from .serializers import (
+    ServiceAwardListSerializer,
+    ServiceAwardSerializer,
+    ServiceAwardsQuerySerializer,
+    SettleRefusalSerializer,
+    SettleRequestSerializer,
+)
+
+_BIGINT_ID = re.compile(r"[0-9]{1,18}")
+_AUTH = {401: OpenApiResponse(ErrorSerializer, description="No valid API key.")}
+
+
+class AwardsView(ServiceView):
+    @extend_schema(
+        operation_id="service_awards_list",
+        summary="Awards, by id (keyset pages), optionally of one status and one leaderboard",
+        parameters=[ServiceAwardsQuerySerializer],
+        responses={
+            200: ServiceAwardListSerializer,
+            400: OpenApiResponse(description="A parameter is malformed; the body names it."),
+            **_AUTH,
+        },
+    )
+    def get(self, request):
+        query = ServiceAwardsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        awards = selectors.service_awards(
+            status=params.get("status"),
+            leaderboard_key=params.get("leaderboard"),
+            after=params["after"],
+            limit=params["limit"],
+        )
+        next_url = None
+        if len(awards) == params["limit"]:
+            kept = {name: params[name] for name in ("status", "leaderboard") if name in params}
+            next_query = urlencode({**kept, "after": awards[-1]["id"], "limit": params["limit"]})
+            next_url = request.build_absolute_uri(f"{request.path}?{next_query}")
+        serializer = ServiceAwardSerializer()
+        return Response({"results": [serializer.to_representation(a) for a in awards], "next": next_url})
+
+
+class SettleAwardView(ServiceView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        operation_id="service_awards_settle",
+        summary="Report an award paid, with the game's reference",
+        description=(
+            "200 with the award, SETTLED. The same reference again answers 200 with the same award. "
+            "409 `already_settled` (settled with another reference), `reference_used` (another award has "
+            "this reference), `void` (its final run was corrected)."
+        ),
+        parameters=[OpenApiParameter("awardId", {"type": "integer", "minimum": 1}, OpenApiParameter.PATH)],
+        request=SettleRequestSerializer,
+        responses={
+            200: ServiceAwardSerializer,
+            400: OpenApiResponse(description='The body is not `{"reference": "..."}`; the body names the field.'),
+            404: ErrorSerializer,
+            409: SettleRefusalSerializer,
+            **_AUTH,
+        },
+        examples=[OpenApiExample("settle", request_only=True, value={"reference": "0x5f2c…e1"})],
+    )
+    def post(self, request, awardId: str):
+        body = SettleRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        if not _BIGINT_ID.fullmatch(awardId):
+            raise NotFound(f"No award {awardId!r}.")
+        try:
+            settled = settle_award(int(awardId), reference=body.validated_data["reference"], api_key=request.auth)
+        except UnknownAward as exc:
+            raise NotFound(str(exc)) from exc
+        except SettleRefused as exc:
+            return Response({"reason": exc.reason, "detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        return Response(ServiceAwardSerializer(settled.award).data)
