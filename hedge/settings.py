@@ -215,10 +215,15 @@ for _alias in DATABASES:
 
 # Published leaderboard entries and the API's throttle counters are cached. The default is each
 # process's memory; CACHE_URL=redis://HOST:6379/1 shares one cache between workers. The cache is an
-# optimisation: when it fails, hedge reads the database (hedge.cache), so its timeouts are short.
+# optimisation: when it fails, hedge reads the database (hedge.cache), so its timeouts are short (a
+# Redis on the same network answers in about a millisecond) and, after a failure, each process skips
+# the cache for 30 s (hedge.cache.SKIP_SECONDS) instead of waiting on it at every operation.
+CACHE_SOCKET_TIMEOUT = 0.1
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-    CACHES["default"].setdefault("OPTIONS", {}).update({"socket_connect_timeout": 0.5, "socket_timeout": 0.5})
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {"socket_connect_timeout": CACHE_SOCKET_TIMEOUT, "socket_timeout": CACHE_SOCKET_TIMEOUT}
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -72,6 +72,16 @@ def test_production_reuses_database_connections_and_checks_them_first():
     ]
 
 
+def test_production_waits_a_tenth_of_a_second_for_redis_at_most():
+    code = (
+        "import hedge.settings as s; o = s.CACHES['default']['OPTIONS']; "
+        "print(o['socket_connect_timeout'], o['socket_timeout'])"
+    )
+    production = run_python("-c", code, CACHE_URL="redis://cache:6379/1", DEBUG="false", SECRET_KEY="x" * 50)
+
+    assert production.stdout.split() == ["0.1", "0.1"]
+
+
 @pytest.mark.parametrize("path", ["/healthz", "/healthz/"])
 def test_healthz_answers_a_load_balancer_probing_by_ip_over_plain_http(client, db, settings, path):
     settings.ALLOWED_HOSTS = ["hedge.example.com"]
