@@ -207,11 +207,31 @@ DATABASE_CONNECT_TIMEOUT = _env_int("DATABASE_CONNECT_TIMEOUT", 3, minimum=1)
 # Seconds a statement made while serving the public API may run (PostgreSQL; 0: no limit). The API
 # then answers 503 instead of holding a worker; the admin, commands and cron keep no limit.
 API_STATEMENT_TIMEOUT = _env_int("API_STATEMENT_TIMEOUT", 2)
+# A database host or network that dies under an open connection is noticed by the kernel: data
+# unacknowledged for DATABASE_TCP_USER_TIMEOUT seconds, or an idle connection whose keepalive probes
+# go unanswered for 10 + 3 x 2 s, fails the connection instead of leaving the driver waiting (web
+# workers, the admin and commands alike).
+DATABASE_TCP_USER_TIMEOUT = _env_int("DATABASE_TCP_USER_TIMEOUT", 5, minimum=1)
+# A database that is alive at the TCP level but no longer answers (a frozen pooler or server) is
+# noticed only by a deadline on the client's side (hedge.watchdog): a public API request or
+# /healthz gives up on the database after API_DATABASE_TIMEOUT seconds in all (503), an admin
+# page after ADMIN_DATABASE_TIMEOUT (below gunicorn's --timeout, so the page says why); 0: none.
+API_DATABASE_TIMEOUT = _env_int("API_DATABASE_TIMEOUT", 2)
+ADMIN_DATABASE_TIMEOUT = _env_int("ADMIN_DATABASE_TIMEOUT", 110)
 for _alias in DATABASES:
     DATABASES[_alias]["CONN_MAX_AGE"] = _env_int("CONN_MAX_AGE", 0 if DEBUG else 60)
     DATABASES[_alias]["CONN_HEALTH_CHECKS"] = _env_bool("CONN_HEALTH_CHECKS", not DEBUG)
     if DATABASES[_alias]["ENGINE"] == "django.db.backends.postgresql":
-        DATABASES[_alias].setdefault("OPTIONS", {})["connect_timeout"] = DATABASE_CONNECT_TIMEOUT
+        DATABASES[_alias].setdefault("OPTIONS", {}).update(
+            {
+                "connect_timeout": DATABASE_CONNECT_TIMEOUT,
+                "tcp_user_timeout": DATABASE_TCP_USER_TIMEOUT * 1000,  # milliseconds
+                "keepalives": 1,
+                "keepalives_idle": 10,
+                "keepalives_interval": 2,
+                "keepalives_count": 3,
+            }
+        )
 
 # Published leaderboard entries and the API's throttle counters are cached. The default is each
 # process's memory; CACHE_URL=redis://HOST:6379/1 shares one cache between workers. The cache is an

@@ -10,6 +10,9 @@ admin.site.site_title = "hedge admin"
 admin.site.site_url = "/api/docs/"
 admin.site.index_title = "Leaderboards, seasons and challenges"
 
+# An uncaught exception: a 503 when the database failed, JSON under the APIs (hedge.views.server_error).
+handler500 = "hedge.views.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

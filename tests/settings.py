@@ -25,3 +25,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 # A second alias on the same test database, as a read replica is in production: the replica
 # router's tests name it in DATABASE_REPLICAS (empty otherwise, so other tests never use it).
 DATABASES["replica"] = {**DATABASES["default"], "TEST": {**DATABASES["default"].get("TEST", {}), "MIRROR": "default"}}  # noqa: F405
+
+# In-process requests share the test's own database connection (and its transaction): the deadline
+# that cuts a hung connection (hedge.watchdog) must not cut it on a slow, loaded test machine. The
+# deadline is tested against a real server with production settings (test_reliability_database_faults).
+API_DATABASE_TIMEOUT = 60
