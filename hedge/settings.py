@@ -274,7 +274,9 @@ STORAGES = {
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # JSON bodies only, refused (400 JSON) when too deep, with duplicate keys, NaN, or over
+    # DATA_UPLOAD_MAX_MEMORY_SIZE (413): hedge.api.StrictJSONParser.
+    "DEFAULT_PARSER_CLASSES": ["hedge.api.StrictJSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "UNAUTHENTICATED_USER": None,

@@ -1,12 +1,20 @@
 import sys
 
+from django.conf import settings
+from django.core.exceptions import DisallowedHost, RequestDataTooBig, TooManyFieldsSent
 from django.db import DatabaseError, connection
 from django.http import HttpResponse, JsonResponse
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from .api import RETRY_AFTER_SECONDS, database_unavailable_response, is_database_unavailable, is_public_api
+from .api import (
+    RETRY_AFTER_SECONDS,
+    body_too_large_detail,
+    database_unavailable_response,
+    is_api,
+    is_database_unavailable,
+)
 from .cache import safe_cache
 
 
@@ -39,7 +47,7 @@ def server_error(request):
     Anything else under the APIs is a JSON 500; elsewhere Django's own page.
     """
     exc = sys.exc_info()[1]
-    api = is_public_api(request.path_info) or request.path_info.startswith("/service/")
+    api = is_api(request.path_info)
     if exc is not None and is_database_unavailable(exc):
         if api:
             return database_unavailable_response(exc)
@@ -53,3 +61,22 @@ def server_error(request):
     if api:
         return JsonResponse({"detail": "Server error."}, status=500)
     return defaults.server_error(request)
+
+
+def bad_request(request, exception):
+    """Django's handler400: what Django itself refuses before or around a view (DEBUG off).
+
+    Under the APIs a JSON answer naming the limit: a body over DATA_UPLOAD_MAX_MEMORY_SIZE is a 413,
+    more than DATA_UPLOAD_MAX_NUMBER_FIELDS parameters or a host not in ALLOWED_HOSTS a 400.
+    Elsewhere (the admin) Django's own page.
+    """
+    if not is_api(request.path_info):
+        return defaults.bad_request(request, exception)
+    if isinstance(exception, RequestDataTooBig):
+        return JsonResponse({"detail": body_too_large_detail()}, status=413)
+    if isinstance(exception, TooManyFieldsSent):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        return JsonResponse({"detail": f"More than {limit} parameters (DATA_UPLOAD_MAX_NUMBER_FIELDS)."}, status=400)
+    if isinstance(exception, DisallowedHost):
+        return JsonResponse({"detail": "The Host header names no host this server answers for."}, status=400)
+    return JsonResponse({"detail": "Bad request."}, status=400)

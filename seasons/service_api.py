@@ -21,8 +21,7 @@ from rest_framework.views import APIView
 from rest_framework_api_key.models import APIKey
 from rest_framework_api_key.permissions import KeyParser
 
-from hedge.api import ErrorSerializer
-from hedge.challenges.models import CLUSTER_ID_MAX_LENGTH
+from hedge.api import ClusterIdField, ErrorSerializer, StrictSerializer
 
 from .claims import ClaimRefused, UnknownLevel, claim_reward, grant_premium
 from .models import PremiumGrant, RewardClaim, Season, Track, season_id_validator
@@ -107,11 +106,12 @@ def get_season_or_404(season_id: str) -> Season:
 
 
 class ClusterQuerySerializer(serializers.Serializer):
-    clusterId = serializers.CharField(max_length=CLUSTER_ID_MAX_LENGTH)
+    clusterId = ClusterIdField()
 
 
-class PremiumRequestSerializer(serializers.Serializer):
-    clusterId = serializers.CharField(max_length=CLUSTER_ID_MAX_LENGTH)
+# Request bodies are StrictSerializers: each field of its declared JSON type, unknown fields refused.
+class PremiumRequestSerializer(StrictSerializer):
+    clusterId = ClusterIdField()
     reference = serializers.CharField(
         max_length=PremiumGrant._meta.get_field("reference").max_length,
         help_text="The payment or on-chain transaction id; the same reference again returns the first grant.",
@@ -129,8 +129,8 @@ class PremiumGrantSerializer(serializers.Serializer):
     grantedAt = serializers.DateTimeField(source="granted_at")
 
 
-class ClaimRequestSerializer(serializers.Serializer):
-    clusterId = serializers.CharField(max_length=CLUSTER_ID_MAX_LENGTH)
+class ClaimRequestSerializer(StrictSerializer):
+    clusterId = ClusterIdField()
     track = serializers.ChoiceField(choices=Track.values)
     level = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
 
