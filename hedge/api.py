@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 
 from django.conf import settings
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 from drf_spectacular.extensions import OpenApiSerializerExtension
@@ -96,8 +97,8 @@ class StrictJSONParser(JSONParser):
 
     Refused: a body over DATA_UPLOAD_MAX_MEMORY_SIZE (read no further than the limit), bytes that
     are not UTF-8, nesting deeper than MAX_JSON_DEPTH (Python's parser would otherwise raise
-    RecursionError at about 1,000), NaN and Infinity, and an object naming a key twice (which a
-    parser would otherwise resolve silently, each in its own way).
+    RecursionError at about 1,000), NaN and Infinity, an object naming a key twice (which a parser
+    would otherwise resolve silently, each in its own way), and `\\ud800`-style lone surrogates.
     """
 
     def parse(self, stream, media_type=None, parser_context=None):
@@ -115,8 +116,9 @@ class StrictJSONParser(JSONParser):
             raise ParseError(f"JSON parse error - nested deeper than {MAX_JSON_DEPTH} levels.") from None
         except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
             raise ParseError(f"JSON parse error - {exc}") from None
-        if _depth_exceeds(data, MAX_JSON_DEPTH):
-            raise ParseError(f"JSON parse error - nested deeper than {MAX_JSON_DEPTH} levels.")
+        problem = _structure_problem(data, MAX_JSON_DEPTH)
+        if problem:
+            raise ParseError(f"JSON parse error - {problem}.")
         return data
 
 
@@ -133,21 +135,37 @@ def _no_constant(name: str):
     raise ValueError(f"{name} is not a JSON number")
 
 
-def _depth_exceeds(data, limit: int) -> bool:
-    """Whether arrays and objects nest deeper than `limit` (walked with a stack, not recursion)."""
+def _structure_problem(data, limit: int) -> str | None:
+    """What no hedge body may hold: nesting deeper than `limit`, or a string that is not Unicode text.
+
+    JSON's `\\ud800` escapes decode to lone surrogates, which no database column can store.
+    Walked with a stack, not recursion.
+    """
     stack = [(data, 1)]
     while stack:
         value, depth = stack.pop()
+        if isinstance(value, str):
+            if not value.isascii() and not _is_unicode_text(value):
+                return "a string holds a lone surrogate (\\ud800-\\udfff), which is not text"
+            continue
         if isinstance(value, dict):
-            children = value.values()
+            children = [*value.keys(), *value.values()]
         elif isinstance(value, list):
             children = value
         else:
             continue
         if depth > limit:
-            return True
+            return f"nested deeper than {limit} levels"
         stack.extend((child, depth + 1) for child in children)
-    return False
+    return None
+
+
+def _is_unicode_text(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def json_type_problem(field: serializers.Field, value) -> str | None:
@@ -194,6 +212,13 @@ class StrictSerializer(serializers.Serializer):
     (`additionalProperties: false`).
     """
 
+    def get_fields(self):
+        fields = super().get_fields()
+        for field in fields.values():
+            if isinstance(field, serializers.CharField):
+                field.trim_whitespace = False  # taken verbatim: " pi_3N" is not "pi_3N"
+        return fields
+
     def to_internal_value(self, data):
         if isinstance(data, Mapping):
             writable = {name for name, field in self.fields.items() if not field.read_only}
@@ -215,8 +240,18 @@ class StrictSerializerScheme(OpenApiSerializerExtension):
 
     def map_serializer(self, auto_schema, direction):
         schema = auto_schema._map_basic_serializer(self.target, direction)
+        serializer_class = self.target if isinstance(self.target, type) else type(self.target)
+        if not serializer_class.__doc__ or "__doc__" not in vars(serializer_class):
+            schema.pop("description", None)  # not StrictSerializer's own docstring on every body
         if direction == "request":
             schema["additionalProperties"] = False
+            for name, field in self.target.fields.items():
+                # A string the server refuses blank says so (drf-spectacular only does with split components).
+                if isinstance(field, serializers.CharField) and not field.read_only:
+                    if not field.allow_blank:
+                        schema["properties"][name].setdefault("minLength", 1)
+                    if any(isinstance(v, ProhibitNullCharactersValidator) for v in field.validators):
+                        schema["properties"][name].setdefault("pattern", r"^[^\u0000]*$")
         return schema
 
 

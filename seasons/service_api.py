@@ -132,7 +132,9 @@ class PremiumGrantSerializer(serializers.Serializer):
 class ClaimRequestSerializer(StrictSerializer):
     clusterId = ClusterIdField()
     track = serializers.ChoiceField(choices=Track.values)
-    level = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    level = serializers.IntegerField(
+        min_value=1, max_value=2**31 - 1, help_text='A JSON integer written without a fraction: 3, not 3.0 or "3".'
+    )
 
 
 class GrantedRewardSerializer(serializers.Serializer):

@@ -70,8 +70,9 @@ def test_a_body_over_the_upload_limit_is_a_413_json_naming_the_limit(service, se
         (b'{"clusterId": "c1", "track": "FREE", "level": 1, "level": 2}', "the key 'level' appears more than once"),
         (b'{"clusterId": "c1", "track": "FREE", "level": NaN}', "NaN is not a JSON number"),
         (b'{"clusterId": "c\xff", "track": "FREE", "level": 1}', "'utf-8' codec can't decode byte 0xff"),
+        (b'{"clusterId": "c\\ud800", "track": "FREE", "level": 1}', "a string holds a lone surrogate"),
     ],
-    ids=["duplicate key", "NaN", "not UTF-8"],
+    ids=["duplicate key", "NaN", "not UTF-8", "lone surrogate"],
 )
 def test_an_ambiguous_or_undecodable_body_is_a_400_json(service, raw, detail):
     response = claim(service, raw)

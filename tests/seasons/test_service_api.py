@@ -272,6 +272,13 @@ def test_a_cluster_id_is_taken_verbatim_by_the_service_api_as_by_the_public_one(
     assert list(RewardClaim.objects.values_list("cluster_id", flat=True)) == [" c1"]
 
 
+def test_a_premium_reference_is_stored_verbatim_not_trimmed(service, season):
+    response = premium(service, {"clusterId": "c1", "reference": " pay-1 ", "source": "stripe"})
+
+    assert (response.status_code, response.json()["reference"]) == (201, " pay-1 ")
+    assert PremiumGrant.objects.get().reference == " pay-1 "
+
+
 def test_a_body_that_is_not_json_is_a_400(service, season):
     response = service.post("/service/seasons/S1/claims", "not json", content_type="application/json")
 
