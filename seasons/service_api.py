@@ -185,6 +185,7 @@ def _written(serializer_class, written) -> Response:
 
 _SEASON = OpenApiParameter("seasonId", str, OpenApiParameter.PATH, description="Season id, e.g. S1-2025.")
 _AUTH = {401: OpenApiResponse(ErrorSerializer, description="No valid API key.")}
+_BODY_LIMIT = {413: OpenApiResponse(ErrorSerializer, description="The body is over DATA_UPLOAD_MAX_MEMORY_SIZE.")}
 
 
 # --- views -------------------------------------------------------------------------------------
@@ -205,9 +206,13 @@ class PremiumGrantView(ServiceView):
         responses={
             201: PremiumGrantSerializer,
             200: PremiumGrantSerializer,
-            400: OpenApiResponse(description="A field is missing or malformed; the body names it."),
+            400: OpenApiResponse(
+                description="A field is missing, unknown, of another JSON type or malformed (the body names each "
+                'field), or the body is not JSON (`{"detail": ...}`).'
+            ),
             404: ErrorSerializer,
             409: RefusalSerializer,
+            **_BODY_LIMIT,
             **_AUTH,
         },
         examples=[
@@ -249,9 +254,13 @@ class ClaimsView(ServiceView):
         responses={
             201: ClaimSerializer,
             200: ClaimSerializer,
-            400: OpenApiResponse(description="A field is missing or malformed; the body names it."),
+            400: OpenApiResponse(
+                description="A field is missing, unknown, of another JSON type or malformed (the body names each "
+                'field), or the body is not JSON (`{"detail": ...}`).'
+            ),
             404: ErrorSerializer,
             409: RefusalSerializer,
+            **_BODY_LIMIT,
             **_AUTH,
         },
     )

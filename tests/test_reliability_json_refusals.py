@@ -1,5 +1,6 @@
 """Every refusal under the APIs is JSON: bodies too deep, too large or ambiguous, Django's own refusals, long lines."""
 
+import io
 import json
 import os
 import re
@@ -13,6 +14,7 @@ import urllib.parse
 import pytest
 from django.db import connection
 
+from hedge.api import RequestBodyTooLarge, StrictJSONParser
 from seasons.models import RewardClaim
 from tests.factories import APIKeyFactory, SeasonFactory, SeasonProgressFactory, SeasonRewardFactory
 
@@ -62,6 +64,15 @@ def test_a_body_over_the_upload_limit_is_a_413_json_naming_the_limit(service, se
         "detail": "The request body is larger than the limit of 2621440 bytes (DATA_UPLOAD_MAX_MEMORY_SIZE)."
     }
     assert not RewardClaim.objects.exists()
+
+
+def test_the_parser_reads_no_further_than_the_limit(settings):
+    body = io.BytesIO(b"[" + b" " * settings.DATA_UPLOAD_MAX_MEMORY_SIZE + b"]")
+
+    with pytest.raises(RequestBodyTooLarge):
+        StrictJSONParser().parse(body)
+
+    assert body.tell() == settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1
 
 
 @pytest.mark.parametrize(
