@@ -110,7 +110,7 @@ def database_deadline(seconds: float) -> Iterator[None]:
     if not seconds:
         yield
         return
-    wrappers = [connections[alias] for alias in connections if connections[alias].vendor == "postgresql"]
+    wrappers = [wrapper for wrapper in connections.all() if wrapper.vendor == "postgresql"]
     if not wrappers:
         yield
         return
