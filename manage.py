@@ -16,6 +16,7 @@ def main():
         ) from exc
     from django.conf import settings
     from django.core.exceptions import ImproperlyConfigured
+    from django.db import InterfaceError, OperationalError
 
     try:
         # Load the settings first: Django's command runner would otherwise swallow a bad setting
@@ -23,7 +24,12 @@ def main():
         settings.INSTALLED_APPS  # noqa: B018
     except ImproperlyConfigured as exc:
         sys.exit(f"hedge: {exc}")
-    execute_from_command_line(sys.argv)
+    try:
+        execute_from_command_line(sys.argv)
+    except (OperationalError, InterfaceError) as exc:
+        # The database is unreachable, dropped the connection (TCP keepalives and tcp_user_timeout
+        # notice a dead host in seconds: settings.py) or refused the statement: one clear line, exit 1.
+        sys.exit(f"hedge: the database failed ({type(exc).__name__}): {exc}")
 
 
 if __name__ == "__main__":

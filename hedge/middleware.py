@@ -4,6 +4,7 @@ from .api import database_unavailable_response, is_database_unavailable, is_publ
 from .db import session_statement_timeout
 from .routers import public_api_reads
 from .views import healthz
+from .watchdog import database_deadline
 
 HEALTH_PATHS = frozenset({"/healthz", "/healthz/"})
 
@@ -21,7 +22,8 @@ class HealthCheckMiddleware:
 
     def __call__(self, request):
         if request.path_info in HEALTH_PATHS:
-            return healthz(request)
+            with database_deadline(settings.API_DATABASE_TIMEOUT):
+                return healthz(request)
         return self.get_response(request)
 
 
@@ -36,19 +38,34 @@ class PublicApiMiddleware:
       other view under the API's paths.
     Other requests reset the statement timeout to the server's default (the admin has none), on
     the connections a public request left it set on.
+
+    Every request also runs under a deadline on all its waits for the database (hedge.watchdog),
+    so a database that stops answering on an open connection cannot hold a worker until gunicorn
+    kills it: API_DATABASE_TIMEOUT for the public and service APIs, ADMIN_DATABASE_TIMEOUT for the
+    admin, which then answers a plain 503 page saying the database is unavailable (hedge.views.server_error).
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if not is_public_api(request.path_info):
-            with session_statement_timeout(0):
+        path = request.path_info
+        if is_public_api(path):
+            with (
+                database_deadline(settings.API_DATABASE_TIMEOUT),
+                public_api_reads(),
+                session_statement_timeout(settings.API_STATEMENT_TIMEOUT),
+            ):
                 return self.get_response(request)
-        with public_api_reads(), session_statement_timeout(settings.API_STATEMENT_TIMEOUT):
+        deadline = settings.ADMIN_DATABASE_TIMEOUT if _is_admin(path) else settings.API_DATABASE_TIMEOUT
+        with database_deadline(deadline), session_statement_timeout(0):
             return self.get_response(request)
 
     def process_exception(self, request, exception):
         if is_public_api(request.path_info) and is_database_unavailable(exception):
             return database_unavailable_response(exception)
         return None
+
+
+def _is_admin(path: str) -> bool:
+    return path == "/admin" or path.startswith("/admin/")

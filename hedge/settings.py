@@ -214,18 +214,43 @@ DATABASE_CONNECT_TIMEOUT = _env_int("DATABASE_CONNECT_TIMEOUT", 3, minimum=1)
 # Seconds a statement made while serving the public API may run (PostgreSQL; 0: no limit). The API
 # then answers 503 instead of holding a worker; the admin, commands and cron keep no limit.
 API_STATEMENT_TIMEOUT = _env_int("API_STATEMENT_TIMEOUT", 2)
+# A database host or network that dies under an open connection is noticed by the kernel: data
+# unacknowledged for DATABASE_TCP_USER_TIMEOUT seconds, or an idle connection whose keepalive probes
+# go unanswered for 10 + 3 x 2 s, fails the connection instead of leaving the driver waiting (web
+# workers, the admin and commands alike).
+DATABASE_TCP_USER_TIMEOUT = _env_int("DATABASE_TCP_USER_TIMEOUT", 5, minimum=1)
+# A database that is alive at the TCP level but no longer answers (a frozen pooler or server) is
+# noticed only by a deadline on the client's side (hedge.watchdog): a public API request or
+# /healthz gives up on the database after API_DATABASE_TIMEOUT seconds in all (503), an admin
+# page after ADMIN_DATABASE_TIMEOUT (below gunicorn's --timeout, so the page says why); 0: none.
+API_DATABASE_TIMEOUT = _env_int("API_DATABASE_TIMEOUT", 2)
+ADMIN_DATABASE_TIMEOUT = _env_int("ADMIN_DATABASE_TIMEOUT", 110)
 for _alias in DATABASES:
     DATABASES[_alias]["CONN_MAX_AGE"] = _env_int("CONN_MAX_AGE", 0 if DEBUG else 60)
     DATABASES[_alias]["CONN_HEALTH_CHECKS"] = _env_bool("CONN_HEALTH_CHECKS", not DEBUG)
     if DATABASES[_alias]["ENGINE"] == "django.db.backends.postgresql":
-        DATABASES[_alias].setdefault("OPTIONS", {})["connect_timeout"] = DATABASE_CONNECT_TIMEOUT
+        DATABASES[_alias].setdefault("OPTIONS", {}).update(
+            {
+                "connect_timeout": DATABASE_CONNECT_TIMEOUT,
+                "tcp_user_timeout": DATABASE_TCP_USER_TIMEOUT * 1000,  # milliseconds
+                "keepalives": 1,
+                "keepalives_idle": 10,
+                "keepalives_interval": 2,
+                "keepalives_count": 3,
+            }
+        )
 
 # Published leaderboard entries and the API's throttle counters are cached. The default is each
 # process's memory; CACHE_URL=redis://HOST:6379/1 shares one cache between workers. The cache is an
-# optimisation: when it fails, hedge reads the database (hedge.cache), so its timeouts are short.
+# optimisation: when it fails, hedge reads the database (hedge.cache), so its timeouts are short (a
+# Redis on the same network answers in about a millisecond) and, after a failure, each process skips
+# the cache for 30 s (hedge.cache.SKIP_SECONDS) instead of waiting on it at every operation.
+CACHE_SOCKET_TIMEOUT = 0.1
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-    CACHES["default"].setdefault("OPTIONS", {}).update({"socket_connect_timeout": 0.5, "socket_timeout": 0.5})
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {"socket_connect_timeout": CACHE_SOCKET_TIMEOUT, "socket_timeout": CACHE_SOCKET_TIMEOUT}
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -256,7 +281,9 @@ STORAGES = {
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # JSON bodies only, refused (400 JSON) when too deep, with duplicate keys, NaN, or over
+    # DATA_UPLOAD_MAX_MEMORY_SIZE (413): hedge.api.StrictJSONParser.
+    "DEFAULT_PARSER_CLASSES": ["hedge.api.StrictJSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "UNAUTHENTICATED_USER": None,

@@ -10,6 +10,10 @@ admin.site.site_title = "hedge admin"
 admin.site.site_url = "/api/docs/"
 admin.site.index_title = "Leaderboards, seasons and challenges"
 
+# What Django refuses or fails at itself: JSON under the APIs, a 503 when the database failed (hedge.views).
+handler400 = "hedge.views.bad_request"
+handler500 = "hedge.views.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -8,8 +8,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hedge.api import ErrorSerializer
-from hedge.challenges.models import CLUSTER_ID_MAX_LENGTH
+from hedge.api import ClusterIdField, ErrorSerializer
 
 from .models import Season, season_id_validator
 from .rewards import RewardState, get_season_tracks
@@ -17,8 +16,7 @@ from .selectors import ProgressWithheld
 
 
 class RewardsQuerySerializer(serializers.Serializer):
-    clusterId = serializers.CharField(
-        max_length=CLUSTER_ID_MAX_LENGTH,
+    clusterId = ClusterIdField(
         required=False,
         help_text="Show each reward's state for this cluster (without it, `state` is null).",
     )

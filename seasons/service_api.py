@@ -21,8 +21,7 @@ from rest_framework.views import APIView
 from rest_framework_api_key.models import APIKey
 from rest_framework_api_key.permissions import KeyParser
 
-from hedge.api import ErrorSerializer
-from hedge.challenges.models import CLUSTER_ID_MAX_LENGTH
+from hedge.api import ClusterIdField, ErrorSerializer, StrictSerializer
 
 from .claims import ClaimRefused, UnknownLevel, claim_reward, grant_premium
 from .models import PremiumGrant, RewardClaim, Season, Track, season_id_validator
@@ -107,11 +106,12 @@ def get_season_or_404(season_id: str) -> Season:
 
 
 class ClusterQuerySerializer(serializers.Serializer):
-    clusterId = serializers.CharField(max_length=CLUSTER_ID_MAX_LENGTH)
+    clusterId = ClusterIdField()
 
 
-class PremiumRequestSerializer(serializers.Serializer):
-    clusterId = serializers.CharField(max_length=CLUSTER_ID_MAX_LENGTH)
+# Request bodies are StrictSerializers: each field of its declared JSON type, unknown fields refused.
+class PremiumRequestSerializer(StrictSerializer):
+    clusterId = ClusterIdField()
     reference = serializers.CharField(
         max_length=PremiumGrant._meta.get_field("reference").max_length,
         help_text="The payment or on-chain transaction id; the same reference again returns the first grant.",
@@ -129,10 +129,12 @@ class PremiumGrantSerializer(serializers.Serializer):
     grantedAt = serializers.DateTimeField(source="granted_at")
 
 
-class ClaimRequestSerializer(serializers.Serializer):
-    clusterId = serializers.CharField(max_length=CLUSTER_ID_MAX_LENGTH)
+class ClaimRequestSerializer(StrictSerializer):
+    clusterId = ClusterIdField()
     track = serializers.ChoiceField(choices=Track.values)
-    level = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    level = serializers.IntegerField(
+        min_value=1, max_value=2**31 - 1, help_text='A JSON integer written without a fraction: 3, not 3.0 or "3".'
+    )
 
 
 class GrantedRewardSerializer(serializers.Serializer):
@@ -184,6 +186,7 @@ def _written(serializer_class, written) -> Response:
 
 _SEASON = OpenApiParameter("seasonId", str, OpenApiParameter.PATH, description="Season id, e.g. S1-2025.")
 _AUTH = {401: OpenApiResponse(ErrorSerializer, description="No valid API key.")}
+_BODY_LIMIT = {413: OpenApiResponse(ErrorSerializer, description="The body is over DATA_UPLOAD_MAX_MEMORY_SIZE.")}
 
 
 # --- views -------------------------------------------------------------------------------------
@@ -204,9 +207,13 @@ class PremiumGrantView(ServiceView):
         responses={
             201: PremiumGrantSerializer,
             200: PremiumGrantSerializer,
-            400: OpenApiResponse(description="A field is missing or malformed; the body names it."),
+            400: OpenApiResponse(
+                description="A field is missing, unknown, of another JSON type or malformed (the body names each "
+                'field), or the body is not JSON (`{"detail": ...}`).'
+            ),
             404: ErrorSerializer,
             409: RefusalSerializer,
+            **_BODY_LIMIT,
             **_AUTH,
         },
         examples=[
@@ -249,9 +256,13 @@ class ClaimsView(ServiceView):
         responses={
             201: ClaimSerializer,
             200: ClaimSerializer,
-            400: OpenApiResponse(description="A field is missing or malformed; the body names it."),
+            400: OpenApiResponse(
+                description="A field is missing, unknown, of another JSON type or malformed (the body names each "
+                'field), or the body is not JSON (`{"detail": ...}`).'
+            ),
             404: ErrorSerializer,
             409: RefusalSerializer,
+            **_BODY_LIMIT,
             **_AUTH,
         },
     )

@@ -5,15 +5,21 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 
+from hedge.cache import SafeCache, safe_cache
 from hedge.challenges.services.catalogue import sync_challenge_config
 from hedge.challenges.services.locks import _PROGRESS_LOCK_KEY, progress_lock_path
 from tests.writes_in_flight import Pause
 
 
 @pytest.fixture(autouse=True)
-def empty_cache():
-    """Every test starts with nothing cached: the API caches each run's entries (leaderboards.selectors)."""
+def empty_cache(monkeypatch):
+    """Every test starts with nothing cached (the API caches each run's entries) and a cache not skipped.
+
+    A test that makes the cache fail opens its circuit breaker (hedge.cache) for 30 s: later tests
+    must not inherit that.
+    """
     cache.clear()
+    monkeypatch.setattr(safe_cache, "_skip_until", SafeCache()._skip_until)
 
 
 @pytest.fixture

@@ -31,3 +31,8 @@ for _alias in ("replica", "replica_2"):
 # Webhook tests deliver to a real receiver on 127.0.0.1 over http; the tests of the address rules turn these off.
 WEBHOOK_ALLOW_HTTP = True
 WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
+
+# In-process requests share the test's own database connection (and its transaction): the deadline
+# that cuts a hung connection (hedge.watchdog) must not cut it on a slow, loaded test machine. The
+# deadline is tested against a real server with production settings (test_reliability_database_faults).
+API_DATABASE_TIMEOUT = 60

@@ -201,3 +201,18 @@ def test_docs_and_schema_are_served_without_external_assets(client):
     assert b"cdn.jsdelivr.net" not in docs.content and b"unpkg.com" not in docs.content
     assert b"/static/drf_spectacular_sidecar/" in docs.content
     assert served.status_code == 200
+
+
+def test_every_request_body_is_strict_and_says_so(schema):
+    """A new endpoint that takes a body must take it through hedge.api.StrictSerializer (unknown fields refused)."""
+    components = schema["components"]["schemas"]
+    bodies = {
+        f"{method.upper()} {path}": components[content["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]]
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        for content in [operation.get("requestBody", {}).get("content")]
+        if content
+    }
+
+    assert set(bodies) >= {"POST /service/seasons/{seasonId}/premium", "POST /service/seasons/{seasonId}/claims"}
+    assert {name: body.get("additionalProperties") for name, body in bodies.items()} == dict.fromkeys(bodies, False)

@@ -2,6 +2,7 @@
 
 import json
 import os
+import selectors
 import socket
 import subprocess
 import sys
@@ -55,6 +56,70 @@ class SilentDatabase:
         self.listener.close()
 
 
+class FreezableProxy:
+    """A TCP proxy on 127.0.0.1 in front of the test's PostgreSQL; `freeze()` stops it forwarding anything.
+
+    Frozen, it keeps every connection open and its kernel still acknowledges what is sent: what a
+    hung pooler or server looks like to the client, which neither TCP keepalives nor tcp_user_timeout
+    can notice.
+    """
+
+    def __init__(self, target: tuple[str, int]):
+        self.target = target
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.1)
+        self.port = self.listener.getsockname()[1]
+        self.frozen = threading.Event()
+        self.stopped = threading.Event()
+        self.sockets: list[socket.socket] = []
+        self.threads = [threading.Thread(target=self._accept, daemon=True)]
+        self.threads[0].start()
+
+    def _accept(self):
+        while not self.stopped.is_set():
+            try:
+                client, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            self.sockets.append(client)
+            if self.frozen.is_set():
+                continue  # accepted by the kernel, never answered
+            server = socket.create_connection(self.target)
+            self.sockets.append(server)
+            pump = threading.Thread(target=self._pump, args=(client, server), daemon=True)
+            self.threads.append(pump)
+            pump.start()
+
+    def _pump(self, client: socket.socket, server: socket.socket):
+        with selectors.DefaultSelector() as selector:
+            selector.register(client, selectors.EVENT_READ, server)
+            selector.register(server, selectors.EVENT_READ, client)
+            while not self.stopped.is_set() and not self.frozen.is_set():
+                for key, _ in selector.select(0.1):
+                    if self.frozen.is_set():
+                        break
+                    data = key.fileobj.recv(65536)
+                    if not data:
+                        return
+                    key.data.sendall(data)
+            self.stopped.wait()  # frozen: hold both ends open, forward nothing
+
+    def freeze(self):
+        self.frozen.set()
+
+    def thaw(self):
+        """Forward new connections again (the frozen ones stay frozen)."""
+        self.frozen.clear()
+
+    def close(self):
+        self.stopped.set()
+        for thread in self.threads:
+            thread.join()
+        for sock in self.sockets:
+            sock.close()
+        self.listener.close()
+
+
 def closed_port() -> int:
     with socket.create_server(("127.0.0.1", 0)) as probe:
         return probe.getsockname()[1]
@@ -65,9 +130,10 @@ def server_with_database():
     """Start gunicorn with production settings against a database URL; yield a GET function."""
     started = []
 
-    def start(database_url: str):
+    def start(database_url: str, **settings):
         port = closed_port()
         env = {
+            **settings,
             "PATH": os.environ["PATH"],
             "SECRET_KEY": "tests-only-not-secret",
             "ALLOWED_HOSTS": "127.0.0.1",
@@ -90,9 +156,10 @@ def server_with_database():
             except OSError:
                 time.sleep(0.1)
 
-        def get(path):
+        def get(path, headers=None):
+            request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers or {})
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=15) as response:
+                with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310 - http://127.0.0.1 above
                     return response.status, dict(response.headers), response.read()
             except urllib.error.HTTPError as error:
                 return error.code, dict(error.headers), error.read()
@@ -125,6 +192,44 @@ def test_healthz_and_the_api_answer_503_json_when_the_database(server_with_datab
         assert headers["Content-Type"] == "application/json"
         assert headers["Retry-After"] == "5"
         assert json.loads(body) == {"detail": "The database is unavailable; try again shortly."}
+
+
+@postgresql_only
+def test_a_database_that_stops_answering_on_an_open_connection_is_given_up_on_not_waited_for(server_with_database, db):
+    """Persistent connections (production's CONN_MAX_AGE=60), then the proxy in front of PostgreSQL freezes.
+
+    The server's one worker (gunicorn kills it after 10 s) holds its connection from the request
+    before; each frozen request below is answered, so the worker gave up on that connection first.
+    """
+    database = connection.settings_dict
+    proxy = FreezableProxy((database["HOST"] or "127.0.0.1", int(database["PORT"] or 5432)))
+    credentials = database["USER"] + (f":{database['PASSWORD']}" if database["PASSWORD"] else "")
+    url = f"postgres://{credentials}@127.0.0.1:{proxy.port}/{database['NAME']}"
+    answers = []
+    try:
+        get = server_with_database(url, ADMIN_DATABASE_TIMEOUT="2")
+        for path, headers in [
+            ("/healthz", {}),
+            ("/leaderboards", {}),
+            ("/admin/", {"Cookie": "sessionid=" + "x" * 32}),  # the admin reads the session from the database
+        ]:
+            proxy.thaw()
+            warm = get("/healthz")  # opens the worker's persistent connection
+            proxy.freeze()
+            answers.append((warm, get(path, headers)))
+    finally:
+        proxy.close()
+
+    [(warm_health, health), (warm_api, api), (warm_admin, admin)] = answers
+    assert [warm[0] for warm in (warm_health, warm_api, warm_admin)] == [200, 200, 200]
+    assert (health[0], json.loads(health[2])) == (503, {"status": "unavailable", "database": "down"})
+    assert (api[0], api[1]["Content-Type"], api[1]["Retry-After"]) == (503, "application/json", "5")
+    assert json.loads(api[2]) == {"detail": "The database is unavailable; try again shortly."}
+    assert (admin[0], admin[1]["Content-Type"], admin[1]["Retry-After"]) == (503, "text/plain; charset=utf-8", "5")
+    assert (
+        admin[2]
+        == b"503 Service Unavailable: the database is unavailable or did not answer in time. Try again shortly.\n"
+    )
 
 
 # --- in process ----------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 import os
+import socket
 import subprocess
 import sys
 
@@ -76,6 +77,16 @@ def test_production_reuses_database_connections_and_checks_them_first():
     ]
 
 
+def test_production_waits_a_tenth_of_a_second_for_redis_at_most():
+    code = (
+        "import hedge.settings as s; o = s.CACHES['default']['OPTIONS']; "
+        "print(o['socket_connect_timeout'], o['socket_timeout'])"
+    )
+    production = run_python("-c", code, CACHE_URL="redis://cache:6379/1", DEBUG="false", SECRET_KEY="x" * 50)
+
+    assert production.stdout.split() == ["0.1", "0.1"]
+
+
 @pytest.mark.parametrize("path", ["/healthz", "/healthz/"])
 def test_healthz_answers_a_load_balancer_probing_by_ip_over_plain_http(client, db, settings, path):
     settings.ALLOWED_HOSTS = ["hedge.example.com"]
@@ -107,6 +118,35 @@ def test_manage_py_reports_a_bad_setting_in_one_line():
 
     assert result.returncode == 1
     assert result.stderr.strip() == "hedge: DEBUG must be a boolean (true/false, 1/0, yes/no, on/off), got 'maybe'"
+
+
+def test_manage_py_reports_a_database_that_is_down_without_a_traceback():
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        port = probe.getsockname()[1]  # closed once the block ends: nothing listens there
+
+    result = run_python("manage.py", "compute_season_points", DATABASE_URL=f"postgres://hedge@127.0.0.1:{port}/hedge")
+
+    assert result.returncode == 1
+    assert result.stderr.startswith("hedge: the database failed (OperationalError): connection failed: ")
+    assert "Traceback" not in result.stderr
+
+
+def test_production_notices_a_dead_database_host_under_an_open_connection_in_seconds():
+    code = "import hedge.settings as s; print(sorted(s.DATABASES['default']['OPTIONS'].items()))"
+    production = run_python(
+        "-c", code, DATABASE_URL="postgres://hedge@db:5432/hedge", DEBUG="false", SECRET_KEY="x" * 50
+    )
+
+    assert production.stdout.strip() == str(
+        [
+            ("connect_timeout", 3),
+            ("keepalives", 1),
+            ("keepalives_count", 3),
+            ("keepalives_idle", 10),
+            ("keepalives_interval", 2),
+            ("tcp_user_timeout", 5000),
+        ]
+    )
 
 
 def run_python(*args, **env):

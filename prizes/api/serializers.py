@@ -6,9 +6,9 @@ from collections.abc import Mapping
 
 from rest_framework import serializers
 
-from hedge.api import DigitsIntegerField
+from hedge.api import DigitsIntegerField, StrictQuerySerializer, StrictSerializer
 from leaderboards.extensions import ListItemField
-from leaderboards.models import LEADERBOARD_KEY_MAX_LENGTH
+from leaderboards.models import LEADERBOARD_KEY_MAX_LENGTH, leaderboard_key_validator
 from leaderboards.serializers import MAX_LIMIT, MAX_POSITION, MAX_RUN_ID
 
 from ..models import REFERENCE_MAX_LENGTH, AwardStatus
@@ -152,12 +152,15 @@ class ServiceAwardListSerializer(serializers.Serializer):
     next = serializers.URLField(allow_null=True, help_text="The URL of the next page; null on the last page.")
 
 
-class ServiceAwardsQuerySerializer(serializers.Serializer):
+class ServiceAwardsQuerySerializer(StrictQuerySerializer):
     status = serializers.ChoiceField(
         choices=AwardStatus.values, required=False, help_text="Only awards in this status."
     )
-    leaderboard = serializers.CharField(
-        max_length=LEADERBOARD_KEY_MAX_LENGTH, required=False, help_text="Only awards of this leaderboard (its key)."
+    leaderboard = serializers.RegexField(
+        leaderboard_key_validator.regex,
+        max_length=LEADERBOARD_KEY_MAX_LENGTH,
+        required=False,
+        help_text="Only awards of this leaderboard (its key).",
     )
     after = DigitsIntegerField(
         min_value=0, max_value=MAX_RUN_ID, default=0, help_text="Only awards with a greater id (keyset pages)."
@@ -167,38 +170,9 @@ class ServiceAwardsQuerySerializer(serializers.Serializer):
     )
 
 
-class StrictCharField(serializers.CharField):
-    """A JSON string, never a number or a boolean coerced into one (DRF's CharField would take 12 as "12")."""
-
-    default_error_messages = {"invalid": "Must be a JSON string."}
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class StrictBodySerializer(serializers.Serializer):
-    """A JSON object body whose unknown fields are refused with a 400 naming each (a typo is never ignored).
-
-    Meant to move onto the service API's shared strict base as it is.
-    """
-
-    default_error_messages = {"not_object": "The body must be a JSON object."}
-
-    def to_internal_value(self, data):
-        if not isinstance(data, Mapping):
-            raise serializers.ValidationError({"non_field_errors": [self.error_messages["not_object"]]})
-        unknown = sorted(set(data) - set(self.fields))
-        if unknown:
-            raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
-        return super().to_internal_value(data)
-
-
-class SettleRequestSerializer(StrictBodySerializer):
-    reference = StrictCharField(
+class SettleRequestSerializer(StrictSerializer):
+    reference = serializers.CharField(
         max_length=REFERENCE_MAX_LENGTH,
-        trim_whitespace=False,
         help_text="The game's payment reference (e.g. a transaction hash), unique across awards. "
         "The same reference again returns the award as it is.",
     )

@@ -204,3 +204,17 @@ def test_a_receiver_that_fails_rolls_the_settlement_back(service):
     award.refresh_from_db()
     assert (award.status, award.reference) == (AwardStatus.PENDING, None)
     assert LeaderboardAward.objects.filter(reference="0x1").count() == 0
+
+
+def test_an_unknown_query_parameter_is_a_400_naming_it_never_a_dropped_filter(service):
+    LeaderboardAwardFactory()
+
+    response = service.get("/service/awards", {"staus": "SETTLED"})
+
+    assert (response.status_code, response.json()) == (400, {"staus": ["Unknown parameter."]})
+
+
+def test_a_leaderboard_that_cannot_be_a_key_is_a_400_naming_it(service):
+    response = service.get("/service/awards", {"leaderboard": "lb\x00daily"})
+
+    assert (response.status_code, list(response.json())) == (400, ["leaderboard"])

@@ -107,10 +107,33 @@ def test_an_unknown_season_is_a_404(client, season, django_assert_num_queries, s
     assert response.status_code == 404
 
 
-def test_a_bad_cluster_id_is_a_400_naming_it(client, season):
-    response = client.get("/seasons/S1/rewards", {"clusterId": "x" * 129})
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"clusterId": ""}, "This field may not be blank."),
+        ({"clusterId": "x" * 129}, "Ensure this field has no more than 128 characters."),
+        ({"clusterId": "a\x00b"}, "Null characters are not allowed."),
+    ],
+    ids=["blank", "too long", "nul"],
+)
+def test_a_bad_cluster_id_is_a_400_naming_it_as_progress_answers(client, season, query, message):
+    rewards = client.get("/seasons/S1/rewards", query)
+    progress = client.get("/seasons/S1/progress", query)
 
-    assert (response.status_code, list(response.json())) == (400, ["clusterId"])
+    assert (
+        (rewards.status_code, rewards.json())
+        == (progress.status_code, progress.json())
+        == (400, {"clusterId": [message]})
+    )
+
+
+def test_a_cluster_id_is_taken_verbatim_not_trimmed(client, season):
+    SeasonProgressFactory(season=season, cluster_id="c1", points=250)
+
+    padded = client.get("/seasons/S1/rewards", {"clusterId": " c1"}).json()
+    exact = client.get("/seasons/S1/rewards", {"clusterId": "c1"}).json()
+
+    assert (padded["clusterId"], padded["level"], exact["level"]) == (" c1", 0, 2)
 
 
 def test_a_cluster_excluded_from_everything_is_a_404_excluded_as_in_progress(client, season):

@@ -203,7 +203,7 @@ def test_an_unknown_season_or_level_is_a_404(service, season, season_id, body, d
     ("body", "errors"),
     [
         ({}, {"clusterId", "track", "level"}),
-        ({"clusterId": " ", "track": "FREE", "level": 1}, {"clusterId"}),
+        ({"clusterId": "", "track": "FREE", "level": 1}, {"clusterId"}),
         ({"clusterId": "c1", "track": "GOLD", "level": 1}, {"track"}),
         ({"clusterId": "c1", "track": "FREE", "level": 0}, {"level"}),
         ({"clusterId": "c1", "track": "FREE", "level": "two"}, {"level"}),
@@ -216,6 +216,67 @@ def test_a_malformed_claim_is_a_400_naming_each_bad_field(service, season, body,
 
     assert response.status_code == 400
     assert set(response.json()) == errors
+
+
+NOT_AN_INTEGER = "Must be a JSON integer (digits only, e.g. 3), not"
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        ({"clusterId": "c1", "track": "FREE", "level": "2"}, "level", f"{NOT_AN_INTEGER} a string."),
+        (
+            {"clusterId": "c1", "track": "FREE", "level": 2.0},
+            "level",
+            f"{NOT_AN_INTEGER} a number with a fraction or an exponent.",
+        ),
+        ({"clusterId": "c1", "track": "FREE", "level": True}, "level", f"{NOT_AN_INTEGER} true or false."),
+        ({"clusterId": 1, "track": "FREE", "level": 2}, "clusterId", "Must be a string, not a number."),
+        ({"clusterId": ["c1"], "track": "FREE", "level": 2}, "clusterId", "Must be a string, not an array."),
+        ({"clusterId": "c1", "track": 0, "level": 2}, "track", "Must be a string, not a number."),
+        ({"clusterID": "c1", "clusterId": "c1", "track": "FREE", "level": 2}, "clusterID", "Unknown field."),
+    ],
+)  # fmt: skip
+def test_a_claim_field_of_another_json_type_or_an_unknown_field_is_a_400_naming_it(
+    service, season, body, field, message
+):
+    response = claim(service, body)
+
+    assert (response.status_code, response.json()) == (400, {field: [message]})
+    assert not RewardClaim.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        ({"clusterId": "c1", "reference": "pay-1", "source": 0}, "source", "Must be a string, not a number."),
+        ({"clusterId": "c1", "reference": 2**63, "source": "stripe"}, "reference", "Must be a string, not a number."),
+        ({"clusterId": "c1", "reference": "pay-1", "source": "stripe", "amount": 5}, "amount", "Unknown field."),
+    ],
+)
+def test_a_premium_field_of_another_json_type_or_an_unknown_field_is_a_400_naming_it(
+    service, season, body, field, message
+):
+    response = premium(service, body)
+
+    assert (response.status_code, response.json()) == (400, {field: [message]})
+    assert not PremiumGrant.objects.exists()
+
+
+def test_a_cluster_id_is_taken_verbatim_by_the_service_api_as_by_the_public_one(service, season):
+    SeasonProgressFactory(season=season, cluster_id=" c1", points=250)
+
+    response = claim(service, {"clusterId": " c1", "track": "FREE", "level": 2})
+
+    assert (response.status_code, response.json()["clusterId"]) == (201, " c1")
+    assert list(RewardClaim.objects.values_list("cluster_id", flat=True)) == [" c1"]
+
+
+def test_a_premium_reference_is_stored_verbatim_not_trimmed(service, season):
+    response = premium(service, {"clusterId": "c1", "reference": " pay-1 ", "source": "stripe"})
+
+    assert (response.status_code, response.json()["reference"]) == (201, " pay-1 ")
+    assert PremiumGrant.objects.get().reference == " pay-1 "
 
 
 def test_a_body_that_is_not_json_is_a_400(service, season):
