@@ -12,6 +12,7 @@ import pytest
 from django.db import connections
 from django.test.utils import CaptureQueriesContext
 
+from hedge import routers
 from hedge.routers import PublicApiReplicaRouter, public_api_reads
 from leaderboards.models import LeaderboardDef, LeaderboardRun
 from leaderboards.services import generate_leaderboard_run
@@ -127,3 +128,27 @@ def test_a_replica_of_a_sqlite_database_is_refused_naming_the_variable():
 
     assert result.returncode != 0
     assert "DATABASE_REPLICA_URLS must name PostgreSQL replicas of a PostgreSQL DATABASE_URL" in result.stderr
+
+
+@both_aliases
+def test_healthz_reports_each_replica(client, replica):
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "ok",
+        "database": "up",
+        "cache": "up",
+        "replica": "up",
+        "replicas": {"replica": "up"},
+    }
+
+
+@both_aliases
+def test_a_replica_that_does_not_answer_sends_the_request_to_the_primary(client, replica, run, monkeypatch):
+    monkeypatch.setattr(routers, "_down_until", {})
+    monkeypatch.setattr(routers, "replica_answers", lambda alias: False)
+
+    counts = queries_per_alias(lambda: client.get("/leaderboards/top_wins/latest"))
+
+    assert counts["replica"] == 0 and counts["default"] > 0
