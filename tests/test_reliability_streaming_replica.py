@@ -13,6 +13,7 @@ where CONN_HEALTH_CHECKS notices a connection a stopped server left broken.
 
 import datetime
 import os
+import socket
 
 import psycopg
 import pytest
@@ -275,3 +276,23 @@ def test_a_replica_found_down_is_not_tried_again_for_a_while(clusters, published
 
     assert statuses == [200, 200, 200]
     assert tried == ["replica"]  # the first request found it down; the next two read the primary at once
+
+
+def test_a_replica_that_accepts_but_never_answers_is_given_up_after_the_connect_timeout(clusters, published):
+    """A host that is up but whose server hangs: the request waits out the connect timeout, then reads the primary."""
+    replica = connections["replica"]
+    saved = dict(replica.settings_dict)
+    with socket.socket() as silent:  # completes TCP handshakes (the kernel's backlog) and never says a word
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        replica.close()
+        replica.settings_dict.update(PORT=silent.getsockname()[1], OPTIONS={**saved["OPTIONS"], "connect_timeout": 2})
+        try:
+            response, counts = counted(clusters, lambda: served("/leaderboards/top_wins/latest"))
+        finally:
+            replica.close()
+            replica.settings_dict.clear()
+            replica.settings_dict.update(saved)
+
+    assert response.status_code == 200 and len(response.json()["entries"]) == 3
+    assert counts["primary"] > 0
