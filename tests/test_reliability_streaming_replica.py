@@ -24,6 +24,7 @@ from django.test import Client
 from django.utils import timezone
 
 from hedge import routers
+from hedge.challenges.models import Challenge
 from leaderboards.periods import calendar_period
 from leaderboards.selectors import top_entry_values
 from leaderboards.services import generate_final_run, generate_leaderboard_run
@@ -190,7 +191,7 @@ def test_a_run_published_while_replay_is_paused_is_served_only_after_replay_resu
     before = served("/leaderboards/top_wins/latest").json()
     clusters.query(clusters.replica, "SELECT pg_wal_replay_pause()")
     try:
-        given_history(ChallengeFactory._meta.model.objects.get(code="wins"), {"dave": 20}, at=timezone.now())
+        given_history(Challenge.objects.get(code="wins"), {"dave": 20}, at=timezone.now())
         new = generate_leaderboard_run("top_wins")
         # Entries of the new run in the shared cache, as a request served by the primary would leave them.
         top_entry_values(new, limit=100)
