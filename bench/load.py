@@ -158,6 +158,22 @@ class LoadResult:
     # Latencies per kind of request, when run_load was given `kind_of`.
     by_kind: dict[str, list[float]] = field(default_factory=dict, repr=False)
 
+    @classmethod
+    def pooled(cls, results: list[LoadResult]) -> LoadResult:
+        """Several runs of the same load as one: their requests, errors and latencies together."""
+        by_kind: dict[str, list[float]] = {}
+        for result in results:
+            for kind, latencies in result.by_kind.items():
+                by_kind.setdefault(kind, []).extend(latencies)
+        return cls(
+            seconds=sum(r.seconds for r in results),
+            requests=sum(r.requests for r in results),
+            errors=sum(r.errors for r in results),
+            latencies=[latency for r in results for latency in r.latencies],
+            first_error=next((r.first_error for r in results if r.first_error), ""),
+            by_kind=by_kind,
+        )
+
     @property
     def rps(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0

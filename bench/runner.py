@@ -826,6 +826,9 @@ HTTP_CLIENTS_TARGET = 8
 # The load step (issue #26): hedge's p99 at most this times the bare views' p99, same mix, same run.
 LOAD_P99_RATIO_TARGET = 1.3
 LOAD_WORKERS = 2
+# Each side's load_seconds in slices, in the order hedge, floor, floor, hedge, hedge, floor (ABBA...): a
+# machine whose other load drifts during the step weighs on both sides alike.
+LOAD_SLICES = 3
 
 
 def measure_http(scratch, seeded: seeding.Seeded, options: Options, log: Log) -> list[dict]:
@@ -948,7 +951,8 @@ def _check_floor_views_agree(
 
 def load_step(scratch, seeded: seeding.Seeded, options: Options, log: Log) -> dict:
     """`load_clients` clients for `load_seconds` on a mix of /latest, deep pages, cluster lookups and /progress,
-    first against hedge's views, then against the bare views with the same mix, through one gunicorn (2 workers)
+    against hedge's views and against the bare views with the same mix (in alternating slices, LOAD_SLICES per
+    side, so drifting machine load weighs on both alike), through one gunicorn (2 workers)
     with production's configuration (DEBUG off, CONN_MAX_AGE 60 with health checks, `load_cache_url`). Errors
     are counted, not raised: the target is 0, and hedge's p99 at most LOAD_P99_RATIO_TARGET x the bare views'.
     """
@@ -991,22 +995,31 @@ def load_step(scratch, seeded: seeding.Seeded, options: Options, log: Log) -> di
         f"load step: {options.load_clients} clients x {options.load_seconds:g} s on hedge, then on the bare views;"
         f" gunicorn with {LOAD_WORKERS} workers, cache {cache}"
     )
-    summaries = {}
+    paths = {"hedge": mix(""), "floor": mix("/bench-floor")}
+    results: dict[str, list[load.LoadResult]] = {"hedge": [], "floor": []}
+    order = [side for n in range(LOAD_SLICES) for side in (("hedge", "floor") if n % 2 == 0 else ("floor", "hedge"))]
     with load.gunicorn(database_url=scratch.url, workers=LOAD_WORKERS, extra_env=extra_env) as server:
-        for side, prefix in (("hedge", ""), ("floor", "/bench-floor")):
-            path_for = mix(prefix)
+        for path_for in paths.values():
             for i in range(HTTP_WARMUP_REQUESTS * len(kinds)):
                 status, body = load.get(server.port, path_for(0, i))
                 if status != 200:
                     raise RuntimeError(f"GET {path_for(0, i)} answered {status}: {body[:300]!r}\n{server.log_tail()}")
-            result = load.run_load(
-                server.port, path_for, clients=options.load_clients, seconds=options.load_seconds, kind_of=kind_of
+        for side in order:
+            results[side].append(
+                load.run_load(
+                    server.port,
+                    paths[side],
+                    clients=options.load_clients,
+                    seconds=options.load_seconds / LOAD_SLICES,
+                    kind_of=kind_of,
+                )
             )
-            summaries[side] = result.summary()
-            log(
-                f"  {side}: {summaries[side]['rps']:.0f} req/s, p50 {summaries[side]['p50_ms']:.1f} ms,"
-                f" p99 {summaries[side]['p99_ms']:.1f} ms, {summaries[side]['errors']} errors"
-            )
+    summaries = {side: load.LoadResult.pooled(side_results).summary() for side, side_results in results.items()}
+    for side, summary in summaries.items():
+        log(
+            f"  {side}: {summary['rps']:.0f} req/s, p50 {summary['p50_ms']:.1f} ms,"
+            f" p99 {summary['p99_ms']:.1f} ms, {summary['errors']} errors"
+        )
     hedge_p99, floor_p99 = summaries["hedge"]["p99_ms"], summaries["floor"]["p99_ms"]
     return {
         "key": "load_production",
@@ -1022,7 +1035,8 @@ def load_step(scratch, seeded: seeding.Seeded, options: Options, log: Log) -> di
         "cache": cache,
         "target": f"0 errors; hedge p99 <= {LOAD_P99_RATIO_TARGET:g}x the bare views' p99",
         "note": "bench.settings (hedge's production configuration plus the floor views): DEBUG=false,"
-        " CONN_MAX_AGE=60, CONN_HEALTH_CHECKS=true; hedge's phase, then the floor's, each after a warm-up;"
+        " CONN_MAX_AGE=60, CONN_HEALTH_CHECKS=true; after a warm-up, each side's load_seconds in"
+        f" {LOAD_SLICES} slices, alternating hedge, floor, floor, hedge, ...;"
         " the load client's 127.0.0.1 is a trusted caller (API_THROTTLE_EXEMPT_IPS), as a load balancer's"
         " health checks and the frontend's server would be",
     }
