@@ -72,7 +72,7 @@ class RunVerification:
 def verify_runs(
     keys: Sequence[str] = (), *, since: datetime.timedelta | None = None, finals_only: bool = False
 ) -> Iterator[RunVerification]:
-    """Recompute the checksum of every COMPLETE run (of leaderboards `keys`, default all) and yield it beside the stored one.
+    """Recompute the checksum of each COMPLETE run (of leaderboards `keys`, else all): yield it beside the stored one.
 
     `since`: only runs published that long ago or later; `finals_only`: only final runs. Runs are
     read by leaderboard and id, a few hundred at a time, and each run's entries are streamed
