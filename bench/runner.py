@@ -992,7 +992,8 @@ def load_step(scratch, seeded: seeding.Seeded, options: Options, log: Log) -> di
     extra_env = {"CACHE_URL": options.load_cache_url} if options.load_cache_url else {}
     cache = options.load_cache_url or "each worker's memory (locmem)"
     log(
-        f"load step: {options.load_clients} clients x {options.load_seconds:g} s on hedge, then on the bare views;"
+        f"load step: {options.load_clients} clients x {options.load_seconds:g} s on hedge and on the bare views"
+        f" ({LOAD_SLICES} alternating slices each);"
         f" gunicorn with {LOAD_WORKERS} workers, cache {cache}"
     )
     paths = {"hedge": mix(""), "floor": mix("/bench-floor")}
