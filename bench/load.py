@@ -27,8 +27,6 @@ from django.conf import settings
 
 HOST = "127.0.0.1"
 BENCH_SETTINGS = "bench.settings"
-# The load step serves hedge exactly as production does: its own settings module, no bench views.
-PRODUCTION_SETTINGS = "hedge.settings"
 # Upper bounds that stop a run even when the clock does not (a client that never gets a reply).
 MAX_REQUESTS_PER_CLIENT = 1_000_000
 REQUEST_TIMEOUT = 10.0
@@ -79,7 +77,9 @@ class Server:
 
 
 @contextmanager
-def gunicorn(*, database_url: str, workers: int = 2, settings_module: str = BENCH_SETTINGS) -> Iterator[Server]:
+def gunicorn(
+    *, database_url: str, workers: int = 2, settings_module: str = BENCH_SETTINGS, extra_env: dict | None = None
+) -> Iterator[Server]:
     """Serve hedge (with bench.settings, plus the bench-only floor views) with gunicorn on 127.0.0.1 and a free port.
 
     Production settings: DEBUG off, a throwaway SECRET_KEY, persistent database connections with
@@ -101,6 +101,7 @@ def gunicorn(*, database_url: str, workers: int = 2, settings_module: str = BENC
         "CONN_HEALTH_CHECKS": "true",
         "API_THROTTLE_EXEMPT_IPS": HOST,
         "LOG_LEVEL": "WARNING",
+        **(extra_env or {}),
     }
     log = tempfile.NamedTemporaryFile(prefix="hedge_bench_gunicorn_", suffix=".log", delete=False)  # noqa: SIM115
     command = [
@@ -171,6 +172,22 @@ class LoadResult:
     first_error: str = ""
     # Latencies per kind of request, when run_load was given `kind_of`.
     by_kind: dict[str, list[float]] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def pooled(cls, results: list[LoadResult]) -> LoadResult:
+        """Several runs of the same load as one: their requests, errors and latencies together."""
+        by_kind: dict[str, list[float]] = {}
+        for result in results:
+            for kind, latencies in result.by_kind.items():
+                by_kind.setdefault(kind, []).extend(latencies)
+        return cls(
+            seconds=sum(r.seconds for r in results),
+            requests=sum(r.requests for r in results),
+            errors=sum(r.errors for r in results),
+            latencies=[latency for r in results for latency in r.latencies],
+            first_error=next((r.first_error for r in results if r.first_error), ""),
+            by_kind=by_kind,
+        )
 
     @property
     def rps(self) -> float:

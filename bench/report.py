@@ -46,10 +46,10 @@ def table_rows(report: dict) -> list[list[str]]:
                 [
                     op["operation"],
                     f"{hedge['rps']:.0f} req/s, {hedge['errors']} errors",
-                    "",
-                    "",
+                    f"{floor['rps']:.0f} req/s, {floor['errors']} errors",
+                    ratio_text and f"p99 {ratio_text}",
                     _latency(hedge),
-                    "",
+                    _latency(floor),
                 ]
             )
         elif op["kind"] == "http":
@@ -86,6 +86,7 @@ def format_table(report: dict) -> str:
     legend = (
         "hedge/floor: time ratio for data work (1.00 = the floor, lower is better);"
         " requests/s ratio for HTTP (1.00 = the floor, higher is better);"
+        " load step: hedge's p99 / the bare views' p99 under the same mix (target at most 1.3);"
         " top-1000 generation: +bookkeeping ms per run (hedge - floor; target at most 3 ms) and the ratio;"
         " exclusions: the floor column is hedge's same generation without exclusions (target at most 1.05)."
     )
@@ -110,15 +111,18 @@ def _details(report: dict) -> list[str]:
             lines += ["", "one full ranking step by step (ms, one instrumented run):"]
             lines += [f"  {label}: {ms:.1f}" for label, ms in op["steps_ms_one_run"].items()]
         if op["kind"] == "load":
-            hedge = op["hedge"]
-            lines += ["", f"load step: {hedge['requests']:,} requests, {hedge['errors']} errors; {op['target']}."]
-            for kind, figures in hedge.get("by_kind", {}).items():
-                lines.append(
-                    f"  {kind}: {figures['requests']:,} requests, p50 {figures['p50_ms']:.1f} ms,"
-                    f" p99 {figures['p99_ms']:.1f} ms"
-                )
-            if hedge.get("first_error"):
-                lines.append(f"  first error: {hedge['first_error']}")
+            target = f"{op['target']}; hedge's p99 / the bare views': {op['ratio']}"
+            lines += ["", f"load step (cache: {op['cache']}): {target}."]
+            for side in ("hedge", "floor"):
+                figures_of = op[side]
+                lines.append(f"  {side}: {figures_of['requests']:,} requests, {figures_of['errors']} errors")
+                for kind, figures in figures_of.get("by_kind", {}).items():
+                    lines.append(
+                        f"    {kind}: {figures['requests']:,} requests, p50 {figures['p50_ms']:.1f} ms,"
+                        f" p99 {figures['p99_ms']:.1f} ms"
+                    )
+                if figures_of.get("first_error"):
+                    lines.append(f"    first error: {figures_of['first_error']}")
         if op.get("storage"):
             storage = op["storage"]
             lines += [

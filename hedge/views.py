@@ -2,7 +2,7 @@ import sys
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost, RequestDataTooBig, TooManyFieldsSent
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, connections
 from django.http import HttpResponse, JsonResponse
 from django.views import defaults
 from django.views.decorators.cache import never_cache
@@ -24,8 +24,10 @@ def healthz(request):
     """200 when the database answers, 503 otherwise: for load balancers and uptime checks.
 
     A database that accepts connections but never answers is given up on after
-    DATABASE_CONNECT_TIMEOUT seconds (3 by default). The cache is reported but does not decide
-    the status: without it hedge serves everything from the database ("degraded").
+    DATABASE_CONNECT_TIMEOUT seconds (3 by default). The cache and the read replicas are reported
+    but do not decide the status: without them hedge serves everything from the primary
+    ("degraded"). `replica` is "down" when any configured replica does not answer, `replicas`
+    says which.
     """
     try:
         with connection.cursor() as cursor:
@@ -34,9 +36,13 @@ def healthz(request):
     except DatabaseError:
         return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
     cache_up = safe_cache.is_up()
-    return JsonResponse(
-        {"status": "ok" if cache_up else "degraded", "database": "up", "cache": "up" if cache_up else "down"}
-    )
+    body = {"database": "up", "cache": "up" if cache_up else "down"}
+    replicas = {alias: "up" if _replica_answers(alias) else "down" for alias in settings.DATABASE_REPLICAS}
+    if replicas:
+        body["replica"] = "down" if "down" in replicas.values() else "up"
+        body["replicas"] = replicas
+    degraded = not cache_up or body.get("replica") == "down"
+    return JsonResponse({"status": "degraded" if degraded else "ok", **body})
 
 
 def server_error(request):
@@ -80,3 +86,18 @@ def bad_request(request, exception):
     if isinstance(exception, DisallowedHost):
         return JsonResponse({"detail": "The Host header names no host this server answers for."}, status=400)
     return JsonResponse({"detail": "Bad request."}, status=400)
+
+
+def _replica_answers(alias: str) -> bool:
+    """Whether replica `alias` answers SELECT 1; a connection broken by a restart is replaced once."""
+    replica = connections[alias]
+    for _ in range(2 if replica.connection is not None else 1):
+        try:
+            with replica.cursor() as cursor:
+                cursor.execute("SELECT 1")
+                cursor.fetchone()
+        except DatabaseError:
+            replica.close()
+        else:
+            return True
+    return False

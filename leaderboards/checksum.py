@@ -14,15 +14,18 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
 from hedge.challenges.models import ChallengeProgressHistory
 
 from . import sql
-from .models import LeaderboardDef
+from .errors import UnknownLeaderboard
+from .models import LeaderboardDef, LeaderboardRun, RunStatus
 from .resolve import ResolvedChallenges
 
 # Entries read per round trip: the checksum of a million entries holds at most this many in memory.
@@ -49,6 +52,50 @@ def entries_checksum(run_id: int) -> str:
         while rows := cursor.fetchmany(_BATCH):
             digest.update("".join(f"{line}\n" for (line,) in rows).encode())
     return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class RunVerification:
+    """A stored run's checksum next to the one recomputed from its stored entries."""
+
+    leaderboard_key: str
+    run_id: int
+    row_count: int
+    stored: str
+    computed: str
+
+    @property
+    def matches(self) -> bool:
+        return self.stored == self.computed
+
+
+def verify_runs(
+    keys: Sequence[str] = (), *, since: datetime.timedelta | None = None, finals_only: bool = False
+) -> Iterator[RunVerification]:
+    """Recompute the checksum of each COMPLETE run (of leaderboards `keys`, else all): yield it beside the stored one.
+
+    `since`: only runs published that long ago or later; `finals_only`: only final runs. Runs are
+    read by leaderboard and id, a few hundred at a time, and each run's entries are streamed
+    (entries_checksum): memory stays constant whatever the number of runs and entries. A run
+    pruned while it is verified is left out, not reported (its entries are gone with it).
+    Raises UnknownLeaderboard for a key that names no leaderboard, before verifying anything.
+    """
+    runs = LeaderboardRun.objects.filter(status=RunStatus.COMPLETE)
+    if keys:
+        known = set(LeaderboardDef.objects.filter(key__in=keys).values_list("key", flat=True))
+        if unknown := [key for key in keys if key not in known]:
+            raise UnknownLeaderboard(unknown[0])
+        runs = runs.filter(leaderboard_id__in=keys)
+    if since is not None:
+        runs = runs.filter(finished_at__gte=timezone.now() - since)
+    if finals_only:
+        runs = runs.filter(is_final=True)
+    rows = runs.order_by("leaderboard_id", "id").values_list("leaderboard_id", "id", "row_count", "checksum")
+    for key, run_id, row_count, stored in rows.iterator(chunk_size=500):
+        computed = entries_checksum(run_id)
+        if computed != stored and not LeaderboardRun.objects.filter(pk=run_id).exists():
+            continue  # pruned meanwhile: its entries went with it
+        yield RunVerification(key, run_id, row_count, stored, computed)
 
 
 def definition_snapshot(definition: LeaderboardDef, resolved: ResolvedChallenges, *, season=None) -> dict:

@@ -15,6 +15,7 @@ import pytest
 from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
+from hedge import routers
 from hedge.routers import PublicApiReplicaRouter, public_api_reads
 from leaderboards import selectors
 from leaderboards.models import LeaderboardDef, LeaderboardRun
@@ -102,9 +103,14 @@ def test_a_write_made_while_serving_the_public_api_goes_to_the_primary(replica, 
 
 
 def replicas_in_turn(*aliases):
-    """random.choice as the router sees it: these aliases one after the other, whatever it is asked."""
-    turns = itertools.cycle(aliases)
-    return mock.patch("hedge.routers.random.choice", lambda replicas: next(turns))
+    """The router's random order of replicas: each time it is asked, the next of these aliases first."""
+    turns = itertools.cycle(range(len(aliases)))
+
+    def rotated(replicas, k):
+        first = next(turns)
+        return [*aliases[first:], *aliases[:first]][:k]
+
+    return mock.patch("hedge.routers.random.sample", rotated)
 
 
 @contextmanager
@@ -193,3 +199,27 @@ def test_a_replica_of_a_sqlite_database_is_refused_naming_the_variable():
 
     assert result.returncode != 0
     assert "DATABASE_REPLICA_URLS must name PostgreSQL replicas of a PostgreSQL DATABASE_URL" in result.stderr
+
+
+@both_aliases
+def test_healthz_reports_each_replica(client, replica):
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "ok",
+        "database": "up",
+        "cache": "up",
+        "replica": "up",
+        "replicas": {"replica": "up"},
+    }
+
+
+@both_aliases
+def test_a_replica_that_does_not_answer_sends_the_request_to_the_primary(client, replica, run, monkeypatch):
+    monkeypatch.setattr(routers, "_down_until", {})
+    monkeypatch.setattr(routers, "replica_answers", lambda alias: False)
+
+    counts = queries_per_alias(lambda: client.get("/leaderboards/top_wins/latest"))
+
+    assert counts["replica"] == 0 and counts["default"] > 0

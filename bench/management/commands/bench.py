@@ -76,8 +76,13 @@ class Command(BaseCommand):
             "--load-seconds",
             type=float,
             default=60.0,
-            help="duration of the load step (--load-clients against /latest and a cluster lookup, production"
-            " settings); default 60, 0 skips it",
+            help="duration of each half of the load step (--load-clients on a mix of /latest, pages, cluster lookups"
+            " and /progress, against hedge then against the bare views, production settings); default 60, 0 skips it",
+        )
+        parser.add_argument(
+            "--load-cache-url",
+            metavar="URL",
+            help="CACHE_URL of the load step's server, e.g. redis://127.0.0.1:6379/1 (default: each worker's memory)",
         )
         parser.add_argument(
             "--load-clients", type=int, default=32, help="concurrent clients of the load step (default 32)"
@@ -186,6 +191,8 @@ def _command_line(options: Options, json_path: str | None) -> str:
         f"--load-seconds={options.load_seconds:g}",
         f"--load-clients={options.load_clients}",
     ]
+    if options.load_cache_url:
+        parts.append(f"--load-cache-url={options.load_cache_url}")
     if options.keep_database:
         parts.append("--keep-database")
     if json_path:
