@@ -85,7 +85,7 @@ def recompute_season(season: Season, *, now: datetime.datetime | None = None) ->
         cursor.execute(sql.CLEAR_ERRORS_SEASON, params)
         guarded = _can_overflow(season)
         failed = _record_overflows(cursor, sql.FIND_OVERFLOWS[form], params) if guarded else 0
-        statement = sql.GUARDED[statement] if guarded else statement
+        statement = statement.format(guard=sql.OVERFLOW_GUARD if guarded else "")
         inserted, changed = counted_upsert(cursor, statement, params, count_sql=sql.COUNT_SEASON)
         cursor.execute(sql.COUNT_SEASON, params)
         considered = cursor.fetchone()[0]
@@ -207,7 +207,7 @@ def _upsert_scope(cursor, season: Season, *, considered: int, now: datetime.date
     cursor.execute(sql.CLEAR_ERRORS_SCOPE, params)
     guarded = _can_overflow(season)
     failed = _record_overflows(cursor, sql.FIND_OVERFLOWS_SCOPE[form], params) if guarded else 0
-    statement = sql.GUARDED[statement] if guarded else statement
+    statement = statement.format(guard=sql.OVERFLOW_GUARD if guarded else "")
     inserted, changed = counted_upsert(cursor, statement, params, count_sql=sql.COUNT_SCOPE)
     return RecomputeResult(
         season.pk, considered=considered, inserted=inserted, updated=changed - inserted, failed=failed
