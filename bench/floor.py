@@ -101,7 +101,7 @@ INSERT_RUN = """
 INSERT INTO leaderboard_runs (leaderboard_key, period_start, period_end, status, row_count, challenge_id,
                               fallback_challenge_id, error, created_at, updated_at, is_backfill, is_final,
                               exclusions_applied, definition_snapshot, checksum, note)
-VALUES (%(leaderboard)s, %(start)s, %(now)s, 'PROCESSING', 0, %(challenge)s, %(fallback)s, '', %(now)s, %(now)s,
+VALUES (%(leaderboard)s, %(period_start)s, %(now)s, 'PROCESSING', 0, %(challenge)s, %(fallback)s, '', %(now)s, %(now)s,
         false, false, 0, '{}', '', '')
 RETURNING id
 """
@@ -148,15 +148,40 @@ def generate(*, run_id: int, challenge, fallback, limit: int, previous_run: int 
         return cursor.rowcount
 
 
-def generate_recorded_run(*, leaderboard: str, challenge, fallback, limit: int, previous_run: int | None = None) -> int:
-    """A top-`limit` run recorded in plain SQL, committed: run row, entries, marked complete. Returns its id."""
+def generate_recorded_run(
+    *,
+    leaderboard: str,
+    challenge,
+    fallback,
+    limit: int,
+    previous_run: int | None = None,
+    start=None,
+    until=None,
+) -> int:
+    """A top-`limit` run recorded in plain SQL, committed: run row, entries, marked complete. Returns its id.
+
+    Current values (RANK_TOP), or with `start` and `until` the gains in that period (RANK_GAINS).
+    """
     now = timezone.now()
-    params = ranking_params(run_id=0, challenge=challenge, fallback=fallback, limit=limit, previous_run=previous_run)
-    params |= {"leaderboard": leaderboard, "now": sql_datetime(now), "start": sql_datetime(now.replace(year=1970))}
+    params = ranking_params(
+        run_id=0,
+        challenge=challenge,
+        fallback=fallback,
+        limit=limit,
+        previous_run=previous_run,
+        start=start,
+        until=until,
+    )
+    params |= {
+        "leaderboard": leaderboard,
+        "now": sql_datetime(now),
+        "period_start": sql_datetime(start or now.replace(year=1970)),
+    }
+    ranking = RANK_GAINS if start is not None else RANK_TOP
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(INSERT_RUN, params)
         params["run"] = cursor.fetchone()[0]
-        cursor.execute(_formatted(RANK_TOP, entries="leaderboard_entries"), params)
+        cursor.execute(_formatted(ranking, entries="leaderboard_entries"), params)
         params["rows"] = cursor.rowcount
         checksum = _CHECKSUM_POSTGRESQL if connection.vendor == "postgresql" else "'not computed on SQLite'"
         cursor.execute(COMPLETE_RUN.format(checksum=checksum), params)
@@ -231,8 +256,8 @@ def bytes_per_row(table: str) -> dict:
 # the newest row of each pair in the period by DISTINCT ON over the period's rows; its baseline, the
 # newest row at or before `start`, by one backward LATERAL probe per pair, else 0 when the
 # challenge's history began at or before `start`, else the pair's first row.
-RANK_GAINS = f"""
-INSERT INTO {ENTRIES} (run_id, cluster_id, rank, position, score, tiebreaker, fallback_value, previous_rank)
+RANK_GAINS = """
+INSERT INTO {entries} (run_id, cluster_id, rank, position, score, tiebreaker, fallback_value, previous_rank)
 SELECT %(run)s, s.cluster_id,
        DENSE_RANK() OVER (ORDER BY s.score DESC, s.tiebreaker DESC),
        ROW_NUMBER() OVER (ORDER BY s.score DESC, s.tiebreaker DESC, s.cluster_id COLLATE "C"),
@@ -284,7 +309,7 @@ def generate_gains(*, run_id: int, challenge, fallback, limit: int, start, until
         run_id=run_id, challenge=challenge, fallback=fallback, limit=limit, start=start, until=until
     )
     with connection.cursor() as cursor:
-        cursor.execute(RANK_GAINS, params)
+        cursor.execute(RANK_GAINS.format(entries=ENTRIES), params)
         return cursor.rowcount
 
 
@@ -312,10 +337,11 @@ WHERE {SEASON_PROGRESS}.points <> excluded.points OR {SEASON_PROGRESS}.level <> 
 """
 
 # The same for the clusters with a weighted progress row updated since %(since)s: found once (a
-# MATERIALIZED CTE: inlined, the planner re-joins it per challenge), their rows by the cluster index.
+# MATERIALIZED CTE: as an inline IN (subquery) the planner re-joins it per challenge), their rows by
+# challenge_progress_cluster_idx.
 LIFETIME_CHANGED = f"""
 WITH changed AS MATERIALIZED (
-    SELECT DISTINCT p.cluster_id
+    SELECT p.cluster_id
     FROM challenge_progress p
     JOIN challenges c ON c.id = p.challenge_id
     JOIN season_challenge_weights w ON w.challenge_code = c.code AND w.season_id = %(season)s
@@ -325,10 +351,10 @@ INSERT INTO {SEASON_PROGRESS} (season_id, cluster_id, points, level, updated_at,
 SELECT %(season)s, t.cluster_id, t.points, t.points / %(points_per_level)s, %(now)s,
        CASE WHEN t.points > 0 THEN %(now)s END
 FROM (SELECT p.cluster_id AS cluster_id, CAST(SUM(p.value * w.weight) AS BIGINT) AS points
-      FROM changed k
-      JOIN challenge_progress p ON p.cluster_id = k.cluster_id
+      FROM challenge_progress p
       JOIN challenges c ON c.id = p.challenge_id
       JOIN season_challenge_weights w ON w.challenge_code = c.code AND w.season_id = %(season)s
+      WHERE p.cluster_id IN (SELECT k.cluster_id FROM changed k)
       GROUP BY p.cluster_id) t
 WHERE true
 ON CONFLICT (season_id, cluster_id) DO UPDATE

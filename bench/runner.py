@@ -640,24 +640,41 @@ class DataWork:
 
     # leaderboards over history (gains)
 
-    def gains_generation(self, op_key: str, label: str, *, leaderboard: str, period: Period, note: str) -> dict:
+    def gains_generation(
+        self, op_key: str, label: str, *, leaderboard: str, period: Period, note: str, record_run: bool = False
+    ) -> dict:
+        """hedge's generation of a gains board; the floor ranks the same gains, recording a run if `record_run`."""
         resolved = self.resolved[leaderboard]
         limit = LeaderboardDef.objects.get(key=leaderboard).max_entries
+        floor_runs: list[int] = []
+
+        def floor_fn() -> None:
+            arguments = {
+                "challenge": resolved.challenge,
+                "fallback": resolved.fallback,
+                "limit": limit,
+                "start": period.start,
+                "until": min(period.end, timezone.now()),
+            }
+            if record_run:
+                floor_runs.append(floor.generate_recorded_run(leaderboard=seeding.FLOOR_TOP_KEY, **arguments))
+            else:
+                floor.generate_gains(run_id=self.floor_run_id, **arguments)
+
+        def verify() -> None:
+            if record_run:
+                self._verify_runs(self._latest_complete(leaderboard), floor_runs[-1])
+            else:
+                self._verify_entries(leaderboard)
+
         op = measure_pair(
             op_key,
             label,
             repeat=self.options.repeat,
             reset=lambda: self._reset_leaderboards(leaderboard),
             hedge=lambda: generate_leaderboard_run(leaderboard, period_start=period.start, period_end=period.end),
-            floor_fn=lambda: floor.generate_gains(
-                run_id=self.floor_run_id,
-                challenge=resolved.challenge,
-                fallback=resolved.fallback,
-                limit=limit,
-                start=period.start,
-                until=min(period.end, timezone.now()),
-            ),
-            verify=lambda: self._verify_entries(leaderboard),
+            floor_fn=floor_fn,
+            verify=verify,
             log=self.log,
             note=note,
         )
@@ -682,16 +699,21 @@ class DataWork:
         params = self._gains_params(leaderboard, period)
         hedge_sql = lb_sql.RANK["GAINS"].format(rank_function="DENSE_RANK", binary=binary_collation())
         params |= {"leaderboard": leaderboard, "now": params["until"]}
-        return {"hedge": explain(hedge_sql, params), "floor": explain(floor.RANK_GAINS, params)}
+        return {
+            "hedge": explain(hedge_sql, params),
+            "floor": explain(floor.RANK_GAINS.format(entries=floor.ENTRIES), params),
+        }
 
     def daily_top(self) -> dict:
         return self.gains_generation(
             "generation_daily_top_1000",
-            "DAILY top-1000 generation (gains of the last full day of history)",
+            "DAILY top-1000 generation (gains of the last full day of history), floor records a run",
             leaderboard=seeding.DAILY_TOP_KEY,
             period=self.day,
-            note="floor: one INSERT ... SELECT: DISTINCT ON over the day's history rows, a LATERAL baseline probe"
-            " per pair, MAX(...) FILTER per challenge, ORDER BY ... LIMIT 1000, DENSE_RANK/ROW_NUMBER",
+            record_run=True,
+            note="floor records a run as for top-1000 generation (run row, entries, COMPLETE with its checksum, one"
+            " commit); its ranking is one INSERT ... SELECT: DISTINCT ON over the day's history rows, a LATERAL"
+            " baseline probe per pair, MAX(...) FILTER per challenge, ORDER BY ... LIMIT 1000, DENSE_RANK/ROW_NUMBER",
         )
 
     def daily_full(self, op_key: str = "generation_daily_full", label_suffix: str = "") -> dict:
@@ -853,7 +875,7 @@ class DataWork:
         if op["ratio"] and op["ratio"] > 1.2:
             params = floor.season_params(self.gains_season, now=timezone.now())
             op["explain"] = {
-                "hedge": explain(season_sql.GAINS_SEASON, params),
+                "hedge": explain(season_sql.GAINS_SEASON.format(guard=""), params),
                 "floor": explain(floor.season_sql(gains=True, changed_only=False), params),
             }
         return op
@@ -888,7 +910,7 @@ class DataWork:
                 analyze_temp_table(cursor, season_sql.SCOPE_TABLE)
 
             op["explain"] = {
-                "hedge": explain(season_sql.GAINS_SCOPE, params, setup=scope),
+                "hedge": explain(season_sql.GAINS_SCOPE.format(guard=""), params, setup=scope),
                 "floor": explain(floor.season_sql(gains=True, changed_only=True), params),
             }
         return op
