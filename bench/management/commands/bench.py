@@ -172,7 +172,7 @@ class Command(BaseCommand):
             raise CommandError(f"--json {json_path}: the directory {Path(json_path).resolve().parent} does not exist")
         if connection.vendor not in ("postgresql", "sqlite"):
             raise CommandError(f"bench runs on PostgreSQL (or SQLite for small runs), not {connection.vendor}")
-        if connection.vendor == "sqlite" and clusters > SQLITE_MAX_CLUSTERS:
+        if connection.vendor == "sqlite" and clusters > SQLITE_MAX_CLUSTERS and options.database is None:
             raise CommandError(
                 f"--clusters {clusters:,} on SQLite: the benchmark needs PostgreSQL above {SQLITE_MAX_CLUSTERS:,}"
                 " clusters (set DATABASE_URL=postgres://...; the configured database itself is not touched)"
