@@ -32,6 +32,7 @@ from hedge.challenges.history_sql import PERIOD_GAINS
 RANK_FUNCTIONS = {"DENSE": "DENSE_RANK", "COMPETITION": "RANK"}
 
 # An exclusion `x` of this leaderboard (or of every one) active at `now`: the rule, written once.
+# Uses index: lb_exclusions_active_idx (cluster_id, leaderboard_key; unlifted), lb_exclusions_cluster_idx.
 ACTIVE_EXCLUSION = """(x.leaderboard_key = %(leaderboard)s OR x.leaderboard_key IS NULL)
       AND x.created_at <= %(now)s
       AND (x.lifted_at IS NULL OR x.lifted_at > %(now)s)
@@ -156,6 +157,7 @@ ORDER BY position
 LIMIT %(shown)s
 """
 
+# Uses index: see PERIOD_GAINS; lb_exclusions_cluster_idx.
 PREVIEW_GAINS = f"""
 SELECT r.cluster_id,
        {{rank_function}}() OVER (ORDER BY r.score DESC, r.tiebreaker DESC) AS rank,
@@ -182,6 +184,7 @@ ORDER BY position
 LIMIT %(shown)s
 """
 
+# Uses index: season_progress_rank_idx (season, points desc, cluster_id); lb_exclusions_cluster_idx.
 PREVIEW_SEASON_POINTS = f"""
 SELECT r.cluster_id,
        {{rank_function}}() OVER (ORDER BY r.score DESC, r.reached_at) AS rank,
@@ -211,6 +214,7 @@ WHERE p.challenge_id = %(challenge)s
                   WHERE x.cluster_id = p.cluster_id AND {ACTIVE_EXCLUSION})
 """
 
+# Uses index: see PERIOD_GAINS; lb_exclusions_cluster_idx.
 COUNT_GAINS = f"""
 SELECT COUNT(*)
 FROM (
@@ -223,6 +227,7 @@ WHERE NOT EXISTS (SELECT 1 FROM leaderboard_exclusions x
                   WHERE x.cluster_id = g.cluster_id AND {ACTIVE_EXCLUSION})
 """
 
+# Uses index: season_progress_rank_idx; lb_exclusions_cluster_idx.
 COUNT_SEASON_POINTS = f"""
 SELECT COUNT(*)
 FROM season_progress s

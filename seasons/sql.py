@@ -273,6 +273,7 @@ FROM (SELECT p.cluster_id AS cluster_id, p.value * w.weight AS points
 GROUP BY r.cluster_id
 HAVING {beyond_bigint}
 """
+# Uses index: see PERIOD_GAINS.
 FIND_OVERFLOWS_GAINS = f"""
 INSERT INTO season_progress_errors (season_id, cluster_id, error, recorded_at)
 SELECT %(season)s, r.cluster_id, %(error)s, %(now)s
@@ -284,6 +285,7 @@ FROM (SELECT g.cluster_id AS cluster_id, g.gain * w.weight AS points
 GROUP BY r.cluster_id
 HAVING {{beyond_bigint}}
 """
+# Uses index: see VALUES_AS_OF.
 FIND_OVERFLOWS_VALUES_AS_OF = f"""
 INSERT INTO season_progress_errors (season_id, cluster_id, error, recorded_at)
 SELECT %(season)s, r.cluster_id, %(error)s, %(now)s
@@ -294,6 +296,7 @@ FROM (SELECT v.cluster_id AS cluster_id, v.value * w.weight AS points
 GROUP BY r.cluster_id
 HAVING {{beyond_bigint}}
 """
+# Uses index: challenge_progress_cluster_idx (the scope's rows).
 FIND_OVERFLOWS_LIFETIME_SCOPE = """
 INSERT INTO season_progress_errors (season_id, cluster_id, error, recorded_at)
 SELECT %(season)s, r.cluster_id, %(error)s, %(now)s
@@ -305,6 +308,7 @@ WHERE r.cluster_id IN (SELECT s.cluster_id FROM seasons_recompute_scope s)
 GROUP BY r.cluster_id
 HAVING {beyond_bigint}
 """
+# Uses index: see SCOPE_GAINS.
 FIND_OVERFLOWS_GAINS_SCOPE = f"""
 INSERT INTO season_progress_errors (season_id, cluster_id, error, recorded_at)
 SELECT %(season)s, r.cluster_id, %(error)s, %(now)s
@@ -325,6 +329,7 @@ FIND_OVERFLOWS_SCOPE = {"LIFETIME": FIND_OVERFLOWS_LIFETIME_SCOPE, "GAINS": FIND
 
 # Errors are recorded anew by each recompute of the clusters they are about.
 CLEAR_ERRORS_SEASON = "DELETE FROM season_progress_errors WHERE season_id = %(season)s"
+# Uses index: season_progress_errors_unique_cluster.
 CLEAR_ERRORS_SCOPE = """
 DELETE FROM season_progress_errors
 WHERE season_id = %(season)s AND cluster_id IN (SELECT s.cluster_id FROM seasons_recompute_scope s)
@@ -333,6 +338,7 @@ WHERE season_id = %(season)s AND cluster_id IN (SELECT s.cluster_id FROM seasons
 # How many rows of the season (in scope) exist: the counts of an upsert on SQLite.
 # Uses index: season_progress_unique_cluster.
 COUNT_SEASON = "SELECT COUNT(*) FROM season_progress sp WHERE sp.season_id = %(season)s"
+# Uses index: season_progress_unique_cluster (one probe per scope cluster).
 COUNT_SCOPE = """
 SELECT COUNT(*) FROM season_progress sp JOIN seasons_recompute_scope s ON s.cluster_id = sp.cluster_id
 WHERE sp.season_id = %(season)s
@@ -388,6 +394,7 @@ WHERE sp.season_id = %(season)s AND sp.updated_at >= %(since)s
 # end), challenge_progress_cluster_idx (LIFETIME): the one cluster's rows.
 _CLUSTER_GAINS = PERIOD_GAINS.format(challenges=_WEIGHTED_CHALLENGES, clusters="AND h.cluster_id = %(cluster)s")
 _CLUSTER_VALUES_AS_OF = VALUES_AS_OF.format(challenges=_WEIGHTED_CHALLENGES, clusters="AND h.cluster_id = %(cluster)s")
+# Uses index: season_weights_unique_challenge; progress_history_lookup_idx (the cluster's gains).
 BREAKDOWN_GAINS = f"""
 SELECT c.code, c.name, w.weight, COALESCE(v.counted, 0) AS counted
 FROM season_challenge_weights w
@@ -397,6 +404,7 @@ LEFT JOIN (SELECT g.challenge_id AS challenge_id, CASE WHEN g.gain > 0 THEN g.ga
 WHERE w.season_id = %(season)s
 ORDER BY c.code
 """
+# Uses index: season_weights_unique_challenge; challenge_progress_cluster_idx (the cluster's rows).
 BREAKDOWN_LIFETIME = """
 SELECT c.code, c.name, w.weight, COALESCE(v.counted, 0) AS counted
 FROM season_challenge_weights w
@@ -406,6 +414,7 @@ LEFT JOIN (SELECT p.challenge_id AS challenge_id, p.value AS counted
 WHERE w.season_id = %(season)s
 ORDER BY c.code
 """
+# Uses index: season_weights_unique_challenge; progress_history_lookup_idx (the cluster's values).
 BREAKDOWN_VALUES_AS_OF = f"""
 SELECT c.code, c.name, w.weight, COALESCE(v.counted, 0) AS counted
 FROM season_challenge_weights w
