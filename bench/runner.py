@@ -149,8 +149,8 @@ def measure_pair(
 ) -> dict:
     """Time hedge and the floor `repeat` times each, alternating who goes first; medians and ratio.
 
-    `warm` (untimed, after each reset) reads what both sides are about to read, so the side that
-    goes first does not pay alone for pages the reset left cold (an ETL tick's new rows).
+    `warm` (untimed, after each reset) reads what both sides are about to read (each side's own work,
+    rolled back), so neither pays alone for pages the reset left cold (an ETL tick's new rows).
     """
     times: dict[str, list[float]] = {"hedge": [], "floor": []}
     sides = [("hedge", hedge), ("floor", floor_fn)]
@@ -841,7 +841,10 @@ class DataWork:
             note="floor: one upsert of SUM(value x weight) over the clusters with a weighted progress row updated"
             " since the tick (a MATERIALIZED CTE), joined by the cluster index; both warm",
             warm=_rolled_back(
-                lambda: floor.recompute_season(season=self.season, now=timezone.now(), changed_since=self.changed_since)
+                lambda: (
+                    recompute_changed_since(self.season, self.changed_since),
+                    floor.recompute_season(season=self.season, now=timezone.now(), changed_since=self.changed_since),
+                )
             ),
         )
 
@@ -896,8 +899,11 @@ class DataWork:
             note="floor: one upsert over the changed clusters (a MATERIALIZED CTE) x weighted challenges, a LATERAL"
             " probe per pair for its newest row in the season and one for its baseline; both warm",
             warm=_rolled_back(
-                lambda: floor.recompute_season(
-                    season=self.gains_season, now=timezone.now(), changed_since=self.changed_since, gains=True
+                lambda: (
+                    recompute_changed_since(self.gains_season, self.changed_since),
+                    floor.recompute_season(
+                        season=self.gains_season, now=timezone.now(), changed_since=self.changed_since, gains=True
+                    ),
                 )
             ),
         )

@@ -222,6 +222,9 @@ _BY_INDEX_MAX_SHARE = 0.05
 
 
 def _lifetime_scope_statement(season: Season, considered: int) -> str:
+    if _can_overflow(season):
+        # The by-index form sums each cluster before the guard could leave it out (SQLite raises).
+        return sql.LIFETIME_SCOPE
     rows = estimated_rows("challenge_progress")
     pairs = considered * season.weights.count()
     return sql.LIFETIME_SCOPE_BY_INDEX if rows is None or pairs <= _BY_INDEX_MAX_SHARE * rows else sql.LIFETIME_SCOPE

@@ -114,9 +114,11 @@ SET points = excluded.points, level = excluded.level, updated_at = excluded.upda
 WHERE season_progress.points <> excluded.points OR season_progress.level <> excluded.level
 """
 
-# LIFETIME, the scope's clusters pair by pair: a few changed clusters are computed by index whatever
-# the table's size (the planner, misled by the weights join, would scan every progress row of the
-# season's challenges). Uses index: challenge_progress_unique_cluster, season_levels_threshold_idx.
+# LIFETIME, the scope's clusters one by one: each cluster's weighted values summed by one descent of
+# challenge_progress_cluster_idx, so a few thousand changed clusters cost a few thousand probes whatever
+# the table's size (joined to the scope, the planner scans every progress row of the season's
+# challenges once the scope has more than a few hundred clusters; one probe per (cluster, challenge)
+# pair costs ten times the descents). Uses index: challenge_progress_cluster_idx, season_levels_threshold_idx.
 LIFETIME_SCOPE_BY_INDEX = """
 INSERT INTO season_progress (season_id, cluster_id, points, level, updated_at, points_reached_at)
 SELECT %(season)s, t.cluster_id, t.points,
@@ -131,11 +133,11 @@ SELECT %(season)s, t.cluster_id, t.points,
 FROM (
     SELECT r.cluster_id AS cluster_id, CAST(SUM(r.points) AS BIGINT) AS points
     FROM (SELECT s.cluster_id AS cluster_id,
-                 (SELECT p.value FROM challenge_progress p WHERE p.challenge_id = c.id AND p.cluster_id = s.cluster_id)
-                 * c.weight AS points
+                 (SELECT SUM(p.value * w.weight) FROM challenge_progress p
+                  JOIN challenges c ON c.id = p.challenge_id
+                  JOIN season_challenge_weights w ON w.challenge_code = c.code AND w.season_id = %(season)s
+                  WHERE p.cluster_id = s.cluster_id) AS points
           FROM seasons_recompute_scope s
-          CROSS JOIN (SELECT wc.id AS id, ww.weight AS weight FROM challenges wc
-                      JOIN season_challenge_weights ww ON ww.challenge_code = wc.code AND ww.season_id = %(season)s) c
           UNION ALL
           SELECT s.cluster_id AS cluster_id, 0 AS points FROM seasons_recompute_scope s) r
     {guard}
