@@ -10,11 +10,12 @@ Parameters: `%(run)s`, `%(leaderboard)s`, `%(challenge)s` / `%(fallback)s` (NULL
 `%(limit)s` (hedge.db.sql_limit), `%(previous_run)s` (NULL: none), `%(now)s`; for gains `%(start)s`
 and `%(until)s` = min(period end, now); for season points `%(season)s`.
 
-How they rank: the scores are cut to the top `%(limit)s` in the full ranking order before the
-window functions run (the first N rows in that order are the top N whatever the rank mode, and
-their ranks are the same as over every row); a run excludes the clusters of the exclusions recorded
-on it (RECORD_RUN_EXCLUSIONS: one consistent set whatever is lifted or added meanwhile), a preview
-those active now.
+How they rank: the scores (`r`) are cut to the top `%(limit)s` in the full ranking order before
+the window functions run (the first N rows in that order are the top N whatever the rank mode, and
+their ranks are the same as over every row); the window functions (`k`) read them in that order,
+so the rows are sorted once, and only then is the previous run joined; a run excludes the clusters
+of the exclusions recorded on it (RECORD_RUN_EXCLUSIONS: one consistent set whatever is lifted or
+added meanwhile), a preview those active now.
 
 The previous rank (each entry's rank in `%(previous_run)s`): a hash join on the previous run's
 entries, read once through leaderboard_entries_unique_cluster (run_id, cluster_id), never a probe
@@ -57,23 +58,26 @@ _BOARD_GAINS = PERIOD_GAINS.format(challenges="%(challenge)s, %(fallback)s", clu
 # (the previous run's entries).
 RANK_CURRENT_VALUES = """
 INSERT INTO leaderboard_entries (run_id, cluster_id, rank, position, score, tiebreaker, fallback_value, previous_rank)
-SELECT %(run)s, r.cluster_id,
-       {rank_function}() OVER (ORDER BY r.score DESC, r.tiebreaker DESC),
-       ROW_NUMBER() OVER (ORDER BY r.score DESC, r.tiebreaker DESC, r.cluster_id{binary}),
-       r.score, r.tiebreaker, r.fallback_value, pe.rank
+SELECT %(run)s, k.cluster_id, k.rank, k.position, k.score, k.tiebreaker, k.fallback_value, pe.rank
 FROM (
-    SELECT p.cluster_id AS cluster_id, p.value AS score,
-           COALESCE(f.value, 0) AS tiebreaker, f.value AS fallback_value
-    FROM challenge_progress p
-    LEFT JOIN challenge_progress f ON f.challenge_id = %(fallback)s AND f.cluster_id = p.cluster_id
-    WHERE p.challenge_id = %(challenge)s
-      AND NOT EXISTS (SELECT 1 FROM leaderboard_run_exclusions re
-                      JOIN leaderboard_exclusions x ON x.id = re.exclusion_id
-                      WHERE re.run_id = %(run)s AND x.cluster_id = p.cluster_id)
-    ORDER BY p.value DESC, COALESCE(f.value, 0) DESC, p.cluster_id{binary}
-    LIMIT %(limit)s
-) r
-LEFT JOIN leaderboard_entries pe ON pe.run_id = %(previous_run)s AND pe.cluster_id = r.cluster_id
+    SELECT r.cluster_id AS cluster_id,
+           {rank_function}() OVER (ORDER BY r.score DESC, r.tiebreaker DESC) AS rank,
+           ROW_NUMBER() OVER (ORDER BY r.score DESC, r.tiebreaker DESC, r.cluster_id{binary}) AS position,
+           r.score AS score, r.tiebreaker AS tiebreaker, r.fallback_value AS fallback_value
+    FROM (
+        SELECT p.cluster_id AS cluster_id, p.value AS score,
+               COALESCE(f.value, 0) AS tiebreaker, f.value AS fallback_value
+        FROM challenge_progress p
+        LEFT JOIN challenge_progress f ON f.challenge_id = %(fallback)s AND f.cluster_id = p.cluster_id
+        WHERE p.challenge_id = %(challenge)s
+          AND NOT EXISTS (SELECT 1 FROM leaderboard_run_exclusions re
+                          JOIN leaderboard_exclusions x ON x.id = re.exclusion_id
+                          WHERE re.run_id = %(run)s AND x.cluster_id = p.cluster_id)
+        ORDER BY p.value DESC, COALESCE(f.value, 0) DESC, p.cluster_id{binary}
+        LIMIT %(limit)s
+    ) r
+) k
+LEFT JOIN leaderboard_entries pe ON pe.run_id = %(previous_run)s AND pe.cluster_id = k.cluster_id
 """
 
 # DAILY / WEEKLY / MONTHLY / SEASON: what each cluster gained inside the period (the gain rule); the
@@ -81,29 +85,32 @@ LEFT JOIN leaderboard_entries pe ON pe.run_id = %(previous_run)s AND pe.cluster_
 # Uses index: see PERIOD_GAINS; leaderboard_run_exclusions_unique, leaderboard_entries_unique_cluster.
 RANK_GAINS = f"""
 INSERT INTO leaderboard_entries (run_id, cluster_id, rank, position, score, tiebreaker, fallback_value, previous_rank)
-SELECT %(run)s, r.cluster_id,
-       {{rank_function}}() OVER (ORDER BY r.score DESC, r.tiebreaker DESC),
-       ROW_NUMBER() OVER (ORDER BY r.score DESC, r.tiebreaker DESC, r.cluster_id{{binary}}),
-       r.score, r.tiebreaker, r.fallback_value, pe.rank
+SELECT %(run)s, k.cluster_id, k.rank, k.position, k.score, k.tiebreaker, k.fallback_value, pe.rank
 FROM (
-    SELECT g.cluster_id AS cluster_id, g.score AS score, COALESCE(g.fallback_gain, 0) AS tiebreaker,
-           CASE WHEN CAST(%(fallback)s AS bigint) IS NULL THEN NULL ELSE COALESCE(g.fallback_gain, 0) END
-               AS fallback_value
+    SELECT r.cluster_id AS cluster_id,
+           {{rank_function}}() OVER (ORDER BY r.score DESC, r.tiebreaker DESC) AS rank,
+           ROW_NUMBER() OVER (ORDER BY r.score DESC, r.tiebreaker DESC, r.cluster_id{{binary}}) AS position,
+           r.score AS score, r.tiebreaker AS tiebreaker, r.fallback_value AS fallback_value
     FROM (
-        SELECT v.cluster_id AS cluster_id,
-               MAX(CASE WHEN v.challenge_id = %(challenge)s AND v.gain > 0 THEN v.gain END) AS score,
-               MAX(CASE WHEN v.challenge_id = %(fallback)s AND v.gain > 0 THEN v.gain END) AS fallback_gain
-        FROM ({_BOARD_GAINS}) v
-        GROUP BY v.cluster_id
-    ) g
-    WHERE g.score IS NOT NULL
-      AND NOT EXISTS (SELECT 1 FROM leaderboard_run_exclusions re
-                      JOIN leaderboard_exclusions x ON x.id = re.exclusion_id
-                      WHERE re.run_id = %(run)s AND x.cluster_id = g.cluster_id)
-    ORDER BY g.score DESC, COALESCE(g.fallback_gain, 0) DESC, g.cluster_id{{binary}}
-    LIMIT %(limit)s
-) r
-LEFT JOIN leaderboard_entries pe ON pe.run_id = %(previous_run)s AND pe.cluster_id = r.cluster_id
+        SELECT g.cluster_id AS cluster_id, g.score AS score, COALESCE(g.fallback_gain, 0) AS tiebreaker,
+               CASE WHEN CAST(%(fallback)s AS bigint) IS NULL THEN NULL ELSE COALESCE(g.fallback_gain, 0) END
+                   AS fallback_value
+        FROM (
+            SELECT v.cluster_id AS cluster_id,
+                   MAX(CASE WHEN v.challenge_id = %(challenge)s AND v.gain > 0 THEN v.gain END) AS score,
+                   MAX(CASE WHEN v.challenge_id = %(fallback)s AND v.gain > 0 THEN v.gain END) AS fallback_gain
+            FROM ({_BOARD_GAINS}) v
+            GROUP BY v.cluster_id
+        ) g
+        WHERE g.score IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM leaderboard_run_exclusions re
+                          JOIN leaderboard_exclusions x ON x.id = re.exclusion_id
+                          WHERE re.run_id = %(run)s AND x.cluster_id = g.cluster_id)
+        ORDER BY g.score DESC, COALESCE(g.fallback_gain, 0) DESC, g.cluster_id{{binary}}
+        LIMIT %(limit)s
+    ) r
+) k
+LEFT JOIN leaderboard_entries pe ON pe.run_id = %(previous_run)s AND pe.cluster_id = k.cluster_id
 """
 
 # SEASON boards of season points: the points stored for the season (season_progress, kept current by
@@ -113,21 +120,24 @@ LEFT JOIN leaderboard_entries pe ON pe.run_id = %(previous_run)s AND pe.cluster_
 # leaderboard_entries_unique_cluster.
 RANK_SEASON_POINTS = """
 INSERT INTO leaderboard_entries (run_id, cluster_id, rank, position, score, tiebreaker, fallback_value, previous_rank)
-SELECT %(run)s, r.cluster_id,
-       {rank_function}() OVER (ORDER BY r.score DESC, r.reached_at),
-       ROW_NUMBER() OVER (ORDER BY r.score DESC, r.reached_at, r.cluster_id{binary}),
-       r.score, 0, CAST(NULL AS bigint), pe.rank
+SELECT %(run)s, k.cluster_id, k.rank, k.position, k.score, 0, CAST(NULL AS bigint), pe.rank
 FROM (
-    SELECT s.cluster_id AS cluster_id, s.points AS score, COALESCE(s.points_reached_at, s.updated_at) AS reached_at
-    FROM season_progress s
-    WHERE s.season_id = %(season)s AND s.points > 0
-      AND NOT EXISTS (SELECT 1 FROM leaderboard_run_exclusions re
-                      JOIN leaderboard_exclusions x ON x.id = re.exclusion_id
-                      WHERE re.run_id = %(run)s AND x.cluster_id = s.cluster_id)
-    ORDER BY s.points DESC, COALESCE(s.points_reached_at, s.updated_at), s.cluster_id{binary}
-    LIMIT %(limit)s
-) r
-LEFT JOIN leaderboard_entries pe ON pe.run_id = %(previous_run)s AND pe.cluster_id = r.cluster_id
+    SELECT r.cluster_id AS cluster_id,
+           {rank_function}() OVER (ORDER BY r.score DESC, r.reached_at) AS rank,
+           ROW_NUMBER() OVER (ORDER BY r.score DESC, r.reached_at, r.cluster_id{binary}) AS position,
+           r.score AS score
+    FROM (
+        SELECT s.cluster_id AS cluster_id, s.points AS score, COALESCE(s.points_reached_at, s.updated_at) AS reached_at
+        FROM season_progress s
+        WHERE s.season_id = %(season)s AND s.points > 0
+          AND NOT EXISTS (SELECT 1 FROM leaderboard_run_exclusions re
+                          JOIN leaderboard_exclusions x ON x.id = re.exclusion_id
+                          WHERE re.run_id = %(run)s AND x.cluster_id = s.cluster_id)
+        ORDER BY s.points DESC, COALESCE(s.points_reached_at, s.updated_at), s.cluster_id{binary}
+        LIMIT %(limit)s
+    ) r
+) k
+LEFT JOIN leaderboard_entries pe ON pe.run_id = %(previous_run)s AND pe.cluster_id = k.cluster_id
 """
 
 # The ranking statement of each score source (leaderboards.services.score_source).
