@@ -4,6 +4,7 @@ No timing is asserted anywhere: the benchmark measures, it does not judge.
 """
 
 import json
+import os
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -11,7 +12,8 @@ from django.db import connection
 
 from bench import floor
 from bench.runner import COMMIT_STEP, HISTORY_OPERATIONS, SQLITE_MAX_CLUSTERS
-from bench.scratch import drop_kept, leftover_databases
+from bench.scratch import SCRATCH_PREFIX, drop_kept
+from bench.scratch import leftover_databases as all_leftover_databases
 
 OPERATIONS = {
     "generation_top_1000",
@@ -30,6 +32,12 @@ OPERATIONS = {
     "http_season_progress",
     "load_production",
 }
+
+
+def leftover_databases() -> set[str]:
+    """The scratch databases of this process (named after its pid): other sessions may run benchmarks meanwhile."""
+    return {name for name in all_leftover_databases() if name.startswith(f"{SCRATCH_PREFIX}{os.getpid()}_")}
+
 
 # The run creates its own database beside the test database, and points Django's connection at it
 # for a while: no test transaction may be open around it.
