@@ -1,24 +1,25 @@
-"""The bare-SQL floor: the fastest way to do hedge's data work on the same database, one statement each.
+"""The floor: the fastest plain SQL a PostgreSQL engineer would write for each result hedge computes.
 
-Each floor statement does what the matching hedge service computes, on the same rows with the
-same join, window functions and ON CONFLICT, but none of the service's bookkeeping (run rows,
-statuses, locks, counts). It writes into its own copy of hedge's target table
-(`bench_floor_<table>`), created with the same columns, defaults, checks, indexes and foreign
-keys, so hedge and the floor pay the same price for every row they write.
+Every statement here is written for the benchmark alone, never derived from the product's text:
+it reads the same tables and must produce the same rows (the runner compares them row for row,
+EXCEPT both ways, and fails loudly on any difference). What it leaves out is what makes hedge a
+product: run rows and statuses (unless the operation's floor records a run), locks, exclusions,
+checksums, level curves, overflow guards, zero rows for clusters that earned nothing. It writes into
+its own copy of hedge's target table (`bench_floor_<table>`, same columns, defaults, checks,
+indexes and foreign keys), so both sides pay the same price for every row they write.
+
+The slots are `{entries}` (the table written) and `{binary}` (hedge.db.binary_collation(): cluster
+ids compared byte by byte, on SQLite as on PostgreSQL); the benchmark's boards are all DENSE.
 """
 
 from __future__ import annotations
 
 import re
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
-from hedge.challenges.history_sql import PERIOD_GAINS, SCOPE_GAINS
 from hedge.db import binary_collation, sql_datetime, sql_limit
-from leaderboards import sql as lb_sql
-from leaderboards.models import RankMode
-from seasons import sql as season_sql_module
 
 FLOOR_PREFIX = "bench_floor_"
 ENTRIES = f"{FLOOR_PREFIX}leaderboard_entries"
@@ -58,48 +59,77 @@ def create_floor_tables() -> None:
         clone(cursor, "season_progress", SEASON_PROGRESS)
 
 
-# --- leaderboards -------------------------------------------------------------------------------
+# --- leaderboards: current values -----------------------------------------------------------------
+
+# Every cluster with a value, ranked: DENSE_RANK and ROW_NUMBER over one sort, the tiebreaker by a
+# hash join on the second challenge, the previous rank by a hash join on the previous run's entries
+# (none when %(previous_run)s is NULL).
+RANK_ALL = """
+INSERT INTO {entries} (run_id, cluster_id, rank, position, score, tiebreaker, fallback_value, previous_rank)
+SELECT %(run)s, s.cluster_id,
+       DENSE_RANK() OVER (ORDER BY s.score DESC, s.tiebreaker DESC),
+       ROW_NUMBER() OVER (ORDER BY s.score DESC, s.tiebreaker DESC, s.cluster_id{binary}),
+       s.score, s.tiebreaker, s.fallback_value, pe.rank
+FROM (SELECT p.cluster_id AS cluster_id, p.value AS score, COALESCE(f.value, 0) AS tiebreaker,
+             f.value AS fallback_value
+      FROM challenge_progress p
+      LEFT JOIN challenge_progress f ON f.challenge_id = %(fallback)s AND f.cluster_id = p.cluster_id
+      WHERE p.challenge_id = %(challenge)s) s
+LEFT JOIN leaderboard_entries pe ON pe.run_id = %(previous_run)s AND pe.cluster_id = s.cluster_id
+"""
+
+# The top %(limit)s only: the first rows of the index on (challenge, value desc), then the ranks.
+RANK_TOP = """
+INSERT INTO {entries} (run_id, cluster_id, rank, position, score, tiebreaker, fallback_value, previous_rank)
+SELECT %(run)s, s.cluster_id,
+       DENSE_RANK() OVER (ORDER BY s.score DESC, s.tiebreaker DESC),
+       ROW_NUMBER() OVER (ORDER BY s.score DESC, s.tiebreaker DESC, s.cluster_id{binary}),
+       s.score, s.tiebreaker, s.fallback_value, pe.rank
+FROM (SELECT p.cluster_id AS cluster_id, p.value AS score, COALESCE(f.value, 0) AS tiebreaker,
+             f.value AS fallback_value
+      FROM challenge_progress p
+      LEFT JOIN challenge_progress f ON f.challenge_id = %(fallback)s AND f.cluster_id = p.cluster_id
+      WHERE p.challenge_id = %(challenge)s
+      ORDER BY p.value DESC, COALESCE(f.value, 0) DESC, p.cluster_id{binary}
+      LIMIT %(limit)s) s
+LEFT JOIN leaderboard_entries pe ON pe.run_id = %(previous_run)s AND pe.cluster_id = s.cluster_id
+"""
+
+# A run as plain SQL records it, committed: the run row, its entries (RANK_TOP into hedge's own
+# entries table, of the floor's twin board), the row marked complete with its count.
+INSERT_RUN = """
+INSERT INTO leaderboard_runs (leaderboard_key, period_start, period_end, status, row_count, challenge_id,
+                              fallback_challenge_id, error, created_at, updated_at, is_backfill, is_final,
+                              exclusions_applied, definition_snapshot, checksum, note)
+VALUES (%(leaderboard)s, %(period_start)s, %(now)s, 'PROCESSING', 0, %(challenge)s, %(fallback)s, '', %(now)s, %(now)s,
+        false, false, 0, '{}', '', '')
+RETURNING id
+"""
+# The checksum of a published run (leaderboards.checksum: SHA-256 of "position,clusterId,rank,score,
+# tiebreaker\n" lines in position order), computed by PostgreSQL; SQLite has no sha256(), so a
+# placeholder satisfies the constraint there.
+COMPLETE_RUN = """
+UPDATE leaderboard_runs SET status = 'COMPLETE', row_count = %(rows)s, finished_at = %(now)s, updated_at = %(now)s,
+       checksum = {checksum}
+WHERE id = %(run)s
+"""
+_CHECKSUM_POSTGRESQL = """(
+    SELECT encode(sha256(convert_to(string_agg(e.position || ',' || e.cluster_id || ',' || e.rank || ','
+                                               || e.score || ',' || e.tiebreaker || chr(10), '' ORDER BY e.position),
+                                    'UTF8')), 'hex')
+    FROM leaderboard_entries e WHERE e.run_id = %(run)s)"""
 
 
-def _retarget(statement: str, table: str, clone: str) -> str:
-    """`statement` writing into (and reading) `clone` instead of `table`; fails loudly if it names no `table`."""
-    retargeted, count = re.subn(rf"\b{re.escape(table)}\b", clone, statement)
-    if not count:
-        raise RuntimeError(f"the product's statement no longer names {table}: the floor cannot follow it")
-    return retargeted
-
-
-# Only the target: anything else the ranking reads from leaderboard_entries stays hedge's table.
-_INSERT_ENTRIES = "INSERT INTO leaderboard_entries"
-
-
-def _format_ranking(statement: str, *, rank_mode: str) -> str:
-    rank_function = "RANK" if rank_mode == RankMode.COMPETITION else "DENSE_RANK"
-    return statement.format(rank_function=rank_function, binary=binary_collation())
-
-
-def current_values_sql(*, rank_mode: str = RankMode.DENSE) -> str:
-    """hedge's own ALL_TIME ranking statement (leaderboards.sql.RANK["CURRENT_VALUES"]), into the floor's entries.
-
-    The ranking is the statement, not a copy: the floor differs from hedge only in what is its
-    point, the run's bookkeeping (run row, statuses, lock, commits).
-    """
-    statement = _retarget(lb_sql.RANK["CURRENT_VALUES"], _INSERT_ENTRIES, f"INSERT INTO {ENTRIES}")
-    return _format_ranking(statement, rank_mode=rank_mode)
+def _formatted(statement: str, *, entries: str = ENTRIES) -> str:
+    return statement.format(entries=entries, binary=binary_collation())
 
 
 def ranking_params(
     *, run_id: int, challenge, fallback, limit: int, start=None, until=None, previous_run: int | None = None
 ) -> dict:
-    # The leaderboard is given its "nothing" value: the floor's run records no exclusions, so the
-    # statement's anti-join finds none (an operation that measures exclusions records them itself).
-    # `previous_run`: the run whose ranks the entries carry as previous_rank (None: no join partner).
-    now = timezone.now()
     return {
-        "leaderboard": None,
-        "previous_run": previous_run,
-        "now": sql_datetime(now),
         "run": run_id,
+        "previous_run": previous_run,
         "challenge": challenge.pk,
         "fallback": fallback.pk if fallback else None,
         "limit": sql_limit(limit),
@@ -109,17 +139,53 @@ def ranking_params(
 
 
 def generate(*, run_id: int, challenge, fallback, limit: int, previous_run: int | None = None) -> int:
-    """Rank current values into the floor's entries table for `run_id`; returns the rows written.
-
-    With `previous_run`, each entry's previous_rank comes from that run's entries (hedge's table),
-    by the same LEFT JOIN hedge's statement does.
-    """
+    """Rank current values into the floor's entries for `run_id` (RANK_TOP, or RANK_ALL when `limit` is 0)."""
     params = ranking_params(
         run_id=run_id, challenge=challenge, fallback=fallback, limit=limit, previous_run=previous_run
     )
     with connection.cursor() as cursor:
-        cursor.execute(current_values_sql(), params)
+        cursor.execute(_formatted(RANK_TOP if limit else RANK_ALL), params)
         return cursor.rowcount
+
+
+def generate_recorded_run(
+    *,
+    leaderboard: str,
+    challenge,
+    fallback,
+    limit: int,
+    previous_run: int | None = None,
+    start=None,
+    until=None,
+) -> int:
+    """A top-`limit` run recorded in plain SQL, committed: run row, entries, marked complete. Returns its id.
+
+    Current values (RANK_TOP), or with `start` and `until` the gains in that period (RANK_GAINS).
+    """
+    now = timezone.now()
+    params = ranking_params(
+        run_id=0,
+        challenge=challenge,
+        fallback=fallback,
+        limit=limit,
+        previous_run=previous_run,
+        start=start,
+        until=until,
+    )
+    params |= {
+        "leaderboard": leaderboard,
+        "now": sql_datetime(now),
+        "period_start": sql_datetime(start or now.replace(year=1970)),
+    }
+    ranking = RANK_GAINS if start is not None else RANK_TOP
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(INSERT_RUN, params)
+        params["run"] = cursor.fetchone()[0]
+        cursor.execute(_formatted(ranking, entries="leaderboard_entries"), params)
+        params["rows"] = cursor.rowcount
+        checksum = _CHECKSUM_POSTGRESQL if connection.vendor == "postgresql" else "'not computed on SQLite'"
+        cursor.execute(COMPLETE_RUN.format(checksum=checksum), params)
+    return params["run"]
 
 
 # The old entries layout (before the lean one): a payload jsonb and created_at per row, and a
@@ -127,6 +193,24 @@ def generate(*, run_id: int, challenge, fallback, limit: int, previous_run: int 
 LEGACY_COLUMNS = (
     "ADD COLUMN payload jsonb NOT NULL DEFAULT '{}'::jsonb, ADD COLUMN created_at timestamptz NOT NULL DEFAULT now()"
 )
+
+LEGACY_RANK_ALL = f"""
+INSERT INTO {LEGACY_ENTRIES} (run_id, cluster_id, rank, position, score, tiebreaker, fallback_value,
+                              previous_rank, payload, created_at)
+SELECT %(run)s, s.cluster_id,
+       DENSE_RANK() OVER (ORDER BY s.score DESC, s.tiebreaker DESC),
+       ROW_NUMBER() OVER (ORDER BY s.score DESC, s.tiebreaker DESC, s.cluster_id COLLATE "C"),
+       s.score, s.tiebreaker, s.fallback_value, NULL,
+       jsonb_build_object('challengeCode', CAST(%(code)s AS text),
+                          'fallbackChallengeCode', CAST(%(fallback_code)s AS text),
+                          'fallbackValue', s.fallback_value),
+       %(now)s
+FROM (SELECT p.cluster_id AS cluster_id, p.value AS score, COALESCE(f.value, 0) AS tiebreaker,
+             f.value AS fallback_value
+      FROM challenge_progress p
+      LEFT JOIN challenge_progress f ON f.challenge_id = %(fallback)s AND f.cluster_id = p.cluster_id
+      WHERE p.challenge_id = %(challenge)s) s
+"""
 
 
 def create_legacy_entries() -> None:
@@ -139,23 +223,12 @@ def create_legacy_entries() -> None:
         )
 
 
-def legacy_generate(*, run_id: int, challenge, fallback, limit: int, now) -> int:
-    """The same ranking into the old layout, with the payload each row used to carry."""
-    lean = current_values_sql()
-    # The lean columns, as hedge's statement names them.
-    insert = re.search(rf"INSERT INTO {ENTRIES} \(([^)]*)\)", lean)
-    columns = insert[1]
-    select = lean[insert.end() :]
-    statement = (
-        f"INSERT INTO {LEGACY_ENTRIES} ({columns}, payload, created_at)"
-        f" SELECT l.*, jsonb_build_object('challengeCode', CAST(%(code)s AS text),"
-        " 'fallbackChallengeCode', CAST(%(fallback_code)s AS text), 'fallbackValue', l.fallback_value), %(now)s"
-        f" FROM ({select}) l"
-    )
-    params = ranking_params(run_id=run_id, challenge=challenge, fallback=fallback, limit=limit)
+def legacy_generate(*, run_id: int, challenge, fallback, now) -> int:
+    """The full ranking into the old layout, with the payload each row used to carry (PostgreSQL)."""
+    params = ranking_params(run_id=run_id, challenge=challenge, fallback=fallback, limit=0)
     params |= {"code": challenge.code, "fallback_code": fallback.code if fallback else None, "now": sql_datetime(now)}
     with connection.cursor() as cursor:
-        cursor.execute(statement, params)
+        cursor.execute(LEGACY_RANK_ALL, params)
         return cursor.rowcount
 
 
@@ -176,109 +249,59 @@ def bytes_per_row(table: str) -> dict:
     }
 
 
-# --- gains: the as-of floor (PostgreSQL) --------------------------------------------------------
+# --- leaderboards: gains (PostgreSQL) -------------------------------------------------------------
 
-# The gain rule of hedge.challenges.history_sql.PERIOD_GAINS, written as the fastest plain as-of SQL
-# found (same slots {challenges} and {clusters}, same parameters, same rows out):
-# - the newest row of each pair inside (start, until] by DISTINCT ON over the period's rows
-#   (progress_history_window_idx), instead of ROW_NUMBER() over them;
-# - the baseline by one backward probe of progress_history_lookup_idx per pair, as a LATERAL join:
-#   computed once per pair however often the outer statement uses the gain (a scalar subquery
-#   inside the gain's expression is pulled up into every place the gain appears, e.g. both
-#   `WHERE gain > 0` and `SUM(gain x weight)`, and probed each time);
-# - each challenge's first history moment once per challenge, not once per pair.
-FLOOR_GAINS = """
-SELECT e.challenge_id AS challenge_id, e.cluster_id AS cluster_id, e.value - COALESCE(b.value,
-    CASE WHEN %(start)s >= f.first_at THEN 0
-         ELSE (SELECT a.value FROM challenge_progress_history a
-               WHERE a.challenge_id = e.challenge_id AND a.cluster_id = e.cluster_id
-               ORDER BY a.recorded_at, a.id LIMIT 1)
-    END) AS gain
+# What each cluster gained in (start, until] in the board's challenge (the score) and its fallback
+# (the tiebreaker), counted above 0, ranked. The gain rule (docs/scores.md) in plain as-of SQL:
+# the newest row of each pair in the period by DISTINCT ON over the period's rows; its baseline, the
+# newest row at or before `start`, by one backward LATERAL probe per pair, else 0 when the
+# challenge's history began at or before `start`, else the pair's first row.
+RANK_GAINS = """
+INSERT INTO {entries} (run_id, cluster_id, rank, position, score, tiebreaker, fallback_value, previous_rank)
+SELECT %(run)s, s.cluster_id,
+       DENSE_RANK() OVER (ORDER BY s.score DESC, s.tiebreaker DESC),
+       ROW_NUMBER() OVER (ORDER BY s.score DESC, s.tiebreaker DESC, s.cluster_id COLLATE "C"),
+       s.score, s.tiebreaker, s.fallback_value, pe.rank
 FROM (
-    SELECT DISTINCT ON (h.challenge_id, h.cluster_id) h.challenge_id, h.cluster_id, h.value
-    FROM challenge_progress_history h
-    WHERE h.challenge_id IN ({challenges}) {clusters}
-      AND h.recorded_at > %(start)s AND h.recorded_at <= %(until)s
-    ORDER BY h.challenge_id, h.cluster_id, h.recorded_at DESC, h.id DESC
-) e
-JOIN (SELECT fc.id AS challenge_id,
-             (SELECT MIN(m.recorded_at) FROM challenge_progress_history m WHERE m.challenge_id = fc.id) AS first_at
-      FROM challenges fc WHERE fc.id IN ({challenges})) f ON f.challenge_id = e.challenge_id
-LEFT JOIN LATERAL (
-    SELECT b.value FROM challenge_progress_history b
-    WHERE b.challenge_id = e.challenge_id AND b.cluster_id = e.cluster_id AND b.recorded_at <= %(start)s
-    ORDER BY b.recorded_at DESC, b.id DESC LIMIT 1
-) b ON true
+    SELECT t.cluster_id, t.score, COALESCE(t.fallback_gain, 0) AS tiebreaker,
+           CASE WHEN CAST(%(fallback)s AS bigint) IS NULL THEN NULL ELSE COALESCE(t.fallback_gain, 0) END
+               AS fallback_value
+    FROM (
+        SELECT g.cluster_id,
+               MAX(g.gain) FILTER (WHERE g.challenge_id = %(challenge)s AND g.gain > 0) AS score,
+               MAX(g.gain) FILTER (WHERE g.challenge_id = %(fallback)s AND g.gain > 0) AS fallback_gain
+        FROM (
+            SELECT e.challenge_id, e.cluster_id, e.value - COALESCE(b.value,
+                CASE WHEN %(start)s >= f.first_at THEN 0
+                     ELSE (SELECT a.value FROM challenge_progress_history a
+                           WHERE a.challenge_id = e.challenge_id AND a.cluster_id = e.cluster_id
+                           ORDER BY a.recorded_at, a.id LIMIT 1)
+                END) AS gain
+            FROM (
+                SELECT DISTINCT ON (h.challenge_id, h.cluster_id) h.challenge_id, h.cluster_id, h.value
+                FROM challenge_progress_history h
+                WHERE h.challenge_id IN (%(challenge)s, %(fallback)s)
+                  AND h.recorded_at > %(start)s AND h.recorded_at <= %(until)s
+                ORDER BY h.challenge_id, h.cluster_id, h.recorded_at DESC, h.id DESC
+            ) e
+            JOIN (SELECT c.id AS challenge_id,
+                         (SELECT MIN(m.recorded_at) FROM challenge_progress_history m WHERE m.challenge_id = c.id)
+                             AS first_at
+                  FROM challenges c WHERE c.id IN (%(challenge)s, %(fallback)s)) f ON f.challenge_id = e.challenge_id
+            LEFT JOIN LATERAL (
+                SELECT b.value FROM challenge_progress_history b
+                WHERE b.challenge_id = e.challenge_id AND b.cluster_id = e.cluster_id AND b.recorded_at <= %(start)s
+                ORDER BY b.recorded_at DESC, b.id DESC LIMIT 1
+            ) b ON true
+        ) g
+        GROUP BY g.cluster_id
+    ) t
+    WHERE t.score IS NOT NULL
+    ORDER BY t.score DESC, COALESCE(t.fallback_gain, 0) DESC, t.cluster_id COLLATE "C"
+    LIMIT %(limit)s
+) s
+LEFT JOIN leaderboard_entries pe ON pe.run_id = %(previous_run)s AND pe.cluster_id = s.cluster_id
 """
-
-
-# The gains of the clusters of `{scope}` only (hedge.challenges.history_sql.SCOPE_GAINS, same slots
-# {scope} and {challenges}, same rows out), as the fastest plain form found: per (cluster, challenge)
-# pair a LATERAL probe of progress_history_lookup_idx for its newest row inside (start, until] and
-# one for its baseline, and each challenge's first history moment once per challenge.
-FLOOR_SCOPE_GAINS = """
-SELECT k.id AS challenge_id, s.cluster_id AS cluster_id, e.value - COALESCE(b.value,
-    CASE WHEN %(start)s >= k.first_at THEN 0
-         ELSE (SELECT a.value FROM challenge_progress_history a
-               WHERE a.challenge_id = k.id AND a.cluster_id = s.cluster_id
-               ORDER BY a.recorded_at, a.id LIMIT 1)
-    END) AS gain
-FROM {scope} s
-CROSS JOIN (SELECT fc.id AS id,
-                   (SELECT MIN(m.recorded_at) FROM challenge_progress_history m WHERE m.challenge_id = fc.id)
-                       AS first_at
-            FROM challenges fc WHERE fc.id IN ({challenges})) k
-JOIN LATERAL (
-    SELECT h.value FROM challenge_progress_history h
-    WHERE h.challenge_id = k.id AND h.cluster_id = s.cluster_id
-      AND h.recorded_at > %(start)s AND h.recorded_at <= %(until)s
-    ORDER BY h.recorded_at DESC, h.id DESC LIMIT 1
-) e ON true
-LEFT JOIN LATERAL (
-    SELECT b.value FROM challenge_progress_history b
-    WHERE b.challenge_id = k.id AND b.cluster_id = s.cluster_id AND b.recorded_at <= %(start)s
-    ORDER BY b.recorded_at DESC, b.id DESC LIMIT 1
-) b ON true
-"""
-
-_SLOTS = re.compile(r"\{(challenges|clusters|scope)\}")
-
-
-def _template_pattern(template: str) -> re.Pattern:
-    """A regex that finds `template` formatted with any values of its slots, capturing each by name."""
-    parts = _SLOTS.split(template)
-    pattern = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.*?)" for i, part in enumerate(parts))
-    return re.compile(pattern, re.DOTALL)
-
-
-def _swap(statement: str, hedge_template: str, floor_template: str) -> str:
-    """`statement` with hedge's embedded `hedge_template` (formatted) replaced by `floor_template`, same slots."""
-    matches = list(_template_pattern(hedge_template).finditer(statement))
-    if len(matches) != 1:
-        raise RuntimeError(f"expected hedge's gains subquery once in the statement, found it {len(matches)} times")
-    found = matches[0]
-    floor_gains = floor_template.format(**found.groupdict())
-    return statement[: found.start()] + floor_gains + statement[found.end() :]
-
-
-def swap_gains(statement: str) -> str:
-    """`statement` with hedge's embedded gains subquery (PERIOD_GAINS) replaced by FLOOR_GAINS.
-
-    Everything around it (the ranking or the season upsert) stays hedge's own statement, so the
-    floor differs only in the as-of SQL, which is its point.
-    """
-    return _swap(statement, PERIOD_GAINS, FLOOR_GAINS)
-
-
-def swap_scope_gains(statement: str) -> str:
-    """`statement` with hedge's embedded gains of a scope of clusters (SCOPE_GAINS) replaced by FLOOR_SCOPE_GAINS."""
-    return _swap(statement, SCOPE_GAINS, FLOOR_SCOPE_GAINS)
-
-
-def gains_sql(*, rank_mode: str = RankMode.DENSE) -> str:
-    """hedge's gains ranking (leaderboards.sql.RANK["GAINS"]) with the floor's as-of SQL, into the floor's entries."""
-    statement = swap_gains(_retarget(lb_sql.RANK["GAINS"], _INSERT_ENTRIES, f"INSERT INTO {ENTRIES}"))
-    return _format_ranking(statement, rank_mode=rank_mode)
 
 
 def generate_gains(*, run_id: int, challenge, fallback, limit: int, start, until) -> int:
@@ -286,51 +309,157 @@ def generate_gains(*, run_id: int, challenge, fallback, limit: int, start, until
         run_id=run_id, challenge=challenge, fallback=fallback, limit=limit, start=start, until=until
     )
     with connection.cursor() as cursor:
-        cursor.execute(gains_sql(), params)
+        cursor.execute(RANK_GAINS.format(entries=ENTRIES), params)
         return cursor.rowcount
 
 
-# --- seasons ------------------------------------------------------------------------------------
+# --- seasons --------------------------------------------------------------------------------------
 
+# LIFETIME points of every cluster: SUM(value x weight) over the season's weighted challenges, one
+# GROUP BY, one upsert that rewrites only rows whose points or level changed. `WHERE true` lets
+# SQLite's parser tell the ON CONFLICT clause from a join constraint; SUM of bigint is numeric on
+# PostgreSQL, so it is cast before dividing.
+LIFETIME_ALL = f"""
+INSERT INTO {SEASON_PROGRESS} (season_id, cluster_id, points, level, updated_at, points_reached_at)
+SELECT %(season)s, t.cluster_id, t.points, t.points / %(points_per_level)s, %(now)s,
+       CASE WHEN t.points > 0 THEN %(now)s END
+FROM (SELECT p.cluster_id AS cluster_id, CAST(SUM(p.value * w.weight) AS BIGINT) AS points
+      FROM challenge_progress p
+      JOIN challenges c ON c.id = p.challenge_id
+      JOIN season_challenge_weights w ON w.challenge_code = c.code AND w.season_id = %(season)s
+      GROUP BY p.cluster_id) t
+WHERE true
+ON CONFLICT (season_id, cluster_id) DO UPDATE
+SET points = excluded.points, level = excluded.level, updated_at = excluded.updated_at,
+    points_reached_at = CASE WHEN excluded.points > {SEASON_PROGRESS}.points THEN excluded.updated_at
+                             ELSE {SEASON_PROGRESS}.points_reached_at END
+WHERE {SEASON_PROGRESS}.points <> excluded.points OR {SEASON_PROGRESS}.level <> excluded.level
+"""
 
-def _changed_clusters_cte() -> str:
-    """hedge's own "clusters changed since" query (seasons.sql.CHANGED_CLUSTERS) as a CTE named `changed`.
+# The same for the clusters with a weighted progress row updated since %(since)s: found once (a
+# MATERIALIZED CTE: as an inline IN (subquery) the planner re-joins it per challenge), their rows by
+# challenge_progress_cluster_idx.
+LIFETIME_CHANGED = f"""
+WITH changed AS MATERIALIZED (
+    SELECT p.cluster_id
+    FROM challenge_progress p
+    JOIN challenges c ON c.id = p.challenge_id
+    JOIN season_challenge_weights w ON w.challenge_code = c.code AND w.season_id = %(season)s
+    WHERE p.updated_at >= %(since)s
+)
+INSERT INTO {SEASON_PROGRESS} (season_id, cluster_id, points, level, updated_at, points_reached_at)
+SELECT %(season)s, t.cluster_id, t.points, t.points / %(points_per_level)s, %(now)s,
+       CASE WHEN t.points > 0 THEN %(now)s END
+FROM (SELECT p.cluster_id AS cluster_id, CAST(SUM(p.value * w.weight) AS BIGINT) AS points
+      FROM challenge_progress p
+      JOIN challenges c ON c.id = p.challenge_id
+      JOIN season_challenge_weights w ON w.challenge_code = c.code AND w.season_id = %(season)s
+      WHERE p.cluster_id IN (SELECT k.cluster_id FROM changed k)
+      GROUP BY p.cluster_id) t
+WHERE true
+ON CONFLICT (season_id, cluster_id) DO UPDATE
+SET points = excluded.points, level = excluded.level, updated_at = excluded.updated_at,
+    points_reached_at = CASE WHEN excluded.points > {SEASON_PROGRESS}.points THEN excluded.updated_at
+                             ELSE {SEASON_PROGRESS}.points_reached_at END
+WHERE {SEASON_PROGRESS}.points <> excluded.points OR {SEASON_PROGRESS}.level <> excluded.level
+"""
 
-    MATERIALIZED: as an inline `IN (subquery)` the planner re-joins the whole subquery per challenge
-    (2.0 s instead of 0.8 s at a million clusters); computed once, it is the fastest plain form.
-    hedge fills a temporary table with it instead (and ANALYZEs it), which the floor skips.
-    """
-    statement = season_sql_module.CHANGED_CLUSTERS
-    select = statement[statement.index("SELECT") :]
-    return f"WITH changed AS MATERIALIZED ({select}) "
+# GAINS points of every cluster (PostgreSQL): SUM(gain x weight) over the gains above 0 in (start,
+# until], the gains as in RANK_GAINS (DISTINCT ON over the period's rows, a LATERAL baseline probe).
+GAINS_ALL = f"""
+INSERT INTO {SEASON_PROGRESS} (season_id, cluster_id, points, level, updated_at, points_reached_at)
+SELECT %(season)s, t.cluster_id, t.points, t.points / %(points_per_level)s, %(now)s,
+       CASE WHEN t.points > 0 THEN %(now)s END
+FROM (
+    SELECT g.cluster_id, CAST(SUM(g.gain * g.weight) AS BIGINT) AS points
+    FROM (
+        SELECT e.cluster_id, f.weight, e.value - COALESCE(b.value,
+            CASE WHEN %(start)s >= f.first_at THEN 0
+                 ELSE (SELECT a.value FROM challenge_progress_history a
+                       WHERE a.challenge_id = e.challenge_id AND a.cluster_id = e.cluster_id
+                       ORDER BY a.recorded_at, a.id LIMIT 1)
+            END) AS gain
+        FROM (
+            SELECT DISTINCT ON (h.challenge_id, h.cluster_id) h.challenge_id, h.cluster_id, h.value
+            FROM challenge_progress_history h
+            WHERE h.challenge_id IN (SELECT c.id FROM challenges c
+                                     JOIN season_challenge_weights w
+                                       ON w.challenge_code = c.code AND w.season_id = %(season)s)
+              AND h.recorded_at > %(start)s AND h.recorded_at <= %(until)s
+            ORDER BY h.challenge_id, h.cluster_id, h.recorded_at DESC, h.id DESC
+        ) e
+        JOIN (SELECT c.id AS challenge_id, w.weight,
+                     (SELECT MIN(m.recorded_at) FROM challenge_progress_history m WHERE m.challenge_id = c.id)
+                         AS first_at
+              FROM challenges c
+              JOIN season_challenge_weights w ON w.challenge_code = c.code AND w.season_id = %(season)s) f
+          ON f.challenge_id = e.challenge_id
+        LEFT JOIN LATERAL (
+            SELECT b.value FROM challenge_progress_history b
+            WHERE b.challenge_id = e.challenge_id AND b.cluster_id = e.cluster_id AND b.recorded_at <= %(start)s
+            ORDER BY b.recorded_at DESC, b.id DESC LIMIT 1
+        ) b ON true
+    ) g
+    WHERE g.gain > 0
+    GROUP BY g.cluster_id
+) t
+ON CONFLICT (season_id, cluster_id) DO UPDATE
+SET points = excluded.points, level = excluded.level, updated_at = excluded.updated_at,
+    points_reached_at = CASE WHEN excluded.points > {SEASON_PROGRESS}.points THEN excluded.updated_at
+                             ELSE {SEASON_PROGRESS}.points_reached_at END
+WHERE {SEASON_PROGRESS}.points <> excluded.points OR {SEASON_PROGRESS}.level <> excluded.level
+"""
 
-
-def season_sql(*, changed_only: bool) -> str:
-    """The bare `INSERT ... SELECT ... GROUP BY ... ON CONFLICT DO UPDATE` of LIFETIME season points.
-
-    points = SUM(value x weight) over the season's weighted challenges, level = points //
-    points_per_level; only rows whose points or level differ are rewritten. `changed_only`
-    restricts it to the clusters with a weighted progress row changed since `%(since)s`.
-    Its own statement (no zero rows for clusters that have a row but no progress: every seeded
-    cluster has progress in every challenge), the fastest plain form of the v1 formula.
-    """
-    # `WHERE true` lets SQLite's parser tell the ON CONFLICT clause from a join constraint.
-    scope = " WHERE p.cluster_id IN (SELECT cluster_id FROM changed)" if changed_only else " WHERE true"
-    # SUM of bigint is numeric on PostgreSQL: cast before dividing, as hedge does.
-    total = "CAST(SUM(p.value * w.weight) AS BIGINT)"
-    return (
-        f"{_changed_clusters_cte() if changed_only else ''}"
-        f"INSERT INTO {SEASON_PROGRESS} (season_id, cluster_id, points, level, updated_at)"
-        f" SELECT %(season)s, p.cluster_id, {total}, {total} / %(points_per_level)s, %(now)s"
-        " FROM challenge_progress p"
-        " JOIN challenges c ON c.id = p.challenge_id"
-        " JOIN season_challenge_weights w ON w.challenge_code = c.code AND w.season_id = %(season)s"
-        f"{scope}"
-        " GROUP BY p.cluster_id"
-        " ON CONFLICT (season_id, cluster_id) DO UPDATE SET"
-        " points = excluded.points, level = excluded.level, updated_at = excluded.updated_at"
-        f" WHERE {SEASON_PROGRESS}.points <> excluded.points OR {SEASON_PROGRESS}.level <> excluded.level"
-    )
+# GAINS points of the clusters changed since %(since)s (PostgreSQL): per (cluster, weighted
+# challenge) pair, one LATERAL probe of the history's lookup index for its newest row in the
+# period and one for its baseline.
+GAINS_CHANGED = f"""
+WITH changed AS MATERIALIZED (
+    SELECT DISTINCT p.cluster_id
+    FROM challenge_progress p
+    JOIN challenges c ON c.id = p.challenge_id
+    JOIN season_challenge_weights w ON w.challenge_code = c.code AND w.season_id = %(season)s
+    WHERE p.updated_at >= %(since)s
+)
+INSERT INTO {SEASON_PROGRESS} (season_id, cluster_id, points, level, updated_at, points_reached_at)
+SELECT %(season)s, t.cluster_id, t.points, t.points / %(points_per_level)s, %(now)s,
+       CASE WHEN t.points > 0 THEN %(now)s END
+FROM (
+    SELECT g.cluster_id, CAST(SUM(g.gain * g.weight) AS BIGINT) AS points
+    FROM (
+        SELECT k.cluster_id, f.weight, e.value - COALESCE(b.value,
+            CASE WHEN %(start)s >= f.first_at THEN 0
+                 ELSE (SELECT a.value FROM challenge_progress_history a
+                       WHERE a.challenge_id = f.challenge_id AND a.cluster_id = k.cluster_id
+                       ORDER BY a.recorded_at, a.id LIMIT 1)
+            END) AS gain
+        FROM changed k
+        CROSS JOIN (SELECT c.id AS challenge_id, w.weight,
+                           (SELECT MIN(m.recorded_at) FROM challenge_progress_history m WHERE m.challenge_id = c.id)
+                               AS first_at
+                    FROM challenges c
+                    JOIN season_challenge_weights w ON w.challenge_code = c.code AND w.season_id = %(season)s) f
+        JOIN LATERAL (
+            SELECT h.value FROM challenge_progress_history h
+            WHERE h.challenge_id = f.challenge_id AND h.cluster_id = k.cluster_id
+              AND h.recorded_at > %(start)s AND h.recorded_at <= %(until)s
+            ORDER BY h.recorded_at DESC, h.id DESC LIMIT 1
+        ) e ON true
+        LEFT JOIN LATERAL (
+            SELECT b.value FROM challenge_progress_history b
+            WHERE b.challenge_id = f.challenge_id AND b.cluster_id = k.cluster_id AND b.recorded_at <= %(start)s
+            ORDER BY b.recorded_at DESC, b.id DESC LIMIT 1
+        ) b ON true
+    ) g
+    WHERE g.gain > 0
+    GROUP BY g.cluster_id
+) t
+ON CONFLICT (season_id, cluster_id) DO UPDATE
+SET points = excluded.points, level = excluded.level, updated_at = excluded.updated_at,
+    points_reached_at = CASE WHEN excluded.points > {SEASON_PROGRESS}.points THEN excluded.updated_at
+                             ELSE {SEASON_PROGRESS}.points_reached_at END
+WHERE {SEASON_PROGRESS}.points <> excluded.points OR {SEASON_PROGRESS}.level <> excluded.level
+"""
 
 
 def season_params(season, *, now, changed_since=None) -> dict:
@@ -344,34 +473,17 @@ def season_params(season, *, now, changed_since=None) -> dict:
     }
 
 
-def recompute_season(*, season, now, changed_since=None) -> int:
-    """LIFETIME season points into the floor's table, for every cluster or those changed since `changed_since`."""
+def season_sql(*, gains: bool, changed_only: bool) -> str:
+    if gains:
+        return GAINS_CHANGED if changed_only else GAINS_ALL
+    return LIFETIME_CHANGED if changed_only else LIFETIME_ALL
+
+
+def recompute_season(*, season, now, changed_since=None, gains: bool = False) -> int:
+    """Season points into the floor's table, for every cluster or those changed since `changed_since`."""
     with connection.cursor() as cursor:
         cursor.execute(
-            season_sql(changed_only=changed_since is not None),
-            season_params(season, now=now, changed_since=changed_since),
-        )
-        return cursor.rowcount
-
-
-def gains_season_sql(*, changed_only: bool) -> str:
-    """hedge's GAINS season upsert (seasons.sql.GAINS_SEASON / GAINS_SCOPE) with the floor's as-of SQL.
-
-    Into the floor's season_progress; the changed-clusters scope is a MATERIALIZED CTE of hedge's
-    own query instead of hedge's temporary table.
-    """
-    if not changed_only:
-        return swap_gains(_retarget(season_sql_module.GAINS_SEASON, "season_progress", SEASON_PROGRESS))
-    statement = _retarget(season_sql_module.GAINS_SCOPE, "season_progress", SEASON_PROGRESS)
-    statement = _retarget(statement, season_sql_module.SCOPE_TABLE, "changed")
-    return _changed_clusters_cte() + swap_scope_gains(statement)
-
-
-def recompute_gains_season(*, season, now, changed_since=None) -> int:
-    """GAINS season points into the floor's table, for every cluster or those changed since `changed_since`."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            gains_season_sql(changed_only=changed_since is not None),
+            season_sql(gains=gains, changed_only=changed_since is not None),
             season_params(season, now=now, changed_since=changed_since),
         )
         return cursor.rowcount

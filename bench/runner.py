@@ -26,13 +26,15 @@ from dataclasses import asdict, dataclass
 
 import django
 from django.conf import settings
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
+from hedge.challenges.models import Challenge
 from hedge.challenges.services.upsert import upsert_progress
 from hedge.db import analyze_temp_table, binary_collation, create_temp_table
 from leaderboards import sql as lb_sql
-from leaderboards.models import LeaderboardDef, LeaderboardRun, RunStatus
+from leaderboards.models import LeaderboardDef, LeaderboardRun, RankMode, RunStatus, TimeWindow
 from leaderboards.periods import Period, previous_period
 from leaderboards.resolve import resolve_challenges
 from leaderboards.services import generate_leaderboard_run
@@ -66,15 +68,19 @@ class Options:
     load_clients: int = 32
     # CACHE_URL of the load step's gunicorn (e.g. redis://127.0.0.1:6379/1); None: each worker's memory.
     load_cache_url: str | None = None
+    # Only these operations (OPERATION_KEYS; "http" for every HTTP read); empty: all of them.
+    only: tuple[str, ...] = ()
+    # A kept scratch database to measure again instead of seeding a new one (implies keeping it).
+    database: str | None = None
 
 
 # Older history put before the seeded history for the "DAILY follows the day, not the history" check.
 EXTRA_HISTORY_DAYS = 60
-# The target of the top-N bookkeeping: what a run may cost on top of its ranking statement.
-BOOKKEEPING_TARGET_MS = 3.0
 # Instrumented top-1000 generations whose statements are timed one by one (not the measured ones),
 # per --repeat (15 at the default 3).
-BOOKKEEPING_SAMPLES_PER_REPEAT = 5
+STEP_SAMPLES_PER_REPEAT = 5
+# The boards of the `generate_leaderboard --all` measurement (top-1000, ALL_TIME).
+ALL_BOARDS = 100
 HISTORY_NEEDS = "needs PostgreSQL (history is seeded with generate_series; the as-of floor uses DISTINCT ON)"
 
 
@@ -145,8 +151,8 @@ def measure_pair(
 ) -> dict:
     """Time hedge and the floor `repeat` times each, alternating who goes first; medians and ratio.
 
-    `warm` (untimed, after each reset) reads what both sides are about to read, so the side that
-    goes first does not pay alone for pages the reset left cold (an ETL tick's new rows).
+    `warm` (untimed, after each reset) reads what both sides are about to read (each side's own work,
+    rolled back), so neither pays alone for pages the reset left cold (an ETL tick's new rows).
     """
     times: dict[str, list[float]] = {"hedge": [], "floor": []}
     sides = [("hedge", hedge), ("floor", floor_fn)]
@@ -298,31 +304,45 @@ class DataWork:
             floor_fn=lambda: floor.generate(
                 run_id=self.floor_run_id, challenge=resolved.challenge, fallback=resolved.fallback, limit=limit
             ),
-            verify=self._verify_entries,
+            verify=lambda: self._verify_entries(leaderboard),
             log=self.log,
             note=note,
         )
 
     def top_generation(self) -> dict:
-        """Top-1000 generation, judged by its bookkeeping in ms (hedge - floor), with each step timed apart."""
-        op = self.generation(
+        """Top-1000 generation against a floor that records a run too, with hedge's steps timed apart."""
+        key, resolved = self.seeded.top_key, self.resolved[self.seeded.top_key]
+        floor_runs: list[int] = []
+        op = measure_pair(
             "generation_top_1000",
-            "top-1000 leaderboard generation (max_entries=1000)",
-            leaderboard=self.seeded.top_key,
-            limit=1000,
-            note="ALL_TIME, DENSE, no tiebreaker; judged by bookkeeping = hedge - floor in ms",
+            "top-1000 leaderboard generation (max_entries=1000), floor records a run",
+            repeat=self.options.repeat,
+            reset=lambda: _truncate("leaderboard_entries", floor.ENTRIES, "leaderboard_runs"),
+            hedge=lambda: generate_leaderboard_run(key),
+            floor_fn=lambda: floor_runs.append(
+                floor.generate_recorded_run(
+                    leaderboard=seeding.FLOOR_TOP_KEY,
+                    challenge=resolved.challenge,
+                    fallback=resolved.fallback,
+                    limit=1000,
+                )
+            ),
+            verify=lambda: self._verify_runs(self._latest_complete(key), floor_runs[-1]),
+            log=self.log,
+            note="ALL_TIME, DENSE, no tiebreaker. Floor: in one committed transaction, INSERT the run row"
+            " (RETURNING id), INSERT ... SELECT its 1,000 entries (ORDER BY value LIMIT 1000, DENSE_RANK,"
+            " ROW_NUMBER) into leaderboard_entries, UPDATE the run COMPLETE with its row count",
         )
-        samples = BOOKKEEPING_SAMPLES_PER_REPEAT * self.options.repeat
+        op["target"] = "hedge <= 1.2x of the floor"
+        samples = STEP_SAMPLES_PER_REPEAT * self.options.repeat
         # Each instrumented run has the one before as its previous run (as in steady state), joined by
         # cluster: with statistics from before the TRUNCATE the planner would not know those entries.
         _vacuum("leaderboard_runs", "leaderboard_entries")
-        op["steps_ms"] = self._steps(self.seeded.top_key, samples=samples)
+        op["steps_ms"] = self._steps(key, samples=samples)
         op["commit_micro_ms"] = self._commit_micro_step(samples=samples)
-        op["bookkeeping_ms"] = round((op["hedge"]["median"] - op["floor"]["median"]) * 1000, 2)
-        op["target"] = f"bookkeeping <= {BOOKKEEPING_TARGET_MS:g} ms per run on top of the ranking statement"
         micro = op["commit_micro_ms"]
         self.log(
-            f"  bookkeeping {op['bookkeeping_ms']:.2f} ms per run; steps (medians of {samples}, ms):"
+            f"  steps (medians of {samples}, ms):"
             + "".join(f"\n    {label}: {ms:.2f}" for label, ms in op["steps_ms"].items())
             + f"\n  a run row's INSERT with its COMMIT {micro['insert_and_commit']:.2f} ms, without"
             f" {micro['insert_in_transaction']:.2f} ms: the commit's WAL flush ~{micro['flush']:.2f} ms"
@@ -430,10 +450,11 @@ class DataWork:
                 limit=0,
                 previous_run=self.previous_run_id,
             ),
-            verify=self._verify_entries,
+            verify=lambda: self._verify_entries(self.seeded.full_key),
             log=self.log,
-            note="hedge: generate_leaderboard_run with a previous COMPLETE run of the same period; floor: the same"
-            " statement with the same previous run (the same LEFT JOIN on leaderboard_entries_unique_cluster)",
+            note="hedge: generate_leaderboard_run with a previous COMPLETE run of the same period; floor: one"
+            " INSERT ... SELECT with DENSE_RANK/ROW_NUMBER, the tiebreaker and the previous run's entries each"
+            " by a LEFT JOIN",
         )
 
     def full_generation_with_exclusions(self) -> dict:
@@ -483,6 +504,89 @@ class DataWork:
             " clusters, ranked again (ranks and positions by window functions in the comparison)",
         }
 
+    def all_boards(self) -> dict:
+        """`generate_leaderboard --all` over ALL_BOARDS top-1000 boards (the only active ones meanwhile).
+
+        Each board ranks one of the seeded challenges, half of them with another as tiebreaker; one
+        untimed pass first, so every measured run has a previous run (steady state). The floor records
+        the same boards' runs in plain SQL (floor.generate_recorded_run, each committed, under the
+        floor's twin board), each joined to its own previous run; every board's last runs are compared.
+        """
+        challenges = list(Challenge.objects.filter(metric_source=seeding.METRIC_SOURCE).order_by("code"))
+        boards = []
+        for i in range(ALL_BOARDS):
+            challenge = challenges[i % len(challenges)]
+            fallback = challenges[(i + 1) % len(challenges)] if i % 2 else None
+            boards.append(
+                LeaderboardDef(
+                    key=f"{seeding.ALL_BOARDS_PREFIX}{i:03d}",
+                    name=f"Benchmark board {i}",
+                    category_key=seeding.CATEGORY_KEY,
+                    metric_source=seeding.METRIC_SOURCE,
+                    metric_key=challenge.metric_key,
+                    fallback_metric_key=fallback.metric_key if fallback else "",
+                    rank_mode=RankMode.DENSE,
+                    max_entries=1000,
+                    time_window=TimeWindow.ALL_TIME,
+                )
+            )
+        LeaderboardDef.objects.filter(key__startswith=seeding.ALL_BOARDS_PREFIX).delete()
+        for board in boards:
+            board.full_clean()
+            board.save()
+        resolved = {board.key: resolve_challenges(board) for board in boards}
+        others = list(
+            LeaderboardDef.objects.filter(is_active=True).exclude(key__in=resolved).values_list("key", flat=True)
+        )
+        LeaderboardDef.objects.filter(key__in=others).update(is_active=False)
+        floor_runs: dict[str, int | None] = dict.fromkeys(resolved)
+
+        def hedge() -> None:
+            call_command("generate_leaderboard", every_active=True, verbosity=0)
+
+        def floor_all() -> None:
+            for key, board in resolved.items():
+                floor_runs[key] = floor.generate_recorded_run(
+                    leaderboard=seeding.FLOOR_TOP_KEY,
+                    challenge=board.challenge,
+                    fallback=board.fallback,
+                    limit=1000,
+                    previous_run=floor_runs[key],
+                )
+
+        def verify() -> None:
+            for key in resolved:
+                self._verify_runs(self._latest_complete(key), floor_runs[key])
+
+        try:
+            _truncate("leaderboard_entries", floor.ENTRIES, "leaderboard_runs")
+            hedge()
+            floor_all()
+            _vacuum("leaderboard_runs", "leaderboard_entries")
+            op = measure_pair(
+                "generation_all_boards",
+                f"generate_leaderboard --all over {ALL_BOARDS} top-1000 boards (each with a previous run)",
+                repeat=self.options.repeat,
+                reset=lambda: None,
+                hedge=hedge,
+                floor_fn=floor_all,
+                verify=verify,
+                log=self.log,
+                note=f"hedge: call_command('generate_leaderboard', '--all') with only the {ALL_BOARDS} boards active;"
+                " floor: the same boards' runs recorded in plain SQL one after the other, each committed",
+            )
+        finally:
+            LeaderboardDef.objects.filter(key__in=others).update(is_active=True)
+            LeaderboardDef.objects.filter(key__in=resolved).update(is_active=False)
+        op["boards"] = ALL_BOARDS
+        op["per_board_ms"] = {
+            "hedge": round(op["hedge"]["median"] * 1000 / ALL_BOARDS, 2),
+            "floor": round(op["floor"]["median"] * 1000 / ALL_BOARDS, 2),
+        }
+        op["target"] = "<= 20 ms per board"
+        self.log(f"  per board: hedge {op['per_board_ms']['hedge']:.1f} ms, floor {op['per_board_ms']['floor']:.1f} ms")
+        return op
+
     def _storage(self) -> dict | None:
         """Bytes per entry of the lean entries (hedge's and the floor's) and of the old layout, same rows."""
         if connection.vendor != "postgresql":
@@ -491,11 +595,7 @@ class DataWork:
         floor.create_legacy_entries()
         started = time.perf_counter()
         floor.legacy_generate(
-            run_id=self.floor_run_id,
-            challenge=resolved.challenge,
-            fallback=resolved.fallback,
-            limit=0,
-            now=timezone.now(),
+            run_id=self.floor_run_id, challenge=resolved.challenge, fallback=resolved.fallback, now=timezone.now()
         )
         legacy_seconds = time.perf_counter() - started
         _vacuum("leaderboard_entries", floor.ENTRIES, floor.LEGACY_ENTRIES)
@@ -514,38 +614,69 @@ class DataWork:
         )
         return storage
 
-    def _verify_entries(self) -> None:
-        hedge_run = LeaderboardRun.objects.filter(status=RunStatus.COMPLETE).latest("id").pk
+    @staticmethod
+    def _latest_complete(key: str) -> int:
+        return LeaderboardRun.objects.filter(leaderboard_id=key, status=RunStatus.COMPLETE).latest("id").pk
+
+    def _verify_entries(self, key: str) -> None:
+        """hedge's latest run of `key` and the floor's entries: the same rows, column for column."""
+        self._verify_runs(self._latest_complete(key), self.floor_run_id, floor_table=floor.ENTRIES)
+
+    @staticmethod
+    def _verify_runs(hedge_run: int, floor_run: int, *, floor_table: str = "leaderboard_entries") -> None:
         columns = "cluster_id, rank, position, score, tiebreaker, fallback_value, previous_rank"
-        differing = _count_differences(
-            f"SELECT {columns} FROM leaderboard_entries WHERE run_id = %s",
-            f"SELECT {columns} FROM {floor.ENTRIES} WHERE run_id = %s",
-            [hedge_run],
-            [self.floor_run_id],
-        )
+        hedge_rows = f"SELECT {columns} FROM leaderboard_entries WHERE run_id = %s"
+        floor_rows = f"SELECT {columns} FROM {floor_table} WHERE run_id = %s"
+        differing = _count_differences(hedge_rows, floor_rows, [hedge_run], [floor_run])
         if differing:
-            raise RuntimeError(f"hedge's run and the floor's entries differ in {differing} rows")
+            raise RuntimeError(f"hedge's run {hedge_run} and the floor's {floor_run} differ in {differing} rows")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT (SELECT COUNT(*) FROM ({hedge_rows}) h), (SELECT COUNT(*) FROM ({floor_rows}) f)",
+                [hedge_run, floor_run],
+            )
+            counts = cursor.fetchone()
+        # EXCEPT compares sets: equal counts too, or a duplicated row would pass.
+        if counts[0] != counts[1]:
+            raise RuntimeError(f"hedge's run {hedge_run} has {counts[0]} entries, the floor's {counts[1]}")
 
     # leaderboards over history (gains)
 
-    def gains_generation(self, op_key: str, label: str, *, leaderboard: str, period: Period, note: str) -> dict:
+    def gains_generation(
+        self, op_key: str, label: str, *, leaderboard: str, period: Period, note: str, record_run: bool = False
+    ) -> dict:
+        """hedge's generation of a gains board; the floor ranks the same gains, recording a run if `record_run`."""
         resolved = self.resolved[leaderboard]
         limit = LeaderboardDef.objects.get(key=leaderboard).max_entries
+        floor_runs: list[int] = []
+
+        def floor_fn() -> None:
+            arguments = {
+                "challenge": resolved.challenge,
+                "fallback": resolved.fallback,
+                "limit": limit,
+                "start": period.start,
+                "until": min(period.end, timezone.now()),
+            }
+            if record_run:
+                floor_runs.append(floor.generate_recorded_run(leaderboard=seeding.FLOOR_TOP_KEY, **arguments))
+            else:
+                floor.generate_gains(run_id=self.floor_run_id, **arguments)
+
+        def verify() -> None:
+            if record_run:
+                self._verify_runs(self._latest_complete(leaderboard), floor_runs[-1])
+            else:
+                self._verify_entries(leaderboard)
+
         op = measure_pair(
             op_key,
             label,
             repeat=self.options.repeat,
             reset=lambda: self._reset_leaderboards(leaderboard),
             hedge=lambda: generate_leaderboard_run(leaderboard, period_start=period.start, period_end=period.end),
-            floor_fn=lambda: floor.generate_gains(
-                run_id=self.floor_run_id,
-                challenge=resolved.challenge,
-                fallback=resolved.fallback,
-                limit=limit,
-                start=period.start,
-                until=min(period.end, timezone.now()),
-            ),
-            verify=self._verify_entries,
+            floor_fn=floor_fn,
+            verify=verify,
             log=self.log,
             note=note,
         )
@@ -569,15 +700,22 @@ class DataWork:
     def _explain_gains(self, leaderboard: str, period: Period) -> dict:
         params = self._gains_params(leaderboard, period)
         hedge_sql = lb_sql.RANK["GAINS"].format(rank_function="DENSE_RANK", binary=binary_collation())
-        return {"hedge": explain(hedge_sql, params), "floor": explain(floor.gains_sql(), params)}
+        params |= {"leaderboard": leaderboard, "now": params["until"]}
+        return {
+            "hedge": explain(hedge_sql, params),
+            "floor": explain(floor.RANK_GAINS.format(entries=floor.ENTRIES), params),
+        }
 
     def daily_top(self) -> dict:
         return self.gains_generation(
             "generation_daily_top_1000",
-            "DAILY top-1000 generation (gains of the last full day of history)",
+            "DAILY top-1000 generation (gains of the last full day of history), floor records a run",
             leaderboard=seeding.DAILY_TOP_KEY,
             period=self.day,
-            note="hedge's RANK[\"GAINS\"] vs the same ranking over the floor's DISTINCT ON as-of gains",
+            record_run=True,
+            note="floor records a run as for top-1000 generation (run row, entries, COMPLETE with its checksum, one"
+            " commit); its ranking is one INSERT ... SELECT: DISTINCT ON over the day's history rows, a LATERAL"
+            " baseline probe per pair, MAX(...) FILTER per challenge, ORDER BY ... LIMIT 1000, DENSE_RANK/ROW_NUMBER",
         )
 
     def daily_full(self, op_key: str = "generation_daily_full", label_suffix: str = "") -> dict:
@@ -598,20 +736,29 @@ class DataWork:
             note="explicit period: the 30 days ending at history's end",
         )
 
-    def daily_with_older_history(self, at_history_days: dict) -> dict:
-        """Put EXTRA_HISTORY_DAYS more days of history before the first row, then measure DAILY all-ranks again."""
+    def daily_with_older_history(self, at_history_days: dict | None) -> dict:
+        """Put EXTRA_HISTORY_DAYS more days of history before the first row, then measure DAILY all-ranks again.
+
+        On a kept database that has them already (an earlier run), they are not added twice. Without
+        `at_history_days` (the DAILY all-ranks measurement of this run) there is no growth to report.
+        """
         started = time.perf_counter()
-        rows = seeding.seed_older_history(
-            clusters=self.seeded.clusters,
-            days=self.seeded.history_days,
-            extra_days=EXTRA_HISTORY_DAYS,
-            midnight=self.seeded.midnight,
-        )
+        rows = 0
+        if not seeding.has_older_history(days=self.seeded.history_days, midnight=self.seeded.midnight):
+            rows = seeding.seed_older_history(
+                clusters=self.seeded.clusters,
+                days=self.seeded.history_days,
+                extra_days=EXTRA_HISTORY_DAYS,
+                midnight=self.seeded.midnight,
+            )
         self.log(f"  added {rows:,} older history rows in {time.perf_counter() - started:.1f} s")
         days = self.seeded.history_days + EXTRA_HISTORY_DAYS
         op = self.daily_full("generation_daily_full_more_history", f", with {days} days of history")
         op["older_history_rows"] = rows
         op["history_days"] = days
+        if at_history_days is None:
+            op["growth"] = None
+            return op
         before = at_history_days["hedge"]["median"]
         op["growth"] = {
             "hedge": round(op["hedge"]["median"] / before, 3) if before else None,
@@ -673,7 +820,15 @@ class DataWork:
             note="every cluster's row inserted into an empty season_progress",
         )
 
+    def _both_seasons_computed(self, season: Season, *, gains: bool) -> None:
+        """Both season tables recomputed in full (untimed): the state a changed-clusters recompute starts from."""
+        _truncate("season_progress", floor.SEASON_PROGRESS)
+        recompute_season(season)
+        floor.recompute_season(season=season, now=timezone.now(), gains=gains)
+        _vacuum("season_progress", floor.SEASON_PROGRESS)
+
     def season_changed_incremental(self) -> dict:
+        self._both_seasons_computed(self.season, gains=False)
         return measure_pair(
             "season_recompute_changed",
             "season recompute (LIFETIME) after an ETL tick changed 1% of progress rows, changed clusters only",
@@ -685,13 +840,18 @@ class DataWork:
             ),
             verify=self._verify_season,
             log=self.log,
-            note="recompute_changed_since vs the bare statement restricted to the same clusters; both warm",
+            note="floor: one upsert of SUM(value x weight) over the clusters with a weighted progress row updated"
+            " since the tick (a MATERIALIZED CTE), joined by the cluster index; both warm",
             warm=_rolled_back(
-                lambda: floor.recompute_season(season=self.season, now=timezone.now(), changed_since=self.changed_since)
+                lambda: (
+                    recompute_changed_since(self.season, self.changed_since),
+                    floor.recompute_season(season=self.season, now=timezone.now(), changed_since=self.changed_since),
+                )
             ),
         )
 
     def season_changed_full(self) -> dict:
+        self._both_seasons_computed(self.season, gains=False)
         return measure_pair(
             "season_recompute_changed_all",
             "season recompute (LIFETIME) after an ETL tick changed 1% of progress rows, all clusters",
@@ -711,36 +871,41 @@ class DataWork:
             repeat=self.options.repeat,
             reset=lambda: _truncate("season_progress", floor.SEASON_PROGRESS),
             hedge=lambda: recompute_season(self.gains_season),
-            floor_fn=lambda: floor.recompute_gains_season(season=self.gains_season, now=timezone.now()),
+            floor_fn=lambda: floor.recompute_season(season=self.gains_season, now=timezone.now(), gains=True),
             verify=self._verify_season,
             log=self.log,
-            note="hedge's GAINS_SEASON vs the same upsert over the floor's DISTINCT ON as-of gains",
+            note="floor: one upsert of SUM(gain x weight) over DISTINCT ON as-of gains (a LATERAL baseline probe"
+            " per pair), gains above 0",
         )
         if op["ratio"] and op["ratio"] > 1.2:
             params = floor.season_params(self.gains_season, now=timezone.now())
             op["explain"] = {
-                "hedge": explain(season_sql.GAINS_SEASON, params),
-                "floor": explain(floor.gains_season_sql(changed_only=False), params),
+                "hedge": explain(season_sql.GAINS_SEASON.format(guard=""), params),
+                "floor": explain(floor.season_sql(gains=True, changed_only=False), params),
             }
         return op
 
     def gains_season_changed(self) -> dict:
+        self._both_seasons_computed(self.gains_season, gains=True)
         op = measure_pair(
             "season_gains_recompute_changed",
             "season recompute (GAINS) after an ETL tick changed 1% of progress rows, changed clusters only",
             repeat=self.options.repeat,
             reset=self.change_progress,
             hedge=lambda: recompute_changed_since(self.gains_season, self.changed_since),
-            floor_fn=lambda: floor.recompute_gains_season(
-                season=self.gains_season, now=timezone.now(), changed_since=self.changed_since
+            floor_fn=lambda: floor.recompute_season(
+                season=self.gains_season, now=timezone.now(), changed_since=self.changed_since, gains=True
             ),
             verify=self._verify_season,
             log=self.log,
-            note="recompute_changed_since vs GAINS_SCOPE over the floor's as-of gains, scope as a MATERIALIZED CTE;"
-            " both warm",
+            note="floor: one upsert over the changed clusters (a MATERIALIZED CTE) x weighted challenges, a LATERAL"
+            " probe per pair for its newest row in the season and one for its baseline; both warm",
             warm=_rolled_back(
-                lambda: floor.recompute_gains_season(
-                    season=self.gains_season, now=timezone.now(), changed_since=self.changed_since
+                lambda: (
+                    recompute_changed_since(self.gains_season, self.changed_since),
+                    floor.recompute_season(
+                        season=self.gains_season, now=timezone.now(), changed_since=self.changed_since, gains=True
+                    ),
                 )
             ),
         )
@@ -753,8 +918,8 @@ class DataWork:
                 analyze_temp_table(cursor, season_sql.SCOPE_TABLE)
 
             op["explain"] = {
-                "hedge": explain(season_sql.GAINS_SCOPE, params, setup=scope),
-                "floor": explain(floor.gains_season_sql(changed_only=True), params),
+                "hedge": explain(season_sql.GAINS_SCOPE.format(guard=""), params, setup=scope),
+                "floor": explain(floor.season_sql(gains=True, changed_only=True), params),
             }
         return op
 
@@ -1109,22 +1274,35 @@ HISTORY_OPERATIONS = (
 )
 
 
-def _operation(operations: list[dict], key: str) -> dict:
-    return next(op for op in operations if op["key"] == key)
+# Every operation `--only` may name, in the order a run measures them ("http": every HTTP read).
+OPERATION_KEYS = (
+    "generation_top_1000",
+    "generation_full",
+    "generation_full_previous_rank",
+    "generation_full_exclusions",
+    "generation_all_boards",
+    "generation_daily_top_1000",
+    "generation_daily_full",
+    "generation_monthly_full",
+    "season_recompute_all",
+    "season_recompute_changed",
+    "season_recompute_changed_all",
+    "season_gains_recompute_all",
+    "season_gains_recompute_changed",
+    "generation_daily_full_more_history",
+    "http",
+    "load_production",
+)
 
 
-def run_benchmark(options: Options, *, log: Log = lambda _: None) -> dict:
-    """Run every measurement in a scratch database (always dropped unless `keep_database`); return the report."""
-    clock = Timer()
-
-    def timed_log(message: str) -> None:
-        log(f"[{clock}] {message}")
-
-    report: dict = {"options": asdict(options), "operations": []}
-    with scratch_database(keep=options.keep_database, log=timed_log) as scratch:
-        report["scratch_database"] = scratch.name
-        report["machine"] = machine_info()
-        timed_log(
+def _seed_or_load(options: Options, log: Log) -> tuple[seeding.Seeded, dict]:
+    if options.database:
+        seeded = seeding.load_seeded()
+        if seeded is None:
+            raise RuntimeError(f"{options.database} was not seeded by bench (no {seeding.SEEDED_TABLE} table)")
+        log(f"measuring again the kept {seeded.clusters:,} clusters x {seeded.challenges} challenges")
+    else:
+        log(
             f"seeding {options.clusters:,} clusters x {options.challenges} challenges,"
             f" {options.history_days} days of history"
         )
@@ -1132,59 +1310,96 @@ def run_benchmark(options: Options, *, log: Log = lambda _: None) -> dict:
             clusters=options.clusters, challenges=options.challenges, history_days=options.history_days
         )
         floor.create_floor_tables()
-        report["seed"] = {
-            "clusters": seeded.clusters,
-            "challenges": seeded.challenges,
-            "progress_rows": seeded.progress_rows,
-            "seconds": round(seeded.seconds, 2),
-            "history_days": seeded.history_days,
-            "history_rows": seeded.history_rows,
-            "history_seconds": round(seeded.history_seconds, 2),
-            "history_ends_at": seeded.midnight.isoformat(),
-            "vacuum_analyze_seconds": round(seeded.analyze_seconds, 2),
-        }
-        timed_log(
+        log(
             f"seeded {seeded.progress_rows:,} progress rows in {seeded.seconds:.1f} s,"
             f" {seeded.history_rows:,} history rows in {seeded.history_seconds:.1f} s"
             f" (+ VACUUM ANALYZE {seeded.analyze_seconds:.1f} s)"
         )
+    return seeded, {
+        "clusters": seeded.clusters,
+        "challenges": seeded.challenges,
+        "progress_rows": seeded.progress_rows,
+        "seconds": round(seeded.seconds, 2),
+        "history_days": seeded.history_days,
+        "history_rows": seeded.history_rows,
+        "history_seconds": round(seeded.history_seconds, 2),
+        "history_ends_at": seeded.midnight.isoformat(),
+        "vacuum_analyze_seconds": round(seeded.analyze_seconds, 2),
+        "reused": bool(options.database),
+    }
+
+
+def run_benchmark(options: Options, *, log: Log = lambda _: None) -> dict:
+    """Run the measurements in a scratch database (dropped unless kept); return the report.
+
+    With `options.only`, only the operations named; with `options.database`, in that kept scratch
+    database as it was seeded (each operation resets what it measures).
+    """
+    clock = Timer()
+
+    def timed_log(message: str) -> None:
+        log(f"[{clock}] {message}")
+
+    def wanted(key: str) -> bool:
+        return not options.only or key in options.only
+
+    report: dict = {"options": asdict(options), "operations": []}
+    with scratch_database(keep=options.keep_database, existing=options.database, log=timed_log) as scratch:
+        report["scratch_database"] = scratch.name
+        report["machine"] = machine_info()
+        seeded, report["seed"] = _seed_or_load(options, timed_log)
         work = DataWork(seeded, options, timed_log)
         operations = report["operations"]
         report["skipped"] = []
-        steps: list[tuple[str, Callable[[], dict]]] = [
-            ("top-1000 generation", work.top_generation),
-            ("full ranking", work.full_generation),
-            ("full ranking with previousRank", work.full_generation_with_previous_rank),
-            ("full ranking with exclusions", work.full_generation_with_exclusions),
-        ]
-        history = seeded.history_rows > 0
-        if history:
-            steps += [
-                ("DAILY top-1000 generation", work.daily_top),
-                ("DAILY all-ranks generation", work.daily_full),
-                ("MONTHLY all-ranks generation", work.monthly_full),
-            ]
-        steps += [
-            ("season recompute (LIFETIME)", work.season_full),
-            ("season recompute after an ETL tick (incremental)", work.season_changed_incremental),
-            ("season recompute after an ETL tick (all clusters)", work.season_changed_full),
-        ]
-        if history:
-            steps += [
-                ("season recompute (GAINS)", work.gains_season_full),
-                ("season recompute (GAINS) after an ETL tick (incremental)", work.gains_season_changed),
-                (
-                    f"DAILY all-ranks with {EXTRA_HISTORY_DAYS} more days of older history",
-                    lambda: work.daily_with_older_history(_operation(operations, "generation_daily_full")),
+        steps: list[tuple[str, str, Callable[[], dict]]] = [
+            ("generation_top_1000", "top-1000 generation", work.top_generation),
+            ("generation_full", "full ranking", work.full_generation),
+            (
+                "generation_full_previous_rank",
+                "full ranking with previousRank",
+                work.full_generation_with_previous_rank,
+            ),
+            ("generation_full_exclusions", "full ranking with exclusions", work.full_generation_with_exclusions),
+            ("generation_all_boards", f"generate_leaderboard --all over {ALL_BOARDS} boards", work.all_boards),
+            ("generation_daily_top_1000", "DAILY top-1000 generation", work.daily_top),
+            ("generation_daily_full", "DAILY all-ranks generation", work.daily_full),
+            ("generation_monthly_full", "MONTHLY all-ranks generation", work.monthly_full),
+            ("season_recompute_all", "season recompute (LIFETIME)", work.season_full),
+            (
+                "season_recompute_changed",
+                "season recompute after an ETL tick (incremental)",
+                work.season_changed_incremental,
+            ),
+            (
+                "season_recompute_changed_all",
+                "season recompute after an ETL tick (all clusters)",
+                work.season_changed_full,
+            ),
+            ("season_gains_recompute_all", "season recompute (GAINS)", work.gains_season_full),
+            (
+                "season_gains_recompute_changed",
+                "season recompute (GAINS) after an ETL tick (incremental)",
+                work.gains_season_changed,
+            ),
+            (
+                "generation_daily_full_more_history",
+                f"DAILY all-ranks with {EXTRA_HISTORY_DAYS} more days of older history",
+                lambda: work.daily_with_older_history(
+                    next((op for op in operations if op["key"] == "generation_daily_full"), None)
                 ),
-            ]
-        else:
-            report["skipped"] = [{"key": key, "reason": HISTORY_NEEDS} for key in HISTORY_OPERATIONS]
+            ),
+        ]
+        if not seeded.history_rows:
+            report["skipped"] = [{"key": key, "reason": HISTORY_NEEDS} for key in HISTORY_OPERATIONS if wanted(key)]
             timed_log(f"skipped the history operations: {HISTORY_NEEDS}")
-        for title, step in steps:
+        for key, title, step in steps:
+            if not wanted(key) or (key in HISTORY_OPERATIONS and not seeded.history_rows):
+                continue
             timed_log(title)
             operations.append(step())
-        if options.http_seconds > 0 or options.load_seconds > 0:
+        http = options.http_seconds > 0 and wanted("http")
+        load_step_wanted = options.load_seconds > 0 and wanted("load_production")
+        if http or load_step_wanted:
             # The public reads serve the latest COMPLETE runs: the top-1000 board, and the full ranking
             # generated twice, so its entries carry a previousRank as in steady state.
             timed_log("generating the runs the HTTP measurements read")
@@ -1193,9 +1408,9 @@ def run_benchmark(options: Options, *, log: Log = lambda _: None) -> dict:
             _vacuum("leaderboard_runs", "leaderboard_entries")
             generate_leaderboard_run(seeded.full_key)
             _vacuum("leaderboard_runs", "leaderboard_entries")
-        if options.http_seconds > 0:
+        if http:
             operations.extend(measure_http(scratch, seeded, options, timed_log))
-        if options.load_seconds > 0:
+        if load_step_wanted:
             operations.append(load_step(scratch, seeded, options, timed_log))
         timed_log("done")
     report["machine"]["load_average_at_end"] = round(os.getloadavg()[0], 2)

@@ -98,6 +98,13 @@ def _drop(vendor: str, settings_dict: dict, name: str, django_name: str) -> None
             os.remove(django_name + suffix)
 
 
+def drop_kept(name: str) -> None:
+    """Drop a kept scratch database (`--keep-database`) by name."""
+    conn = connections[DEFAULT_DB_ALIAS]
+    django_name, _ = _existing(conn.vendor, conn.settings_dict, name)
+    _drop(conn.vendor, conn.settings_dict, name, django_name)
+
+
 def _clear_caches() -> None:
     # Content types are cached per alias, not per database: ids from one must not leak into the other.
     from django.contrib.contenttypes.models import ContentType
@@ -105,20 +112,38 @@ def _clear_caches() -> None:
     ContentType.objects.clear_cache()
 
 
+def _existing(vendor: str, settings_dict: dict, name: str) -> tuple[str, str]:
+    """(NAME for Django's settings, DATABASE_URL) of a kept scratch database; RuntimeError if there is none."""
+    if not name.startswith(SCRATCH_PREFIX) or name not in leftover_databases():
+        raise RuntimeError(f"no kept scratch database named {name!r} (a {SCRATCH_PREFIX}... name that exists)")
+    if vendor == "postgresql":
+        return name, _postgres_url(settings_dict, name)
+    path = Path(tempfile.gettempdir()) / f"{name}.sqlite3"
+    return str(path), f"sqlite:///{path}"
+
+
 @contextmanager
-def scratch_database(*, keep: bool = False, log: Callable[[str], None] = lambda _: None) -> Iterator[Scratch]:
+def scratch_database(
+    *, keep: bool = False, existing: str | None = None, log: Callable[[str], None] = lambda _: None
+) -> Iterator[Scratch]:
     """Create a database named ``hedge_bench_<pid>_<random>``, migrate it and point Django at it.
 
     On exit (normal, error or Ctrl-C) the default connection is pointed back at the configured
-    database and the scratch database is dropped, unless `keep` is set.
+    database and the scratch database is dropped, unless `keep` is set. With `existing` (the name
+    of a kept scratch database) that one is used, migrated, and always kept.
     """
     conn = connections[DEFAULT_DB_ALIAS]
     vendor = conn.vendor
     settings_dict = conn.settings_dict
     original_name = settings_dict["NAME"]
-    name = f"{SCRATCH_PREFIX}{os.getpid()}_{secrets.token_hex(3)}"
-    django_name, url = _create(vendor, settings_dict, name)
-    log(f"created scratch database {name}")
+    if existing is not None:
+        name, keep = existing, True
+        django_name, url = _existing(vendor, settings_dict, name)
+        log(f"using kept scratch database {name}")
+    else:
+        name = f"{SCRATCH_PREFIX}{os.getpid()}_{secrets.token_hex(3)}"
+        django_name, url = _create(vendor, settings_dict, name)
+        log(f"created scratch database {name}")
     try:
         conn.close()
         settings_dict["NAME"] = django_name

@@ -9,7 +9,9 @@ PostgreSQL `u` comes from `hashint8`, so the same sizes always give the same dat
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
+import json
 import time
 from dataclasses import dataclass
 
@@ -29,6 +31,10 @@ SEASON_ID = "BENCH"
 GAINS_SEASON_ID = "BENCH_GAINS"
 POINTS_PER_LEVEL = 1000
 TOP_KEY = "bench_top_1000"
+# The floor's twin of TOP_KEY (inactive): the board whose runs the floor records in plain SQL.
+FLOOR_TOP_KEY = "bench_floor_top_1000"
+# The boards of the `generate_leaderboard --all` measurement (created by it, active only meanwhile).
+ALL_BOARDS_PREFIX = "bench_all_"
 FULL_KEY = "bench_full"
 DAILY_TOP_KEY = "bench_daily_top_1000"
 DAILY_FULL_KEY = "bench_daily_full"
@@ -259,6 +265,15 @@ def seed_older_history(*, clusters: int, days: int, extra_days: int, midnight: d
     return _insert_history(_older_history_sql_postgresql(), params)
 
 
+def has_older_history(*, days: int, midnight: datetime.datetime) -> bool:
+    """Whether seed_older_history already ran here (history begins before the seeded first day)."""
+    first_day = midnight - datetime.timedelta(days=days + 1)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT MIN(recorded_at) FROM challenge_progress_history")
+        first = cursor.fetchone()[0]
+    return first is not None and first < first_day
+
+
 def _insert_history(statement: str, params: dict) -> int:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
@@ -324,6 +339,14 @@ def seed_definitions(*, challenges: int, days: int, midnight: datetime.datetime)
             key=TOP_KEY, name="Benchmark top 1000", max_entries=1000, time_window=TimeWindow.ALL_TIME, **common
         ),
         LeaderboardDef(
+            key=FLOOR_TOP_KEY,
+            name="Benchmark top 1000 (the floor's twin)",
+            max_entries=1000,
+            time_window=TimeWindow.ALL_TIME,
+            is_active=False,
+            **common,
+        ),
+        LeaderboardDef(
             key=FULL_KEY,
             name="Benchmark full ranking",
             max_entries=0,
@@ -366,6 +389,28 @@ def history_midnight(now: datetime.datetime) -> datetime.datetime:
     return calendar_period(TimeWindow.DAILY, now=now).start
 
 
+# What `seed` made, kept in the scratch database itself so a kept database can be measured again
+# (`bench --database NAME`) without seeding it anew.
+SEEDED_TABLE = "bench_seeded"
+
+
+def save_seeded(seeded: Seeded) -> None:
+    record = dataclasses.asdict(seeded) | {"midnight": seeded.midnight.isoformat()}
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE {SEEDED_TABLE} (record text NOT NULL)")
+        cursor.execute(f"INSERT INTO {SEEDED_TABLE} (record) VALUES (%s)", [json.dumps(record)])
+
+
+def load_seeded() -> Seeded | None:
+    """The Seeded of the database the connection points at; None if `seed` never ran there."""
+    with connection.cursor() as cursor:
+        if SEEDED_TABLE not in connection.introspection.table_names(cursor):
+            return None
+        cursor.execute(f"SELECT record FROM {SEEDED_TABLE}")
+        record = json.loads(cursor.fetchone()[0])
+    return Seeded(**record | {"midnight": datetime.datetime.fromisoformat(record["midnight"])})
+
+
 def seed(*, clusters: int, challenges: int, history_days: int, now: datetime.datetime | None = None) -> Seeded:
     """Seed the (scratch) database the default connection points at, then VACUUM ANALYZE it.
 
@@ -384,7 +429,7 @@ def seed(*, clusters: int, challenges: int, history_days: int, now: datetime.dat
     started = time.perf_counter()
     analyze()
     analyze_seconds = time.perf_counter() - started
-    return Seeded(
+    seeded = Seeded(
         clusters=clusters,
         challenges=challenges,
         progress_rows=rows,
@@ -395,3 +440,5 @@ def seed(*, clusters: int, challenges: int, history_days: int, now: datetime.dat
         history_seconds=history_seconds,
         midnight=midnight,
     )
+    save_seeded(seeded)
+    return seeded

@@ -191,6 +191,26 @@ def without_jit(cursor) -> None:
         cursor.execute("SELECT set_config('jit', 'off', true)")
 
 
+@contextmanager
+def ranking_plan(cursor) -> Iterator[None]:
+    """Plan the statements inside the block as a ranking over many rows must be planned (PostgreSQL).
+
+    A ranking joins the entries of the previous run, which the statistics seldom know (the run is
+    newer than the last ANALYZE): estimated at one row, the join becomes a nested loop over a
+    materialized copy of that run, every entry compared with every previous one (minutes at 200,000
+    entries). Without Materialize nodes the join is a hash join whatever the estimate, and the nested
+    loops that are right (a top-N read down an index, one probe per row) stay as they are. JIT is off
+    too: a ranking's cost is in its rows, not its expressions, and compiling takes 0.1-1 s. Both are
+    restored after the block (not on an error: the transaction is rolled back then anyway).
+    """
+    if not is_postgresql():
+        yield
+        return
+    cursor.execute("SELECT set_config('jit', 'off', true), set_config('enable_material', 'off', true)")
+    yield
+    cursor.execute("SELECT set_config(name, reset_val, true) FROM pg_settings WHERE name IN ('jit', 'enable_material')")
+
+
 def estimated_rows(table: str) -> int | None:
     """The planner's estimate of a table's rows (PostgreSQL, no scan); None on SQLite or before the first ANALYZE."""
     if not is_postgresql():

@@ -18,6 +18,7 @@ from hedge.challenges.services.locks import ProgressWritesInFlight, settled_prog
 from hedge.db import (
     binary_collation,
     hold_session_marker,
+    ranking_plan,
     release_session_marker,
     run_marker,
     run_marker_gone_sql,
@@ -365,8 +366,10 @@ def _insert_entries(
     with connection.cursor() as cursor:
         cursor.execute(sql.RECORD_RUN_EXCLUSIONS, params)
         exclusions = cursor.rowcount
-        cursor.execute(statement.format(rank_function=rank_function, binary=binary_collation()), params)
-        return cursor.rowcount, exclusions
+        with ranking_plan(cursor):
+            cursor.execute(statement.format(rank_function=rank_function, binary=binary_collation()), params)
+            entries = cursor.rowcount
+        return entries, exclusions
 
 
 def _record_failure(run: LeaderboardRun, exc: BaseException) -> None:

@@ -1,24 +1,30 @@
 """The ranking statements: each writes every entry of one run in one `INSERT ... SELECT`.
 
-A statement is composed when this module is imported from three named parts, so each finished
-statement is one constant (print it to read it whole):
-
-- the scores (`_CURRENT_VALUES`, `_GAINS`, `_SEASON_POINTS`): one row `(cluster_id, score,
-  tiebreaker, fallback_value[, reached_at])` per ranked cluster, in ranking order, cut to the top
-  `%(limit)s` before the window functions run (the first N rows in the full order are the top N
-  whatever the rank mode, and their ranks are the same as over every row, so the window functions
-  see N rows);
-- the excluded clusters (`_EXCLUDED_BY_RUN`: the exclusions recorded on the run, so a run uses one
-  consistent set whatever is lifted or added meanwhile; `_EXCLUDED_NOW` for previews);
-- `_RANKED`: ranks, positions, and each cluster's rank in the previous run (`%(previous_run)s`); ties
-  on the score are ordered by `{tie_order}` (the tiebreaker, or for season points who reached them first).
-
-Slots filled by `str.format` at run time: `{rank_function}` (DENSE_RANK or RANK) and `{binary}`
+Each finished statement is one constant below, readable as written. Its clause-sized slots, filled
+by the caller: `{rank_function}` (RANK_FUNCTIONS: DENSE_RANK or RANK) and `{binary}`
 (hedge.db.binary_collation(), so ties are ordered by cluster id byte by byte on every database).
+The gain rule (hedge.challenges.history_sql.PERIOD_GAINS) and the active-exclusion rule
+(ACTIVE_EXCLUSION) are embedded where a statement needs them, each written once.
+
 Parameters: `%(run)s`, `%(leaderboard)s`, `%(challenge)s` / `%(fallback)s` (NULL: none),
 `%(limit)s` (hedge.db.sql_limit), `%(previous_run)s` (NULL: none), `%(now)s`; for gains `%(start)s`
-and `%(until)s` = min(period end, now) (hedge.challenges.history_sql); for season points `%(season)s`.
-The finished statements of each score source are in RANK, PREVIEW and COUNT, by source.
+and `%(until)s` = min(period end, now); for season points `%(season)s`.
+
+How they rank: the scores (`r`) are cut to the top `%(limit)s` in the full ranking order before
+the window functions run (the first N rows in that order are the top N whatever the rank mode, and
+their ranks are the same as over every row); the window functions (`k`) read them in that order,
+so the rows are sorted once, and only then is the previous run joined; a run excludes the clusters
+of the exclusions recorded on it (RECORD_RUN_EXCLUSIONS: one consistent set whatever is lifted or
+added meanwhile), a preview those active now.
+
+The previous rank (each entry's rank in `%(previous_run)s`): a hash join on the previous run's
+entries, read once through leaderboard_entries_unique_cluster (run_id, cluster_id), never a probe
+per entry. The statistics seldom know the previous run (it is newer than the last ANALYZE) and
+estimate its entries at one row, for which the planner's cheapest join is a nested loop over a
+materialized copy of the run, comparing every entry with every previous one; so the statement runs
+inside hedge.db.ranking_plan (no Materialize nodes, no JIT, for this statement only), where
+hashing the previous run is the cheapest join whatever its estimate, and the nested loops that
+are right (a top N read down an index, one probe per row) stay as they are.
 """
 
 from hedge.challenges.history_sql import PERIOD_GAINS
@@ -26,135 +32,221 @@ from hedge.challenges.history_sql import PERIOD_GAINS
 # The `{rank_function}` slot for each rank mode (leaderboards.models.RankMode).
 RANK_FUNCTIONS = {"DENSE": "DENSE_RANK", "COMPETITION": "RANK"}
 
-# Exclusions recorded on the run (RECORD_RUN_EXCLUSIONS). Uses index: leaderboard_run_exclusions_unique.
-_EXCLUDED_BY_RUN = """
-SELECT x.cluster_id FROM leaderboard_run_exclusions re
-JOIN leaderboard_exclusions x ON x.id = re.exclusion_id
-WHERE re.run_id = %(run)s
-"""
+# An exclusion `x` of this leaderboard (or of every one) active at `now`: the rule, written once.
+# Uses index: lb_exclusions_active_idx (cluster_id, leaderboard_key; unlifted), lb_exclusions_cluster_idx.
+ACTIVE_EXCLUSION = """(x.leaderboard_key = %(leaderboard)s OR x.leaderboard_key IS NULL)
+      AND x.created_at <= %(now)s
+      AND (x.lifted_at IS NULL OR x.lifted_at > %(now)s)
+      AND (x.expires_at IS NULL OR x.expires_at > %(now)s)"""
 
-# Exclusions of this leaderboard (or of every one) active at `now`. Uses index: lb_exclusions_active_idx.
-_ACTIVE_EXCLUSIONS = """
-SELECT x.id, x.cluster_id FROM leaderboard_exclusions x
-WHERE (x.leaderboard_key = %(leaderboard)s OR x.leaderboard_key IS NULL)
-  AND x.created_at <= %(now)s
-  AND (x.lifted_at IS NULL OR x.lifted_at > %(now)s)
-  AND (x.expires_at IS NULL OR x.expires_at > %(now)s)
-"""
-_EXCLUDED_NOW = f"SELECT a.cluster_id FROM ({_ACTIVE_EXCLUSIONS}) a"
-
-# The exclusions a run applies, recorded before it ranks.
+# The exclusions a run applies, recorded before it ranks. Uses index: lb_exclusions_active_idx.
 RECORD_RUN_EXCLUSIONS = f"""
 INSERT INTO leaderboard_run_exclusions (run_id, exclusion_id)
-SELECT %(run)s, a.id FROM ({_ACTIVE_EXCLUSIONS}) a
+SELECT %(run)s, x.id FROM leaderboard_exclusions x
+WHERE {ACTIVE_EXCLUSION}
 """
 
-# ALL_TIME: each cluster's current value; clusters without a progress row are not ranked.
-# Uses index: challenge_progress_rank_idx (challenge, value desc), challenge_progress_unique_cluster (fallback).
-_CURRENT_VALUES = """
-SELECT p.cluster_id AS cluster_id, p.value AS score,
-       COALESCE(f.value, 0) AS tiebreaker, f.value AS fallback_value
-FROM challenge_progress p
-LEFT JOIN challenge_progress f ON f.challenge_id = %(fallback)s AND f.cluster_id = p.cluster_id
-WHERE p.challenge_id = %(challenge)s
-  AND NOT EXISTS (SELECT 1 FROM ({excluded}) e WHERE e.cluster_id = p.cluster_id)
-ORDER BY p.value DESC, COALESCE(f.value, 0) DESC, p.cluster_id{binary}
-LIMIT %(limit)s
-"""
+# The gains of the board's challenge and its fallback in the period (the gain rule).
+_BOARD_GAINS = PERIOD_GAINS.format(challenges="%(challenge)s, %(fallback)s", clusters="")
 
-# DAILY / WEEKLY / MONTHLY / SEASON: what each cluster gained inside the period (PERIOD_GAINS); the
-# tiebreaker is the fallback challenge's gain. Clusters that gained nothing (or lost) are not ranked.
-# Uses index: see PERIOD_GAINS.
-_GAINS = """
-SELECT g.cluster_id AS cluster_id, g.score AS score, COALESCE(g.fallback_gain, 0) AS tiebreaker,
-       CASE WHEN CAST(%(fallback)s AS bigint) IS NULL THEN NULL ELSE COALESCE(g.fallback_gain, 0) END
-           AS fallback_value
+# --- runs: INSERT ... SELECT of every entry -------------------------------------------------------
+
+# ALL_TIME: each cluster's current value; clusters without a progress row are not ranked; the
+# tiebreaker is the fallback challenge's value.
+# Uses index: challenge_progress_rank_idx (challenge, value desc), challenge_progress_unique_cluster
+# (fallback), leaderboard_run_exclusions_unique (the run's exclusions), leaderboard_entries_unique_cluster
+# (the previous run's entries).
+RANK_CURRENT_VALUES = """
+INSERT INTO leaderboard_entries (run_id, cluster_id, rank, position, score, tiebreaker, fallback_value, previous_rank)
+SELECT %(run)s, k.cluster_id, k.rank, k.position, k.score, k.tiebreaker, k.fallback_value, pe.rank
 FROM (
-    SELECT v.cluster_id AS cluster_id,
-           MAX(CASE WHEN v.challenge_id = %(challenge)s AND v.gain > 0 THEN v.gain END) AS score,
-           MAX(CASE WHEN v.challenge_id = %(fallback)s AND v.gain > 0 THEN v.gain END) AS fallback_gain
-    FROM ({gains}) v
-    GROUP BY v.cluster_id
-) g
-WHERE g.score IS NOT NULL
-  AND NOT EXISTS (SELECT 1 FROM ({excluded}) e WHERE e.cluster_id = g.cluster_id)
-ORDER BY g.score DESC, COALESCE(g.fallback_gain, 0) DESC, g.cluster_id{binary}
-LIMIT %(limit)s
+    SELECT r.cluster_id AS cluster_id,
+           {rank_function}() OVER (ORDER BY r.score DESC, r.tiebreaker DESC) AS rank,
+           ROW_NUMBER() OVER (ORDER BY r.score DESC, r.tiebreaker DESC, r.cluster_id{binary}) AS position,
+           r.score AS score, r.tiebreaker AS tiebreaker, r.fallback_value AS fallback_value
+    FROM (
+        SELECT p.cluster_id AS cluster_id, p.value AS score,
+               COALESCE(f.value, 0) AS tiebreaker, f.value AS fallback_value
+        FROM challenge_progress p
+        LEFT JOIN challenge_progress f ON f.challenge_id = %(fallback)s AND f.cluster_id = p.cluster_id
+        WHERE p.challenge_id = %(challenge)s
+          AND NOT EXISTS (SELECT 1 FROM leaderboard_run_exclusions re
+                          JOIN leaderboard_exclusions x ON x.id = re.exclusion_id
+                          WHERE re.run_id = %(run)s AND x.cluster_id = p.cluster_id)
+        ORDER BY p.value DESC, COALESCE(f.value, 0) DESC, p.cluster_id{binary}
+        LIMIT %(limit)s
+    ) r
+) k
+LEFT JOIN leaderboard_entries pe ON pe.run_id = %(previous_run)s AND pe.cluster_id = k.cluster_id
+"""
+
+# DAILY / WEEKLY / MONTHLY / SEASON: what each cluster gained inside the period (the gain rule); the
+# tiebreaker is the fallback challenge's gain. Clusters that gained nothing (or lost) are not ranked.
+# Uses index: see PERIOD_GAINS; leaderboard_run_exclusions_unique, leaderboard_entries_unique_cluster.
+RANK_GAINS = f"""
+INSERT INTO leaderboard_entries (run_id, cluster_id, rank, position, score, tiebreaker, fallback_value, previous_rank)
+SELECT %(run)s, k.cluster_id, k.rank, k.position, k.score, k.tiebreaker, k.fallback_value, pe.rank
+FROM (
+    SELECT r.cluster_id AS cluster_id,
+           {{rank_function}}() OVER (ORDER BY r.score DESC, r.tiebreaker DESC) AS rank,
+           ROW_NUMBER() OVER (ORDER BY r.score DESC, r.tiebreaker DESC, r.cluster_id{{binary}}) AS position,
+           r.score AS score, r.tiebreaker AS tiebreaker, r.fallback_value AS fallback_value
+    FROM (
+        SELECT g.cluster_id AS cluster_id, g.score AS score, COALESCE(g.fallback_gain, 0) AS tiebreaker,
+               CASE WHEN CAST(%(fallback)s AS bigint) IS NULL THEN NULL ELSE COALESCE(g.fallback_gain, 0) END
+                   AS fallback_value
+        FROM (
+            SELECT v.cluster_id AS cluster_id,
+                   MAX(CASE WHEN v.challenge_id = %(challenge)s AND v.gain > 0 THEN v.gain END) AS score,
+                   MAX(CASE WHEN v.challenge_id = %(fallback)s AND v.gain > 0 THEN v.gain END) AS fallback_gain
+            FROM ({_BOARD_GAINS}) v
+            GROUP BY v.cluster_id
+        ) g
+        WHERE g.score IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM leaderboard_run_exclusions re
+                          JOIN leaderboard_exclusions x ON x.id = re.exclusion_id
+                          WHERE re.run_id = %(run)s AND x.cluster_id = g.cluster_id)
+        ORDER BY g.score DESC, COALESCE(g.fallback_gain, 0) DESC, g.cluster_id{{binary}}
+        LIMIT %(limit)s
+    ) r
+) k
+LEFT JOIN leaderboard_entries pe ON pe.run_id = %(previous_run)s AND pe.cluster_id = k.cluster_id
 """
 
 # SEASON boards of season points: the points stored for the season (season_progress, kept current by
 # the season engine; final once the season is finalized). Ties: the cluster that reached its points
 # first (points_reached_at; rows written before it existed fall back to updated_at), then cluster id.
-# Uses index: season_progress_rank_idx (season, points desc, cluster_id).
-_SEASON_POINTS = """
-SELECT s.cluster_id AS cluster_id, s.points AS score, 0 AS tiebreaker, CAST(NULL AS bigint) AS fallback_value,
-       COALESCE(s.points_reached_at, s.updated_at) AS reached_at
-FROM season_progress s
-WHERE s.season_id = %(season)s AND s.points > 0
-  AND NOT EXISTS (SELECT 1 FROM ({excluded}) e WHERE e.cluster_id = s.cluster_id)
-ORDER BY s.points DESC, COALESCE(s.points_reached_at, s.updated_at), s.cluster_id{binary}
-LIMIT %(limit)s
-"""
-
-# Ranks and positions of the scores, and each cluster's rank in the previous run: one probe per
-# entry, a plan that does not depend on the statistics (they never know the newest runs, and a join
-# planned from them can go badly wrong).
-# Uses index: leaderboard_entries_unique_cluster (the previous run's entry of each cluster).
-_RANKED = """
-SELECT r.cluster_id AS cluster_id,
-       {rank_function}() OVER (ORDER BY r.score DESC, {tie_order}) AS rank,
-       ROW_NUMBER() OVER (ORDER BY r.score DESC, {tie_order}, r.cluster_id{binary}) AS position,
-       r.score AS score, r.tiebreaker AS tiebreaker, r.fallback_value AS fallback_value,
-       (SELECT pe.rank FROM leaderboard_entries pe
-        WHERE pe.run_id = %(previous_run)s AND pe.cluster_id = r.cluster_id) AS previous_rank
-FROM ({scores}) r
-"""
-
-_INSERT = """
+# Uses index: season_progress_rank_idx (season, points desc, cluster_id); leaderboard_run_exclusions_unique,
+# leaderboard_entries_unique_cluster.
+RANK_SEASON_POINTS = """
 INSERT INTO leaderboard_entries (run_id, cluster_id, rank, position, score, tiebreaker, fallback_value, previous_rank)
-SELECT %(run)s, k.cluster_id, k.rank, k.position, k.score, k.tiebreaker, k.fallback_value, k.previous_rank
-FROM ({ranked}) k
+SELECT %(run)s, k.cluster_id, k.rank, k.position, k.score, 0, CAST(NULL AS bigint), pe.rank
+FROM (
+    SELECT r.cluster_id AS cluster_id,
+           {rank_function}() OVER (ORDER BY r.score DESC, r.reached_at) AS rank,
+           ROW_NUMBER() OVER (ORDER BY r.score DESC, r.reached_at, r.cluster_id{binary}) AS position,
+           r.score AS score
+    FROM (
+        SELECT s.cluster_id AS cluster_id, s.points AS score, COALESCE(s.points_reached_at, s.updated_at) AS reached_at
+        FROM season_progress s
+        WHERE s.season_id = %(season)s AND s.points > 0
+          AND NOT EXISTS (SELECT 1 FROM leaderboard_run_exclusions re
+                          JOIN leaderboard_exclusions x ON x.id = re.exclusion_id
+                          WHERE re.run_id = %(run)s AND x.cluster_id = s.cluster_id)
+        ORDER BY s.points DESC, COALESCE(s.points_reached_at, s.updated_at), s.cluster_id{binary}
+        LIMIT %(limit)s
+    ) r
+) k
+LEFT JOIN leaderboard_entries pe ON pe.run_id = %(previous_run)s AND pe.cluster_id = k.cluster_id
 """
 
-# A preview: the top of what a run would rank now, written nowhere. Extra parameter: %(shown)s.
-_PREVIEW = """
-SELECT k.cluster_id, k.rank, k.position, k.score, k.tiebreaker, k.fallback_value
-FROM ({ranked}) k
-ORDER BY k.position
+# The ranking statement of each score source (leaderboards.services.score_source).
+RANK = {"CURRENT_VALUES": RANK_CURRENT_VALUES, "GAINS": RANK_GAINS, "SEASON_POINTS": RANK_SEASON_POINTS}
+
+# --- previews: the top of what a run would rank now, written nowhere -----------------------------
+
+# The same rankings over the exclusions active now, the first %(shown)s positions (%(limit)s =
+# %(shown)s). Uses index: as the matching RANK statement; lb_exclusions_cluster_idx.
+PREVIEW_CURRENT_VALUES = f"""
+SELECT r.cluster_id,
+       {{rank_function}}() OVER (ORDER BY r.score DESC, r.tiebreaker DESC) AS rank,
+       ROW_NUMBER() OVER (ORDER BY r.score DESC, r.tiebreaker DESC, r.cluster_id{{binary}}) AS position,
+       r.score, r.tiebreaker, r.fallback_value
+FROM (
+    SELECT p.cluster_id AS cluster_id, p.value AS score,
+           COALESCE(f.value, 0) AS tiebreaker, f.value AS fallback_value
+    FROM challenge_progress p
+    LEFT JOIN challenge_progress f ON f.challenge_id = %(fallback)s AND f.cluster_id = p.cluster_id
+    WHERE p.challenge_id = %(challenge)s
+      AND NOT EXISTS (SELECT 1 FROM leaderboard_exclusions x
+                      WHERE x.cluster_id = p.cluster_id AND {ACTIVE_EXCLUSION})
+    ORDER BY p.value DESC, COALESCE(f.value, 0) DESC, p.cluster_id{{binary}}
+    LIMIT %(limit)s
+) r
+ORDER BY position
 LIMIT %(shown)s
 """
 
-# How many clusters a run would rank now (its row count).
-_COUNT = "SELECT COUNT(*) FROM ({scores}) s"
+# Uses index: see PERIOD_GAINS; lb_exclusions_cluster_idx.
+PREVIEW_GAINS = f"""
+SELECT r.cluster_id,
+       {{rank_function}}() OVER (ORDER BY r.score DESC, r.tiebreaker DESC) AS rank,
+       ROW_NUMBER() OVER (ORDER BY r.score DESC, r.tiebreaker DESC, r.cluster_id{{binary}}) AS position,
+       r.score, r.tiebreaker, r.fallback_value
+FROM (
+    SELECT g.cluster_id AS cluster_id, g.score AS score, COALESCE(g.fallback_gain, 0) AS tiebreaker,
+           CASE WHEN CAST(%(fallback)s AS bigint) IS NULL THEN NULL ELSE COALESCE(g.fallback_gain, 0) END
+               AS fallback_value
+    FROM (
+        SELECT v.cluster_id AS cluster_id,
+               MAX(CASE WHEN v.challenge_id = %(challenge)s AND v.gain > 0 THEN v.gain END) AS score,
+               MAX(CASE WHEN v.challenge_id = %(fallback)s AND v.gain > 0 THEN v.gain END) AS fallback_gain
+        FROM ({_BOARD_GAINS}) v
+        GROUP BY v.cluster_id
+    ) g
+    WHERE g.score IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM leaderboard_exclusions x
+                      WHERE x.cluster_id = g.cluster_id AND {ACTIVE_EXCLUSION})
+    ORDER BY g.score DESC, COALESCE(g.fallback_gain, 0) DESC, g.cluster_id{{binary}}
+    LIMIT %(limit)s
+) r
+ORDER BY position
+LIMIT %(shown)s
+"""
 
+# Uses index: season_progress_rank_idx (season, points desc, cluster_id); lb_exclusions_cluster_idx.
+PREVIEW_SEASON_POINTS = f"""
+SELECT r.cluster_id,
+       {{rank_function}}() OVER (ORDER BY r.score DESC, r.reached_at) AS rank,
+       ROW_NUMBER() OVER (ORDER BY r.score DESC, r.reached_at, r.cluster_id{{binary}}) AS position,
+       r.score, 0 AS tiebreaker, CAST(NULL AS bigint) AS fallback_value
+FROM (
+    SELECT s.cluster_id AS cluster_id, s.points AS score, COALESCE(s.points_reached_at, s.updated_at) AS reached_at
+    FROM season_progress s
+    WHERE s.season_id = %(season)s AND s.points > 0
+      AND NOT EXISTS (SELECT 1 FROM leaderboard_exclusions x
+                      WHERE x.cluster_id = s.cluster_id AND {ACTIVE_EXCLUSION})
+    ORDER BY s.points DESC, COALESCE(s.points_reached_at, s.updated_at), s.cluster_id{{binary}}
+    LIMIT %(limit)s
+) r
+ORDER BY position
+LIMIT %(shown)s
+"""
 
-def _compose(template: str, **parts: str) -> str:
-    """Fill named parts into a template, leaving the run-time slots `{rank_function}` and `{binary}` in place."""
-    return template.format(rank_function="{rank_function}", binary="{binary}", **parts)
+PREVIEW = {"CURRENT_VALUES": PREVIEW_CURRENT_VALUES, "GAINS": PREVIEW_GAINS, "SEASON_POINTS": PREVIEW_SEASON_POINTS}
 
+# How many clusters a run would rank now (its row count). Uses index: as the matching PREVIEW.
+COUNT_CURRENT_VALUES = f"""
+SELECT COUNT(*)
+FROM challenge_progress p
+WHERE p.challenge_id = %(challenge)s
+  AND NOT EXISTS (SELECT 1 FROM leaderboard_exclusions x
+                  WHERE x.cluster_id = p.cluster_id AND {ACTIVE_EXCLUSION})
+"""
 
-_GAINS_OF_BOTH = PERIOD_GAINS.format(challenges="%(challenge)s, %(fallback)s", clusters="")
+# Uses index: see PERIOD_GAINS; lb_exclusions_cluster_idx.
+COUNT_GAINS = f"""
+SELECT COUNT(*)
+FROM (
+    SELECT v.cluster_id AS cluster_id
+    FROM ({_BOARD_GAINS}) v
+    GROUP BY v.cluster_id
+    HAVING MAX(CASE WHEN v.challenge_id = %(challenge)s AND v.gain > 0 THEN v.gain END) IS NOT NULL
+) g
+WHERE NOT EXISTS (SELECT 1 FROM leaderboard_exclusions x
+                  WHERE x.cluster_id = g.cluster_id AND {ACTIVE_EXCLUSION})
+"""
 
-# Each score source with how its ties on the score are ordered (`{tie_order}` of _RANKED).
-_SOURCES = {
-    "CURRENT_VALUES": (_CURRENT_VALUES, "r.tiebreaker DESC"),
-    "GAINS": (_GAINS, "r.tiebreaker DESC"),
-    "SEASON_POINTS": (_SEASON_POINTS, "r.reached_at"),
-}
+# Uses index: season_progress_rank_idx; lb_exclusions_cluster_idx.
+COUNT_SEASON_POINTS = f"""
+SELECT COUNT(*)
+FROM season_progress s
+WHERE s.season_id = %(season)s AND s.points > 0
+  AND NOT EXISTS (SELECT 1 FROM leaderboard_exclusions x
+                  WHERE x.cluster_id = s.cluster_id AND {ACTIVE_EXCLUSION})
+"""
 
-
-def _ranked(source: str, excluded: str) -> str:
-    scores, tie_order = _SOURCES[source]
-    return _compose(_RANKED, scores=_compose(scores, excluded=excluded, gains=_GAINS_OF_BOTH), tie_order=tie_order)
-
-
-# The finished statements, by score source (leaderboards.services.score_source).
-RANK = {source: _compose(_INSERT, ranked=_ranked(source, _EXCLUDED_BY_RUN)) for source in _SOURCES}
-PREVIEW = {source: _compose(_PREVIEW, ranked=_ranked(source, _EXCLUDED_NOW)) for source in _SOURCES}
-COUNT = {
-    source: _compose(_COUNT, scores=_compose(scores, excluded=_EXCLUDED_NOW, gains=_GAINS_OF_BOTH))
-    for source, (scores, _) in _SOURCES.items()
-}
+COUNT = {"CURRENT_VALUES": COUNT_CURRENT_VALUES, "GAINS": COUNT_GAINS, "SEASON_POINTS": COUNT_SEASON_POINTS}
 
 # The admin's score histogram of one run: entries counted per 1-2-5 logarithmic bucket, read from the
 # decimal digits (exact on every database, no floating-point logarithm). `digits` 0 holds scores <= 0;

@@ -94,7 +94,7 @@ def recompute_season(season: Season, *, now: datetime.datetime | None = None) ->
         cursor.execute(sql.CLEAR_ERRORS_SEASON, params)
         guarded = _can_overflow(season)
         failed = _record_overflows(cursor, sql.FIND_OVERFLOWS[form], params) if guarded else 0
-        statement = sql.GUARDED[statement] if guarded else statement
+        statement = statement.format(guard=sql.OVERFLOW_GUARD if guarded else "")
         inserted, changed = counted_upsert(cursor, statement, params, count_sql=sql.COUNT_SEASON)
         cursor.execute(sql.COUNT_SEASON, params)
         considered = cursor.fetchone()[0]
@@ -238,7 +238,7 @@ def _upsert_scope(cursor, season: Season, *, considered: int, now: datetime.date
     cursor.execute(sql.CLEAR_ERRORS_SCOPE, params)
     guarded = _can_overflow(season)
     failed = _record_overflows(cursor, sql.FIND_OVERFLOWS_SCOPE[form], params) if guarded else 0
-    statement = sql.GUARDED[statement] if guarded else statement
+    statement = statement.format(guard=sql.OVERFLOW_GUARD if guarded else "")
     inserted, changed = counted_upsert(cursor, statement, params, count_sql=sql.COUNT_SCOPE)
     if failed:
         _send_recompute_failed(season, failed)
@@ -255,6 +255,9 @@ _BY_INDEX_MAX_SHARE = 0.05
 
 
 def _lifetime_scope_statement(season: Season, considered: int) -> str:
+    if _can_overflow(season):
+        # The by-index form sums each cluster before the guard could leave it out (SQLite raises).
+        return sql.LIFETIME_SCOPE
     rows = estimated_rows("challenge_progress")
     pairs = considered * season.weights.count()
     return sql.LIFETIME_SCOPE_BY_INDEX if rows is None or pairs <= _BY_INDEX_MAX_SHARE * rows else sql.LIFETIME_SCOPE

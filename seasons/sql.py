@@ -11,6 +11,19 @@ already has a row (a removed weight or a corrected value brings stale points dow
 statements compute the clusters in the temporary table `seasons_recompute_scope`, each of which
 gets a row (0 points when it earned nothing).
 
+Each upsert is one constant, read as written. Its one slot, `{guard}`, is a clause filled by the
+caller: OVERFLOW_GUARD for a season whose sums could overflow (services._can_overflow), else "".
+The gain rule (hedge.challenges.history_sql) is embedded where a statement needs it.
+
+Shared by every upsert: a cluster with a recorded error (FIND_OVERFLOWS) is left as it is (the
+guard filters it before its sum is cast); `WHERE true` lets SQLite's parser tell the ON CONFLICT
+clause from a join constraint; SUM of bigint is numeric on PostgreSQL, so it is cast before
+dividing, or the level would be rounded. The level: with a level curve (season_levels), the
+highest level whose threshold the points reach (0 below level 1; capped at the last level);
+without one, points // points_per_level; the EXISTS is uncorrelated, evaluated once.
+`points_reached_at` moves only when the points increase (the season board's tie-break); a row
+with 0 points has reached nothing.
+
 Parameters: `%(season)s`, `%(points_per_level)s`, `%(now)s` (the rows' updated_at); GAINS and
 values as of a moment: `%(start)s`, `%(until)s` (see hedge.challenges.history_sql).
 """
@@ -19,21 +32,26 @@ from hedge.challenges.history_sql import PERIOD_GAINS, SCOPE_GAINS, VALUES_AS_OF
 
 SCOPE_TABLE = "seasons_recompute_scope"
 
+# The season's weighted challenges: the challenge set of the gain rule in this module's statements.
 _WEIGHTED_CHALLENGES = (
     "SELECT wc.id FROM challenges wc"
     " JOIN season_challenge_weights ww ON ww.challenge_code = wc.code AND ww.season_id = %(season)s"
 )
+# The gain rule over the season's weighted challenges: for every cluster, for the scope's clusters
+# (pair by pair), and the values as of a moment.
+_SEASON_GAINS = PERIOD_GAINS.format(challenges=_WEIGHTED_CHALLENGES, clusters="")
+_SCOPE_GAINS = SCOPE_GAINS.format(scope=SCOPE_TABLE, challenges=_WEIGHTED_CHALLENGES)
+_SEASON_VALUES_AS_OF = VALUES_AS_OF.format(challenges=_WEIGHTED_CHALLENGES, clusters="")
 
-# A cluster with a recorded error (FIND_OVERFLOWS) is left as it is (filtered before its sum is
-# cast). `WHERE true` lets SQLite's parser tell the ON CONFLICT clause from a join constraint.
-# SUM of bigint is numeric on PostgreSQL: cast before dividing, or the level would be rounded.
-#
-# The level: with a level curve (season_levels), the highest level whose threshold the points
-# reach (0 below level 1; capped at the last level); without one, points // points_per_level.
-# The EXISTS is uncorrelated, evaluated once. Uses index: season_levels_threshold_idx (one probe
-# per cluster). `points_reached_at` moves only when the points increase (the season board's
-# tie-break); a row with 0 points has reached nothing.
-_UPSERT = """
+# The `{guard}` of a season whose sums could overflow: clusters with a recorded error are left out
+# before they are summed. Other seasons' statements go without it: no error can exist for them,
+# and it costs a probe per progress row. Uses index: season_progress_errors_unique_cluster.
+OVERFLOW_GUARD = """WHERE NOT EXISTS (SELECT 1 FROM season_progress_errors x
+                      WHERE x.season_id = %(season)s AND x.cluster_id = r.cluster_id)"""
+
+# LIFETIME, every cluster: current values x weight.
+# Uses index: challenge_progress_rank_idx (by challenge), season_levels_threshold_idx (the level).
+LIFETIME_SEASON = """
 INSERT INTO season_progress (season_id, cluster_id, points, level, updated_at, points_reached_at)
 SELECT %(season)s, t.cluster_id, t.points,
        CASE WHEN EXISTS (SELECT 1 FROM season_levels c WHERE c.season_id = %(season)s)
@@ -46,9 +64,12 @@ SELECT %(season)s, t.cluster_id, t.points,
        CASE WHEN t.points > 0 THEN %(now)s END
 FROM (
     SELECT r.cluster_id AS cluster_id, CAST(SUM(r.points) AS BIGINT) AS points
-    FROM ({earned}
+    FROM (SELECT p.cluster_id AS cluster_id, p.value * w.weight AS points
+          FROM challenge_progress p
+          JOIN challenges c ON c.id = p.challenge_id
+          JOIN season_challenge_weights w ON w.challenge_code = c.code AND w.season_id = %(season)s
           UNION ALL
-          {zeros}) r
+          SELECT sp.cluster_id AS cluster_id, 0 AS points FROM season_progress sp WHERE sp.season_id = %(season)s) r
     {guard}
     GROUP BY r.cluster_id
 ) t
@@ -60,98 +81,178 @@ SET points = excluded.points, level = excluded.level, updated_at = excluded.upda
 WHERE season_progress.points <> excluded.points OR season_progress.level <> excluded.level
 """
 
-_ZEROS_SEASON = (
-    "SELECT sp.cluster_id AS cluster_id, 0 AS points FROM season_progress sp WHERE sp.season_id = %(season)s"
-)
-_ZEROS_SCOPE = f"SELECT s.cluster_id AS cluster_id, 0 AS points FROM {SCOPE_TABLE} s"
-
-# Current values x weight.
-# Uses index: challenge_progress_rank_idx (by challenge), challenge_progress_cluster_idx (scope).
-_LIFETIME_EARNED = """
-SELECT p.cluster_id AS cluster_id, p.value * w.weight AS points
-FROM challenge_progress p
-JOIN challenges c ON c.id = p.challenge_id
-JOIN season_challenge_weights w ON w.challenge_code = c.code AND w.season_id = %(season)s
-{scope}
+# LIFETIME, the scope's clusters, by one scan of the season's challenges (a large scope).
+# Uses index: challenge_progress_cluster_idx (the scope's rows), season_levels_threshold_idx.
+LIFETIME_SCOPE = """
+INSERT INTO season_progress (season_id, cluster_id, points, level, updated_at, points_reached_at)
+SELECT %(season)s, t.cluster_id, t.points,
+       CASE WHEN EXISTS (SELECT 1 FROM season_levels c WHERE c.season_id = %(season)s)
+            THEN COALESCE((SELECT l.level FROM season_levels l
+                           WHERE l.season_id = %(season)s AND l.points_required <= t.points
+                           ORDER BY l.points_required DESC LIMIT 1), 0)
+            ELSE t.points / %(points_per_level)s
+       END,
+       %(now)s,
+       CASE WHEN t.points > 0 THEN %(now)s END
+FROM (
+    SELECT r.cluster_id AS cluster_id, CAST(SUM(r.points) AS BIGINT) AS points
+    FROM (SELECT p.cluster_id AS cluster_id, p.value * w.weight AS points
+          FROM challenge_progress p
+          JOIN challenges c ON c.id = p.challenge_id
+          JOIN season_challenge_weights w ON w.challenge_code = c.code AND w.season_id = %(season)s
+          WHERE p.cluster_id IN (SELECT s.cluster_id FROM seasons_recompute_scope s)
+          UNION ALL
+          SELECT s.cluster_id AS cluster_id, 0 AS points FROM seasons_recompute_scope s) r
+    {guard}
+    GROUP BY r.cluster_id
+) t
+WHERE true
+ON CONFLICT (season_id, cluster_id) DO UPDATE
+SET points = excluded.points, level = excluded.level, updated_at = excluded.updated_at,
+    points_reached_at = CASE WHEN excluded.points > season_progress.points THEN excluded.updated_at
+                             ELSE season_progress.points_reached_at END
+WHERE season_progress.points <> excluded.points OR season_progress.level <> excluded.level
 """
 
-# Gains over the season x weight. Uses index: see PERIOD_GAINS.
-_GAINS_EARNED = """
-SELECT g.cluster_id AS cluster_id, g.gain * w.weight AS points
-FROM ({gains}) g
-JOIN challenges c ON c.id = g.challenge_id
-JOIN season_challenge_weights w ON w.challenge_code = c.code AND w.season_id = %(season)s
-WHERE g.gain > 0
+# LIFETIME, the scope's clusters one by one: each cluster's weighted values summed by one descent of
+# challenge_progress_cluster_idx, so a few thousand changed clusters cost a few thousand probes whatever
+# the table's size (joined to the scope, the planner scans every progress row of the season's
+# challenges once the scope has more than a few hundred clusters; one probe per (cluster, challenge)
+# pair costs ten times the descents). Uses index: challenge_progress_cluster_idx, season_levels_threshold_idx.
+LIFETIME_SCOPE_BY_INDEX = """
+INSERT INTO season_progress (season_id, cluster_id, points, level, updated_at, points_reached_at)
+SELECT %(season)s, t.cluster_id, t.points,
+       CASE WHEN EXISTS (SELECT 1 FROM season_levels c WHERE c.season_id = %(season)s)
+            THEN COALESCE((SELECT l.level FROM season_levels l
+                           WHERE l.season_id = %(season)s AND l.points_required <= t.points
+                           ORDER BY l.points_required DESC LIMIT 1), 0)
+            ELSE t.points / %(points_per_level)s
+       END,
+       %(now)s,
+       CASE WHEN t.points > 0 THEN %(now)s END
+FROM (
+    SELECT r.cluster_id AS cluster_id, CAST(SUM(r.points) AS BIGINT) AS points
+    FROM (SELECT s.cluster_id AS cluster_id,
+                 (SELECT SUM(p.value * w.weight) FROM challenge_progress p
+                  JOIN challenges c ON c.id = p.challenge_id
+                  JOIN season_challenge_weights w ON w.challenge_code = c.code AND w.season_id = %(season)s
+                  WHERE p.cluster_id = s.cluster_id) AS points
+          FROM seasons_recompute_scope s
+          UNION ALL
+          SELECT s.cluster_id AS cluster_id, 0 AS points FROM seasons_recompute_scope s) r
+    {guard}
+    GROUP BY r.cluster_id
+) t
+WHERE true
+ON CONFLICT (season_id, cluster_id) DO UPDATE
+SET points = excluded.points, level = excluded.level, updated_at = excluded.updated_at,
+    points_reached_at = CASE WHEN excluded.points > season_progress.points THEN excluded.updated_at
+                             ELSE season_progress.points_reached_at END
+WHERE season_progress.points <> excluded.points OR season_progress.level <> excluded.level
+"""
+
+# GAINS, every cluster: gains over the season (above 0) x weight. Uses index: see PERIOD_GAINS.
+GAINS_SEASON = f"""
+INSERT INTO season_progress (season_id, cluster_id, points, level, updated_at, points_reached_at)
+SELECT %(season)s, t.cluster_id, t.points,
+       CASE WHEN EXISTS (SELECT 1 FROM season_levels c WHERE c.season_id = %(season)s)
+            THEN COALESCE((SELECT l.level FROM season_levels l
+                           WHERE l.season_id = %(season)s AND l.points_required <= t.points
+                           ORDER BY l.points_required DESC LIMIT 1), 0)
+            ELSE t.points / %(points_per_level)s
+       END,
+       %(now)s,
+       CASE WHEN t.points > 0 THEN %(now)s END
+FROM (
+    SELECT r.cluster_id AS cluster_id, CAST(SUM(r.points) AS BIGINT) AS points
+    FROM (SELECT g.cluster_id AS cluster_id, g.gain * w.weight AS points
+          FROM ({_SEASON_GAINS}) g
+          JOIN challenges c ON c.id = g.challenge_id
+          JOIN season_challenge_weights w ON w.challenge_code = c.code AND w.season_id = %(season)s
+          WHERE g.gain > 0
+          UNION ALL
+          SELECT sp.cluster_id AS cluster_id, 0 AS points FROM season_progress sp WHERE sp.season_id = %(season)s) r
+    {{guard}}
+    GROUP BY r.cluster_id
+) t
+WHERE true
+ON CONFLICT (season_id, cluster_id) DO UPDATE
+SET points = excluded.points, level = excluded.level, updated_at = excluded.updated_at,
+    points_reached_at = CASE WHEN excluded.points > season_progress.points THEN excluded.updated_at
+                             ELSE season_progress.points_reached_at END
+WHERE season_progress.points <> excluded.points OR season_progress.level <> excluded.level
+"""
+
+# GAINS, the scope's clusters, pair by pair through the history's lookup index. Uses index: see
+# SCOPE_GAINS.
+GAINS_SCOPE = f"""
+INSERT INTO season_progress (season_id, cluster_id, points, level, updated_at, points_reached_at)
+SELECT %(season)s, t.cluster_id, t.points,
+       CASE WHEN EXISTS (SELECT 1 FROM season_levels c WHERE c.season_id = %(season)s)
+            THEN COALESCE((SELECT l.level FROM season_levels l
+                           WHERE l.season_id = %(season)s AND l.points_required <= t.points
+                           ORDER BY l.points_required DESC LIMIT 1), 0)
+            ELSE t.points / %(points_per_level)s
+       END,
+       %(now)s,
+       CASE WHEN t.points > 0 THEN %(now)s END
+FROM (
+    SELECT r.cluster_id AS cluster_id, CAST(SUM(r.points) AS BIGINT) AS points
+    FROM (SELECT g.cluster_id AS cluster_id, g.gain * w.weight AS points
+          FROM ({_SCOPE_GAINS}) g
+          JOIN challenges c ON c.id = g.challenge_id
+          JOIN season_challenge_weights w ON w.challenge_code = c.code AND w.season_id = %(season)s
+          WHERE g.gain > 0
+          UNION ALL
+          SELECT s.cluster_id AS cluster_id, 0 AS points FROM seasons_recompute_scope s) r
+    {{guard}}
+    GROUP BY r.cluster_id
+) t
+WHERE true
+ON CONFLICT (season_id, cluster_id) DO UPDATE
+SET points = excluded.points, level = excluded.level, updated_at = excluded.updated_at,
+    points_reached_at = CASE WHEN excluded.points > season_progress.points THEN excluded.updated_at
+                             ELSE season_progress.points_reached_at END
+WHERE season_progress.points <> excluded.points OR season_progress.level <> excluded.level
 """
 
 # Values as of the season's end x weight: the final points of an ended LIFETIME season.
-_VALUES_AS_OF_EARNED = """
-SELECT v.cluster_id AS cluster_id, v.value * w.weight AS points
-FROM ({values}) v
-JOIN challenges c ON c.id = v.challenge_id
-JOIN season_challenge_weights w ON w.challenge_code = c.code AND w.season_id = %(season)s
+# Uses index: see VALUES_AS_OF.
+VALUES_AS_OF_SEASON = f"""
+INSERT INTO season_progress (season_id, cluster_id, points, level, updated_at, points_reached_at)
+SELECT %(season)s, t.cluster_id, t.points,
+       CASE WHEN EXISTS (SELECT 1 FROM season_levels c WHERE c.season_id = %(season)s)
+            THEN COALESCE((SELECT l.level FROM season_levels l
+                           WHERE l.season_id = %(season)s AND l.points_required <= t.points
+                           ORDER BY l.points_required DESC LIMIT 1), 0)
+            ELSE t.points / %(points_per_level)s
+       END,
+       %(now)s,
+       CASE WHEN t.points > 0 THEN %(now)s END
+FROM (
+    SELECT r.cluster_id AS cluster_id, CAST(SUM(r.points) AS BIGINT) AS points
+    FROM (SELECT v.cluster_id AS cluster_id, v.value * w.weight AS points
+          FROM ({_SEASON_VALUES_AS_OF}) v
+          JOIN challenges c ON c.id = v.challenge_id
+          JOIN season_challenge_weights w ON w.challenge_code = c.code AND w.season_id = %(season)s
+          UNION ALL
+          SELECT sp.cluster_id AS cluster_id, 0 AS points FROM season_progress sp WHERE sp.season_id = %(season)s) r
+    {{guard}}
+    GROUP BY r.cluster_id
+) t
+WHERE true
+ON CONFLICT (season_id, cluster_id) DO UPDATE
+SET points = excluded.points, level = excluded.level, updated_at = excluded.updated_at,
+    points_reached_at = CASE WHEN excluded.points > season_progress.points THEN excluded.updated_at
+                             ELSE season_progress.points_reached_at END
+WHERE season_progress.points <> excluded.points OR season_progress.level <> excluded.level
 """
-
-# The `{guard}` of a season whose sums could overflow (services._can_overflow): clusters with a
-# recorded error are left out before they are summed. Other seasons' statements go without it: no
-# error can exist for them, and it costs a probe per progress row.
-_GUARD = """WHERE NOT EXISTS (SELECT 1 FROM season_progress_errors x
-                      WHERE x.season_id = %(season)s AND x.cluster_id = r.cluster_id)"""
-
-LIFETIME_SEASON = _UPSERT.format(earned=_LIFETIME_EARNED.format(scope=""), zeros=_ZEROS_SEASON, guard="")
-# Current values x weight of the scope's clusters, pair by pair: a few changed clusters are
-# computed by index whatever the table's size (the planner, misled by the weights join, would scan
-# every progress row of the season's challenges). Uses index: challenge_progress_unique_cluster.
-_LIFETIME_EARNED_BY_INDEX = f"""
-SELECT s.cluster_id AS cluster_id,
-       (SELECT p.value FROM challenge_progress p WHERE p.challenge_id = c.id AND p.cluster_id = s.cluster_id)
-       * c.weight AS points
-FROM {SCOPE_TABLE} s
-CROSS JOIN (SELECT wc.id AS id, ww.weight AS weight FROM challenges wc
-            JOIN season_challenge_weights ww ON ww.challenge_code = wc.code AND ww.season_id = %(season)s) c
-"""
-
-LIFETIME_SCOPE_BY_INDEX = _UPSERT.format(earned=_LIFETIME_EARNED_BY_INDEX, zeros=_ZEROS_SCOPE, guard="")
-LIFETIME_SCOPE = _UPSERT.format(
-    earned=_LIFETIME_EARNED.format(scope=f"WHERE p.cluster_id IN (SELECT s.cluster_id FROM {SCOPE_TABLE} s)"),
-    zeros=_ZEROS_SCOPE,
-    guard="",
-)
-GAINS_SEASON = _UPSERT.format(
-    earned=_GAINS_EARNED.format(gains=PERIOD_GAINS.format(challenges=_WEIGHTED_CHALLENGES, clusters="")),
-    zeros=_ZEROS_SEASON,
-    guard="",
-)
-GAINS_SCOPE = _UPSERT.format(
-    earned=_GAINS_EARNED.format(gains=SCOPE_GAINS.format(scope=SCOPE_TABLE, challenges=_WEIGHTED_CHALLENGES)),
-    zeros=_ZEROS_SCOPE,
-    guard="",
-)
-VALUES_AS_OF_SEASON = _UPSERT.format(
-    earned=_VALUES_AS_OF_EARNED.format(values=VALUES_AS_OF.format(challenges=_WEIGHTED_CHALLENGES, clusters="")),
-    zeros=_ZEROS_SEASON,
-    guard="",
-)
-
-# Each upsert above with the guard, for a season whose sums could overflow.
-GUARDED = {
-    statement: statement.replace("\n    \n    GROUP BY r.cluster_id", f"\n    {_GUARD}\n    GROUP BY r.cluster_id")
-    for statement in (
-        LIFETIME_SEASON,
-        LIFETIME_SCOPE_BY_INDEX,
-        LIFETIME_SCOPE,
-        GAINS_SEASON,
-        GAINS_SCOPE,
-        VALUES_AS_OF_SEASON,
-    )
-}
-assert all(guarded != plain for plain, guarded in GUARDED.items())
 
 # Clusters with a progress row in a weighted challenge of the season changed since a moment, and
 # the clusters whose points failed last time (they are tried again).
 # Uses index: challenge_progress_updated_idx, season_progress_errors_unique_cluster.
-CHANGED_CLUSTERS = f"""
-INSERT INTO {SCOPE_TABLE} (cluster_id)
+CHANGED_CLUSTERS = """
+INSERT INTO seasons_recompute_scope (cluster_id)
 SELECT p.cluster_id
 FROM challenge_progress p
 JOIN challenges c ON c.id = p.challenge_id
@@ -162,56 +263,88 @@ SELECT x.cluster_id FROM season_progress_errors x WHERE x.season_id = %(season)s
 """
 
 # Per-cluster errors: run only for a season whose weights could overflow (services._can_overflow).
-# `{beyond_bigint}` is hedge.db.sum_beyond_bigint("r.points"). Extra parameter: %(error)s.
-_FIND_OVERFLOWS = """
+# `{beyond_bigint}` is a clause, hedge.db.sum_beyond_bigint("r.points"). Extra parameter: %(error)s.
+# Uses index: as the matching upsert.
+FIND_OVERFLOWS_LIFETIME = """
 INSERT INTO season_progress_errors (season_id, cluster_id, error, recorded_at)
 SELECT %(season)s, r.cluster_id, %(error)s, %(now)s
-FROM ({earned}) r
-{scope}
+FROM (SELECT p.cluster_id AS cluster_id, p.value * w.weight AS points
+      FROM challenge_progress p
+      JOIN challenges c ON c.id = p.challenge_id
+      JOIN season_challenge_weights w ON w.challenge_code = c.code AND w.season_id = %(season)s) r
 GROUP BY r.cluster_id
 HAVING {beyond_bigint}
 """
-_R_IN_SCOPE = f"WHERE r.cluster_id IN (SELECT s.cluster_id FROM {SCOPE_TABLE} s)"
+# Uses index: see PERIOD_GAINS.
+FIND_OVERFLOWS_GAINS = f"""
+INSERT INTO season_progress_errors (season_id, cluster_id, error, recorded_at)
+SELECT %(season)s, r.cluster_id, %(error)s, %(now)s
+FROM (SELECT g.cluster_id AS cluster_id, g.gain * w.weight AS points
+      FROM ({_SEASON_GAINS}) g
+      JOIN challenges c ON c.id = g.challenge_id
+      JOIN season_challenge_weights w ON w.challenge_code = c.code AND w.season_id = %(season)s
+      WHERE g.gain > 0) r
+GROUP BY r.cluster_id
+HAVING {{beyond_bigint}}
+"""
+# Uses index: see VALUES_AS_OF.
+FIND_OVERFLOWS_VALUES_AS_OF = f"""
+INSERT INTO season_progress_errors (season_id, cluster_id, error, recorded_at)
+SELECT %(season)s, r.cluster_id, %(error)s, %(now)s
+FROM (SELECT v.cluster_id AS cluster_id, v.value * w.weight AS points
+      FROM ({_SEASON_VALUES_AS_OF}) v
+      JOIN challenges c ON c.id = v.challenge_id
+      JOIN season_challenge_weights w ON w.challenge_code = c.code AND w.season_id = %(season)s) r
+GROUP BY r.cluster_id
+HAVING {{beyond_bigint}}
+"""
+# Uses index: challenge_progress_cluster_idx (the scope's rows).
+FIND_OVERFLOWS_LIFETIME_SCOPE = """
+INSERT INTO season_progress_errors (season_id, cluster_id, error, recorded_at)
+SELECT %(season)s, r.cluster_id, %(error)s, %(now)s
+FROM (SELECT p.cluster_id AS cluster_id, p.value * w.weight AS points
+      FROM challenge_progress p
+      JOIN challenges c ON c.id = p.challenge_id
+      JOIN season_challenge_weights w ON w.challenge_code = c.code AND w.season_id = %(season)s) r
+WHERE r.cluster_id IN (SELECT s.cluster_id FROM seasons_recompute_scope s)
+GROUP BY r.cluster_id
+HAVING {beyond_bigint}
+"""
+# Uses index: see SCOPE_GAINS.
+FIND_OVERFLOWS_GAINS_SCOPE = f"""
+INSERT INTO season_progress_errors (season_id, cluster_id, error, recorded_at)
+SELECT %(season)s, r.cluster_id, %(error)s, %(now)s
+FROM (SELECT g.cluster_id AS cluster_id, g.gain * w.weight AS points
+      FROM ({_SCOPE_GAINS}) g
+      JOIN challenges c ON c.id = g.challenge_id
+      JOIN season_challenge_weights w ON w.challenge_code = c.code AND w.season_id = %(season)s
+      WHERE g.gain > 0) r
+GROUP BY r.cluster_id
+HAVING {{beyond_bigint}}
+"""
 FIND_OVERFLOWS = {
-    "LIFETIME": _FIND_OVERFLOWS.format(
-        earned=_LIFETIME_EARNED.format(scope=""), scope="", beyond_bigint="{beyond_bigint}"
-    ),
-    "GAINS": _FIND_OVERFLOWS.format(
-        earned=_GAINS_EARNED.format(gains=PERIOD_GAINS.format(challenges=_WEIGHTED_CHALLENGES, clusters="")),
-        scope="",
-        beyond_bigint="{beyond_bigint}",
-    ),
-    "VALUES_AS_OF": _FIND_OVERFLOWS.format(
-        earned=_VALUES_AS_OF_EARNED.format(values=VALUES_AS_OF.format(challenges=_WEIGHTED_CHALLENGES, clusters="")),
-        scope="",
-        beyond_bigint="{beyond_bigint}",
-    ),
+    "LIFETIME": FIND_OVERFLOWS_LIFETIME,
+    "GAINS": FIND_OVERFLOWS_GAINS,
+    "VALUES_AS_OF": FIND_OVERFLOWS_VALUES_AS_OF,
 }
-FIND_OVERFLOWS_SCOPE = {
-    "LIFETIME": _FIND_OVERFLOWS.format(
-        earned=_LIFETIME_EARNED.format(scope=""), scope=_R_IN_SCOPE, beyond_bigint="{beyond_bigint}"
-    ),
-    "GAINS": _FIND_OVERFLOWS.format(
-        earned=_GAINS_EARNED.format(gains=SCOPE_GAINS.format(scope=SCOPE_TABLE, challenges=_WEIGHTED_CHALLENGES)),
-        scope="",
-        beyond_bigint="{beyond_bigint}",
-    ),
-}
+FIND_OVERFLOWS_SCOPE = {"LIFETIME": FIND_OVERFLOWS_LIFETIME_SCOPE, "GAINS": FIND_OVERFLOWS_GAINS_SCOPE}
 
 # Errors are recorded anew by each recompute of the clusters they are about.
 CLEAR_ERRORS_SEASON = "DELETE FROM season_progress_errors WHERE season_id = %(season)s"
-CLEAR_ERRORS_SCOPE = (
-    f"DELETE FROM season_progress_errors WHERE season_id = %(season)s"
-    f" AND cluster_id IN (SELECT s.cluster_id FROM {SCOPE_TABLE} s)"
-)
+# Uses index: season_progress_errors_unique_cluster.
+CLEAR_ERRORS_SCOPE = """
+DELETE FROM season_progress_errors
+WHERE season_id = %(season)s AND cluster_id IN (SELECT s.cluster_id FROM seasons_recompute_scope s)
+"""
 
 # How many rows of the season (in scope) exist: the counts of an upsert on SQLite.
 # Uses index: season_progress_unique_cluster.
 COUNT_SEASON = "SELECT COUNT(*) FROM season_progress sp WHERE sp.season_id = %(season)s"
-COUNT_SCOPE = (
-    f"SELECT COUNT(*) FROM season_progress sp JOIN {SCOPE_TABLE} s ON s.cluster_id = sp.cluster_id"
-    " WHERE sp.season_id = %(season)s"
-)
+# Uses index: season_progress_unique_cluster (one probe per scope cluster).
+COUNT_SCOPE = """
+SELECT COUNT(*) FROM season_progress sp JOIN seasons_recompute_scope s ON s.cluster_id = sp.cluster_id
+WHERE sp.season_id = %(season)s
+"""
 
 # --- the admin's charts of a season (read only) --------------------------------------------------
 
@@ -236,16 +369,16 @@ ORDER BY band
 # The points at given places of the standings (0 = the most points): percentiles by nearest rank,
 # each one an index-only walk down the standings, no sort.
 # Uses index: season_progress_rank_idx (season_id, points desc, cluster_id).
-_POINTS_AT = """(
-    SELECT sp.points FROM season_progress sp WHERE sp.season_id = %(season)s
-    ORDER BY sp.points DESC, sp.cluster_id LIMIT 1 OFFSET %({place})s
-)"""
-POINTS_PERCENTILES = "SELECT {p50}, {p90}, {p99}, {top}".format(
-    p50=_POINTS_AT.format(place="p50"),
-    p90=_POINTS_AT.format(place="p90"),
-    p99=_POINTS_AT.format(place="p99"),
-    top=_POINTS_AT.format(place="top"),
-)
+POINTS_PERCENTILES = """
+SELECT (SELECT sp.points FROM season_progress sp WHERE sp.season_id = %(season)s
+        ORDER BY sp.points DESC, sp.cluster_id LIMIT 1 OFFSET %(p50)s),
+       (SELECT sp.points FROM season_progress sp WHERE sp.season_id = %(season)s
+        ORDER BY sp.points DESC, sp.cluster_id LIMIT 1 OFFSET %(p90)s),
+       (SELECT sp.points FROM season_progress sp WHERE sp.season_id = %(season)s
+        ORDER BY sp.points DESC, sp.cluster_id LIMIT 1 OFFSET %(p99)s),
+       (SELECT sp.points FROM season_progress sp WHERE sp.season_id = %(season)s
+        ORDER BY sp.points DESC, sp.cluster_id LIMIT 1 OFFSET %(top)s)
+"""
 
 # Clusters whose points or level changed at or after a moment (the season's last update).
 # Uses index: season_progress_unique_cluster (season_id, cluster_id).
@@ -256,31 +389,43 @@ WHERE sp.season_id = %(season)s AND sp.updated_at >= %(since)s
 
 # One cluster's points, explained: a row per weighted challenge of the season (code, name, weight,
 # what it counts), each computed for this cluster alone (`%(cluster)s`); the caller multiplies and
-# sums in Python, so no sum can overflow. `{counted}` is what a challenge counts per the season's
-# scoring: the gain over the season, the current value, or the value as of the season's end.
+# sums in Python, so no sum can overflow. What a challenge counts per the season's scoring: the gain
+# over the season (BREAKDOWN_GAINS), the current value (BREAKDOWN_LIFETIME), or the value as of the
+# season's end (BREAKDOWN_VALUES_AS_OF).
 # Uses index: season_weights_unique_challenge; progress_history_lookup_idx (GAINS, values as of the
 # end), challenge_progress_cluster_idx (LIFETIME): the one cluster's rows.
-_BREAKDOWN = """
+_CLUSTER_GAINS = PERIOD_GAINS.format(challenges=_WEIGHTED_CHALLENGES, clusters="AND h.cluster_id = %(cluster)s")
+_CLUSTER_VALUES_AS_OF = VALUES_AS_OF.format(challenges=_WEIGHTED_CHALLENGES, clusters="AND h.cluster_id = %(cluster)s")
+# Uses index: season_weights_unique_challenge; progress_history_lookup_idx (the cluster's gains).
+BREAKDOWN_GAINS = f"""
 SELECT c.code, c.name, w.weight, COALESCE(v.counted, 0) AS counted
 FROM season_challenge_weights w
 JOIN challenges c ON c.code = w.challenge_code
-LEFT JOIN ({counted}) v ON v.challenge_id = c.id
+LEFT JOIN (SELECT g.challenge_id AS challenge_id, CASE WHEN g.gain > 0 THEN g.gain ELSE 0 END AS counted
+           FROM ({_CLUSTER_GAINS}) g) v ON v.challenge_id = c.id
 WHERE w.season_id = %(season)s
 ORDER BY c.code
 """
-_ONE_CLUSTER = "AND h.cluster_id = %(cluster)s"
-BREAKDOWN_GAINS = _BREAKDOWN.format(
-    counted="SELECT g.challenge_id AS challenge_id, CASE WHEN g.gain > 0 THEN g.gain ELSE 0 END AS counted"
-    f" FROM ({PERIOD_GAINS.format(challenges=_WEIGHTED_CHALLENGES, clusters=_ONE_CLUSTER)}) g"
-)
-BREAKDOWN_LIFETIME = _BREAKDOWN.format(
-    counted="SELECT p.challenge_id AS challenge_id, p.value AS counted"
-    " FROM challenge_progress p WHERE p.cluster_id = %(cluster)s"
-)
-BREAKDOWN_VALUES_AS_OF = _BREAKDOWN.format(
-    counted="SELECT a.challenge_id AS challenge_id, a.value AS counted"
-    f" FROM ({VALUES_AS_OF.format(challenges=_WEIGHTED_CHALLENGES, clusters=_ONE_CLUSTER)}) a"
-)
+# Uses index: season_weights_unique_challenge; challenge_progress_cluster_idx (the cluster's rows).
+BREAKDOWN_LIFETIME = """
+SELECT c.code, c.name, w.weight, COALESCE(v.counted, 0) AS counted
+FROM season_challenge_weights w
+JOIN challenges c ON c.code = w.challenge_code
+LEFT JOIN (SELECT p.challenge_id AS challenge_id, p.value AS counted
+           FROM challenge_progress p WHERE p.cluster_id = %(cluster)s) v ON v.challenge_id = c.id
+WHERE w.season_id = %(season)s
+ORDER BY c.code
+"""
+# Uses index: season_weights_unique_challenge; progress_history_lookup_idx (the cluster's values).
+BREAKDOWN_VALUES_AS_OF = f"""
+SELECT c.code, c.name, w.weight, COALESCE(v.counted, 0) AS counted
+FROM season_challenge_weights w
+JOIN challenges c ON c.code = w.challenge_code
+LEFT JOIN (SELECT a.challenge_id AS challenge_id, a.value AS counted
+           FROM ({_CLUSTER_VALUES_AS_OF}) a) v ON v.challenge_id = c.id
+WHERE w.season_id = %(season)s
+ORDER BY c.code
+"""
 
 # --- the progress endpoint (read only) ------------------------------------------------------------
 

@@ -10,7 +10,8 @@ from django.db import connection
 from django.test.utils import override_settings
 
 from bench.report import format_table
-from bench.runner import SQLITE_MAX_CLUSTERS, Options, run_benchmark
+from bench.runner import OPERATION_KEYS, SQLITE_MAX_CLUSTERS, Options, run_benchmark
+from bench.scratch import SCRATCH_PREFIX
 
 MAX_CLUSTERS = 20_000_000
 MAX_CHALLENGES = 60
@@ -24,9 +25,10 @@ class Command(BaseCommand):
         "seeds --clusters x --challenges progress rows set-based (generate_series), --history-days days of "
         "progress history (PostgreSQL), a LIFETIME and a GAINS season weighting every challenge and ALL_TIME, "
         "DAILY and MONTHLY leaderboards, runs VACUUM ANALYZE, then measures, --repeat times each, hedge's "
-        "service next to the floor (hedge's own statement without the bookkeeping, or the fastest plain as-of "
-        "SQL for gains) writing into an identical copy of its table: top-1000 generation (judged by its "
-        "bookkeeping in ms), full ranking into the lean entries floor (with bytes per entry), DAILY top-1000 "
+        "service next to the floor (the fastest plain SQL for the same result, written independently of "
+        "hedge's statements, its rows compared with hedge's row for row) writing into an identical copy of its "
+        "table: top-1000 generation (against a floor that records a run too), generate_leaderboard --all over "
+        "100 top-1000 boards, full ranking into the lean entries floor (with bytes per entry), DAILY top-1000 "
         "and all-ranks, MONTHLY all-ranks, season recomputes (LIFETIME and GAINS; all clusters, and changed "
         "clusters after an ETL tick), and DAILY again with 60 more days of older history; the full ranking "
         "also with previousRank joined, and with 10,000 active exclusions against none. "
@@ -40,6 +42,8 @@ class Command(BaseCommand):
         "The configured database is never touched and the scratch database is dropped at the end, also on "
         "errors and Ctrl-C. Needs PostgreSQL; on SQLite only small runs (at most "
         f"{SQLITE_MAX_CLUSTERS:,} clusters) are allowed, without the history operations. "
+        "With --only NAME[,NAME] only those operations run; --keep-database keeps the scratch database and "
+        "--database NAME measures a kept one again without seeding. "
         "Nothing here is a test: no ratio is asserted."
     )
 
@@ -99,6 +103,20 @@ class Command(BaseCommand):
             help="keep the scratch database afterwards for inspection (its name is printed; drop it yourself)",
         )
 
+        parser.add_argument(
+            "--only",
+            type=_names,
+            default=(),
+            metavar="NAME[,NAME]",
+            help=f"only these operations: {', '.join(OPERATION_KEYS)}",
+        )
+        parser.add_argument(
+            "--database",
+            metavar="NAME",
+            help=f"measure a kept scratch database ({SCRATCH_PREFIX}...) again instead of seeding a new one; it is"
+            " kept afterwards (--clusters, --challenges and --history-days are then what it was seeded with)",
+        )
+
     def handle(self, *args, json_path, **options):
         verbosity = options["verbosity"]
         # The dest of every option is the name of its Options field.
@@ -138,6 +156,13 @@ class Command(BaseCommand):
             )
         if not 1 <= options.history_days <= MAX_HISTORY_DAYS:
             raise CommandError(f"--history-days must be between 1 and {MAX_HISTORY_DAYS}, got {options.history_days}")
+        unknown = [name for name in options.only if name not in OPERATION_KEYS]
+        if unknown:
+            raise CommandError(f"--only: unknown operation {', '.join(unknown)}; known: {', '.join(OPERATION_KEYS)}")
+        if options.database is not None and not options.database.startswith(SCRATCH_PREFIX):
+            raise CommandError(
+                f"--database must name a kept scratch database ({SCRATCH_PREFIX}...), got {options.database}"
+            )
         if repeat < 1:
             raise CommandError(f"--repeat must be at least 1, got {repeat}")
         if http_seconds < 0:
@@ -152,11 +177,15 @@ class Command(BaseCommand):
             raise CommandError(f"--json {json_path}: the directory {Path(json_path).resolve().parent} does not exist")
         if connection.vendor not in ("postgresql", "sqlite"):
             raise CommandError(f"bench runs on PostgreSQL (or SQLite for small runs), not {connection.vendor}")
-        if connection.vendor == "sqlite" and clusters > SQLITE_MAX_CLUSTERS:
+        if connection.vendor == "sqlite" and clusters > SQLITE_MAX_CLUSTERS and options.database is None:
             raise CommandError(
                 f"--clusters {clusters:,} on SQLite: the benchmark needs PostgreSQL above {SQLITE_MAX_CLUSTERS:,}"
                 " clusters (set DATABASE_URL=postgres://...; the configured database itself is not touched)"
             )
+
+
+def _names(value: str) -> tuple[str, ...]:
+    return tuple(name.strip() for name in value.split(",") if name.strip())
 
 
 @contextmanager
@@ -195,6 +224,10 @@ def _command_line(options: Options, json_path: str | None) -> str:
         parts.append(f"--load-cache-url={options.load_cache_url}")
     if options.keep_database:
         parts.append("--keep-database")
+    if options.only:
+        parts.append(f"--only={','.join(options.only)}")
+    if options.database:
+        parts.append(f"--database={options.database}")
     if json_path:
         parts.append(f"--json={json_path}")
     return shlex.join(parts)

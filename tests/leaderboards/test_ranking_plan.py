@@ -1,0 +1,62 @@
+"""The ranking statement's plan does not hang on statistics that have not seen the previous run."""
+
+import pytest
+from django.db import connection, transaction
+from django.utils import timezone
+
+from hedge.challenges.models import ChallengeProgress
+from hedge.db import binary_collation, ranking_plan, sql_datetime, sql_limit
+from leaderboards import sql
+from leaderboards.models import LeaderboardEntry
+from leaderboards.services import generate_leaderboard_run
+from tests.factories import LeaderboardDefFactory
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif("connection.vendor != 'postgresql'", reason="planner settings are PostgreSQL's"),
+]
+
+
+def _setting(cursor, name: str) -> str:
+    cursor.execute(f"SHOW {name}")
+    return cursor.fetchone()[0]
+
+
+def test_ranking_plan_turns_materialize_and_jit_off_for_its_block_only():
+    with transaction.atomic(), connection.cursor() as cursor:
+        before = (_setting(cursor, "enable_material"), _setting(cursor, "jit"))
+        with ranking_plan(cursor):
+            assert (_setting(cursor, "enable_material"), _setting(cursor, "jit")) == ("off", "off")
+        assert (_setting(cursor, "enable_material"), _setting(cursor, "jit")) == before
+
+
+def test_the_previous_rank_is_never_a_rescanned_copy_of_a_previous_run_the_statistics_do_not_know(wins):
+    now = timezone.now()
+    ChallengeProgress.objects.bulk_create(
+        ChallengeProgress(challenge=wins, cluster_id=f"c{i:04d}", value=i % 97, updated_at=now) for i in range(2000)
+    )
+    LeaderboardDefFactory(key="top_wins", challenge=wins, max_entries=1000)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE leaderboard_entries")  # before the previous run exists
+    previous = generate_leaderboard_run("top_wins")
+    params = {
+        "run": previous.pk,
+        "leaderboard": "top_wins",
+        "challenge": wins.pk,
+        "fallback": None,
+        "limit": sql_limit(1000),
+        "previous_run": previous.pk,
+        "now": sql_datetime(previous.finished_at),
+    }
+    statement = sql.RANK["CURRENT_VALUES"].format(rank_function="DENSE_RANK", binary=binary_collation())
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        with ranking_plan(cursor):
+            cursor.execute(f"EXPLAIN {statement}", params)
+            plan = "\n".join(row for (row,) in cursor.fetchall())
+        transaction.set_rollback(True)
+
+    # Estimated at one row, the previous run's 1,000 entries would otherwise be materialized and
+    # scanned once per entry (1,000 x 1,000 comparisons; 200,000 x 200,000 for a full ranking).
+    assert "Materialize" not in plan
+    assert LeaderboardEntry.objects.filter(run=previous).count() == 1000
