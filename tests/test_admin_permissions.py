@@ -210,7 +210,8 @@ def url_of(model, pattern, world) -> str:
     route = pattern.pattern
     count = len(route.converters) if isinstance(route, RoutePattern) else route.regex.groups
     subject = subject_of(model, world)
-    args = [subject.pk] if count else []
+    # A URL whose argument is a run (not one of the admin's own rows) is about the world's final run.
+    args = [world[LeaderboardRun].pk if "run_id" in str(route) else subject.pk] if count else []
     if count == 2 and hasattr(model, "history"):
         version = subject.history.order_by("-history_id").first()
         assert version is not None, f"The world's {model._meta.label} has no history row: create it with save()."
