@@ -51,7 +51,7 @@ HTTP_PAGE = 100
 # cluster per rank, as a real season's top does. Uses index: none (a one-off seed).
 SEED_POINTS = """
 INSERT INTO season_progress (season_id, cluster_id, points, level, updated_at, points_reached_at)
-SELECT %(season)s, 'c' || LPAD(CAST(g AS TEXT), 8, '0'), 1 + (g * 7919) %% (%(clusters)s * 10), 0,
+SELECT %(season)s, 'c' || LPAD(CAST(g AS TEXT), 8, '0'), 1 + (CAST(g AS BIGINT) * 7919) %% (%(clusters)s * 10), 0,
        %(at)s, %(at)s - g * INTERVAL '1 second'
 FROM generate_series(1, %(clusters)s) g
 """
