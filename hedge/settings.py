@@ -1,10 +1,12 @@
-"""hedge settings, read from the environment (and from a ``.env`` file beside manage.py, if any).
+"""hedge settings, read from the environment (and from a ``.env`` file beside manage.py, if any:
+``HEDGE_ENV_FILE`` names another file, or none when empty).
 
 Every variable is optional for a first run on SQLite with ``DEBUG=true``; production must set
 ``SECRET_KEY``, ``ALLOWED_HOSTS`` and ``DATABASE_URL``. A malformed value stops start-up with
 an ``ImproperlyConfigured`` error that names the variable.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -13,7 +15,10 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env")
+# HEDGE_ENV_FILE names another file to read; empty reads none (the tests, so a developer's .env plays no part).
+_ENV_FILE = os.environ.get("HEDGE_ENV_FILE", str(BASE_DIR / ".env"))
+if _ENV_FILE:
+    environ.Env.read_env(_ENV_FILE)
 
 _TRUE = {"1", "true", "yes", "on", "y", "t"}
 _FALSE = {"0", "false", "no", "off", "n", "f", ""}
