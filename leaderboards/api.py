@@ -78,9 +78,11 @@ _IDS = OpenApiParameter(
     OpenApiParameter.QUERY,
     required=True,
     style="form",
-    explode=False,
-    description=f"Comma-separated cluster ids, 1..{MAX_IDS}, each taken verbatim; duplicates are answered once. "
-    "An id containing a comma cannot be asked for here (use clusters/{clusterId}).",
+    explode=True,
+    description=f"The cluster ids, 1..{MAX_IDS}, each taken verbatim: repeated (`ids=a&ids=b`) or, the same, "
+    "comma-joined in one parameter (`ids=a,b`); a mix of both, or more than "
+    f"{MAX_IDS}, is a 400. Duplicates are answered once. An id containing a comma cannot be asked for here "
+    "(use clusters/{clusterId}).",
 )
 _IF_NONE_MATCH = OpenApiParameter(
     "If-None-Match",

@@ -55,10 +55,15 @@ class ClusterPathSerializer(serializers.Serializer):
     clusterId = ClusterIdField()
 
 
-class ClusterIdListField(serializers.CharField):
-    """`ids=a,b,c`: 1..MAX_IDS cluster ids, each taken verbatim; duplicates are answered once, in first-seen order."""
+class ClusterIdListField(serializers.Field):
+    """`ids=a&ids=b&ids=c` or `ids=a,b,c`: 1..MAX_IDS cluster ids, each taken verbatim; duplicates are answered
+    once, in first-seen order.
 
-    # In the schema: a query parameter with style form, explode false (api._IDS).
+    Repeated is how generated clients send an array (OpenAPI's `explode: true`); comma-joined is the short
+    form for a person. A mix of both, or more than MAX_IDS ids, is refused: an id is never silently dropped.
+    """
+
+    # In the schema: a query parameter with style form, explode true (api._IDS).
     schema = {
         "type": "array",
         "minItems": 1,
@@ -66,11 +71,25 @@ class ClusterIdListField(serializers.CharField):
         "items": {"type": "string", "minLength": 1, "maxLength": CLUSTER_ID_MAX_LENGTH, "pattern": r"^[^,\u0000]+$"},
     }
 
-    def __init__(self, **kwargs):
-        super().__init__(trim_whitespace=False, **kwargs)
+    default_error_messages = {"invalid": "Not a valid string.", "blank": "This field may not be blank."}
+
+    def get_value(self, dictionary):
+        if hasattr(dictionary, "getlist"):
+            values = dictionary.getlist(self.field_name)
+            return values if values else serializers.empty
+        return super().get_value(dictionary)
 
     def to_internal_value(self, data):
-        ids = super().to_internal_value(data).split(",")
+        values = data if isinstance(data, list) else [data]
+        if not all(isinstance(value, str) for value in values):
+            self.fail("invalid")
+        if values == [""]:
+            self.fail("blank")
+        if len(values) > 1 and any("," in value for value in values):
+            raise serializers.ValidationError(
+                "Send the ids either repeated (ids=a&ids=b) or comma-joined in one parameter (ids=a,b), not both."
+            )
+        ids = values if len(values) > 1 else values[0].split(",")
         if len(ids) > MAX_IDS:
             raise serializers.ValidationError(f"At most {MAX_IDS} ids, got {len(ids)}.")
         for number, cluster_id in enumerate(ids, start=1):
