@@ -1,4 +1,4 @@
-"""GET /leaderboards/{key}/{run}/clusters?ids=a&ids=b or ?ids=a,b: several clusters' entries (a friends list, a Discord channel)."""
+"""GET /leaderboards/{key}/{run}/clusters?ids=a&ids=b (or ids=a,b): several clusters' entries (a friends list)."""
 
 import pytest
 
