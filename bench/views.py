@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import json
+from urllib.parse import quote
 
 from django.http import JsonResponse
 from django.utils import timezone
@@ -126,10 +127,13 @@ def floor_leaderboard_latest(request, key):
         return missing
     _, rows = replay.run(_PAGE, {"run": run.id, "after": after, "limit": limit})
     entries = [_entry(run, row) for row in rows]
-    next_url = None
+    next_url = next_after = None
     if len(entries) == limit and entries[-1]["position"] < run.row_count:
-        next_url = request.build_absolute_uri(f"{request.path}?limit={limit}&after={entries[-1]['position']}")
-    return JsonResponse({"leaderboard": _header(run), "entries": entries, "next": next_url})
+        next_after = entries[-1]["position"]
+        next_url = request.build_absolute_uri(
+            f"/leaderboards/{quote(key, safe='')}/runs/{run.id}?limit={limit}&after={next_after}"
+        )
+    return JsonResponse({"leaderboard": _header(run), "entries": entries, "next": next_url, "nextAfter": next_after})
 
 
 @require_GET

@@ -14,7 +14,7 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.utils import timezone
@@ -212,6 +212,11 @@ def _etag(run: LeaderboardRun, next_reset: datetime.datetime | None, parameters:
     return f'"{hashlib.blake2b(material.encode(), digest_size=16).hexdigest()}"'
 
 
+def run_path(run: LeaderboardRun) -> str:
+    """The path that names `run` itself, whichever way it was asked for."""
+    return f"/leaderboards/{quote(run.leaderboard.key, safe='')}/runs/{run.id}"
+
+
 def _still_current(request, etag: str) -> bool:
     """Whether If-None-Match names `etag` (weak comparison: GZipMiddleware weakens the ETags it compresses)."""
     header = request.headers.get("If-None-Match")
@@ -265,11 +270,14 @@ class PageEndpoint(RunEndpoint):
     def body(self, request, run, params, context):
         limit, after = params["limit"], params["after"]
         entries = selectors.top_entry_values(run, limit=limit, after=after)
-        next_url = None
+        next_url = next_after = None
         if len(entries) == limit and entries[-1]["position"] < run.row_count:
-            query = urlencode({"limit": limit, "after": entries[-1]["position"]})
-            next_url = request.build_absolute_uri(f"{request.path}?{query}")
-        return LeaderboardRunSerializer({"run": run, "entries": entries, "next": next_url}, context=context).data
+            next_after = entries[-1]["position"]
+            # Pinned to this run: a run published between two pages must not mix two runs in one download.
+            query = urlencode({"limit": limit, "after": next_after})
+            next_url = request.build_absolute_uri(f"{run_path(run)}?{query}")
+        page = {"run": run, "entries": entries, "next": next_url, "next_after": next_after}
+        return LeaderboardRunSerializer(page, context=context).data
 
 
 class ClusterEndpoint(RunEndpoint):

@@ -273,13 +273,24 @@ class LeaderboardRunSerializer(serializers.Serializer):
 
     leaderboard = LeaderboardRunHeaderSerializer(source="run")
     entries = LeaderboardEntrySerializer(many=True)
-    next = serializers.URLField(allow_null=True, help_text="The URL of the next page; null on the last page.")
+    next = serializers.URLField(
+        allow_null=True,
+        help_text="The URL of the next page of this same run (`/leaderboards/{key}/runs/{runId}?limit=...&after=...`, "
+        "even when this page was read through `latest` or `finals/previous`, so a run published meanwhile never "
+        "mixes into one download); null on the last page.",
+    )
+    nextAfter = serializers.IntegerField(
+        allow_null=True,
+        help_text="The `after` of the next page (the last position on this one), for clients that build URLs "
+        "themselves; null on the last page.",
+    )
 
     def to_representation(self, page):
         return {
             "leaderboard": _header(page["run"], self.context),
             "entries": _entries(page["entries"], self.context),
             "next": page["next"],
+            "nextAfter": page["next_after"],
         }
 
 

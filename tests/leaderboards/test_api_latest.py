@@ -86,6 +86,7 @@ def test_latest_returns_the_leaderboard_and_its_entries_by_position(api, publish
             },
         ],
         "next": None,
+        "nextAfter": None,
     }
 
 
