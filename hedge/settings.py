@@ -308,8 +308,32 @@ API_THROTTLE_EXEMPT_IPS = _env_networks("API_THROTTLE_EXEMPT_IPS")
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "hedge API",
-    "DESCRIPTION": "Leaderboards and the Challenge Pass (seasons) for hedge clusters. Public, read-only.",
+    "DESCRIPTION": "Leaderboards and the Challenge Pass (seasons) of hedge clusters.\n\n"
+    "**Public** (tags `leaderboards`, `seasons`): anonymous, read-only, no authentication, rate-limited per "
+    "address (429 with `Retry-After`). **Service** (tag `service`): the game's backend only, with a key sent as "
+    "`Authorization: Api-Key <key>`.\n\nThis document as JSON: `/api/schema/`; as YAML: `/api/schema/?format=yaml`; "
+    "to download: add `&download` (e.g. `/api/schema/?format=yaml&download`).",
     "VERSION": "1.0.0",
+    # Relative: the server that serves this document (a generated client takes its base URL from here).
+    "SERVERS": [{"url": "/", "description": "The server that serves this document."}],
+    "TAGS": [
+        {"name": "leaderboards", "description": "Public, anonymous, read-only: boards, their runs and final runs."},
+        {"name": "seasons", "description": "Public, anonymous, read-only: seasons, progress and reward tracks."},
+        {
+            "name": "service",
+            "description": "Key-protected, for the game's backend: `Authorization: Api-Key <key>` on every call.",
+        },
+    ],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "hedge.schema.postprocess"],
+    # Enums named for what they list (a generated client's types), not after the field that held them first.
+    "ENUM_NAME_OVERRIDES": {
+        "TimeWindowEnum": "leaderboards.models.TimeWindow.values",
+        "RankModeEnum": "leaderboards.models.RankMode.values",
+        "RewardTrackEnum": "seasons.models.Track.values",
+        "RewardStateEnum": "seasons.rewards.RewardState.values",
+        "AwardStatusEnum": "prizes.models.AwardStatus.values",
+        "ScoringEnum": "seasons.models.Scoring.values",
+    },
     # 3.1 schemas are JSON Schema: nullable fields are `type: [..., "null"]`, which validators understand.
     "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,

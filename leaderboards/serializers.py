@@ -10,6 +10,7 @@ from hedge.api import ClusterIdField, DigitsIntegerField
 from hedge.challenges.models import CLUSTER_ID_MAX_LENGTH
 
 from . import extensions
+from .models import TimeWindow
 
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
@@ -127,7 +128,7 @@ class LeaderboardListItemSerializer(serializers.Serializer):
     key = serializers.CharField()
     name = serializers.CharField()
     description = serializers.CharField()
-    timeWindow = serializers.CharField(source="time_window")
+    timeWindow = serializers.ChoiceField(choices=TimeWindow.values, source="time_window")
     nextResetAt = serializers.SerializerMethodField()
     latestRun = serializers.SerializerMethodField()
 
@@ -172,7 +173,7 @@ class LeaderboardRunHeaderSerializer(serializers.Serializer):
     key = serializers.CharField(source="leaderboard.key")
     name = serializers.CharField(source="leaderboard.name")
     description = serializers.CharField(source="leaderboard.description")
-    timeWindow = serializers.CharField(source="leaderboard.time_window")
+    timeWindow = serializers.ChoiceField(choices=TimeWindow.values, source="leaderboard.time_window")
     periodStart = serializers.DateTimeField(source="period_start")
     periodEnd = serializers.DateTimeField(source="period_end")
     runId = serializers.IntegerField(source="id")

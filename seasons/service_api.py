@@ -148,7 +148,7 @@ class GrantedRewardSerializer(serializers.Serializer):
 class ClaimSerializer(serializers.Serializer):
     seasonId = serializers.CharField(source="season_id")
     clusterId = serializers.CharField(source="cluster_id")
-    track = serializers.CharField()
+    track = serializers.ChoiceField(choices=Track.values)
     level = serializers.IntegerField()
     claimedAt = serializers.DateTimeField(source="claimed_at")
     levelAtClaim = serializers.IntegerField(source="level_at_claim")
@@ -291,7 +291,7 @@ class ClaimsView(ServiceView):
         parameters=[_SEASON, ClusterQuerySerializer],
         responses={
             200: ClaimListSerializer,
-            400: OpenApiResponse(description="clusterId"),
+            400: OpenApiResponse(description="`clusterId` is missing or malformed; the body names it."),
             404: ErrorSerializer,
             **_AUTH,
         },
