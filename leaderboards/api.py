@@ -19,7 +19,7 @@ from urllib.parse import quote, urlencode
 from django.conf import settings
 from django.utils import timezone
 from django.utils.http import parse_etags
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -159,31 +159,42 @@ class RunSource:
     find: Callable[[str, str | None], LeaderboardRun]
     parameters: tuple[OpenApiParameter, ...]
     not_found: str
+    # What a client reads about this run in the schema.
+    about: str
 
 
 LATEST = RunSource(
     name="Latest",
-    operation_id="leaderboards_latest",
+    operation_id="latest_run",
     described="the latest completed run",
     find=_latest_run,
     parameters=(_KEY,),
     not_found="Unknown or inactive leaderboard, or no completed run.",
+    about="The run is the leaderboard's latest completed one: the standings of the current period so far (or the "
+    "final ones, between a period's end and the next run). A new run replaces it every few minutes; follow `next` "
+    "(which names the run by id) to page through one run without mixing in a newer one.",
 )
 BY_ID = RunSource(
     name="Run",
-    operation_id="leaderboards_run",
+    operation_id="run",
     described="one completed run",
     find=_run_by_id,
     parameters=(_KEY, _RUN_ID),
     not_found="Unknown or inactive leaderboard, or no completed run with this id in it.",
+    about="The run is the one named by `runId` (from `latestRun.runId` in `/leaderboards`, a `/finals` item or "
+    "a page's `next`); its entries never change.",
 )
 PREVIOUS_FINAL = RunSource(
     name="PreviousFinal",
-    operation_id="leaderboards_finals_previous",
+    operation_id="previous_final_run",
     described="the final run of the period before the current one",
     find=_previous_final_run,
     parameters=(_KEY,),
     not_found="Unknown or inactive leaderboard, or no final run of the previous period.",
+    about="The run is the final standings of the period just before the current one (yesterday's for a DAILY "
+    "board, last week's for WEEKLY, the season that ended last for SEASON): 404 until that final run exists, "
+    "never an older period's. On a final run `previousRank` is the cluster's rank in the final run of the period "
+    "before that one.",
 )
 
 
@@ -226,7 +237,8 @@ def _still_current(request, etag: str) -> bool:
 
 
 class RunEndpoint(APIView):
-    """A read of one run: find it, answer 304 while the client's copy is current, else build the body."""
+    # A read of one run: find it, answer 304 while the client's copy is current, else build the body.
+    # (A comment, not a docstring: the schema would show a docstring to clients.)
 
     source: RunSource
     kind: str
@@ -255,10 +267,62 @@ class RunEndpoint(APIView):
         return Response(self.body(request, run, params, context), headers=headers)
 
 
+_RUN_HEADER_ABOUT = (
+    "`leaderboard` describes the board and the run: `isFinal` is true for the final standings of an ended "
+    "period (generated once the period is over), false for a run of a period still going on; `nextResetAt` is "
+    "when the board's current period ends and it starts again (null for ALL_TIME, and between seasons). In each "
+    "entry, `previousRank` is the cluster's rank in the previous run of the same period (null when it was not "
+    "there) and `rankChange` = `previousRank - rank` (positive: moved up).\n\n"
+    "The answer carries an `ETag`: send it back in `If-None-Match` and, while nothing changed, the answer is a "
+    "304 with no body (a bot polling every minute reads next to nothing)."
+)
+_HEADER_EXAMPLE = {
+    "key": "weekly_wins",
+    "name": "Wins this week",
+    "description": "",
+    "timeWindow": "WEEKLY",
+    "periodStart": "2026-11-23T00:00:00Z",
+    "periodEnd": "2026-11-30T00:00:00Z",
+    "periodLabel": "Week 48, 2026",
+    "runId": 1042,
+    "rowCount": 3120,
+    "generatedAt": "2026-11-27T10:05:03Z",
+    "isFinal": False,
+    "nextResetAt": "2026-11-30T00:00:00Z",
+    "checksum": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+}
+_ENTRY_EXAMPLE = {
+    "rank": 1,
+    "position": 1,
+    "clusterId": "c-7f3a",
+    "score": 212,
+    "tiebreaker": 40,
+    "previousRank": 3,
+    "rankChange": 2,
+    "payload": {"challengeCode": "wins", "fallbackChallengeCode": "streak", "fallbackValue": 40},
+}
+
+
 class PageEndpoint(RunEndpoint):
     kind = "page"
-    operation_suffix = ""
+    operation_id = "get_{run}_page"
     summary = "{described} of a leaderboard, and a page of its entries by position"
+    about = (
+        "A page of the run's entries by position: `limit` entries after position `after`. `next` is the URL of "
+        "the next page of the same run and `nextAfter` its `after` (both null on the last page)."
+    )
+    examples = [
+        OpenApiExample(
+            "a page",
+            response_only=True,
+            value={
+                "leaderboard": _HEADER_EXAMPLE,
+                "entries": [_ENTRY_EXAMPLE],
+                "next": "https://hedge.example.com/leaderboards/weekly_wins/runs/1042?limit=1&after=1",
+                "nextAfter": 1,
+            },
+        )
+    ]
     query = (PageQuerySerializer,)
     response = LeaderboardRunSerializer
     bad_request = OpenApiResponse(PageQueryErrorSerializer, description="`limit` or `after` is malformed.")
@@ -282,8 +346,30 @@ class PageEndpoint(RunEndpoint):
 
 class ClusterEndpoint(RunEndpoint):
     kind = "cluster"
-    operation_suffix = "_cluster"
+    operation_id = "get_{run}_standing_of_cluster"
     summary = "Where one cluster stands in {described} of a leaderboard, with its neighbours"
+    about = (
+        "The cluster's entry with `percentile` (the percent of the run's entries ranked strictly behind it), and "
+        "up to `around` entries just above and below it. `entry: null` (with no neighbours) means the cluster "
+        "is not in this run: it has no progress yet, is outside the board's `maxEntries`, or is excluded."
+    )
+    examples = [
+        OpenApiExample(
+            "a cluster in the run",
+            response_only=True,
+            value={
+                "leaderboard": _HEADER_EXAMPLE,
+                "entry": {**_ENTRY_EXAMPLE, "percentile": 99.9},
+                "above": [],
+                "below": [],
+            },
+        ),
+        OpenApiExample(
+            "a cluster not in the run",
+            response_only=True,
+            value={"leaderboard": _HEADER_EXAMPLE, "entry": None, "above": [], "below": []},
+        ),
+    ]
     query = (_CLUSTER_ID, AroundQuerySerializer)
     response = ClusterStandingSerializer
     bad_request = OpenApiResponse(ClusterQueryErrorSerializer, description="`clusterId` or `around` is malformed.")
@@ -306,8 +392,19 @@ class ClusterEndpoint(RunEndpoint):
 
 class ClustersEndpoint(RunEndpoint):
     kind = "clusters"
-    operation_suffix = "_clusters"
+    operation_id = "get_{run}_entries_of_clusters"
     summary = "Several clusters' entries in {described} of a leaderboard (a friends list)"
+    about = (
+        "The entries of the clusters asked for in `ids`, by position; `missing` lists, in the order asked, "
+        "the ids that have no entry in this run."
+    )
+    examples = [
+        OpenApiExample(
+            "two asked, one found",
+            response_only=True,
+            value={"leaderboard": _HEADER_EXAMPLE, "entries": [_ENTRY_EXAMPLE], "missing": ["c-0000"]},
+        )
+    ]
     query = (_IDS,)
     response = ClusterEntriesSerializer
     bad_request = OpenApiResponse(ClusterIdsQueryErrorSerializer, description="`ids` is missing or malformed.")
@@ -331,8 +428,10 @@ def run_endpoint(shape: type[RunEndpoint], source: RunSource) -> type[RunEndpoin
         return shape.get(self, request, key, **kwargs)
 
     documented = extend_schema(
-        operation_id=f"{source.operation_id}{shape.operation_suffix}",
+        operation_id=shape.operation_id.format(run=source.operation_id),
         summary=shape.summary.format(described=source.described).capitalize() + ".",
+        description=f"{shape.about}\n\n{source.about}\n\n{_RUN_HEADER_ABOUT}",
+        examples=shape.examples,
         parameters=[*source.parameters, *shape.query, _IF_NONE_MATCH, *_CACHE_HEADERS],
         responses={
             200: shape.response,
@@ -360,7 +459,7 @@ PreviousFinalClustersView = run_endpoint(ClustersEndpoint, PREVIOUS_FINAL)
 
 class LeaderboardListView(APIView):
     @extend_schema(
-        operation_id="leaderboards_list",
+        operation_id="list_leaderboards",
         summary="Active leaderboards, each with its latest completed run (or null).",
         responses={200: LeaderboardListItemSerializer(many=True)},
     )
@@ -375,7 +474,7 @@ class LeaderboardListView(APIView):
 
 class LeaderboardFinalsView(APIView):
     @extend_schema(
-        operation_id="leaderboards_finals",
+        operation_id="list_final_runs",
         summary="The final runs of a leaderboard's ended periods, newest period first.",
         parameters=[_KEY, FinalsQuerySerializer],
         responses={

@@ -115,7 +115,7 @@ class ClusterIdsQuerySerializer(serializers.Serializer):
 
 
 class RunSummarySerializer(serializers.Serializer):
-    """The latest COMPLETE run of a leaderboard in the list (from `latest_*` annotations)."""
+    """The leaderboard's latest completed run."""
 
     runId = serializers.IntegerField(source="latest_run_id")
     periodStart = serializers.DateTimeField(source="latest_period_start")
@@ -216,12 +216,10 @@ class EntryPayloadSerializer(serializers.Serializer):
 
 
 class LeaderboardEntrySerializer(serializers.Serializer):
-    """One ranked cluster; `payload` names what was ranked (the run's challenges) and the fallback value.
+    """One ranked cluster; `payload` names what was ranked (the run's challenges) and the fallback value."""
 
-    The fields document the shape (OpenAPI); to_representation writes it out directly, because it
-    runs for every entry of every response (up to 1000) and DRF's per-field machinery would cost
-    more than the query.
-    """
+    # The fields document the shape; to_representation writes it out directly, because it runs for every
+    # entry of every response (up to 1000) and per-field serialization would cost more than the query.
 
     rank = serializers.IntegerField()
     position = serializers.IntegerField()

@@ -63,7 +63,7 @@ _SEASON_ID_MAX_LENGTH = Season._meta.get_field("id").max_length
 
 class SeasonRewardsView(APIView):
     @extend_schema(
-        operation_id="seasons_rewards",
+        operation_id="get_season_rewards",
         summary="A season's FREE and PREMIUM reward tracks, with a cluster's state on each reward",
         description=(
             "Rewards by track and level. With `clusterId`, each has a `state`: claimed (the cluster claimed "
