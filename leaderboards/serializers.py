@@ -10,7 +10,8 @@ from hedge.api import ClusterIdField, DigitsIntegerField
 from hedge.challenges.models import CLUSTER_ID_MAX_LENGTH
 
 from . import extensions
-from .models import TimeWindow
+from .models import RankMode, TimeWindow
+from .periods import period_label
 
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
@@ -22,6 +23,17 @@ MAX_IDS = 100
 # (and would not fit SQLite's parameters).
 MAX_POSITION = 2**31 - 1
 MAX_RUN_ID = 2**63 - 1
+
+
+PERIOD_LABEL_HELP = (
+    'The period as a person names it: "1 December 2026" (DAILY), "Week 48, 2026" (WEEKLY, ISO week), '
+    '"December 2026" (MONTHLY), "Season S1-2026" (SEASON), "All time".'
+)
+
+
+def run_period_label(run) -> str:
+    """A run of the public API (selectors._public_runs names the season of its dates)."""
+    return period_label(run.leaderboard.time_window, run.period_start, season_id=run.season_id_of_period)
 
 
 class LimitQuerySerializer(serializers.Serializer):
@@ -120,14 +132,34 @@ class RunSummarySerializer(serializers.Serializer):
     runId = serializers.IntegerField(source="latest_run_id")
     periodStart = serializers.DateTimeField(source="latest_period_start")
     periodEnd = serializers.DateTimeField(source="latest_period_end")
+    periodLabel = serializers.SerializerMethodField(help_text=PERIOD_LABEL_HELP)
     rowCount = serializers.IntegerField(source="latest_row_count")
     generatedAt = serializers.DateTimeField(source="latest_finished_at")
+
+    def get_periodLabel(self, definition) -> str:
+        return period_label(
+            definition.time_window, definition.latest_period_start, season_id=definition.latest_season_id
+        )
 
 
 class LeaderboardListItemSerializer(serializers.Serializer):
     key = serializers.CharField()
     name = serializers.CharField()
     description = serializers.CharField()
+    challengeCode = serializers.CharField(
+        allow_null=True, help_text="The challenge the board ranks; null on a board of season points."
+    )
+    challengeName = serializers.CharField(allow_null=True, help_text="Its name, as players see it.")
+    categoryKey = serializers.CharField(help_text="The challenge category the board belongs to.")
+    fallbackChallengeCode = serializers.CharField(
+        allow_null=True, help_text="The challenge whose value breaks ties (`payload.fallbackValue`); null without one."
+    )
+    maxEntries = serializers.IntegerField(
+        min_value=0, help_text="How many top positions each run keeps; 0: every cluster."
+    )
+    rankMode = serializers.ChoiceField(
+        choices=RankMode.values, help_text="How ties rank: DENSE (1, 1, 2) or COMPETITION (1, 1, 3)."
+    )
     timeWindow = serializers.ChoiceField(choices=TimeWindow.values, source="time_window")
     nextResetAt = serializers.SerializerMethodField()
     latestRun = serializers.SerializerMethodField()
@@ -156,6 +188,12 @@ class LeaderboardListItemSerializer(serializers.Serializer):
             "key": definition.key,
             "name": definition.name,
             "description": definition.description,
+            "challengeCode": definition.challenge_code,
+            "challengeName": definition.challenge_name,
+            "categoryKey": definition.category_key,
+            "fallbackChallengeCode": definition.fallback_challenge_code,
+            "maxEntries": definition.max_entries,
+            "rankMode": definition.rank_mode,
             "timeWindow": definition.time_window,
             "nextResetAt": self.get_nextResetAt(definition),
             "latestRun": self.get_latestRun(definition),
@@ -176,11 +214,17 @@ class LeaderboardRunHeaderSerializer(serializers.Serializer):
     timeWindow = serializers.ChoiceField(choices=TimeWindow.values, source="leaderboard.time_window")
     periodStart = serializers.DateTimeField(source="period_start")
     periodEnd = serializers.DateTimeField(source="period_end")
+    periodLabel = serializers.SerializerMethodField(help_text=PERIOD_LABEL_HELP)
     runId = serializers.IntegerField(source="id")
     rowCount = serializers.IntegerField(source="row_count")
     generatedAt = serializers.DateTimeField(source="finished_at")
-    isFinal = serializers.BooleanField(source="is_final")
-    nextResetAt = serializers.SerializerMethodField()
+    isFinal = serializers.BooleanField(
+        source="is_final",
+        help_text="True for the final standings of an ended period; false while the period is still going on.",
+    )
+    nextResetAt = serializers.SerializerMethodField(
+        help_text="When the board's current period ends and it starts again; null for ALL_TIME and between seasons."
+    )
     checksum = serializers.CharField(
         help_text="SHA-256 (hex) of every entry of the run in position order, one "
         "'position,clusterId,rank,score,tiebreaker\\n' line each (README: verifying a board)."
@@ -189,6 +233,9 @@ class LeaderboardRunHeaderSerializer(serializers.Serializer):
     @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_nextResetAt(self, run):
         return _datetime(self.context["next_reset_at"][run.leaderboard.time_window])
+
+    def get_periodLabel(self, run) -> str:
+        return run_period_label(run)
 
     def to_representation(self, run):
         # Written out directly (the fields above document it): it heads every run response.
@@ -200,6 +247,7 @@ class LeaderboardRunHeaderSerializer(serializers.Serializer):
             "timeWindow": definition.time_window,
             "periodStart": _datetime(run.period_start),
             "periodEnd": _datetime(run.period_end),
+            "periodLabel": run_period_label(run),
             "runId": run.id,
             "rowCount": run.row_count,
             "generatedAt": _datetime(run.finished_at),
@@ -346,9 +394,13 @@ class FinalRunSummarySerializer(serializers.Serializer):
     runId = serializers.IntegerField(source="id")
     periodStart = serializers.DateTimeField(source="period_start")
     periodEnd = serializers.DateTimeField(source="period_end")
+    periodLabel = serializers.SerializerMethodField(help_text=PERIOD_LABEL_HELP)
     rowCount = serializers.IntegerField(source="row_count")
     generatedAt = serializers.DateTimeField(source="finished_at")
     isFinal = serializers.BooleanField(source="is_final")
+
+    def get_periodLabel(self, run) -> str:
+        return run_period_label(run)
 
 
 class FinalRunListSerializer(serializers.Serializer):
