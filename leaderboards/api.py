@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -457,28 +458,52 @@ PreviousFinalClustersView = run_endpoint(ClustersEndpoint, PREVIOUS_FINAL)
 # --- runs as lists ------------------------------------------------------------------------------
 
 
+def _conditional(request, body, *, next_reset: datetime.datetime | None, now: datetime.datetime) -> Response:
+    """`body` with an ETag of its content and the run reads' Cache-Control; 304 while If-None-Match names it."""
+    material = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str).encode()
+    etag = f'"{hashlib.blake2b(material, digest_size=16).hexdigest()}"'
+    headers = {"ETag": etag, "Cache-Control": _cache_control(next_reset, now=now)}
+    if _still_current(request, etag):
+        return Response(status=304, headers=headers)
+    return Response(body, headers=headers)
+
+
+_LIST_CACHE = [_IF_NONE_MATCH, *_CACHE_HEADERS]
+
+
 class LeaderboardListView(APIView):
     @extend_schema(
         operation_id="list_leaderboards",
-        summary="Active leaderboards, each with its latest completed run (or null).",
-        responses={200: LeaderboardListItemSerializer(many=True)},
+        summary="Active leaderboards, each with what it ranks and its latest completed run (or null).",
+        description="Every active leaderboard by key: what it ranks (`challengeCode`, `challengeName`, "
+        "`categoryKey`, the tie-breaking `fallbackChallengeCode`), how (`rankMode`, `maxEntries`), over which "
+        "period (`timeWindow`, `nextResetAt`), and its latest completed run (`latestRun`, with a `periodLabel` "
+        'such as "Week 48, 2026"), null before the first. With `If-None-Match` a client\'s copy that is still '
+        "current is answered 304.",
+        parameters=_LIST_CACHE,
+        responses={200: LeaderboardListItemSerializer(many=True), 304: _NOT_MODIFIED},
     )
     def get(self, request):
         definitions = list(selectors.active_definitions_with_latest_run())
-        context = {
-            "next_reset_at": next_resets([d.time_window for d in definitions], now=timezone.now()),
-            "extras": extensions.list_item_values(definitions),
-        }
-        return Response(LeaderboardListItemSerializer(definitions, many=True, context=context).data)
+        now = timezone.now()
+        resets = next_resets([d.time_window for d in definitions], now=now)
+        context = {"next_reset_at": resets, "extras": extensions.list_item_values(definitions)}
+        body = LeaderboardListItemSerializer(definitions, many=True, context=context).data
+        next_reset = min((reset for reset in resets.values() if reset is not None), default=None)
+        return _conditional(request, body, next_reset=next_reset, now=now)
 
 
 class LeaderboardFinalsView(APIView):
     @extend_schema(
         operation_id="list_final_runs",
         summary="The final runs of a leaderboard's ended periods, newest period first.",
-        parameters=[_KEY, FinalsQuerySerializer],
+        description="One item per ended period that has its final standings (`isFinal`), newest period first, "
+        "each with its `periodLabel`; read one with `/leaderboards/{key}/runs/{runId}`. `next` is the URL of the "
+        "next (older) page, null on the last. With `If-None-Match` a copy that is still current is answered 304.",
+        parameters=[_KEY, FinalsQuerySerializer, *_LIST_CACHE],
         responses={
             200: FinalRunListSerializer,
+            304: _NOT_MODIFIED,
             400: OpenApiResponse(FinalsQueryErrorSerializer, description="`limit` or `before` is malformed."),
             404: OpenApiResponse(ErrorSerializer, description="Unknown or inactive leaderboard."),
         },
@@ -486,7 +511,8 @@ class LeaderboardFinalsView(APIView):
     def get(self, request, key):
         params = _validated(FinalsQuerySerializer, request.query_params)
         limit, before = params["limit"], params.get("before")
-        if not is_well_formed_key(key) or selectors.get_definition(key) is None:
+        definition = selectors.get_definition(key) if is_well_formed_key(key) else None
+        if definition is None:
             raise _no_leaderboard(key)
         runs = list(selectors.final_runs(key, before=before)[: limit + 1])
         next_url = None
@@ -494,4 +520,8 @@ class LeaderboardFinalsView(APIView):
             runs = runs[:limit]
             query = urlencode({"limit": limit, "before": runs[-1].pk})
             next_url = request.build_absolute_uri(f"{request.path}?{query}")
-        return Response({"results": FinalRunSummarySerializer(runs, many=True).data, "next": next_url})
+        body = {"results": FinalRunSummarySerializer(runs, many=True).data, "next": next_url}
+        # Until the period ends, the list cannot change but by a correction, which the ETag shows.
+        now = timezone.now()
+        next_reset = next_resets([definition.time_window], now=now)[definition.time_window]
+        return _conditional(request, body, next_reset=next_reset, now=now)
