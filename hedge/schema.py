@@ -10,6 +10,14 @@ A postprocessing hook (SPECTACULAR_SETTINGS) that, over the whole document:
 - makes every nullable property of a response required, so a client reads `null`, never a missing key.
 """
 
+from drf_spectacular.renderers import (
+    OpenApiJsonRenderer,
+    OpenApiJsonRenderer2,
+    OpenApiYamlRenderer,
+    OpenApiYamlRenderer2,
+)
+from drf_spectacular.views import SpectacularAPIView
+
 from hedge.api import RETRY_AFTER_SECONDS
 
 SERVICE_PREFIX = "/service/"
@@ -109,3 +117,44 @@ def _is_nullable(prop: dict) -> bool:
     if kind == "null" or (isinstance(kind, list) and "null" in kind):
         return True
     return any(option == {"type": "null"} for option in prop.get("oneOf", []) + prop.get("anyOf", []))
+
+
+# --- serving the document --------------------------------------------------------------------------
+
+
+class ViewableJsonRenderer(OpenApiJsonRenderer):
+    """JSON as `application/json`, which a browser shows (the OpenAPI media types make it download)."""
+
+    media_type = "application/json"
+    format = "json"
+
+
+class ViewableYamlRenderer(OpenApiYamlRenderer):
+    """YAML as text (`?format=yaml`), which a browser shows."""
+
+    media_type = "text/plain"
+    format = "yaml"
+
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI document: JSON by default, `?format=yaml` for YAML, both shown in a browser.
+
+    `&download` (any value) makes it a file download (hedge-api.json or hedge-api.yaml). Clients asking
+    for the OpenAPI media types (`Accept: application/vnd.oai.openapi`) still get them.
+    """
+
+    renderer_classes = [
+        ViewableJsonRenderer,
+        ViewableYamlRenderer,
+        OpenApiYamlRenderer,
+        OpenApiYamlRenderer2,
+        OpenApiJsonRenderer,
+        OpenApiJsonRenderer2,
+    ]
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if "download" in request.query_params and response.status_code == 200:
+            extension = "yaml" if request.accepted_renderer.format == "yaml" else "json"
+            response["Content-Disposition"] = f'attachment; filename="hedge-api.{extension}"'
+        return response
