@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET
 from hedge.db import json_strings
 from leaderboards import selectors
 from leaderboards import sql as lb_sql
-from leaderboards.periods import next_resets
+from leaderboards.periods import next_resets, period_label
 from seasons import selectors as season_selectors
 from seasons import sql as season_sql
 from seasons.levels import standing_of
@@ -79,6 +79,7 @@ def _header(run) -> dict:
         "timeWindow": definition.time_window,
         "periodStart": run.period_start,
         "periodEnd": run.period_end,
+        "periodLabel": period_label(definition.time_window, run.period_start, season_id=run.season_id_of_period),
         "runId": run.id,
         "rowCount": run.row_count,
         "generatedAt": run.finished_at,
