@@ -482,6 +482,36 @@ class LeaderboardListView(APIView):
         "current is answered 304.",
         parameters=_LIST_CACHE,
         responses={200: LeaderboardListItemSerializer(many=True), 304: _NOT_MODIFIED},
+        examples=[
+            OpenApiExample(
+                "a weekly board",
+                response_only=True,
+                value=[
+                    {
+                        "key": "weekly_wins",
+                        "name": "Wins this week",
+                        "description": "",
+                        "challengeCode": "wins",
+                        "challengeName": "PvP wins",
+                        "categoryKey": "pvp_competition",
+                        "fallbackChallengeCode": "streak",
+                        "maxEntries": 1000,
+                        "rankMode": "DENSE",
+                        "timeWindow": "WEEKLY",
+                        "nextResetAt": "2026-11-30T00:00:00Z",
+                        "latestRun": {
+                            "runId": 1042,
+                            "periodStart": "2026-11-23T00:00:00Z",
+                            "periodEnd": "2026-11-30T00:00:00Z",
+                            "periodLabel": "Week 48, 2026",
+                            "rowCount": 3120,
+                            "generatedAt": "2026-11-27T10:05:03Z",
+                        },
+                        "prizes": [],
+                    }
+                ],
+            )
+        ],
     )
     def get(self, request):
         definitions = list(selectors.active_definitions_with_latest_run())
@@ -501,6 +531,26 @@ class LeaderboardFinalsView(APIView):
         "each with its `periodLabel`; read one with `/leaderboards/{key}/runs/{runId}`. `next` is the URL of the "
         "next (older) page, null on the last. With `If-None-Match` a copy that is still current is answered 304.",
         parameters=[_KEY, FinalsQuerySerializer, *_LIST_CACHE],
+        examples=[
+            OpenApiExample(
+                "last week's final",
+                response_only=True,
+                value={
+                    "results": [
+                        {
+                            "runId": 1031,
+                            "periodStart": "2026-11-16T00:00:00Z",
+                            "periodEnd": "2026-11-23T00:00:00Z",
+                            "periodLabel": "Week 47, 2026",
+                            "rowCount": 2988,
+                            "generatedAt": "2026-11-23T00:05:02Z",
+                            "isFinal": True,
+                        }
+                    ],
+                    "next": None,
+                },
+            )
+        ],
         responses={
             200: FinalRunListSerializer,
             304: _NOT_MODIFIED,
