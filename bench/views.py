@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import json
+from urllib.parse import quote
 
 from django.http import JsonResponse
 from django.utils import timezone
@@ -24,7 +25,7 @@ from django.views.decorators.http import require_GET
 from hedge.db import json_strings
 from leaderboards import selectors
 from leaderboards import sql as lb_sql
-from leaderboards.periods import next_resets
+from leaderboards.periods import next_resets, period_label
 from seasons import selectors as season_selectors
 from seasons import sql as season_sql
 from seasons.levels import standing_of
@@ -78,6 +79,7 @@ def _header(run) -> dict:
         "timeWindow": definition.time_window,
         "periodStart": run.period_start,
         "periodEnd": run.period_end,
+        "periodLabel": period_label(definition.time_window, run.period_start, season_id=run.season_id_of_period),
         "runId": run.id,
         "rowCount": run.row_count,
         "generatedAt": run.finished_at,
@@ -126,10 +128,13 @@ def floor_leaderboard_latest(request, key):
         return missing
     _, rows = replay.run(_PAGE, {"run": run.id, "after": after, "limit": limit})
     entries = [_entry(run, row) for row in rows]
-    next_url = None
+    next_url = next_after = None
     if len(entries) == limit and entries[-1]["position"] < run.row_count:
-        next_url = request.build_absolute_uri(f"{request.path}?limit={limit}&after={entries[-1]['position']}")
-    return JsonResponse({"leaderboard": _header(run), "entries": entries, "next": next_url})
+        next_after = entries[-1]["position"]
+        next_url = request.build_absolute_uri(
+            f"/leaderboards/{quote(key, safe='')}/runs/{run.id}?limit={limit}&after={next_after}"
+        )
+    return JsonResponse({"leaderboard": _header(run), "entries": entries, "next": next_url, "nextAfter": next_after})
 
 
 @require_GET

@@ -1,10 +1,12 @@
-"""hedge settings, read from the environment (and from a ``.env`` file beside manage.py, if any).
+"""hedge settings, read from the environment (and from a ``.env`` file beside manage.py, if any:
+``HEDGE_ENV_FILE`` names another file, or none when empty).
 
 Every variable is optional for a first run on SQLite with ``DEBUG=true``; production must set
 ``SECRET_KEY``, ``ALLOWED_HOSTS`` and ``DATABASE_URL``. A malformed value stops start-up with
 an ``ImproperlyConfigured`` error that names the variable.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -13,7 +15,10 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env")
+# HEDGE_ENV_FILE names another file to read; empty reads none (the tests, so a developer's .env plays no part).
+_ENV_FILE = os.environ.get("HEDGE_ENV_FILE", str(BASE_DIR / ".env"))
+if _ENV_FILE:
+    environ.Env.read_env(_ENV_FILE)
 
 _TRUE = {"1", "true", "yes", "on", "y", "t"}
 _FALSE = {"0", "false", "no", "off", "n", "f", ""}
@@ -303,8 +308,32 @@ API_THROTTLE_EXEMPT_IPS = _env_networks("API_THROTTLE_EXEMPT_IPS")
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "hedge API",
-    "DESCRIPTION": "Leaderboards and the Challenge Pass (seasons) for hedge clusters. Public, read-only.",
+    "DESCRIPTION": "Leaderboards and the Challenge Pass (seasons) of hedge clusters.\n\n"
+    "**Public** (tags `leaderboards`, `seasons`): anonymous, read-only, no authentication, rate-limited per "
+    "address (429 with `Retry-After`). **Service** (tag `service`): the game's backend only, with a key sent as "
+    "`Authorization: Api-Key <key>`.\n\nThis document as JSON: `/api/schema/`; as YAML: `/api/schema/?format=yaml`; "
+    "to download: add `&download` (e.g. `/api/schema/?format=yaml&download`).",
     "VERSION": "1.0.0",
+    # Relative: the server that serves this document (a generated client takes its base URL from here).
+    "SERVERS": [{"url": "/", "description": "The server that serves this document."}],
+    "TAGS": [
+        {"name": "leaderboards", "description": "Public, anonymous, read-only: boards, their runs and final runs."},
+        {"name": "seasons", "description": "Public, anonymous, read-only: seasons, progress and reward tracks."},
+        {
+            "name": "service",
+            "description": "Key-protected, for the game's backend: `Authorization: Api-Key <key>` on every call.",
+        },
+    ],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "hedge.schema.postprocess"],
+    # Enums named for what they list (a generated client's types), not after the field that held them first.
+    "ENUM_NAME_OVERRIDES": {
+        "TimeWindowEnum": "leaderboards.models.TimeWindow.values",
+        "RankModeEnum": "leaderboards.models.RankMode.values",
+        "RewardTrackEnum": "seasons.models.Track.values",
+        "RewardStateEnum": "seasons.rewards.RewardState.values",
+        "AwardStatusEnum": "prizes.models.AwardStatus.values",
+        "ScoringEnum": "seasons.models.Scoring.values",
+    },
     # 3.1 schemas are JSON Schema: nullable fields are `type: [..., "null"]`, which validators understand.
     "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularSwaggerView
 
 from hedge.api import not_found
+from hedge.schema import SchemaView
 
 admin.site.site_header = "hedge administration"
 admin.site.site_title = "hedge admin"
@@ -16,7 +17,7 @@ handler500 = "hedge.views.server_error"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/schema/", SchemaView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     # Unknown URLs under an API prefix (here, and at the end of each app's urls) answer JSON 404s.
     re_path(r"^api(?:/.*)?$", not_found),

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.utils import timezone
 from django.utils.http import parse_etags
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -78,9 +79,11 @@ _IDS = OpenApiParameter(
     OpenApiParameter.QUERY,
     required=True,
     style="form",
-    explode=False,
-    description=f"Comma-separated cluster ids, 1..{MAX_IDS}, each taken verbatim; duplicates are answered once. "
-    "An id containing a comma cannot be asked for here (use clusters/{clusterId}).",
+    explode=True,
+    description=f"The cluster ids, 1..{MAX_IDS}, each taken verbatim: repeated (`ids=a&ids=b`) or, the same, "
+    "comma-joined in one parameter (`ids=a,b`); a mix of both, or more than "
+    f"{MAX_IDS}, is a 400. Duplicates are answered once. An id containing a comma cannot be asked for here "
+    "(use clusters/{clusterId}).",
 )
 _IF_NONE_MATCH = OpenApiParameter(
     "If-None-Match",
@@ -157,31 +160,42 @@ class RunSource:
     find: Callable[[str, str | None], LeaderboardRun]
     parameters: tuple[OpenApiParameter, ...]
     not_found: str
+    # What a client reads about this run in the schema.
+    about: str
 
 
 LATEST = RunSource(
     name="Latest",
-    operation_id="leaderboards_latest",
+    operation_id="latest_run",
     described="the latest completed run",
     find=_latest_run,
     parameters=(_KEY,),
     not_found="Unknown or inactive leaderboard, or no completed run.",
+    about="The run is the leaderboard's latest completed one: the standings of the current period so far (or the "
+    "final ones, between a period's end and the next run). A new run replaces it every few minutes; follow `next` "
+    "(which names the run by id) to page through one run without mixing in a newer one.",
 )
 BY_ID = RunSource(
     name="Run",
-    operation_id="leaderboards_run",
+    operation_id="run",
     described="one completed run",
     find=_run_by_id,
     parameters=(_KEY, _RUN_ID),
     not_found="Unknown or inactive leaderboard, or no completed run with this id in it.",
+    about="The run is the one named by `runId` (from `latestRun.runId` in `/leaderboards`, a `/finals` item or "
+    "a page's `next`); its entries never change.",
 )
 PREVIOUS_FINAL = RunSource(
     name="PreviousFinal",
-    operation_id="leaderboards_finals_previous",
+    operation_id="previous_final_run",
     described="the final run of the period before the current one",
     find=_previous_final_run,
     parameters=(_KEY,),
     not_found="Unknown or inactive leaderboard, or no final run of the previous period.",
+    about="The run is the final standings of the period just before the current one (yesterday's for a DAILY "
+    "board, last week's for WEEKLY, the season that ended last for SEASON): 404 until that final run exists, "
+    "never an older period's. On a final run `previousRank` is the cluster's rank in the final run of the period "
+    "before that one.",
 )
 
 
@@ -210,6 +224,11 @@ def _etag(run: LeaderboardRun, next_reset: datetime.datetime | None, parameters:
     return f'"{hashlib.blake2b(material.encode(), digest_size=16).hexdigest()}"'
 
 
+def run_path(run: LeaderboardRun) -> str:
+    """The path that names `run` itself, whichever way it was asked for."""
+    return f"/leaderboards/{quote(run.leaderboard.key, safe='')}/runs/{run.id}"
+
+
 def _still_current(request, etag: str) -> bool:
     """Whether If-None-Match names `etag` (weak comparison: GZipMiddleware weakens the ETags it compresses)."""
     header = request.headers.get("If-None-Match")
@@ -219,7 +238,8 @@ def _still_current(request, etag: str) -> bool:
 
 
 class RunEndpoint(APIView):
-    """A read of one run: find it, answer 304 while the client's copy is current, else build the body."""
+    # A read of one run: find it, answer 304 while the client's copy is current, else build the body.
+    # (A comment, not a docstring: the schema would show a docstring to clients.)
 
     source: RunSource
     kind: str
@@ -248,10 +268,62 @@ class RunEndpoint(APIView):
         return Response(self.body(request, run, params, context), headers=headers)
 
 
+_RUN_HEADER_ABOUT = (
+    "`leaderboard` describes the board and the run: `isFinal` is true for the final standings of an ended "
+    "period (generated once the period is over), false for a run of a period still going on; `nextResetAt` is "
+    "when the board's current period ends and it starts again (null for ALL_TIME, and between seasons). In each "
+    "entry, `previousRank` is the cluster's rank in the previous run of the same period (null when it was not "
+    "there) and `rankChange` = `previousRank - rank` (positive: moved up).\n\n"
+    "The answer carries an `ETag`: send it back in `If-None-Match` and, while nothing changed, the answer is a "
+    "304 with no body (a bot polling every minute reads next to nothing)."
+)
+_HEADER_EXAMPLE = {
+    "key": "weekly_wins",
+    "name": "Wins this week",
+    "description": "",
+    "timeWindow": "WEEKLY",
+    "periodStart": "2026-11-23T00:00:00Z",
+    "periodEnd": "2026-11-30T00:00:00Z",
+    "periodLabel": "Week 48, 2026",
+    "runId": 1042,
+    "rowCount": 3120,
+    "generatedAt": "2026-11-27T10:05:03Z",
+    "isFinal": False,
+    "nextResetAt": "2026-11-30T00:00:00Z",
+    "checksum": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+}
+_ENTRY_EXAMPLE = {
+    "rank": 1,
+    "position": 1,
+    "clusterId": "c-7f3a",
+    "score": 212,
+    "tiebreaker": 40,
+    "previousRank": 3,
+    "rankChange": 2,
+    "payload": {"challengeCode": "wins", "fallbackChallengeCode": "streak", "fallbackValue": 40},
+}
+
+
 class PageEndpoint(RunEndpoint):
     kind = "page"
-    operation_suffix = ""
+    operation_id = "get_{run}_page"
     summary = "{described} of a leaderboard, and a page of its entries by position"
+    about = (
+        "A page of the run's entries by position: `limit` entries after position `after`. `next` is the URL of "
+        "the next page of the same run and `nextAfter` its `after` (both null on the last page)."
+    )
+    examples = [
+        OpenApiExample(
+            "a page",
+            response_only=True,
+            value={
+                "leaderboard": _HEADER_EXAMPLE,
+                "entries": [_ENTRY_EXAMPLE],
+                "next": "https://hedge.example.com/leaderboards/weekly_wins/runs/1042?limit=1&after=1",
+                "nextAfter": 1,
+            },
+        )
+    ]
     query = (PageQuerySerializer,)
     response = LeaderboardRunSerializer
     bad_request = OpenApiResponse(PageQueryErrorSerializer, description="`limit` or `after` is malformed.")
@@ -263,17 +335,42 @@ class PageEndpoint(RunEndpoint):
     def body(self, request, run, params, context):
         limit, after = params["limit"], params["after"]
         entries = selectors.top_entry_values(run, limit=limit, after=after)
-        next_url = None
+        next_url = next_after = None
         if len(entries) == limit and entries[-1]["position"] < run.row_count:
-            query = urlencode({"limit": limit, "after": entries[-1]["position"]})
-            next_url = request.build_absolute_uri(f"{request.path}?{query}")
-        return LeaderboardRunSerializer({"run": run, "entries": entries, "next": next_url}, context=context).data
+            next_after = entries[-1]["position"]
+            # Pinned to this run: a run published between two pages must not mix two runs in one download.
+            query = urlencode({"limit": limit, "after": next_after})
+            next_url = request.build_absolute_uri(f"{run_path(run)}?{query}")
+        page = {"run": run, "entries": entries, "next": next_url, "next_after": next_after}
+        return LeaderboardRunSerializer(page, context=context).data
 
 
 class ClusterEndpoint(RunEndpoint):
     kind = "cluster"
-    operation_suffix = "_cluster"
+    operation_id = "get_{run}_standing_of_cluster"
     summary = "Where one cluster stands in {described} of a leaderboard, with its neighbours"
+    about = (
+        "The cluster's entry with `percentile` (the percent of the run's entries ranked strictly behind it), and "
+        "up to `around` entries just above and below it. `entry: null` (with no neighbours) means the cluster "
+        "is not in this run: it has no progress yet, is outside the board's `maxEntries`, or is excluded."
+    )
+    examples = [
+        OpenApiExample(
+            "a cluster in the run",
+            response_only=True,
+            value={
+                "leaderboard": _HEADER_EXAMPLE,
+                "entry": {**_ENTRY_EXAMPLE, "percentile": 99.9},
+                "above": [],
+                "below": [],
+            },
+        ),
+        OpenApiExample(
+            "a cluster not in the run",
+            response_only=True,
+            value={"leaderboard": _HEADER_EXAMPLE, "entry": None, "above": [], "below": []},
+        ),
+    ]
     query = (_CLUSTER_ID, AroundQuerySerializer)
     response = ClusterStandingSerializer
     bad_request = OpenApiResponse(ClusterQueryErrorSerializer, description="`clusterId` or `around` is malformed.")
@@ -296,8 +393,19 @@ class ClusterEndpoint(RunEndpoint):
 
 class ClustersEndpoint(RunEndpoint):
     kind = "clusters"
-    operation_suffix = "_clusters"
+    operation_id = "get_{run}_entries_of_clusters"
     summary = "Several clusters' entries in {described} of a leaderboard (a friends list)"
+    about = (
+        "The entries of the clusters asked for in `ids`, by position; `missing` lists, in the order asked, "
+        "the ids that have no entry in this run."
+    )
+    examples = [
+        OpenApiExample(
+            "two asked, one found",
+            response_only=True,
+            value={"leaderboard": _HEADER_EXAMPLE, "entries": [_ENTRY_EXAMPLE], "missing": ["c-0000"]},
+        )
+    ]
     query = (_IDS,)
     response = ClusterEntriesSerializer
     bad_request = OpenApiResponse(ClusterIdsQueryErrorSerializer, description="`ids` is missing or malformed.")
@@ -321,8 +429,10 @@ def run_endpoint(shape: type[RunEndpoint], source: RunSource) -> type[RunEndpoin
         return shape.get(self, request, key, **kwargs)
 
     documented = extend_schema(
-        operation_id=f"{source.operation_id}{shape.operation_suffix}",
+        operation_id=shape.operation_id.format(run=source.operation_id),
         summary=shape.summary.format(described=source.described).capitalize() + ".",
+        description=f"{shape.about}\n\n{source.about}\n\n{_RUN_HEADER_ABOUT}",
+        examples=shape.examples,
         parameters=[*source.parameters, *shape.query, _IF_NONE_MATCH, *_CACHE_HEADERS],
         responses={
             200: shape.response,
@@ -348,28 +458,102 @@ PreviousFinalClustersView = run_endpoint(ClustersEndpoint, PREVIOUS_FINAL)
 # --- runs as lists ------------------------------------------------------------------------------
 
 
+def _conditional(request, body, *, next_reset: datetime.datetime | None, now: datetime.datetime) -> Response:
+    """`body` with an ETag of its content and the run reads' Cache-Control; 304 while If-None-Match names it."""
+    material = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str).encode()
+    etag = f'"{hashlib.blake2b(material, digest_size=16).hexdigest()}"'
+    headers = {"ETag": etag, "Cache-Control": _cache_control(next_reset, now=now)}
+    if _still_current(request, etag):
+        return Response(status=304, headers=headers)
+    return Response(body, headers=headers)
+
+
+_LIST_CACHE = [_IF_NONE_MATCH, *_CACHE_HEADERS]
+
+
 class LeaderboardListView(APIView):
     @extend_schema(
-        operation_id="leaderboards_list",
-        summary="Active leaderboards, each with its latest completed run (or null).",
-        responses={200: LeaderboardListItemSerializer(many=True)},
+        operation_id="list_leaderboards",
+        summary="Active leaderboards, each with what it ranks and its latest completed run (or null).",
+        description="Every active leaderboard by key: what it ranks (`challengeCode`, `challengeName`, "
+        "`categoryKey`, the tie-breaking `fallbackChallengeCode`), how (`rankMode`, `maxEntries`), over which "
+        "period (`timeWindow`, `nextResetAt`), and its latest completed run (`latestRun`, with a `periodLabel` "
+        'such as "Week 48, 2026"), null before the first. With `If-None-Match` a client\'s copy that is still '
+        "current is answered 304.",
+        parameters=_LIST_CACHE,
+        responses={200: LeaderboardListItemSerializer(many=True), 304: _NOT_MODIFIED},
+        examples=[
+            OpenApiExample(
+                "a weekly board",
+                response_only=True,
+                value=[
+                    {
+                        "key": "weekly_wins",
+                        "name": "Wins this week",
+                        "description": "",
+                        "challengeCode": "wins",
+                        "challengeName": "PvP wins",
+                        "categoryKey": "pvp_competition",
+                        "fallbackChallengeCode": "streak",
+                        "maxEntries": 1000,
+                        "rankMode": "DENSE",
+                        "timeWindow": "WEEKLY",
+                        "nextResetAt": "2026-11-30T00:00:00Z",
+                        "latestRun": {
+                            "runId": 1042,
+                            "periodStart": "2026-11-23T00:00:00Z",
+                            "periodEnd": "2026-11-30T00:00:00Z",
+                            "periodLabel": "Week 48, 2026",
+                            "rowCount": 3120,
+                            "generatedAt": "2026-11-27T10:05:03Z",
+                        },
+                        "prizes": [],
+                    }
+                ],
+            )
+        ],
     )
     def get(self, request):
         definitions = list(selectors.active_definitions_with_latest_run())
-        context = {
-            "next_reset_at": next_resets([d.time_window for d in definitions], now=timezone.now()),
-            "extras": extensions.list_item_values(definitions),
-        }
-        return Response(LeaderboardListItemSerializer(definitions, many=True, context=context).data)
+        now = timezone.now()
+        resets = next_resets([d.time_window for d in definitions], now=now)
+        context = {"next_reset_at": resets, "extras": extensions.list_item_values(definitions)}
+        body = LeaderboardListItemSerializer(definitions, many=True, context=context).data
+        next_reset = min((reset for reset in resets.values() if reset is not None), default=None)
+        return _conditional(request, body, next_reset=next_reset, now=now)
 
 
 class LeaderboardFinalsView(APIView):
     @extend_schema(
-        operation_id="leaderboards_finals",
+        operation_id="list_final_runs",
         summary="The final runs of a leaderboard's ended periods, newest period first.",
-        parameters=[_KEY, FinalsQuerySerializer],
+        description="One item per ended period that has its final standings (`isFinal`), newest period first, "
+        "each with its `periodLabel`; read one with `/leaderboards/{key}/runs/{runId}`. `next` is the URL of the "
+        "next (older) page, null on the last. With `If-None-Match` a copy that is still current is answered 304.",
+        parameters=[_KEY, FinalsQuerySerializer, *_LIST_CACHE],
+        examples=[
+            OpenApiExample(
+                "last week's final",
+                response_only=True,
+                value={
+                    "results": [
+                        {
+                            "runId": 1031,
+                            "periodStart": "2026-11-16T00:00:00Z",
+                            "periodEnd": "2026-11-23T00:00:00Z",
+                            "periodLabel": "Week 47, 2026",
+                            "rowCount": 2988,
+                            "generatedAt": "2026-11-23T00:05:02Z",
+                            "isFinal": True,
+                        }
+                    ],
+                    "next": None,
+                },
+            )
+        ],
         responses={
             200: FinalRunListSerializer,
+            304: _NOT_MODIFIED,
             400: OpenApiResponse(FinalsQueryErrorSerializer, description="`limit` or `before` is malformed."),
             404: OpenApiResponse(ErrorSerializer, description="Unknown or inactive leaderboard."),
         },
@@ -377,7 +561,8 @@ class LeaderboardFinalsView(APIView):
     def get(self, request, key):
         params = _validated(FinalsQuerySerializer, request.query_params)
         limit, before = params["limit"], params.get("before")
-        if not is_well_formed_key(key) or selectors.get_definition(key) is None:
+        definition = selectors.get_definition(key) if is_well_formed_key(key) else None
+        if definition is None:
             raise _no_leaderboard(key)
         runs = list(selectors.final_runs(key, before=before)[: limit + 1])
         next_url = None
@@ -385,4 +570,8 @@ class LeaderboardFinalsView(APIView):
             runs = runs[:limit]
             query = urlencode({"limit": limit, "before": runs[-1].pk})
             next_url = request.build_absolute_uri(f"{request.path}?{query}")
-        return Response({"results": FinalRunSummarySerializer(runs, many=True).data, "next": next_url})
+        body = {"results": FinalRunSummarySerializer(runs, many=True).data, "next": next_url}
+        # Until the period ends, the list cannot change but by a correction, which the ETag shows.
+        now = timezone.now()
+        next_reset = next_resets([definition.time_window], now=now)[definition.time_window]
+        return _conditional(request, body, next_reset=next_reset, now=now)

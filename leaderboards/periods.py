@@ -159,3 +159,22 @@ def check_final_period(time_window: str, period: Period, *, now: datetime.dateti
         raise InvalidPeriod(
             f"The period ends at {period.end.isoformat()}, after now: a final run needs a period that has ended."
         )
+
+
+def period_label(time_window: str, start: datetime.datetime, *, season_id: str | None = None) -> str:
+    """What a person calls the period starting at `start` (in LEADERBOARD_TIMEZONE).
+
+    "1 December 2026", "Week 48, 2026" (ISO week), "December 2026", "Season S1-2026", "All time".
+    A SEASON period without a season of its dates (deleted since) is named by its start.
+    """
+    day = start.astimezone(zoneinfo.ZoneInfo(settings.LEADERBOARD_TIMEZONE)).date()
+    if time_window == TimeWindow.DAILY:
+        return f"{day.day} {day:%B %Y}"
+    if time_window == TimeWindow.WEEKLY:
+        year, week, _ = day.isocalendar()
+        return f"Week {week}, {year}"
+    if time_window == TimeWindow.MONTHLY:
+        return f"{day:%B %Y}"
+    if time_window == TimeWindow.SEASON:
+        return f"Season {season_id}" if season_id else f"Season from {day.day} {day:%B %Y}"
+    return "All time"

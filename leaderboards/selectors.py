@@ -19,7 +19,9 @@ from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from hedge.cache import safe_cache as cache  # a cache failure is a miss, never an error
+from hedge.challenges.models import Challenge
 from hedge.db import json_strings
+from seasons.models import Season
 
 from . import sql
 from .models import LeaderboardDef, LeaderboardEntry, LeaderboardRun, RunStatus
@@ -46,7 +48,29 @@ def active_definitions_with_latest_run() -> QuerySet[LeaderboardDef]:
         *LATEST_ORDER
     )
     annotations = {name: Subquery(latest.values(field)[:1]) for name, field in _SUMMARY_FIELDS.items()}
-    return LeaderboardDef.objects.filter(is_active=True).annotate(**annotations).order_by("key")
+    # What each board ranks now: the one active challenge its fields name (none for season points).
+    ranked = Challenge.objects.filter(
+        is_active=True, category__key=OuterRef("category_key"), metric_source=OuterRef("metric_source")
+    ).order_by("code")
+    challenge = ranked.filter(metric_key=OuterRef("metric_key"))
+    fallback = ranked.filter(metric_key=OuterRef("fallback_metric_key"))
+    return (
+        LeaderboardDef.objects.filter(is_active=True)
+        .annotate(**annotations)
+        .annotate(
+            latest_season_id=_season_of_dates("latest_period_start", "latest_period_end"),
+            challenge_code=Subquery(challenge.values("code")[:1]),
+            challenge_name=Subquery(challenge.values("name")[:1]),
+            fallback_challenge_code=Subquery(fallback.values("code")[:1]),
+        )
+        .order_by("key")
+    )
+
+
+def _season_of_dates(start: str, end: str) -> Subquery:
+    """The id of the season whose dates are exactly the period's (what a SEASON period is called), else NULL."""
+    seasons = Season.objects.filter(starts_at=OuterRef(start), ends_at=OuterRef(end)).order_by("-id")
+    return Subquery(seasons.values("id")[:1])
 
 
 def definitions_with_last_run() -> QuerySet[LeaderboardDef]:
@@ -69,9 +93,11 @@ def get_definition(key: str, *, active_only: bool = True) -> LeaderboardDef | No
 
 def _public_runs(key: str) -> QuerySet[LeaderboardRun]:
     """COMPLETE runs of the active leaderboard `key`, with the definition and challenge codes the API shows."""
-    return LeaderboardRun.objects.filter(
-        leaderboard_id=key, status=RunStatus.COMPLETE, leaderboard__is_active=True
-    ).select_related("leaderboard", "challenge", "fallback_challenge")
+    return (
+        LeaderboardRun.objects.filter(leaderboard_id=key, status=RunStatus.COMPLETE, leaderboard__is_active=True)
+        .select_related("leaderboard", "challenge", "fallback_challenge")
+        .annotate(season_id_of_period=_season_of_dates("period_start", "period_end"))
+    )
 
 
 def latest_complete_run(key: str) -> LeaderboardRun | None:

@@ -10,6 +10,8 @@ from hedge.api import ClusterIdField, DigitsIntegerField
 from hedge.challenges.models import CLUSTER_ID_MAX_LENGTH
 
 from . import extensions
+from .models import RankMode, TimeWindow
+from .periods import period_label
 
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
@@ -21,6 +23,17 @@ MAX_IDS = 100
 # (and would not fit SQLite's parameters).
 MAX_POSITION = 2**31 - 1
 MAX_RUN_ID = 2**63 - 1
+
+
+PERIOD_LABEL_HELP = (
+    'The period as a person names it: "1 December 2026" (DAILY), "Week 48, 2026" (WEEKLY, ISO week), '
+    '"December 2026" (MONTHLY), "Season S1-2026" (SEASON), "All time".'
+)
+
+
+def run_period_label(run) -> str:
+    """A run of the public API (selectors._public_runs names the season of its dates)."""
+    return period_label(run.leaderboard.time_window, run.period_start, season_id=run.season_id_of_period)
 
 
 class LimitQuerySerializer(serializers.Serializer):
@@ -55,10 +68,15 @@ class ClusterPathSerializer(serializers.Serializer):
     clusterId = ClusterIdField()
 
 
-class ClusterIdListField(serializers.CharField):
-    """`ids=a,b,c`: 1..MAX_IDS cluster ids, each taken verbatim; duplicates are answered once, in first-seen order."""
+class ClusterIdListField(serializers.Field):
+    """`ids=a&ids=b&ids=c` or `ids=a,b,c`: 1..MAX_IDS cluster ids, each taken verbatim; duplicates are answered
+    once, in first-seen order.
 
-    # In the schema: a query parameter with style form, explode false (api._IDS).
+    Repeated is how generated clients send an array (OpenAPI's `explode: true`); comma-joined is the short
+    form for a person. A mix of both, or more than MAX_IDS ids, is refused: an id is never silently dropped.
+    """
+
+    # In the schema: a query parameter with style form, explode true (api._IDS).
     schema = {
         "type": "array",
         "minItems": 1,
@@ -66,11 +84,25 @@ class ClusterIdListField(serializers.CharField):
         "items": {"type": "string", "minLength": 1, "maxLength": CLUSTER_ID_MAX_LENGTH, "pattern": r"^[^,\u0000]+$"},
     }
 
-    def __init__(self, **kwargs):
-        super().__init__(trim_whitespace=False, **kwargs)
+    default_error_messages = {"invalid": "Not a valid string.", "blank": "This field may not be blank."}
+
+    def get_value(self, dictionary):
+        if hasattr(dictionary, "getlist"):
+            values = dictionary.getlist(self.field_name)
+            return values if values else serializers.empty
+        return super().get_value(dictionary)
 
     def to_internal_value(self, data):
-        ids = super().to_internal_value(data).split(",")
+        values = data if isinstance(data, list) else [data]
+        if not all(isinstance(value, str) for value in values):
+            self.fail("invalid")
+        if values == [""]:
+            self.fail("blank")
+        if len(values) > 1 and any("," in value for value in values):
+            raise serializers.ValidationError(
+                "Send the ids either repeated (ids=a&ids=b) or comma-joined in one parameter (ids=a,b), not both."
+            )
+        ids = values if len(values) > 1 else values[0].split(",")
         if len(ids) > MAX_IDS:
             raise serializers.ValidationError(f"At most {MAX_IDS} ids, got {len(ids)}.")
         for number, cluster_id in enumerate(ids, start=1):
@@ -95,20 +127,40 @@ class ClusterIdsQuerySerializer(serializers.Serializer):
 
 
 class RunSummarySerializer(serializers.Serializer):
-    """The latest COMPLETE run of a leaderboard in the list (from `latest_*` annotations)."""
+    """The leaderboard's latest completed run."""
 
     runId = serializers.IntegerField(source="latest_run_id")
     periodStart = serializers.DateTimeField(source="latest_period_start")
     periodEnd = serializers.DateTimeField(source="latest_period_end")
+    periodLabel = serializers.SerializerMethodField(help_text=PERIOD_LABEL_HELP)
     rowCount = serializers.IntegerField(source="latest_row_count")
     generatedAt = serializers.DateTimeField(source="latest_finished_at")
+
+    def get_periodLabel(self, definition) -> str:
+        return period_label(
+            definition.time_window, definition.latest_period_start, season_id=definition.latest_season_id
+        )
 
 
 class LeaderboardListItemSerializer(serializers.Serializer):
     key = serializers.CharField()
     name = serializers.CharField()
     description = serializers.CharField()
-    timeWindow = serializers.CharField(source="time_window")
+    challengeCode = serializers.CharField(
+        allow_null=True, help_text="The challenge the board ranks; null on a board of season points."
+    )
+    challengeName = serializers.CharField(allow_null=True, help_text="Its name, as players see it.")
+    categoryKey = serializers.CharField(help_text="The challenge category the board belongs to.")
+    fallbackChallengeCode = serializers.CharField(
+        allow_null=True, help_text="The challenge whose value breaks ties (`payload.fallbackValue`); null without one."
+    )
+    maxEntries = serializers.IntegerField(
+        min_value=0, help_text="How many top positions each run keeps; 0: every cluster."
+    )
+    rankMode = serializers.ChoiceField(
+        choices=RankMode.values, help_text="How ties rank: DENSE (1, 1, 2) or COMPETITION (1, 1, 3)."
+    )
+    timeWindow = serializers.ChoiceField(choices=TimeWindow.values, source="time_window")
     nextResetAt = serializers.SerializerMethodField()
     latestRun = serializers.SerializerMethodField()
 
@@ -136,6 +188,12 @@ class LeaderboardListItemSerializer(serializers.Serializer):
             "key": definition.key,
             "name": definition.name,
             "description": definition.description,
+            "challengeCode": definition.challenge_code,
+            "challengeName": definition.challenge_name,
+            "categoryKey": definition.category_key,
+            "fallbackChallengeCode": definition.fallback_challenge_code,
+            "maxEntries": definition.max_entries,
+            "rankMode": definition.rank_mode,
             "timeWindow": definition.time_window,
             "nextResetAt": self.get_nextResetAt(definition),
             "latestRun": self.get_latestRun(definition),
@@ -153,14 +211,20 @@ class LeaderboardRunHeaderSerializer(serializers.Serializer):
     key = serializers.CharField(source="leaderboard.key")
     name = serializers.CharField(source="leaderboard.name")
     description = serializers.CharField(source="leaderboard.description")
-    timeWindow = serializers.CharField(source="leaderboard.time_window")
+    timeWindow = serializers.ChoiceField(choices=TimeWindow.values, source="leaderboard.time_window")
     periodStart = serializers.DateTimeField(source="period_start")
     periodEnd = serializers.DateTimeField(source="period_end")
+    periodLabel = serializers.SerializerMethodField(help_text=PERIOD_LABEL_HELP)
     runId = serializers.IntegerField(source="id")
     rowCount = serializers.IntegerField(source="row_count")
     generatedAt = serializers.DateTimeField(source="finished_at")
-    isFinal = serializers.BooleanField(source="is_final")
-    nextResetAt = serializers.SerializerMethodField()
+    isFinal = serializers.BooleanField(
+        source="is_final",
+        help_text="True for the final standings of an ended period; false while the period is still going on.",
+    )
+    nextResetAt = serializers.SerializerMethodField(
+        help_text="When the board's current period ends and it starts again; null for ALL_TIME and between seasons."
+    )
     checksum = serializers.CharField(
         help_text="SHA-256 (hex) of every entry of the run in position order, one "
         "'position,clusterId,rank,score,tiebreaker\\n' line each (README: verifying a board)."
@@ -169,6 +233,9 @@ class LeaderboardRunHeaderSerializer(serializers.Serializer):
     @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_nextResetAt(self, run):
         return _datetime(self.context["next_reset_at"][run.leaderboard.time_window])
+
+    def get_periodLabel(self, run) -> str:
+        return run_period_label(run)
 
     def to_representation(self, run):
         # Written out directly (the fields above document it): it heads every run response.
@@ -180,6 +247,7 @@ class LeaderboardRunHeaderSerializer(serializers.Serializer):
             "timeWindow": definition.time_window,
             "periodStart": _datetime(run.period_start),
             "periodEnd": _datetime(run.period_end),
+            "periodLabel": run_period_label(run),
             "runId": run.id,
             "rowCount": run.row_count,
             "generatedAt": _datetime(run.finished_at),
@@ -196,12 +264,10 @@ class EntryPayloadSerializer(serializers.Serializer):
 
 
 class LeaderboardEntrySerializer(serializers.Serializer):
-    """One ranked cluster; `payload` names what was ranked (the run's challenges) and the fallback value.
+    """One ranked cluster; `payload` names what was ranked (the run's challenges) and the fallback value."""
 
-    The fields document the shape (OpenAPI); to_representation writes it out directly, because it
-    runs for every entry of every response (up to 1000) and DRF's per-field machinery would cost
-    more than the query.
-    """
+    # The fields document the shape; to_representation writes it out directly, because it runs for every
+    # entry of every response (up to 1000) and per-field serialization would cost more than the query.
 
     rank = serializers.IntegerField()
     position = serializers.IntegerField()
@@ -254,13 +320,24 @@ class LeaderboardRunSerializer(serializers.Serializer):
 
     leaderboard = LeaderboardRunHeaderSerializer(source="run")
     entries = LeaderboardEntrySerializer(many=True)
-    next = serializers.URLField(allow_null=True, help_text="The URL of the next page; null on the last page.")
+    next = serializers.URLField(
+        allow_null=True,
+        help_text="The URL of the next page of this same run (`/leaderboards/{key}/runs/{runId}?limit=...&after=...`, "
+        "even when this page was read through `latest` or `finals/previous`, so a run published meanwhile never "
+        "mixes into one download); null on the last page.",
+    )
+    nextAfter = serializers.IntegerField(
+        allow_null=True,
+        help_text="The `after` of the next page (the last position on this one), for clients that build URLs "
+        "themselves; null on the last page.",
+    )
 
     def to_representation(self, page):
         return {
             "leaderboard": _header(page["run"], self.context),
             "entries": _entries(page["entries"], self.context),
             "next": page["next"],
+            "nextAfter": page["next_after"],
         }
 
 
@@ -317,9 +394,13 @@ class FinalRunSummarySerializer(serializers.Serializer):
     runId = serializers.IntegerField(source="id")
     periodStart = serializers.DateTimeField(source="period_start")
     periodEnd = serializers.DateTimeField(source="period_end")
+    periodLabel = serializers.SerializerMethodField(help_text=PERIOD_LABEL_HELP)
     rowCount = serializers.IntegerField(source="row_count")
     generatedAt = serializers.DateTimeField(source="finished_at")
     isFinal = serializers.BooleanField(source="is_final")
+
+    def get_periodLabel(self, run) -> str:
+        return run_period_label(run)
 
 
 class FinalRunListSerializer(serializers.Serializer):

@@ -35,7 +35,7 @@ class SeasonWeightSerializer(serializers.Serializer):
 
 
 class SeasonSerializer(serializers.Serializer):
-    """A season and how its points are earned (from weights_with_challenges, prefetched)."""
+    """A season and how its points are earned."""
 
     id = serializers.CharField()
     name = serializers.CharField()
@@ -135,7 +135,7 @@ _SEASON_ID_MAX_LENGTH = Season._meta.get_field("id").max_length
 
 class SeasonListView(APIView):
     @extend_schema(
-        operation_id="seasons_list",
+        operation_id="list_seasons",
         summary="The seasons that have started, newest first",
         description="Every season whose start has passed (running or ended), with how its points are earned.",
         responses={200: SeasonSerializer(many=True)},
@@ -146,7 +146,7 @@ class SeasonListView(APIView):
 
 class ActiveSeasonView(APIView):
     @extend_schema(
-        operation_id="seasons_active",
+        operation_id="get_active_season",
         summary="The season running now",
         description="The season flagged active whose dates include now, with how its points are earned.",
         responses={200: SeasonSerializer, 404: ErrorSerializer},
@@ -160,7 +160,7 @@ class ActiveSeasonView(APIView):
 
 class SeasonProgressView(APIView):
     @extend_schema(
-        operation_id="seasons_progress",
+        operation_id="get_season_progress",
         summary="A cluster's points and level in a season",
         description=(
             "Stored progress of one cluster; zeros (and updatedAt null) when it has none yet. "

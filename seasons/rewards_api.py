@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from hedge.api import ClusterIdField, ErrorSerializer
 
-from .models import Season, season_id_validator
+from .models import Season, Track, season_id_validator
 from .rewards import RewardState, get_season_tracks
 from .selectors import ProgressWithheld
 
@@ -36,8 +36,10 @@ class RewardLineSerializer(serializers.Serializer):
     state = serializers.ChoiceField(choices=RewardState.values, allow_null=True)
 
 
+# Not "Track": a component and its own property `track` would collide in generated code.
+@extend_schema_serializer(component_name="RewardTrack")
 class TrackSerializer(serializers.Serializer):
-    track = serializers.CharField()
+    track = serializers.ChoiceField(choices=Track.values)
     rewards = RewardLineSerializer(many=True)
 
 
@@ -61,7 +63,7 @@ _SEASON_ID_MAX_LENGTH = Season._meta.get_field("id").max_length
 
 class SeasonRewardsView(APIView):
     @extend_schema(
-        operation_id="seasons_rewards",
+        operation_id="get_season_rewards",
         summary="A season's FREE and PREMIUM reward tracks, with a cluster's state on each reward",
         description=(
             "Rewards by track and level. With `clusterId`, each has a `state`: claimed (the cluster claimed "

@@ -148,7 +148,7 @@ class GrantedRewardSerializer(serializers.Serializer):
 class ClaimSerializer(serializers.Serializer):
     seasonId = serializers.CharField(source="season_id")
     clusterId = serializers.CharField(source="cluster_id")
-    track = serializers.CharField()
+    track = serializers.ChoiceField(choices=Track.values)
     level = serializers.IntegerField()
     claimedAt = serializers.DateTimeField(source="claimed_at")
     levelAtClaim = serializers.IntegerField(source="level_at_claim")
@@ -194,7 +194,7 @@ _BODY_LIMIT = {413: OpenApiResponse(ErrorSerializer, description="The body is ov
 
 class PremiumGrantView(ServiceView):
     @extend_schema(
-        operation_id="service_premium_grant",
+        operation_id="grant_premium",
         summary="Grant a cluster the season's premium track",
         description=(
             "Idempotent on `reference`: 201 with the grant the first time, 200 with the same grant when the "
@@ -242,7 +242,7 @@ class PremiumGrantView(ServiceView):
 
 class ClaimsView(ServiceView):
     @extend_schema(
-        operation_id="service_claims_create",
+        operation_id="claim_reward",
         summary="Claim the rewards of one level of one track for a cluster",
         description=(
             "201 with the claim (and the rewards it granted) the first time; 200 with the same claim when it "
@@ -286,12 +286,12 @@ class ClaimsView(ServiceView):
         return _written(ClaimSerializer, written)
 
     @extend_schema(
-        operation_id="service_claims_list",
+        operation_id="list_claims",
         summary="A cluster's claims in a season",
         parameters=[_SEASON, ClusterQuerySerializer],
         responses={
             200: ClaimListSerializer,
-            400: OpenApiResponse(description="clusterId"),
+            400: OpenApiResponse(description="`clusterId` is missing or malformed; the body names it."),
             404: ErrorSerializer,
             **_AUTH,
         },

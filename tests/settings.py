@@ -3,6 +3,10 @@
 import os
 from pathlib import Path
 
+# The tests do not depend on a developer's set-up: no .env is read (here nor in the processes the tests
+# start), and DEBUG=true exported as the README suggests for commands changes nothing.
+os.environ["HEDGE_ENV_FILE"] = ""
+os.environ["DEBUG"] = "false"
 os.environ.setdefault("SECRET_KEY", "tests-only-not-secret")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 

@@ -177,7 +177,7 @@ def test_cluster_ids_are_described_exactly(schema):
         "pattern": "^(?!\\.\\.?$)[^/\\u0000]+$",
     }
     assert ids["schema"]["type"] == "array" and ids["schema"]["maxItems"] == 100
-    assert (ids["style"], ids["explode"]) == ("form", False)
+    assert (ids["style"], ids["explode"]) == ("form", True)
     assert progress_cluster_id["schema"] == {
         "type": "string",
         "minLength": 1,

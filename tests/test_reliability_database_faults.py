@@ -135,6 +135,7 @@ def server_with_database():
         env = {
             **settings,
             "PATH": os.environ["PATH"],
+            "HEDGE_ENV_FILE": "",  # a developer's .env plays no part
             "SECRET_KEY": "tests-only-not-secret",
             "ALLOWED_HOSTS": "127.0.0.1",
             "SECURE_SSL_REDIRECT": "false",

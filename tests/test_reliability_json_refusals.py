@@ -164,8 +164,8 @@ def production_server(transactional_db):
         )
     with socket.create_server(("127.0.0.1", 0)) as probe:
         port = probe.getsockname()[1]
-    env = {"PATH": os.environ["PATH"], "SECRET_KEY": "tests-only-not-secret", "ALLOWED_HOSTS": "127.0.0.1",
-           "SECURE_SSL_REDIRECT": "false", "DATABASE_URL": url}  # fmt: skip
+    env = {"PATH": os.environ["PATH"], "HEDGE_ENV_FILE": "", "SECRET_KEY": "tests-only-not-secret",
+           "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "false", "DATABASE_URL": url}  # fmt: skip
     process = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "gunicorn", "hedge.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1",
          *production_gunicorn_limits()],

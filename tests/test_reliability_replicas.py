@@ -180,7 +180,7 @@ def test_replicas_are_never_migrated(replica):
 
 
 def settings_with(**env):
-    clean = {"PATH": os.environ["PATH"], "DEBUG": "true", **env}
+    clean = {"PATH": os.environ["PATH"], "HEDGE_ENV_FILE": "", "DEBUG": "true", **env}
     code = "import hedge.settings as s; print(s.DATABASE_REPLICAS, sorted(s.DATABASES))"
     return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True)  # noqa: S603
 

@@ -11,7 +11,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def load_settings(**env):
     """Import hedge.settings in a fresh interpreter with exactly these variables."""
-    clean = {"PATH": os.environ["PATH"], **env}
+    clean = {"PATH": os.environ["PATH"], "HEDGE_ENV_FILE": "", **env}
     return subprocess.run(
         [sys.executable, "-c", "import hedge.settings"], cwd=ROOT, env=clean, capture_output=True, text=True
     )
@@ -43,6 +43,22 @@ def test_malformed_environment_stops_start_up_naming_the_variable(env, named):
 
     assert result.returncode != 0
     assert named in result.stderr
+
+
+def test_an_env_file_is_read_where_hedge_env_file_names_it_and_none_when_empty(tmp_path):
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("DEBUG=true\n")
+
+    assert load_settings(HEDGE_ENV_FILE=str(dotenv)).returncode == 0
+    assert "SECRET_KEY must be set" in load_settings().stderr  # HEDGE_ENV_FILE="": nothing read
+
+
+def test_the_test_settings_ignore_a_developers_env_file_and_exported_debug(tmp_path):
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("DEBUG=true\nSECRET_KEY=\n")
+    code = "import tests.settings as s; print(s.DEBUG, s.SECURE_SSL_REDIRECT)"
+
+    assert run_python("-c", code, DEBUG="true", HEDGE_ENV_FILE=str(dotenv)).stdout.split() == ["False", "False"]
 
 
 def test_debug_with_defaults_starts():
@@ -150,7 +166,7 @@ def test_production_notices_a_dead_database_host_under_an_open_connection_in_sec
 
 
 def run_python(*args, **env):
-    clean = {"PATH": os.environ["PATH"], "DEBUG": "true", **env}
+    clean = {"PATH": os.environ["PATH"], "HEDGE_ENV_FILE": "", "DEBUG": "true", **env}
     return subprocess.run([sys.executable, *args], cwd=ROOT, env=clean, capture_output=True, text=True)  # noqa: S603
 
 

@@ -35,7 +35,7 @@ _AUTH = {401: OpenApiResponse(ErrorSerializer, description="No valid API key.")}
 
 class AwardsView(ServiceView):
     @extend_schema(
-        operation_id="service_awards_list",
+        operation_id="list_awards",
         summary="Awards, by id (keyset pages), optionally of one status and one leaderboard",
         parameters=[ServiceAwardsQuerySerializer],
         responses={
@@ -67,7 +67,7 @@ class SettleAwardView(ServiceView):
     parser_classes = [JSONParser]
 
     @extend_schema(
-        operation_id="service_awards_settle",
+        operation_id="settle_award",
         summary="Report an award paid, with the game's reference",
         description=(
             "200 with the award, SETTLED. The same reference again answers 200 with the same award. "

@@ -25,7 +25,7 @@ _BIGINT_ID = re.compile(r"[0-9]{1,18}")
 
 class RunAwardsView(APIView):
     @extend_schema(
-        operation_id="leaderboards_run_awards",
+        operation_id="list_run_awards",
         summary="The awards of a final run, by position.",
         description="Keyset pages as the run's entries: `limit` awarded clusters after position `after`, each with "
         "all its awards (rows stack). The settlement reference is never shown here.",

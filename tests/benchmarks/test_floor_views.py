@@ -60,11 +60,13 @@ def test_the_floor_serves_hedges_latest_run_and_its_pages(client, ranked):
 
     assert floor["leaderboard"]["runId"] == hedge["leaderboard"]["runId"] == ranked.pk
     assert floor["leaderboard"].get("checksum") == hedge["leaderboard"].get("checksum")
+    assert floor["leaderboard"]["periodLabel"] == hedge["leaderboard"]["periodLabel"]
     assert floor["entries"] == hedge["entries"]
+    assert floor["nextAfter"] == hedge["nextAfter"] == 20
     assert [e["position"] for e in floor["entries"]] == list(range(11, 21))
     # The floor's next page is under its own prefix.
     assert floor["next"].replace("/bench-floor/", "/", 1) == hedge["next"]
-    assert hedge["next"].endswith("/leaderboards/wins/latest?limit=10&after=20")
+    assert hedge["next"].endswith(f"/leaderboards/wins/runs/{ranked.pk}?limit=10&after=20")
 
     hedge, floor = _both(client, "/leaderboards/wins/latest?limit=10&after=20")
 

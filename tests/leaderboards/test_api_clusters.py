@@ -1,4 +1,4 @@
-"""GET /leaderboards/{key}/{run}/clusters?ids=a,b,c: several clusters' entries (a friends list, a Discord channel)."""
+"""GET /leaderboards/{key}/{run}/clusters?ids=a&ids=b (or ids=a,b): several clusters' entries (a friends list)."""
 
 import pytest
 
@@ -29,6 +29,38 @@ def test_the_entries_found_come_by_position_and_the_others_are_missing_in_the_or
         "payload": {"challengeCode": "wins", "fallbackChallengeCode": "streak", "fallbackValue": 3},
     }
     assert body["missing"] == ["zed", "yan"]
+
+
+def test_repeated_ids_are_all_looked_up_as_generated_clients_send_them(api, published):
+    repeated = api.get("/leaderboards/top_wins/latest/clusters?ids=erin&ids=zed&ids=bob&ids=yan").json()
+    joined = api.get("/leaderboards/top_wins/latest/clusters?ids=erin,zed,bob,yan").json()
+
+    assert (clusters(repeated["entries"]), repeated["missing"]) == (["bob", "erin"], ["zed", "yan"])
+    assert repeated == joined
+
+
+def test_a_repeated_id_may_hold_spaces_but_not_be_blank(api, published):
+    spaced = api.get("/leaderboards/top_wins/latest/clusters?ids=bob&ids=%20x").json()
+    blank = api.get("/leaderboards/top_wins/latest/clusters?ids=bob&ids=")
+
+    assert spaced["missing"] == [" x"]
+    assert blank.json() == {"ids": ["Id 2: This field may not be blank."]}
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("ids=bob&ids=carol,erin", "Send the ids either repeated (ids=a&ids=b) or comma-joined in one parameter "
+         "(ids=a,b), not both."),
+        ("&".join(f"ids=c{n}" for n in range(101)), "At most 100 ids, got 101."),
+    ],
+    ids=["mixed", "101 repeated"],
+)  # fmt: skip
+def test_a_mix_or_too_many_repeated_ids_is_a_400_never_a_shorter_list(api, published, query, message):
+    response = api.get(f"/leaderboards/top_wins/latest/clusters?{query}")
+
+    assert response.status_code == 400
+    assert response.json() == {"ids": [message]}
 
 
 def test_duplicates_are_answered_once(api, published):

@@ -26,6 +26,7 @@ def test_latest_returns_the_leaderboard_and_its_entries_by_position(api, publish
             "timeWindow": "ALL_TIME",
             "periodStart": "1970-01-01T00:00:00Z",
             "periodEnd": iso(published.period_end),
+            "periodLabel": "All time",
             "runId": published.pk,
             "rowCount": 5,
             "generatedAt": iso(published.finished_at),
@@ -86,6 +87,7 @@ def test_latest_returns_the_leaderboard_and_its_entries_by_position(api, publish
             },
         ],
         "next": None,
+        "nextAfter": None,
     }
 
 

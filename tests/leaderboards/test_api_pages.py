@@ -37,10 +37,24 @@ def test_next_is_the_url_of_the_following_page_until_the_last_one(api, run):
     assert pages == [list(range(1, 11)), list(range(11, 21)), list(range(21, 26))]
 
 
-def test_next_keeps_the_path_it_was_asked_on(api, run):
-    body = api.get(f"/leaderboards/lb/runs/{run.pk}/", {"limit": 20}).json()
+@pytest.mark.parametrize("path", ["latest", "runs/{run_id}/", "runs/{run_id}"])
+def test_next_pins_the_run_and_next_after_carries_the_cursor(api, run, path):
+    body = api.get(f"/leaderboards/lb/{path.format(run_id=run.pk)}", {"limit": 20}).json()
 
-    assert body["next"] == f"http://testserver/leaderboards/lb/runs/{run.pk}/?limit=20&after=20"
+    assert body["next"] == f"http://testserver/leaderboards/lb/runs/{run.pk}?limit=20&after=20"
+    assert body["nextAfter"] == 20
+
+
+def test_a_run_published_between_two_pages_does_not_mix_into_the_download(api, run, wins):
+    first = api.get("/leaderboards/lb/latest", {"limit": 20}).json()
+    newer = LeaderboardRunFactory(leaderboard=run.leaderboard, row_count=1)
+    LeaderboardEntryFactory(run=newer, position=1, cluster_id="new")
+
+    second = api.get(first["next"]).json()
+
+    assert api.get("/leaderboards/lb/latest").json()["leaderboard"]["runId"] == newer.pk
+    assert (second["leaderboard"]["runId"], positions(second)) == (run.pk, [21, 22, 23, 24, 25])
+    assert (second["next"], second["nextAfter"]) == (None, None)
 
 
 def test_a_page_that_ends_exactly_at_the_last_entry_has_no_next(api, run):

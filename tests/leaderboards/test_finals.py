@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from leaderboards.errors import InvalidPeriod
 from leaderboards.models import LeaderboardRun, RunStatus
-from leaderboards.periods import calendar_period
+from leaderboards.periods import calendar_period, period_label
 from leaderboards.services import generate_final_run, generate_leaderboard_run, prune_leaderboard_runs
 from tests.factories import LeaderboardDefFactory, LeaderboardRunFactory, SeasonFactory, given_history
 from tests.leaderboards.conftest import iso, standings
@@ -229,6 +229,7 @@ def test_finals_are_listed_newest_period_first_in_pages(api, finals, django_asse
         "runId": finals[0].pk,
         "periodStart": finals[0].period_start.isoformat().replace("+00:00", "Z"),
         "periodEnd": finals[0].period_end.isoformat().replace("+00:00", "Z"),
+        "periodLabel": period_label("DAILY", finals[0].period_start),
         "rowCount": finals[0].row_count,
         "generatedAt": finals[0].finished_at.isoformat().replace("+00:00", "Z"),
         "isFinal": True,

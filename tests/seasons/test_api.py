@@ -274,9 +274,9 @@ def test_the_schema_describes_both_endpoints(client):
 
     paths = response.json()["paths"]
     progress = paths["/seasons/{seasonId}/progress"]["get"]
-    assert set(progress["responses"]) == {"200", "400", "404"}
+    assert set(progress["responses"]) == {"200", "400", "404", "429", "503"}
     assert {p["name"]: p["required"] for p in progress["parameters"]} == {"clusterId": True, "seasonId": True}
-    assert set(paths["/seasons/active"]["get"]["responses"]) == {"200", "404"}
+    assert set(paths["/seasons/active"]["get"]["responses"]) == {"200", "404", "429", "503"}
     schemas = response.json()["components"]["schemas"]
     assert progress["responses"]["404"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/Error"
