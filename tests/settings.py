@@ -40,6 +40,7 @@ WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
 # that cuts a hung connection (hedge.watchdog) must not cut it on a slow, loaded test machine. The
 # deadline is tested against a real server with production settings (test_reliability_database_faults).
 API_DATABASE_TIMEOUT = 60
+
 # Likewise the API's statement timeout: it stays on a persistent session after a public request (by design),
 # and a transactional test's teardown (TRUNCATE of every table) on that session must not be cut by it on a
 # loaded machine. The timeout is tested with its own values (test_reliability_database_faults).
