@@ -53,7 +53,7 @@ from .serializers import (
 _BIGINT_ID = re.compile(r"[0-9]{1,18}")
 
 # Part of every ETag: bump when the JSON of a run changes shape, so no client keeps an old body.
-_ETAG_VERSION = "2"
+_ETAG_VERSION = "3"
 
 _KEY = OpenApiParameter(
     "key",
@@ -133,9 +133,9 @@ def _latest_run(key: str, run_id: str | None) -> LeaderboardRun:
 
 
 def _run_by_id(key: str, run_id: str) -> LeaderboardRun:
-    run = selectors.complete_run(key, int(run_id)) if _BIGINT_ID.fullmatch(run_id) else None
+    run = selectors.published_run(key, int(run_id)) if _BIGINT_ID.fullmatch(run_id) else None
     if run is None:
-        raise _not_found_for_key(key, f"Leaderboard {key!r} has no completed run {run_id!r}.")
+        raise _not_found_for_key(key, f"Leaderboard {key!r} has no published run {run_id!r}.")
     return run
 
 
@@ -170,10 +170,10 @@ LATEST = RunSource(
 BY_ID = RunSource(
     name="Run",
     operation_id="leaderboards_run",
-    described="one completed run",
+    described="one published run (also one a correction replaced: `status` SUPERSEDED)",
     find=_run_by_id,
     parameters=(_KEY, _RUN_ID),
-    not_found="Unknown or inactive leaderboard, or no completed run with this id in it.",
+    not_found="Unknown or inactive leaderboard, or no published run with this id in it.",
 )
 PREVIOUS_FINAL = RunSource(
     name="PreviousFinal",
@@ -202,6 +202,8 @@ def _etag(run: LeaderboardRun, next_reset: datetime.datetime | None, parameters:
             _ETAG_VERSION,
             str(run.id),
             run.finished_at.isoformat(),
+            # A correction changes the old run's body (status, supersededBy), not its finished_at.
+            run.status,
             run.leaderboard.updated_at.isoformat(),
             next_reset.isoformat() if next_reset else "",
             parameters,
@@ -385,4 +387,6 @@ class LeaderboardFinalsView(APIView):
             runs = runs[:limit]
             query = urlencode({"limit": limit, "before": runs[-1].pk})
             next_url = request.build_absolute_uri(f"{request.path}?{query}")
-        return Response({"results": FinalRunSummarySerializer(runs, many=True).data, "next": next_url})
+        context = {"supersedes": selectors.superseded_run_ids([run.pk for run in runs])}
+        results = FinalRunSummarySerializer(runs, many=True, context=context).data
+        return Response({"results": results, "next": next_url})

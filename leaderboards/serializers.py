@@ -160,6 +160,17 @@ class LeaderboardRunHeaderSerializer(serializers.Serializer):
     rowCount = serializers.IntegerField(source="row_count")
     generatedAt = serializers.DateTimeField(source="finished_at")
     isFinal = serializers.BooleanField(source="is_final")
+    status = serializers.ChoiceField(
+        choices=["COMPLETE", "SUPERSEDED"],
+        help_text="COMPLETE: the published result. SUPERSEDED: a final run a correction replaced; still readable "
+        "here by its id, `supersededBy` names the run to show instead.",
+    )
+    supersededBy = serializers.IntegerField(
+        allow_null=True, help_text="The run that replaced this one (its runId); null unless SUPERSEDED."
+    )
+    correctionNote = serializers.CharField(
+        allow_null=True, help_text="Why the run was replaced (the correction's note); null unless SUPERSEDED."
+    )
     nextResetAt = serializers.SerializerMethodField()
     checksum = serializers.CharField(
         help_text="SHA-256 (hex) of every entry of the run in position order, one "
@@ -184,6 +195,9 @@ class LeaderboardRunHeaderSerializer(serializers.Serializer):
             "rowCount": run.row_count,
             "generatedAt": _datetime(run.finished_at),
             "isFinal": run.is_final,
+            "status": run.status,
+            "supersededBy": run.superseded_by_id,
+            "correctionNote": run.superseded_by.note if run.superseded_by_id else None,
             "nextResetAt": self.get_nextResetAt(run),
             "checksum": run.checksum,
         }
@@ -320,6 +334,30 @@ class FinalRunSummarySerializer(serializers.Serializer):
     rowCount = serializers.IntegerField(source="row_count")
     generatedAt = serializers.DateTimeField(source="finished_at")
     isFinal = serializers.BooleanField(source="is_final")
+    supersedes = serializers.SerializerMethodField()
+    correctedAt = serializers.SerializerMethodField()
+    correctionNote = serializers.SerializerMethodField()
+
+    @extend_schema_field(
+        serializers.ListField(
+            child=serializers.IntegerField(),
+            help_text="The runs this one replaced (a correction), oldest first; each stays readable by its id.",
+        )
+    )
+    def get_supersedes(self, run):
+        return self.context.get("supersedes", {}).get(run.pk, [])
+
+    @extend_schema_field(
+        serializers.DateTimeField(allow_null=True, help_text="When the correction was published; null if none.")
+    )
+    def get_correctedAt(self, run):
+        return _datetime(run.finished_at) if self.get_supersedes(run) else None
+
+    @extend_schema_field(
+        serializers.CharField(allow_null=True, help_text="Why the earlier run was replaced; null if none.")
+    )
+    def get_correctionNote(self, run):
+        return run.note if self.get_supersedes(run) else None
 
 
 class FinalRunListSerializer(serializers.Serializer):
