@@ -90,6 +90,10 @@ class ClusterSeasonProgressSerializer(serializers.Serializer):
         help_text="True while the season's stored points are out of date: staff changed its dates, scoring, weights "
         "or level curve and it has not been recomputed since."
     )
+    known = serializers.BooleanField(
+        help_text="False for a cluster hedge has never seen (no challenge progress, no points in any recompute of "
+        "the season): its zeros then mean 'unknown id', not 'a new player with no points yet'."
+    )
     breakdown = ChallengePointsSerializer(
         many=True, help_text="Each weighted challenge's share of the points, most points first; they sum to points."
     )
@@ -111,6 +115,7 @@ class ClusterSeasonProgressSerializer(serializers.Serializer):
             "updatedAt": _TIMESTAMP.to_representation(progress.updated_at),
             "error": progress.error,
             "stale": progress.stale,
+            "known": progress.known,
             "breakdown": [
                 {
                     "challengeCode": share.challenge_code,

@@ -69,6 +69,8 @@ class ClusterSeasonProgress:
     error: str | None = None
     # The season's stored points are out of date (Season.points_stale_since) until it is recomputed.
     stale: bool = False
+    # False for a cluster hedge has never seen (no challenge progress, no points in the season).
+    known: bool = True
 
     @property
     def points_to_next_level(self) -> int | None:
@@ -164,6 +166,7 @@ def _progress(row: dict, *, cluster_id: str, breakdown: tuple[ChallengePoints, .
         breakdown=breakdown,
         error=POINTS_OVERFLOW if row["points_overflow"] else None,
         stale=bool(row["stale"]),
+        known=bool(row["known"]),
     )
 
 

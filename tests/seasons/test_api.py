@@ -133,6 +133,7 @@ def test_progress_shows_points_level_and_the_next_threshold_in_two_queries(clien
         "updatedAt": "2025-03-01T12:30:00Z",
         "error": None,
         "stale": False,
+        "known": True,
         "breakdown": [],
     }
 
@@ -158,8 +159,18 @@ def test_a_cluster_without_a_row_has_zero_points_and_no_update_time(client, djan
         "updatedAt": None,
         "error": None,
         "stale": False,
+        "known": False,  # nobody has seen it: not "a new player with zero points"
         "breakdown": [],
     }
+
+
+def test_a_cluster_with_challenge_progress_but_no_season_points_yet_is_known(client):
+    SeasonFactory(id="S1-TEST")
+    ChallengeProgressFactory(cluster_id="fresh", value=0)
+
+    body = client.get("/seasons/S1-TEST/progress", {"clusterId": "fresh"}).json()
+
+    assert (body["points"], body["updatedAt"], body["known"]) == (0, None, True)
 
 
 def test_the_body_is_written_field_by_field_in_the_documented_order(client):
@@ -175,7 +186,7 @@ def test_the_body_is_written_field_by_field_in_the_documented_order(client):
     assert response.content == (
         b'{"seasonId":"S1-TEST","clusterId":"c1","points":95,"level":0,"maxLevel":null,"levelStartsAt":0,'
         b'"nextLevelThreshold":500,"pointsToNextLevel":405,"progressPercent":19,'
-        b'"updatedAt":"2025-03-01T12:30:00.000250Z","error":null,"stale":false,"breakdown":['
+        b'"updatedAt":"2025-03-01T12:30:00.000250Z","error":null,"stale":false,"known":true,"breakdown":['
         b'{"challengeCode":"kills","challengeName":"Kills","weight":2,"value":30,"points":60},'
         b'{"challengeCode":"wins","challengeName":"Wins","weight":5,"value":7,"points":35}]}'
     )
