@@ -311,6 +311,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Three fields are named `status`: each enum gets a name of its own, not a numbered collision.
+    "ENUM_NAME_OVERRIDES": {
+        "RunStatusEnum": ["COMPLETE", "SUPERSEDED"],
+        "SeasonStatusEnum": ["upcoming", "active", "ended", "final"],
+        "AwardStatusEnum": ["PENDING", "SETTLED", "VOID"],
+    },
 }
 
 # Production hardening; each is overridable for deployments behind a TLS-terminating proxy.

@@ -62,6 +62,12 @@ class SeasonForm(forms.ModelForm):
             )
         return cleaned
 
+    def clean_id(self):
+        season_id = self.cleaned_data["id"]
+        if season_id == "active":
+            raise forms.ValidationError("“active” names the running season in the API's paths: choose another id.")
+        return season_id
+
     def clean_is_active(self):
         is_active = self.cleaned_data["is_active"]
         if is_active:

@@ -1,4 +1,4 @@
-"""Deactivating the running active season in the admin asks for confirmation, saying what stops."""
+"""The season form and the active season: deactivating it while it runs asks first; no season may be named `active`."""
 
 import datetime
 
@@ -58,3 +58,10 @@ def test_a_season_that_has_ended_is_deactivated_without_asking(admin_client):
 
     assert response.status_code == 302
     assert not Season.objects.get(pk="S0").is_active
+
+
+def test_a_season_cannot_be_named_active_which_the_api_paths_reserve(admin_client):
+    response = admin_client.post(f"{SEASONS}add/", season_form(id="active"))
+
+    assert errors_of(response) == ["“active” names the running season in the API's paths: choose another id."]
+    assert not Season.objects.filter(pk="active").exists()
