@@ -6,6 +6,7 @@ this module only draws the bars it is given.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from django.utils.html import format_html, format_html_join
@@ -13,12 +14,24 @@ from django.utils.safestring import SafeString
 
 WIDTH, HEIGHT = 640, 220
 _LEFT, _RIGHT, _TOP, _BOTTOM = 8, 8, 18, 40
+_LABEL_CHAR_WIDTH = 6.5
 
 
 @dataclass(frozen=True)
 class Bar:
     label: str  # under the bar, e.g. "10-19"
     count: int
+
+
+def _label_anchor(label: str, x: float, slot: float) -> tuple[str, str]:
+    """Where a bar's label is anchored: under its middle, or flush with the bar at an edge it would cross."""
+    half = len(label) * _LABEL_CHAR_WIDTH / 2
+    middle = x + slot / 2
+    if middle - half < 0:
+        return f"{x + slot * 0.1:.1f}", "start"
+    if middle + half > WIDTH:
+        return f"{x + slot * 0.9:.1f}", "end"
+    return f"{middle:.1f}", "middle"
 
 
 def bar_chart(bars: list[Bar], *, title: str, unit: str) -> SafeString:
@@ -31,8 +44,10 @@ def bar_chart(bars: list[Bar], *, title: str, unit: str) -> SafeString:
     tallest = max(bar.count for bar in bars)
     slot = (WIDTH - _LEFT - _RIGHT) / len(bars)
     plot_height = HEIGHT - _TOP - _BOTTOM
-    # Labels are thinned out when bars are narrow, so they never overlap.
-    label_every = max(1, round(48 / slot))
+    # Labels are thinned out so the widest never reaches the next one shown: about 6.5 px a character at
+    # 11 px sans-serif, and a gap of 10 (every bar keeps its full label in its tooltip).
+    widest = max(len(bar.label) for bar in bars) * _LABEL_CHAR_WIDTH + 10
+    label_every = max(1, math.ceil(widest / slot))
     shapes = []
     for n, bar in enumerate(bars):
         height = plot_height * bar.count / tallest
@@ -48,7 +63,7 @@ def bar_chart(bars: list[Bar], *, title: str, unit: str) -> SafeString:
                 f"{x + slot / 2:.1f}",
                 f"{y - 4:.1f}",
                 f"{bar.count:,}" if bar.count and slot >= 28 else "",
-                f"{x + slot / 2:.1f}",
+                *_label_anchor(bar.label, x, slot),
                 f"{HEIGHT - _BOTTOM + 16:.1f}",
                 bar.label if n % label_every == 0 else "",
             )
@@ -57,7 +72,7 @@ def bar_chart(bars: list[Bar], *, title: str, unit: str) -> SafeString:
         "",
         '<g><rect x="{}" y="{}" width="{}" height="{}" class="hedge-bar"><title>{}</title></rect>'
         '<text x="{}" y="{}" text-anchor="middle" class="hedge-count">{}</text>'
-        '<text x="{}" y="{}" text-anchor="middle" class="hedge-label">{}</text></g>',
+        '<text x="{}" text-anchor="{}" y="{}" class="hedge-label">{}</text></g>',
         shapes,
     )
     return format_html(

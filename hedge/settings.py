@@ -333,6 +333,9 @@ SPECTACULAR_SETTINGS = {
         "RewardStateEnum": "seasons.rewards.RewardState.values",
         "AwardStatusEnum": "prizes.models.AwardStatus.values",
         "ScoringEnum": "seasons.models.Scoring.values",
+        # Three fields are named `status`: each enum gets a name of its own, not a numbered collision.
+        "RunStatusEnum": ["COMPLETE", "SUPERSEDED"],
+        "SeasonStatusEnum": ["upcoming", "active", "ended", "final"],
     },
     # 3.1 schemas are JSON Schema: nullable fields are `type: [..., "null"]`, which validators understand.
     "OAS_VERSION": "3.1.0",

@@ -113,6 +113,12 @@ class LeaderboardDefAdmin(HistoryAdmin):
             extra_context["preview_url"] = reverse("admin:leaderboards_leaderboarddef_preview", args=args)
         return super().changeform_view(request, object_id, form_url, extra_context)
 
+    def get_actions(self, request):
+        # "Delete selected" would offer what fails for every definition with runs: delete one from its page.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
     def has_delete_permission(self, request, obj=None):
         # A definition with runs is PROTECTed by them: deactivate it instead (no Delete button).
         if obj is not None and selectors.run_counts([obj.key]):
@@ -299,7 +305,7 @@ class LeaderboardRunAdmin(RunTrustAdminMixin, LargeTableAdmin):
         "period_start",
         "period_end",
         "is_final",
-        "is_backfill",
+        "generated_for",
         "row_count",
         "entries",
         "challenge",
@@ -323,6 +329,15 @@ class LeaderboardRunAdmin(RunTrustAdminMixin, LargeTableAdmin):
             ),
             *super().get_urls(),
         ]
+
+    @admin.display(description="generated for")
+    def generated_for(self, run):
+        # is_backfill is also set on a final run of an explicit period; staff read "backfill" as "served as latest".
+        if run.is_final:
+            return "The final standings of an ended period (never served as the latest run)."
+        if run.is_backfill:
+            return "An explicit period (a backfill): served as latest only while the board has no scheduled run."
+        return "The period of the time window (a scheduled run)."
 
     @admin.display(description="period")
     def period(self, run):

@@ -54,7 +54,7 @@ from .serializers import (
 _BIGINT_ID = re.compile(r"[0-9]{1,18}")
 
 # Part of every ETag: bump when the JSON of a run changes shape, so no client keeps an old body.
-_ETAG_VERSION = "2"
+_ETAG_VERSION = "3"
 
 _KEY = OpenApiParameter(
     "key",
@@ -136,9 +136,9 @@ def _latest_run(key: str, run_id: str | None) -> LeaderboardRun:
 
 
 def _run_by_id(key: str, run_id: str) -> LeaderboardRun:
-    run = selectors.complete_run(key, int(run_id)) if _BIGINT_ID.fullmatch(run_id) else None
+    run = selectors.published_run(key, int(run_id)) if _BIGINT_ID.fullmatch(run_id) else None
     if run is None:
-        raise _not_found_for_key(key, f"Leaderboard {key!r} has no completed run {run_id!r}.")
+        raise _not_found_for_key(key, f"Leaderboard {key!r} has no published run {run_id!r}.")
     return run
 
 
@@ -178,12 +178,13 @@ LATEST = RunSource(
 BY_ID = RunSource(
     name="Run",
     operation_id="run",
-    described="one completed run",
+    described="one published run (also one a correction replaced: `status` SUPERSEDED)",
     find=_run_by_id,
     parameters=(_KEY, _RUN_ID),
-    not_found="Unknown or inactive leaderboard, or no completed run with this id in it.",
+    not_found="Unknown or inactive leaderboard, or no published run with this id in it.",
     about="The run is the one named by `runId` (from `latestRun.runId` in `/leaderboards`, a `/finals` item or "
-    "a page's `next`); its entries never change.",
+    "a page's `next`); its entries never change. A run a correction replaced stays readable here, with "
+    "`status` SUPERSEDED and `supersededBy` naming its replacement.",
 )
 PREVIOUS_FINAL = RunSource(
     name="PreviousFinal",
@@ -216,6 +217,8 @@ def _etag(run: LeaderboardRun, next_reset: datetime.datetime | None, parameters:
             _ETAG_VERSION,
             str(run.id),
             run.finished_at.isoformat(),
+            # A correction changes the old run's body (status, supersededBy), not its finished_at.
+            run.status,
             run.leaderboard.updated_at.isoformat(),
             next_reset.isoformat() if next_reset else "",
             parameters,
@@ -570,7 +573,8 @@ class LeaderboardFinalsView(APIView):
             runs = runs[:limit]
             query = urlencode({"limit": limit, "before": runs[-1].pk})
             next_url = request.build_absolute_uri(f"{request.path}?{query}")
-        body = {"results": FinalRunSummarySerializer(runs, many=True).data, "next": next_url}
+        context = {"supersedes": selectors.superseded_run_ids([run.pk for run in runs])}
+        body = {"results": FinalRunSummarySerializer(runs, many=True, context=context).data, "next": next_url}
         # Until the period ends, the list cannot change but by a correction, which the ETag shows.
         now = timezone.now()
         next_reset = next_resets([definition.time_window], now=now)[definition.time_window]

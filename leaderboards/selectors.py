@@ -29,6 +29,8 @@ from .periods import Period, periods_ended_between, previous_period
 
 # Scheduled runs (neither final nor backfill) first, then the newest; leaderboard_runs_complete_idx serves it.
 LATEST_ORDER = ["is_final", "is_backfill", "-id"]
+# A run readable by its id: published, and still published or replaced by a correction.
+PUBLISHED_STATUSES = [RunStatus.COMPLETE, RunStatus.SUPERSEDED]
 # Fields of the latest COMPLETE run that the public list shows.
 _SUMMARY_FIELDS = {
     "latest_run_id": "id",
@@ -91,10 +93,10 @@ def get_definition(key: str, *, active_only: bool = True) -> LeaderboardDef | No
     return definitions.first()
 
 
-def _public_runs(key: str) -> QuerySet[LeaderboardRun]:
-    """COMPLETE runs of the active leaderboard `key`, with the definition and challenge codes the API shows."""
+def _public_runs(key: str, *, statuses=(RunStatus.COMPLETE,)) -> QuerySet[LeaderboardRun]:
+    """Runs of the active leaderboard `key` (COMPLETE ones unless told), with what the API shows of them."""
     return (
-        LeaderboardRun.objects.filter(leaderboard_id=key, status=RunStatus.COMPLETE, leaderboard__is_active=True)
+        LeaderboardRun.objects.filter(leaderboard_id=key, status__in=statuses, leaderboard__is_active=True)
         .select_related("leaderboard", "challenge", "fallback_challenge")
         .annotate(season_id_of_period=_season_of_dates("period_start", "period_end"))
     )
@@ -105,9 +107,13 @@ def latest_complete_run(key: str) -> LeaderboardRun | None:
     return _public_runs(key).order_by(*LATEST_ORDER).first()
 
 
-def complete_run(key: str, run_id: int) -> LeaderboardRun | None:
-    """Run `run_id` if it is a COMPLETE run of the active leaderboard `key`; one query."""
-    return _public_runs(key).filter(pk=run_id).first()
+def published_run(key: str, run_id: int) -> LeaderboardRun | None:
+    """Run `run_id` if it is a COMPLETE or SUPERSEDED run of the active leaderboard `key`; one query.
+
+    A corrected final run stays readable by its id (links to it never break), with the run that
+    replaced it (`superseded_by`, whose note says why) joined in.
+    """
+    return _public_runs(key, statuses=PUBLISHED_STATUSES).select_related("superseded_by").filter(pk=run_id).first()
 
 
 def previous_final_run(key: str, *, now: datetime.datetime | None = None) -> LeaderboardRun | None:
@@ -170,6 +176,15 @@ def final_runs(key: str, *, before: int | None = None) -> QuerySet[LeaderboardRu
     return runs.order_by("-period_end", "-id")
 
 
+def superseded_run_ids(run_ids: list[int]) -> dict[int, list[int]]:
+    """For each of these runs, the ids of the runs it replaced (oldest first); one query (the superseded_by index)."""
+    replaced: dict[int, list[int]] = {}
+    rows = LeaderboardRun.objects.filter(superseded_by__in=run_ids).order_by("id").values_list("superseded_by", "id")
+    for by, run_id in rows:
+        replaced.setdefault(by, []).append(run_id)
+    return replaced
+
+
 def previous_run_id(run: LeaderboardRun) -> int | None:
     """The run whose ranks `run`'s entries compare with (their previousRank); one query.
 
@@ -215,13 +230,13 @@ ENTRY_CACHE_SECONDS = 3600
 
 
 def top_entry_values(run: LeaderboardRun, *, limit: int, after: int = 0) -> list[dict]:
-    """The first `limit` entries of COMPLETE `run` after position `after`, as dicts of ENTRY_FIELDS; cached.
+    """The first `limit` entries of published `run` after position `after`, as dicts of ENTRY_FIELDS; cached.
 
-    A COMPLETE run's entries never change: generation writes them in the same transaction that
-    publishes the run, nothing updates a COMPLETE run or its entries afterwards (the admin is read
-    only), and runs leave only by deletion (`prune_leaderboard_runs`). So (run, after, limit) always
+    A published run's entries never change: generation writes them in the same transaction that
+    publishes the run, nothing changes them afterwards (the admin is read only; a correction only
+    marks the run SUPERSEDED), and runs leave only by deletion (`prune_leaderboard_runs`). So (run, after, limit) always
     has the same answer and Django's cache ("default") may keep it, with no invalidation:
-    - callers get `run` from latest_complete_run / complete_run, which ask the database on every
+    - callers get `run` from latest_complete_run / published_run, which ask the database on every
       request, so a newly published run is served at once and a deleted or no longer public run
       is never looked up here;
     - the key holds the run's `finished_at` next to its id, so a run id that comes round again

@@ -222,6 +222,17 @@ class LeaderboardRunHeaderSerializer(serializers.Serializer):
         source="is_final",
         help_text="True for the final standings of an ended period; false while the period is still going on.",
     )
+    status = serializers.ChoiceField(
+        choices=["COMPLETE", "SUPERSEDED"],
+        help_text="COMPLETE: the published result. SUPERSEDED: a final run a correction replaced; still readable "
+        "here by its id, `supersededBy` names the run to show instead.",
+    )
+    supersededBy = serializers.IntegerField(
+        allow_null=True, help_text="The run that replaced this one (its runId); null unless SUPERSEDED."
+    )
+    correctionNote = serializers.CharField(
+        allow_null=True, help_text="Why the run was replaced (the correction's note); null unless SUPERSEDED."
+    )
     nextResetAt = serializers.SerializerMethodField(
         help_text="When the board's current period ends and it starts again; null for ALL_TIME and between seasons."
     )
@@ -252,6 +263,9 @@ class LeaderboardRunHeaderSerializer(serializers.Serializer):
             "rowCount": run.row_count,
             "generatedAt": _datetime(run.finished_at),
             "isFinal": run.is_final,
+            "status": run.status,
+            "supersededBy": run.superseded_by_id,
+            "correctionNote": run.superseded_by.note if run.superseded_by_id else None,
             "nextResetAt": self.get_nextResetAt(run),
             "checksum": run.checksum,
         }
@@ -398,6 +412,30 @@ class FinalRunSummarySerializer(serializers.Serializer):
     rowCount = serializers.IntegerField(source="row_count")
     generatedAt = serializers.DateTimeField(source="finished_at")
     isFinal = serializers.BooleanField(source="is_final")
+    supersedes = serializers.SerializerMethodField()
+    correctedAt = serializers.SerializerMethodField()
+    correctionNote = serializers.SerializerMethodField()
+
+    @extend_schema_field(
+        serializers.ListField(
+            child=serializers.IntegerField(),
+            help_text="The runs this one replaced (a correction), oldest first; each stays readable by its id.",
+        )
+    )
+    def get_supersedes(self, run):
+        return self.context.get("supersedes", {}).get(run.pk, [])
+
+    @extend_schema_field(
+        serializers.DateTimeField(allow_null=True, help_text="When the correction was published; null if none.")
+    )
+    def get_correctedAt(self, run):
+        return _datetime(run.finished_at) if self.get_supersedes(run) else None
+
+    @extend_schema_field(
+        serializers.CharField(allow_null=True, help_text="Why the earlier run was replaced; null if none.")
+    )
+    def get_correctionNote(self, run):
+        return run.note if self.get_supersedes(run) else None
 
     def get_periodLabel(self, run) -> str:
         return run_period_label(run)

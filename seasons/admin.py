@@ -102,10 +102,14 @@ class SeasonAdmin(LevelCurveFormulaMixin, CountedDeleteMixin, HistoryAdmin):
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
-        if obj is None:
-            return fieldsets
         [(name, options)] = fieldsets
-        fields = [f for f in options["fields"] if f not in STANDINGS_FIELDS]
+        fields = [f for f in options["fields"] if f != "confirm_deactivation"]
+        if obj is not None and obj.is_active and obj.starts_at <= timezone.now() < obj.ends_at:
+            # Right under the flag it confirms: only the running active season asks.
+            fields.insert(fields.index("is_active") + 1, "confirm_deactivation")
+        if obj is None:
+            return [(name, {**options, "fields": fields})]
+        fields = [f for f in fields if f not in STANDINGS_FIELDS]
         return [(name, {**options, "fields": fields}), ("Standings", {"fields": STANDINGS_FIELDS})]
 
     def get_urls(self):

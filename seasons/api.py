@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -16,9 +17,13 @@ from .selectors import (
     POINTS_OVERFLOW,
     ClusterSeasonProgress,
     ProgressWithheld,
+    SeasonStatus,
+    active_season_id,
     active_season_with_weights,
     get_explained_cluster_progress,
-    started_seasons,
+    listed_seasons,
+    season_levels,
+    season_status,
 )
 
 # --- serializers -------------------------------------------------------------------------------
@@ -35,19 +40,69 @@ class SeasonWeightSerializer(serializers.Serializer):
 
 
 class SeasonSerializer(serializers.Serializer):
-    """A season and how its points are earned."""
+    """A season, where it is in its life, how its points are earned and how levels follow from them."""
 
     id = serializers.CharField()
     name = serializers.CharField()
     startsAt = serializers.DateTimeField(source="starts_at")
     endsAt = serializers.DateTimeField(source="ends_at")
+    status = serializers.SerializerMethodField()
     scoring = serializers.ChoiceField(
         choices=Scoring.choices,
         help_text="GAINS: points = Σ weight × what each challenge's value gained inside the season. "
         "LIFETIME: Σ weight × the whole value.",
     )
-    pointsPerLevel = serializers.IntegerField(source="points_per_level", min_value=1)
+    pointsPerLevel = serializers.SerializerMethodField()
+    maxLevel = serializers.IntegerField(
+        source="curve_max_level",
+        allow_null=True,
+        help_text="The level curve's last level (levels are capped there); null without a curve (uncapped).",
+    )
     weights = SeasonWeightSerializer(many=True, source="weights_with_challenges", help_text="By challenge code.")
+
+    @extend_schema_field(
+        serializers.ChoiceField(
+            choices=SeasonStatus.values,
+            help_text="upcoming: not started; active: running, progress is updated; ended: past its end (or "
+            "stopped by staff), progress no longer updated; final: ended and its standings are fixed.",
+        )
+    )
+    def get_status(self, season) -> str:
+        return season_status(season, now=self.context["now"])
+
+    @extend_schema_field(
+        serializers.IntegerField(
+            allow_null=True,
+            min_value=1,
+            help_text="Without a level curve, level = points ÷ pointsPerLevel (rounded down). null while a level "
+            "curve decides levels: see GET /seasons/{seasonId}/levels.",
+        )
+    )
+    def get_pointsPerLevel(self, season) -> int | None:
+        return None if season.curve_max_level is not None else season.points_per_level
+
+
+class SeasonLevelSerializer(serializers.Serializer):
+    level = serializers.IntegerField(min_value=1)
+    pointsRequired = serializers.IntegerField(source="points_required", help_text="The points the level needs.")
+
+
+class SeasonLevelsSerializer(serializers.Serializer):
+    """How a season's levels follow from its points: a level curve, or a flat number of points per level."""
+
+    seasonId = serializers.CharField(source="season_id")
+    pointsPerLevel = serializers.IntegerField(
+        source="points_per_level",
+        allow_null=True,
+        help_text="Without a curve: level = points ÷ pointsPerLevel (rounded down), uncapped. null with a curve.",
+    )
+    maxLevel = serializers.IntegerField(
+        source="max_level", allow_null=True, help_text="The curve's last level; null without a curve (uncapped)."
+    )
+    levels = SeasonLevelSerializer(
+        many=True,
+        help_text="The curve, by level: a cluster is at the highest level whose points it has. Empty without one.",
+    )
 
 
 class ProgressQuerySerializer(serializers.Serializer):
@@ -90,6 +145,10 @@ class ClusterSeasonProgressSerializer(serializers.Serializer):
         help_text="True while the season's stored points are out of date: staff changed its dates, scoring, weights "
         "or level curve and it has not been recomputed since."
     )
+    known = serializers.BooleanField(
+        help_text="False for a cluster hedge has never seen (no challenge progress, no points in any recompute of "
+        "the season): its zeros then mean 'unknown id', not 'a new player with no points yet'."
+    )
     breakdown = ChallengePointsSerializer(
         many=True, help_text="Each weighted challenge's share of the points, most points first; they sum to points."
     )
@@ -111,6 +170,7 @@ class ClusterSeasonProgressSerializer(serializers.Serializer):
             "updatedAt": _TIMESTAMP.to_representation(progress.updated_at),
             "error": progress.error,
             "stale": progress.stale,
+            "known": progress.known,
             "breakdown": [
                 {
                     "challengeCode": share.challenge_code,
@@ -133,15 +193,45 @@ _TIMESTAMP = serializers.DateTimeField()
 _SEASON_ID_MAX_LENGTH = Season._meta.get_field("id").max_length
 
 
+def season_id_of(path_id: str) -> str | None:
+    """The season a `{seasonId}` path segment names: `active` is the active season (one query); None: no such season.
+
+    An id no season can have is unknown without asking the database (a NUL byte would upset it).
+    """
+    if path_id == ACTIVE:
+        return active_season_id()
+    if len(path_id) <= _SEASON_ID_MAX_LENGTH and season_id_validator.regex.fullmatch(path_id):
+        return path_id
+    return None
+
+
+def no_such_season(path_id: str) -> NotFound:
+    if path_id == ACTIVE:
+        return NotFound("No season is active.")
+    return NotFound(f"Season {path_id!r} does not exist.")
+
+
+# In a season's path, this names the active season (GET /seasons/active/progress, /rewards, /levels).
+ACTIVE = "active"
+
+SEASON_ID = OpenApiParameter(
+    "seasonId",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    description="Season id, e.g. S1-2025; `active` names the season running now (404 while none is).",
+)
+
+
 class SeasonListView(APIView):
     @extend_schema(
         operation_id="list_seasons",
-        summary="The seasons that have started, newest first",
-        description="Every season whose start has passed (running or ended), with how its points are earned.",
+        summary="Every season, upcoming ones too, latest start first",
+        description="Each season with its status (upcoming, active, ended, final), how its points are earned and "
+        "how levels follow from them, so a client can show 'next season starts in ...'.",
         responses={200: SeasonSerializer(many=True)},
     )
     def get(self, request):
-        return Response(SeasonSerializer(started_seasons(), many=True).data)
+        return Response(SeasonSerializer(listed_seasons(), many=True, context={"now": timezone.now()}).data)
 
 
 class ActiveSeasonView(APIView):
@@ -155,7 +245,25 @@ class ActiveSeasonView(APIView):
         season = active_season_with_weights()
         if season is None:
             raise NotFound("No season is active.")
-        return Response(SeasonSerializer(season).data)
+        return Response(SeasonSerializer(season, context={"now": timezone.now()}).data)
+
+
+class SeasonLevelsView(APIView):
+    @extend_schema(
+        operation_id="get_season_levels",
+        summary="A season's levels: the points each level needs",
+        description="With a level curve: `levels` lists (level, pointsRequired), `maxLevel` is the cap and "
+        "`pointsPerLevel` null. Without one: `levels` is empty, `maxLevel` null and level = points ÷ "
+        "`pointsPerLevel` (rounded down), uncapped.",
+        parameters=[SEASON_ID],
+        responses={200: SeasonLevelsSerializer, 404: ErrorSerializer},
+    )
+    def get(self, request, seasonId: str):
+        season_id = season_id_of(seasonId)
+        levels = season_levels(season_id) if season_id else None
+        if levels is None:
+            raise no_such_season(seasonId)
+        return Response(SeasonLevelsSerializer(levels).data)
 
 
 class SeasonProgressView(APIView):
@@ -173,12 +281,7 @@ class SeasonProgressView(APIView):
             "recomputed yet (points and breakdown may then disagree). "
             'A cluster excluded by staff from every leaderboard and the season pass is a 404 {"detail": "excluded"}.'
         ),
-        parameters=[
-            OpenApiParameter(
-                "seasonId", OpenApiTypes.STR, OpenApiParameter.PATH, description="Season id, e.g. S1-2025."
-            ),
-            ProgressQuerySerializer,
-        ],
+        parameters=[SEASON_ID, ProgressQuerySerializer],
         responses={
             200: ClusterSeasonProgressSerializer,
             400: SeasonProgressQueryErrorSerializer,
@@ -186,16 +289,14 @@ class SeasonProgressView(APIView):
         },
     )
     def get(self, request, seasonId: str):
-        season_id = seasonId  # the URL's (and the schema's) camelCase name
         query = ProgressQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        # An id no season can have is unknown without asking the database (a NUL byte would upset it).
-        valid_id = len(season_id) <= _SEASON_ID_MAX_LENGTH and season_id_validator.regex.fullmatch(season_id)
+        season_id = season_id_of(seasonId)
         cluster_id = query.validated_data["clusterId"]
         try:
-            progress = get_explained_cluster_progress(season_id=season_id, cluster_id=cluster_id) if valid_id else None
+            progress = get_explained_cluster_progress(season_id=season_id, cluster_id=cluster_id) if season_id else None
         except ProgressWithheld:
             raise NotFound("excluded") from None
         if progress is None:
-            raise NotFound(f"Season {season_id!r} does not exist.")
+            raise no_such_season(seasonId)
         return Response(ClusterSeasonProgressSerializer(progress).data)

@@ -90,6 +90,15 @@ class SeasonLevelInline(FinalSeasonReadOnly, admin.TabularInline):
     )
     classes = ["collapse"]
 
+    def get_formset(self, request, obj=None, **kwargs):
+        # The heading says which rule decides levels now (an inline instance serves one request).
+        if obj is not None and (levels := SeasonLevel.objects.filter(season=obj).count()):
+            self.verbose_name_plural = (
+                f"Level curve ({levels} levels: it decides levels, capped at level {levels}; points per level is "
+                "not used). Fill it again from a formula with the action “Fill the level curve from a formula”."
+            )
+        return super().get_formset(request, obj, **kwargs)
+
 
 class _RewardFormSet(forms.BaseInlineFormSet):
     # Set by link_pass_formsets: the curve's formset of the same page, whose submitted curve caps the levels.

@@ -18,12 +18,12 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import BigIntegerField, Case, Exists, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models import BigIntegerField, Case, Exists, F, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .levels import CURVE_FIELDS, LevelStanding, standing_of, with_level_curve
-from .models import PremiumGrant, RewardClaim, Season, SeasonProgress, SeasonReward, Track
+from .models import PremiumGrant, RewardClaim, Season, SeasonLevel, SeasonProgress, SeasonReward, Track
 from .selectors import ProgressWithheld, is_progress_withheld
 
 
@@ -47,6 +47,8 @@ class RewardLine:
     data: Any
     # None when no cluster was asked about.
     state: str | None
+    # The points the reward's level needs; None only for a level beyond the curve (which the admin refuses).
+    points_required: int | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,29 @@ def season_with_cluster_standing(season_id: str, cluster_id: str, *, now: dateti
         cluster_is_premium=Exists(PremiumGrant.objects.filter(season=OuterRef("pk"), cluster_id=cluster_id)),
     )
     return with_level_curve(seasons, points="cluster_points")
+
+
+def rewards_with_points_required(season_id: str) -> QuerySet[SeasonReward]:
+    """The season's rewards by track and level, each annotated `points_required` of its level; one query.
+
+    The curve's threshold of the level (season_levels' (season, level) unique index) when the season
+    has a curve, else level x points_per_level: the rule of levels.LevelCurve.starts_at.
+    """
+    curve = SeasonLevel.objects.filter(season_id=OuterRef("season_id"))
+    return (
+        SeasonReward.objects.filter(season_id=season_id)
+        .annotate(
+            points_required=Case(
+                When(
+                    Exists(curve),
+                    then=Subquery(curve.filter(level=OuterRef("level")).values("points_required")[:1]),
+                ),
+                default=F("level") * F("season__points_per_level"),
+                output_field=BigIntegerField(),
+            )
+        )
+        .order_by("track", "level", "name")
+    )
 
 
 def get_season_tracks(
@@ -121,7 +146,7 @@ def get_season_tracks(
         reached, premium, closed = standing.level, row["cluster_is_premium"], now >= season.claims_deadline
     for track in Track.values:
         result.tracks[track] = []
-    for reward in SeasonReward.objects.filter(season_id=season.pk).order_by("track", "level", "name"):
+    for reward in rewards_with_points_required(season.pk):
         state = None
         if cluster_id is not None:
             if (reward.track, reward.level) in claimed:
@@ -144,6 +169,7 @@ def get_season_tracks(
                 quantity=reward.quantity,
                 data=reward.data,
                 state=state,
+                points_required=reward.points_required,
             )
         )
     return result

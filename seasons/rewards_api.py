@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -10,7 +10,8 @@ from rest_framework.views import APIView
 
 from hedge.api import ClusterIdField, ErrorSerializer
 
-from .models import Season, Track, season_id_validator
+from .api import SEASON_ID, no_such_season, season_id_of
+from .models import Track
 from .rewards import RewardState, get_season_tracks
 from .selectors import ProgressWithheld
 
@@ -28,6 +29,10 @@ class RewardsQueryErrorSerializer(serializers.Serializer):
 
 class RewardLineSerializer(serializers.Serializer):
     level = serializers.IntegerField()
+    pointsRequired = serializers.IntegerField(
+        source="points_required",
+        help_text="The points the reward's level needs (the curve's, or level × pointsPerLevel).",
+    )
     name = serializers.CharField()
     description = serializers.CharField()
     kind = serializers.CharField()
@@ -58,9 +63,6 @@ class SeasonRewardsSerializer(serializers.Serializer):
         ).data
 
 
-_SEASON_ID_MAX_LENGTH = Season._meta.get_field("id").max_length
-
-
 class SeasonRewardsView(APIView):
     @extend_schema(
         operation_id="get_season_rewards",
@@ -74,24 +76,23 @@ class SeasonRewardsView(APIView):
             "as in /progress: nothing is shown claimable that a claim would refuse."
         ),
         parameters=[
-            OpenApiParameter("seasonId", str, OpenApiParameter.PATH, description="Season id, e.g. S1-2025."),
+            SEASON_ID,
             RewardsQuerySerializer,
         ],
         responses={200: SeasonRewardsSerializer, 400: RewardsQueryErrorSerializer, 404: ErrorSerializer},
     )
     def get(self, request, seasonId: str):
-        season_id = seasonId  # the URL's (and the schema's) camelCase name
         query = RewardsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        valid_id = len(season_id) <= _SEASON_ID_MAX_LENGTH and season_id_validator.regex.fullmatch(season_id)
+        season_id = season_id_of(seasonId)
         try:
             tracks = (
                 get_season_tracks(season_id=season_id, cluster_id=query.validated_data.get("clusterId"))
-                if valid_id
+                if season_id
                 else None
             )
         except ProgressWithheld:
             raise NotFound("excluded") from None
         if tracks is None:
-            raise NotFound(f"Season {season_id!r} does not exist.")
+            raise no_such_season(seasonId)
         return Response(SeasonRewardsSerializer(tracks).data)

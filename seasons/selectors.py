@@ -7,7 +7,7 @@ import functools
 from dataclasses import dataclass
 
 from django.db import connections, router
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from hedge.db import sql_datetime
@@ -15,7 +15,7 @@ from hedge.db import sql_datetime
 from . import sql
 from .breakdown import ChallengePoints, cluster_breakdown
 from .levels import standing_of
-from .models import Season, SeasonChallengeWeight
+from .models import Season, SeasonChallengeWeight, SeasonLevel
 
 
 def get_active_season(*, now: datetime.datetime | None = None) -> Season | None:
@@ -30,16 +30,75 @@ def _with_weights(seasons: QuerySet[Season]) -> QuerySet[Season]:
     return seasons.prefetch_related(Prefetch("weights", queryset=weights, to_attr="weights_with_challenges"))
 
 
-def started_seasons(*, now: datetime.datetime | None = None) -> QuerySet[Season]:
-    """Seasons whose start has passed (running or ended), newest first, with their weights; two queries."""
-    now = now or timezone.now()
-    return _with_weights(Season.objects.filter(starts_at__lte=now).order_by("-starts_at", "-id"))
+def _public(seasons: QuerySet[Season]) -> QuerySet[Season]:
+    """Seasons as the public API shows them: with their weights (one more query) and `curve_max_level`
+    (the level curve's last level, None without a curve; a subquery over season_levels' primary key)."""
+    last_level = SeasonLevel.objects.filter(season=OuterRef("pk")).order_by("-level").values("level")[:1]
+    return _with_weights(seasons.annotate(curve_max_level=Subquery(last_level)))
+
+
+def listed_seasons(*, now: datetime.datetime | None = None) -> QuerySet[Season]:
+    """Every season, upcoming ones too, latest start first, with their weights and curve's cap; two queries."""
+    return _public(Season.objects.order_by("-starts_at", "-id"))
 
 
 def active_season_with_weights(*, now: datetime.datetime | None = None) -> Season | None:
-    """get_active_season with `weights_with_challenges`; two queries (one when there is none)."""
+    """get_active_season with `weights_with_challenges` and `curve_max_level`; two queries (one when there is none)."""
     now = now or timezone.now()
-    return _with_weights(Season.objects.filter(is_active=True, starts_at__lte=now, ends_at__gt=now)).first()
+    return _public(Season.objects.filter(is_active=True, starts_at__lte=now, ends_at__gt=now)).first()
+
+
+def active_season_id(*, now: datetime.datetime | None = None) -> str | None:
+    """The id of the active season (see get_active_season), else None; one query."""
+    now = now or timezone.now()
+    seasons = Season.objects.filter(is_active=True, starts_at__lte=now, ends_at__gt=now)
+    return seasons.values_list("pk", flat=True).first()
+
+
+@dataclass(frozen=True)
+class SeasonLevels:
+    season_id: str
+    # None while a curve decides levels.
+    points_per_level: int | None
+    max_level: int | None
+    levels: list[SeasonLevel]
+
+
+def season_levels(season_id: str) -> SeasonLevels | None:
+    """How the season's levels follow from points: its curve by level, or its points per level; None: no season.
+
+    Two queries (the season, its curve by the (season, level) unique index).
+    """
+    season = Season.objects.filter(pk=season_id).values("pk", "points_per_level").first()
+    if season is None:
+        return None
+    levels = list(SeasonLevel.objects.filter(season_id=season_id).order_by("level"))
+    return SeasonLevels(
+        season_id=season["pk"],
+        points_per_level=None if levels else season["points_per_level"],
+        max_level=levels[-1].level if levels else None,
+        levels=levels,
+    )
+
+
+class SeasonStatus:
+    """Where a season is in its life, as the public API names it."""
+
+    UPCOMING = "upcoming"  # not started yet
+    ACTIVE = "active"  # flagged active and running: progress is updated
+    ENDED = "ended"  # past its end, or stopped by staff before it (progress no longer updated)
+    FINAL = "final"  # ended and its final standings are fixed (finalized_at)
+    values = (UPCOMING, ACTIVE, ENDED, FINAL)
+
+
+def season_status(season: Season, *, now: datetime.datetime) -> str:
+    if season.finalized_at is not None:
+        return SeasonStatus.FINAL
+    if now < season.starts_at:
+        return SeasonStatus.UPCOMING
+    if season.is_active and now < season.ends_at:
+        return SeasonStatus.ACTIVE
+    return SeasonStatus.ENDED
 
 
 # The error of a cluster whose season points could not be stored (a SeasonProgressError).
@@ -69,6 +128,8 @@ class ClusterSeasonProgress:
     error: str | None = None
     # The season's stored points are out of date (Season.points_stale_since) until it is recomputed.
     stale: bool = False
+    # False for a cluster hedge has never seen (no challenge progress, no points in the season).
+    known: bool = True
 
     @property
     def points_to_next_level(self) -> int | None:
@@ -164,6 +225,7 @@ def _progress(row: dict, *, cluster_id: str, breakdown: tuple[ChallengePoints, .
         breakdown=breakdown,
         error=POINTS_OVERFLOW if row["points_overflow"] else None,
         stale=bool(row["stale"]),
+        known=bool(row["known"]),
     )
 
 

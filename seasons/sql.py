@@ -451,6 +451,9 @@ SELECT t.season_id, t.scoring, t.starts_at, t.ends_at, t.points, t.updated_at, t
        (SELECT l.points_required FROM season_levels l WHERE l.season_id = t.season_id AND l.points_required > t.points
         ORDER BY l.points_required LIMIT 1) AS curve_next,
        {withheld} AS withheld,
+       -- Seen: points stored in the season, or any challenge progress (challenge_progress_cluster_idx).
+       CASE WHEN t.has_row = 1 OR EXISTS (SELECT 1 FROM challenge_progress c WHERE c.cluster_id = %(cluster)s)
+            THEN 1 ELSE 0 END AS known,
        EXISTS (SELECT 1 FROM season_progress_errors e
                WHERE e.season_id = t.season_id AND e.cluster_id = %(cluster)s) AS points_overflow
 FROM (
@@ -458,7 +461,8 @@ FROM (
            s.points_per_level AS points_per_level,
            CASE WHEN s.points_stale_since IS NULL THEN 0 ELSE 1 END AS stale,
            CASE WHEN s.starts_at <= %(now)s THEN COALESCE(p.points, 0) ELSE 0 END AS points,
-           CASE WHEN s.starts_at <= %(now)s THEN p.updated_at END AS updated_at
+           CASE WHEN s.starts_at <= %(now)s THEN p.updated_at END AS updated_at,
+           CASE WHEN p.cluster_id IS NULL THEN 0 ELSE 1 END AS has_row
     FROM seasons s
     LEFT JOIN season_progress p ON p.season_id = s.id AND p.cluster_id = %(cluster)s
     WHERE s.id = %(season)s

@@ -124,6 +124,9 @@ CASES = [
     ("/seasons/{seasonId}/rewards", "/seasons/S1-2025/rewards", 200),
     ("/seasons/{seasonId}/rewards", "/seasons/S1-2025/rewards?clusterId=" + "x" * 129, 400),
     ("/seasons/{seasonId}/rewards", "/seasons/NOPE/rewards", 404),
+    ("/seasons/{seasonId}/levels", "/seasons/S1-2025/levels", 200),
+    ("/seasons/{seasonId}/levels", "/seasons/active/levels", 200),
+    ("/seasons/{seasonId}/levels", "/seasons/NOPE/levels", 404),
 ]
 
 

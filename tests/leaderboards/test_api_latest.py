@@ -31,6 +31,9 @@ def test_latest_returns_the_leaderboard_and_its_entries_by_position(api, publish
             "rowCount": 5,
             "generatedAt": iso(published.finished_at),
             "isFinal": False,
+            "status": "COMPLETE",
+            "supersededBy": None,
+            "correctionNote": None,
             "nextResetAt": None,
             "checksum": published.checksum,  # tests/leaderboards/test_checksum.py checks what it is
         },

@@ -1,4 +1,4 @@
-"""GET /leaderboards/{key}/runs/{runId}: one completed run of a leaderboard and its entries."""
+"""GET /leaderboards/{key}/runs/{runId}: one published run of a leaderboard and its entries."""
 
 import pytest
 
@@ -23,7 +23,7 @@ def test_a_run_that_is_not_complete_is_not_found(api, wins, status):
     response = api.get(f"/leaderboards/lb/runs/{run.pk}")
 
     assert response.status_code == 404
-    assert response.json() == {"detail": f"Leaderboard 'lb' has no completed run '{run.pk}'."}
+    assert response.json() == {"detail": f"Leaderboard 'lb' has no published run '{run.pk}'."}
 
 
 def test_a_run_of_another_leaderboard_is_not_found(api, wins):
@@ -47,7 +47,7 @@ def test_a_malformed_run_id_is_not_found(api, wins, run_id):
 @pytest.mark.parametrize(
     ("case", "queries"),
     [
-        # 1. no such COMPLETE run of an active leaderboard; 2. is there such an active leaderboard (for the message)
+        # 1. no such published run of an active leaderboard; 2. is there such an active leaderboard (for the message)
         ("unknown key", 2),
         ("inactive leaderboard", 2),
         ("run not complete", 2),

@@ -118,7 +118,7 @@ def test_a_period_that_has_not_ended_has_no_final_run(daily):
     assert not LeaderboardRun.objects.exists()
 
 
-def test_regenerating_a_final_run_supersedes_the_old_one_which_is_never_served(daily, api, wins):
+def test_regenerating_a_final_run_supersedes_the_old_one_which_is_served_only_by_id(daily, api, wins):
     yesterday = {"period_start": daily.start - DAY, "period_end": daily.start}
     old = generate_final_run("lb_daily", **yesterday)
     given_history(wins, {"carol": 40}, at=daily.start - DAY / 4)  # a late correction of yesterday
@@ -128,7 +128,8 @@ def test_regenerating_a_final_run_supersedes_the_old_one_which_is_never_served(d
     old.refresh_from_db()
     assert (old.status, new.status) == (RunStatus.SUPERSEDED, RunStatus.COMPLETE)
     assert standings(new)[0][2] == "carol"
-    assert api.get(f"/leaderboards/lb_daily/runs/{old.pk}").status_code == 404
+    assert api.get(f"/leaderboards/lb_daily/runs/{old.pk}").json()["leaderboard"]["status"] == "SUPERSEDED"
+    assert [run["runId"] for run in api.get("/leaderboards/lb_daily/finals").json()["results"]] == [new.pk]
     assert api.get("/leaderboards/lb_daily/finals/previous").json()["leaderboard"]["runId"] == new.pk
 
 
@@ -221,7 +222,8 @@ def finals(daily):
 
 
 def test_finals_are_listed_newest_period_first_in_pages(api, finals, django_assert_num_queries):
-    with django_assert_num_queries(2):  # the definition, the page of runs
+    # the definition, the page of runs, the runs they replaced
+    with django_assert_num_queries(3):
         first = api.get("/leaderboards/lb_daily/finals?limit=2").json()
 
     assert [run["runId"] for run in first["results"]] == [finals[0].pk, finals[1].pk]
@@ -233,6 +235,9 @@ def test_finals_are_listed_newest_period_first_in_pages(api, finals, django_asse
         "rowCount": finals[0].row_count,
         "generatedAt": finals[0].finished_at.isoformat().replace("+00:00", "Z"),
         "isFinal": True,
+        "supersedes": [],
+        "correctedAt": None,
+        "correctionNote": None,
     }
     assert first["next"] == f"http://testserver/leaderboards/lb_daily/finals?limit=2&before={finals[1].pk}"
     second = api.get(first["next"]).json()

@@ -112,6 +112,17 @@ def test_the_run_page_shows_how_the_run_was_computed_and_offers_to_regenerate_it
     assert new.checksum in new_page and "&quot;challengeCode&quot;: &quot;wins&quot;" in new_page
     assert "mallory (everything)" in new_page and "?applied_by_run=" in new_page
     assert reverse("admin:leaderboards_leaderboardrun_regenerate", args=[new.pk]) in new_page
+    # A final run of an explicit period is not presented as a backfill served as latest.
+    assert "The final standings of an ended period" in new_page and "Is backfill" not in new_page
+
+
+def test_the_regenerate_page_says_the_clusters_excluded_now_are_left_out(admin_client, yesterday):
+    _, run = yesterday
+
+    page = admin_client.get(reverse("admin:leaderboards_leaderboardrun_regenerate", args=[run.pk])).content.decode()
+
+    assert "leaving out the clusters excluded now" in page
+    assert "without the exclusions" not in page
 
 
 def test_staff_regenerate_a_final_run_from_its_page_with_a_note(admin_client, admin_user, yesterday):

@@ -3,12 +3,14 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from seasons.models import Season
 from tests.factories import (
     ChallengeFactory,
     ChallengeProgressFactory,
     SeasonChallengeWeightFactory,
     SeasonFactory,
     SeasonProgressFactory,
+    given_curve,
 )
 
 pytestmark = pytest.mark.django_db
@@ -44,8 +46,10 @@ def test_active_season_is_described_with_how_points_are_earned_in_two_queries(cl
         "id": "S1-2025",
         "name": "Season One",
         "startsAt": "2025-01-01T00:00:00Z",
+        "status": "active",
         "scoring": "GAINS",
         "pointsPerLevel": 750,
+        "maxLevel": None,
         "weights": [
             {"challengeCode": "depth", "challengeName": "LP depth", "weight": 1},
             {"challengeCode": "wins", "challengeName": "PvP wins", "weight": 3},
@@ -74,21 +78,33 @@ def test_a_season_flagged_active_outside_its_dates_is_not_the_active_season(clie
 
 
 @pytest.mark.parametrize("path", ["/seasons", "/seasons/"])
-def test_seasons_that_have_started_are_listed_newest_first_in_two_queries(client, django_assert_num_queries, path):
+def test_every_season_is_listed_latest_start_first_with_its_status_in_two_queries(
+    client, django_assert_num_queries, path
+):
     now = timezone.now()
+    days = datetime.timedelta(days=1)
+    final = SeasonFactory(id="S-1", starts_at=now - 200 * days, ends_at=now - 100 * days)
+    Season.objects.filter(pk=final.pk).update(finalized_at=now - datetime.timedelta(days=99))
     old = SeasonFactory(id="S0", starts_at=now - datetime.timedelta(days=90), ends_at=now - datetime.timedelta(days=60))
     current = SeasonFactory(id="S1", is_active=True, starts_at=now - datetime.timedelta(days=5))
-    SeasonFactory(id="S2", starts_at=now + datetime.timedelta(days=30))  # not started: not listed
+    SeasonFactory(id="S2", starts_at=now + datetime.timedelta(days=30))  # not started: listed as upcoming
     for season in (old, current):
         SeasonChallengeWeightFactory(season=season, challenge=ChallengeFactory(code="wins"), weight=2)
 
-    with django_assert_num_queries(2):  # the seasons; all their weights with their challenges
+    with django_assert_num_queries(2):  # the seasons with their curve's cap; all their weights with their challenges
         response = client.get(path)
 
-    assert [season["id"] for season in response.json()] == ["S1", "S0"]
-    assert [season["weights"] for season in response.json()] == [
+    listed = [(season["id"], season["status"]) for season in response.json()]
+    assert listed == [("S2", "upcoming"), ("S1", "active"), ("S0", "ended"), ("S-1", "final")]
+    assert [season["weights"] for season in response.json()][1:3] == [
         [{"challengeCode": "wins", "challengeName": "Wins", "weight": 2}]
     ] * 2
+
+
+def test_a_season_stopped_by_staff_before_its_end_is_ended(client):
+    SeasonFactory(id="S1", is_active=False, starts_at=timezone.now() - datetime.timedelta(days=5))
+
+    assert client.get("/seasons").json()[0]["status"] == "ended"
 
 
 def test_a_season_without_weights_lists_none(client):
@@ -99,10 +115,17 @@ def test_a_season_without_weights_lists_none(client):
     assert (season["id"], season["scoring"], season["pointsPerLevel"], season["weights"]) == ("S1", "LIFETIME", 100, [])
 
 
-def test_no_started_season_is_an_empty_list(client, db):
-    SeasonFactory(starts_at=timezone.now() + datetime.timedelta(days=1))
-
+def test_no_season_is_an_empty_list(client, db):
     assert client.get("/seasons").json() == []
+
+
+def test_while_a_curve_decides_levels_the_season_shows_its_cap_and_no_points_per_level(client):
+    season = SeasonFactory(id="S1", is_active=True, points_per_level=500)
+    given_curve(season, [100, 200, 400])
+
+    body = client.get("/seasons/active").json()
+
+    assert (body["pointsPerLevel"], body["maxLevel"]) == (None, 3)
 
 
 # --- GET /seasons/<id>/progress ------------------------------------------------------------------
@@ -133,6 +156,7 @@ def test_progress_shows_points_level_and_the_next_threshold_in_two_queries(clien
         "updatedAt": "2025-03-01T12:30:00Z",
         "error": None,
         "stale": False,
+        "known": True,
         "breakdown": [],
     }
 
@@ -158,8 +182,18 @@ def test_a_cluster_without_a_row_has_zero_points_and_no_update_time(client, djan
         "updatedAt": None,
         "error": None,
         "stale": False,
+        "known": False,  # nobody has seen it: not "a new player with zero points"
         "breakdown": [],
     }
+
+
+def test_a_cluster_with_challenge_progress_but_no_season_points_yet_is_known(client):
+    SeasonFactory(id="S1-TEST")
+    ChallengeProgressFactory(cluster_id="fresh", value=0)
+
+    body = client.get("/seasons/S1-TEST/progress", {"clusterId": "fresh"}).json()
+
+    assert (body["points"], body["updatedAt"], body["known"]) == (0, None, True)
 
 
 def test_the_body_is_written_field_by_field_in_the_documented_order(client):
@@ -175,7 +209,7 @@ def test_the_body_is_written_field_by_field_in_the_documented_order(client):
     assert response.content == (
         b'{"seasonId":"S1-TEST","clusterId":"c1","points":95,"level":0,"maxLevel":null,"levelStartsAt":0,'
         b'"nextLevelThreshold":500,"pointsToNextLevel":405,"progressPercent":19,'
-        b'"updatedAt":"2025-03-01T12:30:00.000250Z","error":null,"stale":false,"breakdown":['
+        b'"updatedAt":"2025-03-01T12:30:00.000250Z","error":null,"stale":false,"known":true,"breakdown":['
         b'{"challengeCode":"kills","challengeName":"Kills","weight":2,"value":30,"points":60},'
         b'{"challengeCode":"wins","challengeName":"Wins","weight":5,"value":7,"points":35}]}'
     )

@@ -79,6 +79,7 @@ def test_the_request_validation_scenario(s1_test, client):
         "updatedAt": row.updated_at.isoformat().replace("+00:00", "Z"),
         "error": None,
         "stale": False,
+        "known": True,
         # Explained: weight x value of each weighted challenge, most points first, summing to the points.
         "breakdown": [
             {"challengeCode": "lp_depth", "challengeName": "LP Depth", "weight": 3, "value": 1250, "points": 3750},

@@ -219,3 +219,18 @@ def test_a_reward_moved_down_while_the_curve_is_shortened_is_saved(staff):
 
     assert response.status_code == 302
     assert (SeasonLevel.objects.filter(season=season).count(), season.rewards.get().level) == (3, 3)
+
+
+def test_the_curve_heading_and_points_per_level_help_say_the_curve_decides_when_it_has_levels(staff):
+    curved = SeasonFactory(id="S1")
+    given_curve(curved, [100 * level for level in range(1, 31)])
+    SeasonFactory(id="S2")
+
+    with_curve = staff.get(f"{CHANGELIST}S1/change/").content.decode()
+    without = staff.get(f"{CHANGELIST}S2/change/").content.decode()
+
+    assert "Level curve (30 levels: it decides levels, capped at level 30; points per level is not used)" in with_curve
+    assert "empty: level = points ÷ points per level" not in with_curve
+    assert "Not used now: the level curve (30 levels) decides levels." in with_curve
+    assert "Level curve (empty: level = points ÷ points per level, uncapped)" in without
+    assert "Used only while the level curve is empty" in without

@@ -56,6 +56,7 @@ def test_each_reward_has_the_clusters_state_in_four_queries(client, season, djan
     )
     assert body["tracks"][0]["rewards"][0] == {
         "level": 1,
+        "pointsRequired": 100,
         "name": "Free 1",
         "description": "",
         "kind": "badge",
@@ -63,6 +64,23 @@ def test_each_reward_has_the_clusters_state_in_four_queries(client, season, djan
         "data": {},
         "state": "claimed",
     }
+
+
+def test_each_reward_carries_the_points_its_level_needs_on_the_curve_or_flat(client, django_assert_num_queries):
+    curved = SeasonFactory(id="CURVED", points_per_level=500)
+    given_curve(curved, [100, 250, 700])
+    SeasonRewardFactory(season=curved, track="FREE", level=3)
+    SeasonRewardFactory(season=curved, track="PREMIUM", level=2)
+    flat = SeasonFactory(id="FLAT", points_per_level=500)
+    SeasonRewardFactory(season=flat, track="FREE", level=7)
+
+    with django_assert_num_queries(2):  # the season; its rewards with the points of their levels
+        curved_body = client.get("/seasons/CURVED/rewards").json()
+    flat_body = client.get("/seasons/FLAT/rewards").json()
+
+    required = {t["track"]: [r["pointsRequired"] for r in t["rewards"]] for t in curved_body["tracks"]}
+    assert required == {"FREE": [700], "PREMIUM": [250]}
+    assert flat_body["tracks"][0]["rewards"][0]["pointsRequired"] == 3500
 
 
 def test_premium_bought_late_unlocks_every_reached_premium_level(client, season):
