@@ -101,6 +101,11 @@ WHERE i.inhparent = 'challenge_progress_history'::regclass
 ORDER BY c.relname
 """
 
+# Creating and dropping partitions take this transaction-scoped advisory lock ("hpart" in ASCII), so
+# the ETL, an import and the cron command creating the same month one after the other never collide.
+LOCK_HISTORY_PARTITIONING = "SELECT pg_advisory_xact_lock(448562033268)"
+HISTORY_PARTITION_EXISTS = "SELECT to_regclass(%(name)s) IS NOT NULL"
+
 # A month partition is built beside the table, takes the rows the DEFAULT partition holds for its
 # month (rows written before it existed), then is attached: attaching a new partition over rows
 # the DEFAULT partition still holds would fail.

@@ -81,18 +81,27 @@ def create_history_partitions(
         existing = set(_month_partitions(cursor))
     for _ in range(months_ahead + 1):
         name, following = _partition_name(month), _next_month(month)
-        if name not in existing:
-            params = {"start": month, "end": following}
-            partition = connection.ops.quote_name(name)
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(sql.CREATE_HISTORY_PARTITION_TABLE.format(partition=partition))
-                cursor.execute(sql.MOVE_DEFAULT_HISTORY_INTO_PARTITION.format(partition=partition), params)
-                cursor.execute(sql.ATTACH_HISTORY_PARTITION.format(partition=partition), params)
+        if name not in existing and _create_partition(name, start=month, end=following):
             created.append(name)
         month = following
     if created:
         logger.info("progress history: partitions %s created", ", ".join(created))
     return created
+
+
+def _create_partition(name: str, *, start: datetime.datetime, end: datetime.datetime) -> bool:
+    """Create and attach one month partition; False when another process made it meanwhile."""
+    params = {"start": start, "end": end}
+    partition = connection.ops.quote_name(name)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql.LOCK_HISTORY_PARTITIONING)
+        cursor.execute(sql.HISTORY_PARTITION_EXISTS, {"name": name})
+        if cursor.fetchone()[0]:
+            return False
+        cursor.execute(sql.CREATE_HISTORY_PARTITION_TABLE.format(partition=partition))
+        cursor.execute(sql.MOVE_DEFAULT_HISTORY_INTO_PARTITION.format(partition=partition), params)
+        cursor.execute(sql.ATTACH_HISTORY_PARTITION.format(partition=partition), params)
+    return True
 
 
 def prune_progress_history(
@@ -149,6 +158,10 @@ def _drop_partitions_before(cutoff: datetime.datetime) -> tuple[int, tuple[str, 
     for name in names:
         partition = connection.ops.quote_name(name)
         with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql.LOCK_HISTORY_PARTITIONING)
+            cursor.execute(sql.HISTORY_PARTITION_EXISTS, {"name": name})
+            if not cursor.fetchone()[0]:  # dropped meanwhile by another prune
+                continue
             cursor.execute(sql.LOCK_HISTORY_PARTITION_AGAINST_WRITES.format(partition=partition))
             create_temp_table(cursor, sql.HISTORY_CARRY, sql.HISTORY_CARRY_COLUMNS)
             cursor.execute(sql.STAGE_HISTORY_STILL_NEEDED.format(partition=partition), {"cutoff": sql_datetime(cutoff)})
