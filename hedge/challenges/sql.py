@@ -135,18 +135,28 @@ HISTORY_CARRY_COLUMNS = (
     f"id bigint, cluster_id varchar({CLUSTER_ID_MAX_LENGTH}), value bigint, "
     "recorded_at timestamptz, challenge_id bigint"
 )
-# Uses index: progress_history_lookup_idx (both EXISTS, across the partitions)
+# The same rows, found set-wise: a row of the month [start, end) is the newest of its pair before
+# the cutoff when it is the newest of the month and the pair has no row in [end, cutoff); it is the
+# pair's first row when it is the oldest of the month and the pair has no row before `start`. Only
+# those two rows per pair are looked up, not every row of the month.
+# Uses index: progress_history_lookup_idx (both NOT EXISTS, in the other partitions)
 STAGE_HISTORY_STILL_NEEDED = """
 INSERT INTO hedge_history_carry (id, cluster_id, value, recorded_at, challenge_id)
-SELECT h.id, h.cluster_id, h.value, h.recorded_at, h.challenge_id FROM {partition} h
-WHERE NOT (
-    EXISTS (SELECT 1 FROM challenge_progress_history n
-            WHERE n.challenge_id = h.challenge_id AND n.cluster_id = h.cluster_id
-              AND n.recorded_at < %(cutoff)s
-              AND (n.recorded_at > h.recorded_at OR (n.recorded_at = h.recorded_at AND n.id > h.id)))
-    AND EXISTS (SELECT 1 FROM challenge_progress_history o
-                WHERE o.challenge_id = h.challenge_id AND o.cluster_id = h.cluster_id
-                  AND (o.recorded_at < h.recorded_at OR (o.recorded_at = h.recorded_at AND o.id < h.id))))
+SELECT e.id, e.cluster_id, e.value, e.recorded_at, e.challenge_id
+FROM (
+    SELECT h.id, h.cluster_id, h.value, h.recorded_at, h.challenge_id,
+           ROW_NUMBER() OVER (PARTITION BY h.challenge_id, h.cluster_id
+                              ORDER BY h.recorded_at DESC, h.id DESC) AS newest,
+           ROW_NUMBER() OVER (PARTITION BY h.challenge_id, h.cluster_id
+                              ORDER BY h.recorded_at, h.id) AS oldest
+    FROM {partition} h
+) e
+WHERE (e.newest = 1 AND NOT EXISTS (SELECT 1 FROM challenge_progress_history n
+                                    WHERE n.challenge_id = e.challenge_id AND n.cluster_id = e.cluster_id
+                                      AND n.recorded_at >= %(end)s AND n.recorded_at < %(cutoff)s))
+   OR (e.oldest = 1 AND NOT EXISTS (SELECT 1 FROM challenge_progress_history o
+                                    WHERE o.challenge_id = e.challenge_id AND o.cluster_id = e.cluster_id
+                                      AND o.recorded_at < %(start)s))
 """
 LOCK_HISTORY_PARTITION_AGAINST_WRITES = "LOCK TABLE {partition} IN SHARE MODE"
 COUNT_HISTORY_PARTITION = "SELECT COUNT(*) FROM {partition}"

@@ -56,9 +56,14 @@ def periods_from(start):
 
 @pytest.fixture
 def history():
-    """70 days of history (April 21 .. June 30) in the April, May, June and July partitions."""
+    """70 days of history (April 21 .. June 30) in the April, May, June and July partitions.
+
+    Cluster "quiet" changes twice in April, then not until June 25: its April 25 row is June's baseline.
+    """
     challenges = [ChallengeFactory(code="a"), ChallengeFactory(code="b")]
     random_history(random.Random(7), challenges, clusters=20, first=NOW - 70 * DAY, days=70, per_day=2)
+    for value, at in ((5, APRIL + 21 * DAY), (8, APRIL + 24 * DAY), (10, JUNE + 24 * DAY)):
+        given_history(challenges[0], {"quiet": value}, at=at)
     create_history_partitions(now=APRIL, months_ahead=3)
     return challenges
 
@@ -116,6 +121,7 @@ def test_pruning_drops_the_months_before_the_cutoff_and_keeps_every_gain_after_i
     assert result.deleted == april_rows - held["challenge_progress_history_default"]
     assert may <= set(ChallengeProgressHistory.objects.values_list("pk", flat=True))  # May stays whole
     assert all_gains(history, periods) == before
+    assert before[(history[0].pk, (cutoff, NOW + 30 * DAY))]["quiet"] == 2
     assert all_gains(history, launch) == before_launch
     assert prune_progress_history(keep_days=40, now=NOW).deleted == 0
 

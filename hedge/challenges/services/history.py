@@ -164,7 +164,9 @@ def _drop_partitions_before(cutoff: datetime.datetime) -> tuple[int, tuple[str, 
                 continue
             cursor.execute(sql.LOCK_HISTORY_PARTITION_AGAINST_WRITES.format(partition=partition))
             create_temp_table(cursor, sql.HISTORY_CARRY, sql.HISTORY_CARRY_COLUMNS)
-            cursor.execute(sql.STAGE_HISTORY_STILL_NEEDED.format(partition=partition), {"cutoff": sql_datetime(cutoff)})
+            start = _partition_month(name)
+            bounds = {"start": start, "end": _next_month(start), "cutoff": sql_datetime(cutoff)}
+            cursor.execute(sql.STAGE_HISTORY_STILL_NEEDED.format(partition=partition), bounds)
             carried = cursor.rowcount
             cursor.execute(sql.COUNT_HISTORY_PARTITION.format(partition=partition))
             rows = cursor.fetchone()[0]
