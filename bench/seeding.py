@@ -21,6 +21,7 @@ from django.utils import timezone
 from hedge.challenges.config import CategorySpec, ChallengeSpec, TierSpec
 from hedge.challenges.models import Challenge
 from hedge.challenges.services.catalogue import recompute_tiers, sync_challenge_config
+from hedge.challenges.services.history import DEFAULT_MONTHS_AHEAD, create_history_partitions
 from leaderboards.models import LeaderboardDef, RankMode, TimeWindow
 from leaderboards.periods import calendar_period
 from seasons.models import Scoring, Season, SeasonChallengeWeight
@@ -209,7 +210,8 @@ def _without_secondary_structures(cursor, table: str):
         cursor.execute(f"ALTER TABLE {quoted} DROP CONSTRAINT {connection.ops.quote_name(name)}")
     for name, _ in indexes:
         cursor.execute(f"DROP INDEX {name}")
-    restore = [definition for _, definition in indexes]
+    # A partitioned table's index reads "ON ONLY": restored as written it would cover no partition.
+    restore = [definition.replace(" ON ONLY ", " ON ", 1) for _, definition in indexes]
     restore += [
         f"ALTER TABLE {quoted} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}"
         for name, definition in constraints
@@ -256,12 +258,14 @@ def seed_progress(*, clusters: int, days: int, midnight: datetime.datetime) -> i
 def seed_history(*, clusters: int, days: int, midnight: datetime.datetime) -> int:
     """Write the history of every pair (PostgreSQL only); return the rows written. See _PAIRS_POSTGRESQL."""
     params = {"clusters": clusters, "days": days, "midnight": midnight, "source": METRIC_SOURCE}
+    _history_partitions(midnight=midnight, days_back=days + 1)
     return _insert_history(_history_sql_postgresql(), params)
 
 
 def seed_older_history(*, clusters: int, days: int, extra_days: int, midnight: datetime.datetime) -> int:
     """Put `extra_days` more days of history before the seeded history's first row; return the rows written."""
     params = {"clusters": clusters, "days": days, "extra": extra_days, "midnight": midnight, "source": METRIC_SOURCE}
+    _history_partitions(midnight=midnight, days_back=days + extra_days + 1)
     return _insert_history(_older_history_sql_postgresql(), params)
 
 
@@ -272,6 +276,13 @@ def has_older_history(*, days: int, midnight: datetime.datetime) -> bool:
         cursor.execute("SELECT MIN(recorded_at) FROM challenge_progress_history")
         first = cursor.fetchone()[0]
     return first is not None and first < first_day
+
+
+def _history_partitions(*, midnight: datetime.datetime, days_back: int) -> None:
+    """The month partitions (PostgreSQL) of the history about to be seeded, so it is not all in the DEFAULT one."""
+    first = midnight - datetime.timedelta(days=days_back)
+    months = (midnight.year - first.year) * 12 + midnight.month - first.month
+    create_history_partitions(now=first, months_ahead=months + DEFAULT_MONTHS_AHEAD)
 
 
 def _insert_history(statement: str, params: dict) -> int:

@@ -10,7 +10,7 @@ import hashlib
 
 import pytest
 from django.core.management.base import CommandError
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 
 T0 = datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC)
 HOUR = datetime.timedelta(hours=1)
@@ -70,6 +70,39 @@ def test_challenges_0002_names_a_value_above_the_bound_instead_of_a_bare_constra
 
     progress.objects.update(value=10**12)  # corrected, it migrates
     migrator.apply_tested_migration(("challenges", "0002_progress_value_bound"))
+
+
+def test_challenges_0004_partitions_history_by_month_keeping_every_row_and_id(migrator):
+    old = migrator.apply_initial_migration(("challenges", "0003_catalogue_history"))
+    wins, losses = challenge(old.apps), challenge(old.apps, "losses")
+    history = old.apps.get_model("challenges", "ChallengeProgressHistory")
+    history.objects.bulk_create(
+        history(
+            challenge=(wins, losses)[day % 2], cluster_id=f"c{day % 7}", value=day, recorded_at=T0 - day * 24 * HOUR
+        )
+        for day in range(400)
+    )
+    before = sorted(history.objects.values_list("id", "challenge_id", "cluster_id", "value", "recorded_at"))
+
+    new = migrator.apply_tested_migration(("challenges", "0004_partition_history"))
+
+    history = new.apps.get_model("challenges", "ChallengeProgressHistory")
+    assert sorted(history.objects.values_list("id", "challenge_id", "cluster_id", "value", "recorded_at")) == before
+    later = history.objects.create(challenge_id=wins.pk, cluster_id="c0", value=1, recorded_at=T0 + 400 * 24 * HOUR)
+    assert later.pk == max(row[0] for row in before) + 1
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT c.relname, COUNT(h.id) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                "LEFT JOIN challenge_progress_history h ON h.tableoid = c.oid "
+                "WHERE i.inhparent = 'challenge_progress_history'::regclass GROUP BY c.relname"
+            )
+            partitions = dict(cursor.fetchall())
+        # 399 days back from T0 = 2026-11-01: September 2025 .. October 2026, then the months ahead of today.
+        assert partitions["challenge_progress_history_2025_09"] == 3  # the 28th, 29th and 30th
+        assert partitions["challenge_progress_history_2026_10"] == 31
+        assert partitions["challenge_progress_history_default"] == 1  # 2027-12-06 lies beyond the months made ahead
+        assert sum(partitions.values()) == 401
 
 
 # --- leaderboards -----------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from .extractors import Extractor, configured_extractors
 from .models import MAX_PROGRESS_VALUE, Challenge, cluster_id_problem
+from .services.history import create_history_partitions
 from .services.locks import exclusive_progress_writes
 from .services.upsert import UpsertResult, upsert_progress
 from .signals import ProgressChange, etl_challenge_failed, etl_completed, notify_progress_changed
@@ -80,6 +81,7 @@ def run_challenge_etl(
 
 def _run(*, source, extractors, now, on_outcome) -> EtlRunResult:
     started_at = now or timezone.now()
+    create_history_partitions(now=started_at)  # its rows' month gets its partition before they are written
     extractors = configured_extractors() if extractors is None else extractors
     challenges = Challenge.objects.filter(is_active=True).order_by("metric_source", "code")
     if source is not None:

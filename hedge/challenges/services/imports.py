@@ -21,6 +21,7 @@ from hedge.db import bulk_load, create_temp_table, drop_temp_table
 from .. import sql
 from ..models import MAX_PROGRESS_VALUE, Challenge, cluster_id_problem
 from ..signals import ProgressChange, notify_progress_changed
+from .history import create_history_partitions
 from .locks import exclusive_progress_writes
 from .upsert import UpsertResult, write_staged_progress
 
@@ -71,6 +72,7 @@ def import_progress(stream: Iterable[str] | Iterable[bytes], *, now: datetime.da
     challenge_ids = dict(Challenge.objects.values_list("code", "id"))
     with exclusive_progress_writes():
         now = now or timezone.now()
+        create_history_partitions(now=now)  # its rows' month gets its partition before they are written
         findings = _Findings()
         with transaction.atomic(), connection.cursor() as cursor:
             create_temp_table(cursor, sql.PROGRESS_STAGE, sql.IMPORT_STAGE_COLUMNS)

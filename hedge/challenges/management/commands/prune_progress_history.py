@@ -8,7 +8,9 @@ class Command(BaseCommand):
         "Delete challenge progress history recorded more than --keep-days days ago, keeping every row a gain "
         "still needs: of each cluster and challenge, the newest row before the cutoff and its first row. The "
         "cutoff moves back to the start of any season that is not final yet and of any period whose final run "
-        "is still due, so no gain of a kept period changes. Deletes in batches; safe from cron while the ETL runs."
+        "is still due, so no gain of a kept period changes. Deletes in batches; safe from cron while the ETL runs. "
+        "On PostgreSQL, month partitions wholly before the cutoff are dropped (the rows still needed carried out "
+        "first), and the month the cutoff falls in stays until it is wholly before it."
     )
 
     def add_arguments(self, parser):
@@ -24,3 +26,5 @@ class Command(BaseCommand):
             raise CommandError(str(exc).replace("keep_days", "--keep-days")) from exc
         if verbosity:
             self.stdout.write(f"{result.deleted} history rows recorded before {result.cutoff.isoformat()} deleted")
+            if result.dropped_partitions:
+                self.stdout.write(f"partitions dropped: {', '.join(result.dropped_partitions)}")

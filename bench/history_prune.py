@@ -1,0 +1,95 @@
+"""Prune of one month of challenge_progress_history: dropping its partition beside the batched delete.
+
+Run against a scratch PostgreSQL database (it empties the challenge tables):
+
+    DATABASE_URL=postgres://.../scratch DEBUG=true python manage.py shell -c \\
+        "from bench.history_prune import main; main(clusters=200_000, challenges=2)"
+
+The same history is seeded twice (deterministic, hash-based): once into the table partitioned by
+month, timed with `prune_progress_history` dropping September; once into a plain table (the
+migration 0004 undone on the copy), timed with today's batched delete of the same month. Both must
+leave the same rows.
+"""
+
+import datetime
+import time
+
+from django.core.management import call_command
+from django.db import connection
+
+from hedge.challenges.models import Challenge, ChallengeCategory, ChallengeProgressHistory
+from hedge.challenges.services.history import create_history_partitions, history_is_partitioned, prune_progress_history
+
+UTC = datetime.UTC
+FIRST = datetime.datetime(2026, 9, 1, tzinfo=UTC)
+DAYS = 61  # September and October
+NOW = datetime.datetime(2026, 11, 5, tzinfo=UTC)
+KEEP_DAYS = 35  # cutoff October 1: September goes
+CHANGED_PER_DAY = 0.077  # 770,000 of 10,000,000 pairs a day (docs/scaling.md)
+
+# Every pair's first row on September 1, then 7.7 % of the pairs change each day at a hashed moment.
+SEED = """
+INSERT INTO challenge_progress_history (cluster_id, challenge_id, value, recorded_at)
+SELECT 'c' || g, c.id, d * 10 + 1, %(first)s + make_interval(days => d)
+       + make_interval(secs => abs(hashint8(g * 1000 + d)::bigint) %% 86400)
+FROM generate_series(1, %(clusters)s) g CROSS JOIN challenges c CROSS JOIN generate_series(0, %(days)s - 1) d
+WHERE d = 0 OR abs(hashint8(g::bigint * 7919 + c.id * 104729 + d)::bigint) %% 1000 < %(per_mille)s
+"""
+
+
+def _seed(clusters: int, challenges: int) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE challenge_progress_history")
+        cursor.execute(
+            SEED, {"first": FIRST, "clusters": clusters, "days": DAYS, "per_mille": round(CHANGED_PER_DAY * 1000)}
+        )
+        rows = cursor.rowcount
+        cursor.execute("VACUUM ANALYZE challenge_progress_history")
+    return rows
+
+
+def _fingerprint() -> tuple[int, int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COUNT(*), COALESCE(SUM(hashtext(cluster_id || challenge_id || recorded_at::text) # value), 0)"
+            " FROM challenge_progress_history"
+        )
+        return cursor.fetchone()
+
+
+def _timed_prune() -> tuple[float, object]:
+    started = time.perf_counter()
+    result = prune_progress_history(keep_days=KEEP_DAYS, now=NOW)
+    return time.perf_counter() - started, result
+
+
+def main(*, clusters: int = 200_000, challenges: int = 2) -> dict:
+    ChallengeProgressHistory.objects.all().delete()
+    category, _ = ChallengeCategory.objects.get_or_create(key="bench", defaults={"name": "Bench"})
+    Challenge.objects.exclude(pk__in=Challenge.objects.filter(code__startswith="bench_")).delete()
+    for n in range(challenges - Challenge.objects.count()):
+        Challenge.objects.create(
+            code=f"bench_{n}", name=f"bench {n}", category=category, metric_source="b", metric_key="b"
+        )
+
+    figures = {}
+    call_command("migrate", "challenges", "0003", verbosity=0)  # a plain table: today's batched delete
+    assert not history_is_partitioned()
+    rows = _seed(clusters, challenges)
+    seconds, result = _timed_prune()
+    figures["batched_delete"] = {"seconds": round(seconds, 2), "deleted": result.deleted}
+    kept = _fingerprint()
+
+    call_command("migrate", "challenges", verbosity=0)
+    assert history_is_partitioned()
+    create_history_partitions(now=FIRST, months_ahead=2)
+    _seed(clusters, challenges)
+    seconds, result = _timed_prune()
+    figures["partition_drop"] = {
+        "seconds": round(seconds, 2),
+        "deleted": result.deleted,
+        "dropped": result.dropped_partitions,
+    }
+    figures.update(rows=rows, pairs=clusters * challenges, same_rows_kept=_fingerprint() == kept)
+    print(figures)
+    return figures
