@@ -12,7 +12,7 @@ from leaderboards.models import LEADERBOARD_KEY_MAX_LENGTH, leaderboard_key_vali
 from leaderboards.serializers import MAX_LIMIT, MAX_POSITION, MAX_RUN_ID
 
 from ..models import REFERENCE_MAX_LENGTH, AwardStatus
-from ..selectors import prize_tables
+from ..selectors import SERVICE_FIELDS, prize_tables
 
 DEFAULT_LIMIT = 100
 
@@ -111,7 +111,7 @@ class ServiceAwardSerializer(serializers.Serializer):
 
     def to_representation(self, award):
         if not isinstance(award, Mapping):
-            award = {name: getattr(award, name) for name in _AWARD_ATTRIBUTES}
+            award = {name: getattr(award, name) for name in SERVICE_FIELDS}
         return {
             "id": award["id"],
             "leaderboard": award["leaderboard_key"],
@@ -126,25 +126,6 @@ class ServiceAwardSerializer(serializers.Serializer):
             "reference": award["reference"],
             "settledAt": _datetime(award["settled_at"]),
         }
-
-
-_AWARD_ATTRIBUTES = (
-    "id",
-    "leaderboard_key",
-    "run_id",
-    "period_start",
-    "period_end",
-    "cluster_id",
-    "rank",
-    "score",
-    "name",
-    "kind",
-    "quantity",
-    "data",
-    "status",
-    "reference",
-    "settled_at",
-)
 
 
 class ServiceAwardListSerializer(serializers.Serializer):
