@@ -53,7 +53,7 @@ from .serializers import (
 _BIGINT_ID = re.compile(r"[0-9]{1,18}")
 
 # Part of every ETag: bump when the JSON of a run changes shape, so no client keeps an old body.
-_ETAG_VERSION = "2"
+_ETAG_VERSION = "3"
 
 _KEY = OpenApiParameter(
     "key",
@@ -290,6 +290,7 @@ class ClusterEndpoint(RunEndpoint):
             "standing": standing,
             "above": standing.above if standing else [],
             "below": standing.below if standing else [],
+            "reason": None if standing else selectors.not_ranked_reason(run, params["cluster_id"]),
         }
         return ClusterStandingSerializer(data, context=context).data
 

@@ -172,6 +172,8 @@ class LeaderboardRun(models.Model):
     status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.PENDING)
     # Entries written (at most the definition's max_entries).
     row_count = models.PositiveIntegerField(default=0)
+    # Clusters the ranking statement ranked before the max_entries cut (rankedTotal; percentiles are over it).
+    ranked_total = models.PositiveIntegerField(default=0)
     # The challenges the run ranked by, as resolved when it started; none on a board of season points.
     challenge = models.ForeignKey(Challenge, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     fallback_challenge = models.ForeignKey(Challenge, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
@@ -228,6 +230,10 @@ class LeaderboardRun(models.Model):
                 )
                 | Q(status__in=[RunStatus.PENDING, RunStatus.PROCESSING], finished_at__isnull=True),
                 name="leaderboard_runs_finished_when_done",
+            ),
+            # The kept entries are some of those ranked.
+            models.CheckConstraint(
+                condition=Q(ranked_total__gte=F("row_count")), name="leaderboard_runs_ranked_total_covers_rows"
             ),
             # Only a final run can be superseded (by its regeneration).
             models.CheckConstraint(
@@ -292,6 +298,9 @@ class LeaderboardEntry(models.Model):
     fallback_value = models.BigIntegerField(null=True, blank=True)
     # The cluster's rank in the previous run of the same period (see selectors.previous_run_id); NULL: absent.
     previous_rank = models.PositiveIntegerField(null=True, blank=True)
+    # The run's ranked_total, written by the ranking statement on position 1 only (NULL elsewhere: no bytes),
+    # so the count taken before the cut needs no second scan; generation copies it onto the run.
+    ranked_total = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         db_table = "leaderboard_entries"

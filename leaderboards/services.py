@@ -242,7 +242,7 @@ def _generate(
         with transaction.atomic():
             _lock_definition(definition)
             _fail_abandoned_runs(definition.key, now=now)
-            row_count, exclusions = _insert_entries(run, definition, period, season=season, now=now)
+            row_count, ranked_total, exclusions = _insert_entries(run, definition, period, season=season, now=now)
             checksum = entries_checksum(run.pk)
             watermark = input_watermark(resolved, season=season, until=min(period.end, now))
             finished = timezone.now()
@@ -252,6 +252,7 @@ def _generate(
             published = LeaderboardRun.objects.filter(pk=run.pk, status=RunStatus.PROCESSING).update(
                 status=RunStatus.COMPLETE,
                 row_count=row_count,
+                ranked_total=ranked_total,
                 exclusions_applied=exclusions,
                 checksum=checksum,
                 input_watermark=watermark,
@@ -263,6 +264,7 @@ def _generate(
             _set_published(
                 run,
                 row_count=row_count,
+                ranked_total=ranked_total,
                 exclusions=exclusions,
                 checksum=checksum,
                 watermark=watermark,
@@ -297,8 +299,9 @@ def _lock_definition(definition: LeaderboardDef) -> None:
         ) from exc
 
 
-def _set_published(run: LeaderboardRun, *, row_count, exclusions, checksum, watermark, finished) -> None:
+def _set_published(run: LeaderboardRun, *, row_count, ranked_total, exclusions, checksum, watermark, finished) -> None:
     run.status, run.row_count, run.exclusions_applied = RunStatus.COMPLETE, row_count, exclusions
+    run.ranked_total = ranked_total
     run.checksum, run.input_watermark = checksum, watermark
     run.finished_at = run.updated_at = finished
 
@@ -346,8 +349,12 @@ def _fail_abandoned_runs(key: str, *, now: datetime.datetime) -> int:
 
 def _insert_entries(
     run: LeaderboardRun, definition: LeaderboardDef, period: Period, *, season, now: datetime.datetime
-) -> tuple[int, int]:
-    """Record the exclusions `run` applies, then rank and write its entries; returns (entries, exclusions)."""
+) -> tuple[int, int, int]:
+    """Record the exclusions `run` applies, then rank and write its entries; returns (entries, ranked, exclusions).
+
+    `ranked` counts the clusters ranked before the max_entries cut: the ranking statement writes it on
+    the first entry (sql.RANKED_TOTAL_OF_RUN reads it back by one index probe, not a count).
+    """
     params = {
         "run": run.pk,
         "leaderboard": definition.key,
@@ -366,7 +373,10 @@ def _insert_entries(
         cursor.execute(sql.RECORD_RUN_EXCLUSIONS, params)
         exclusions = cursor.rowcount
         cursor.execute(statement.format(rank_function=rank_function, binary=binary_collation()), params)
-        return cursor.rowcount, exclusions
+        row_count = cursor.rowcount
+        cursor.execute(sql.RANKED_TOTAL_OF_RUN, {"run": run.pk})
+        found = cursor.fetchone()
+        return row_count, (found[0] if found else 0), exclusions
 
 
 def _record_failure(run: LeaderboardRun, exc: BaseException) -> None:

@@ -53,7 +53,7 @@ SELECT %(run)s, a.id FROM ({_ACTIVE_EXCLUSIONS}) a
 # Uses index: challenge_progress_rank_idx (challenge, value desc), challenge_progress_unique_cluster (fallback).
 _CURRENT_VALUES = """
 SELECT p.cluster_id AS cluster_id, p.value AS score,
-       COALESCE(f.value, 0) AS tiebreaker, f.value AS fallback_value
+       COALESCE(f.value, 0) AS tiebreaker, f.value AS fallback_value, COUNT(*) OVER () AS ranked_total
 FROM challenge_progress p
 LEFT JOIN challenge_progress f ON f.challenge_id = %(fallback)s AND f.cluster_id = p.cluster_id
 WHERE p.challenge_id = %(challenge)s
@@ -68,7 +68,8 @@ LIMIT %(limit)s
 _GAINS = """
 SELECT g.cluster_id AS cluster_id, g.score AS score, COALESCE(g.fallback_gain, 0) AS tiebreaker,
        CASE WHEN CAST(%(fallback)s AS bigint) IS NULL THEN NULL ELSE COALESCE(g.fallback_gain, 0) END
-           AS fallback_value
+           AS fallback_value,
+       COUNT(*) OVER () AS ranked_total
 FROM (
     SELECT v.cluster_id AS cluster_id,
            MAX(CASE WHEN v.challenge_id = %(challenge)s AND v.gain > 0 THEN v.gain END) AS score,
@@ -88,7 +89,7 @@ LIMIT %(limit)s
 # Uses index: season_progress_rank_idx (season, points desc, cluster_id).
 _SEASON_POINTS = """
 SELECT s.cluster_id AS cluster_id, s.points AS score, 0 AS tiebreaker, CAST(NULL AS bigint) AS fallback_value,
-       COALESCE(s.points_reached_at, s.updated_at) AS reached_at
+       COALESCE(s.points_reached_at, s.updated_at) AS reached_at, COUNT(*) OVER () AS ranked_total
 FROM season_progress s
 WHERE s.season_id = %(season)s AND s.points > 0
   AND NOT EXISTS (SELECT 1 FROM ({excluded}) e WHERE e.cluster_id = s.cluster_id)
@@ -105,15 +106,26 @@ SELECT r.cluster_id AS cluster_id,
        {rank_function}() OVER (ORDER BY r.score DESC, {tie_order}) AS rank,
        ROW_NUMBER() OVER (ORDER BY r.score DESC, {tie_order}, r.cluster_id{binary}) AS position,
        r.score AS score, r.tiebreaker AS tiebreaker, r.fallback_value AS fallback_value,
+       r.ranked_total AS ranked_total,
        (SELECT pe.rank FROM leaderboard_entries pe
         WHERE pe.run_id = %(previous_run)s AND pe.cluster_id = r.cluster_id) AS previous_rank
 FROM ({scores}) r
 """
 
+# The run's ranked_total (clusters ranked before the cut) rides on its first entry only, so the one
+# ranking statement records it; generation copies it onto the run (RANKED_TOTAL_OF_RUN).
 _INSERT = """
-INSERT INTO leaderboard_entries (run_id, cluster_id, rank, position, score, tiebreaker, fallback_value, previous_rank)
-SELECT %(run)s, k.cluster_id, k.rank, k.position, k.score, k.tiebreaker, k.fallback_value, k.previous_rank
+INSERT INTO leaderboard_entries (run_id, cluster_id, rank, position, score, tiebreaker, fallback_value, previous_rank,
+                                 ranked_total)
+SELECT %(run)s, k.cluster_id, k.rank, k.position, k.score, k.tiebreaker, k.fallback_value, k.previous_rank,
+       CASE WHEN k.position = 1 THEN k.ranked_total END
 FROM ({ranked}) k
+"""
+
+# How many clusters the run ranked before the max_entries cut, as the ranking statement recorded it on
+# the run's first entry (none: 0). Uses index: leaderboard_entries_unique_position (one probe).
+RANKED_TOTAL_OF_RUN = """
+SELECT e.ranked_total FROM leaderboard_entries e WHERE e.run_id = %(run)s AND e.position = 1
 """
 
 # A preview: the top of what a run would rank now, written nowhere. Extra parameter: %(shown)s.
@@ -208,6 +220,14 @@ FROM me
 JOIN leaderboard_entries n
   ON n.run_id = %(run)s AND n.position BETWEEN me.position - %(around)s AND me.position + %(around)s
 ORDER BY n.position
+"""
+
+# Whether an exclusion the run applied names the cluster (why it has no entry).
+# Uses index: lb_exclusions_cluster_idx, then leaderboard_run_exclusions_unique.
+CLUSTER_EXCLUDED_FROM_RUN = """
+SELECT 1 FROM leaderboard_exclusions x
+JOIN leaderboard_run_exclusions re ON re.exclusion_id = x.id AND re.run_id = %(run)s
+WHERE x.cluster_id = %(cluster)s
 """
 
 # A keyset page of a run (the public reads): its entries after position %(after)s, by position, so
