@@ -259,11 +259,13 @@ def cluster_standing(run: LeaderboardRun, cluster_id: str, *, around: int) -> Cl
         entry=entry,
         above=[e for e in entries if e["position"] < position],
         below=[e for e in entries if e["position"] > position],
-        percentile=percentile_of(run, last_tied_position=last_position - behind, last_position=last_position),
+        percentile=percentile_of(
+            ranked_total=run.ranked_total, last_tied_position=last_position - behind, last_position=last_position
+        ),
     )
 
 
-def percentile_of(run: LeaderboardRun, *, last_tied_position: int, last_position: int) -> float:
+def percentile_of(*, ranked_total: int, last_tied_position: int, last_position: int) -> float:
     """THE percentile, the same on every endpoint: the percent of the clusters the run ranked before its
     max_entries cut (rankedTotal) that rank strictly behind the cluster (its ties are not behind it), 0..100,
     rounded down to one decimal, so never more than is true. `last_tied_position`: the last position holding
@@ -271,7 +273,7 @@ def percentile_of(run: LeaderboardRun, *, last_tied_position: int, last_position
 
     A run recorded before rankedTotal existed knows only what it kept: at least `last_position`.
     """
-    total = max(run.ranked_total, last_position)
+    total = max(ranked_total, last_position)
     return (1000 * (total - last_tied_position) // total) / 10
 
 
