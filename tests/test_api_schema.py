@@ -124,6 +124,12 @@ CASES = [
     ("/seasons/{seasonId}/rewards", "/seasons/S1-2025/rewards", 200),
     ("/seasons/{seasonId}/rewards", "/seasons/S1-2025/rewards?clusterId=" + "x" * 129, 400),
     ("/seasons/{seasonId}/rewards", "/seasons/NOPE/rewards", 404),
+    ("/clusters/{clusterId}", "/clusters/c1", 200),
+    ("/clusters/{clusterId}", "/clusters/unknown", 200),
+    ("/clusters/{clusterId}", "/clusters/" + "x" * 129, 400),
+    ("/leaderboards/{key}/clusters/{clusterId}/history", "/leaderboards/lb_daily/clusters/c1/history", 200),
+    ("/leaderboards/{key}/clusters/{clusterId}/history", "/leaderboards/lb_daily/clusters/c1/history?limit=0", 400),
+    ("/leaderboards/{key}/clusters/{clusterId}/history", "/leaderboards/nope/clusters/c1/history", 404),
 ]
 
 
