@@ -321,6 +321,49 @@ class LeaderboardEntry(models.Model):
         return f"run {self.run_id} #{self.position}: {self.cluster_id} ({self.score})"
 
 
+# How many movers of each direction a run keeps (the most a movers request can ask for).
+MAX_MOVERS = 100
+
+
+class MoverDirection(models.TextChoices):
+    UP = "UP", "Up (largest rank change)"
+    DOWN = "DOWN", "Down (smallest rank change)"
+
+
+class RunMover(models.Model):
+    """One of the entries of a run that moved most (rankChange), written when the run is generated.
+
+    Storing the top MAX_MOVERS of each direction once costs one read of the run at generation; serving
+    them per request from the entries would need a scan of the run, or two more indexes on every entry.
+    """
+
+    run = models.ForeignKey(
+        LeaderboardRun,
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,  # leaderboard_run_movers_unique_place leads with it
+        related_name="+",
+    )
+    direction = models.CharField(max_length=4, choices=MoverDirection.choices)
+    # 1..MAX_MOVERS: by rankChange (UP: descending, DOWN: ascending), then position.
+    place = models.PositiveIntegerField()
+    # The entry, by the run's (run_id, position) unique index.
+    position = models.PositiveIntegerField()
+
+    class Meta:
+        db_table = "leaderboard_run_movers"
+        constraints = [
+            models.UniqueConstraint(fields=["run", "direction", "place"], name="leaderboard_run_movers_unique_place"),
+            models.CheckConstraint(
+                condition=Q(direction__in=MoverDirection.values), name="leaderboard_run_movers_direction_valid"
+            ),
+            models.CheckConstraint(condition=Q(place__gte=1), name="leaderboard_run_movers_place_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"run {self.run_id} {self.direction} #{self.place}: position {self.position}"
+
+
 class Exclusion(models.Model):
     """A cluster kept off one leaderboard (or, with no leaderboard, off every leaderboard and the season pass).
 

@@ -297,6 +297,14 @@ def entries_of_clusters(run: LeaderboardRun, cluster_ids: list[str]) -> list[dic
     return _entry_rows(statement, {"run": run.id, "ids": json.dumps(cluster_ids)})
 
 
+def movers(run: LeaderboardRun, *, direction: str, limit: int) -> list[dict]:
+    """The entries of `run` that moved most in `direction` (MoverDirection), first `limit` by place; one query.
+
+    Read from the movers recorded when the run was generated (sql.MOVERS), never from a scan of the run.
+    """
+    return _entry_rows(sql.MOVERS, {"run": run.id, "direction": direction, "limit": limit})
+
+
 def run_counts(keys: list[str]) -> dict[str, int]:
     """How many runs each of these leaderboards has, leaving out those without any; one query."""
     counts = (

@@ -39,7 +39,7 @@ from .errors import (
     NoteRequired,
     UnknownLeaderboard,
 )
-from .models import LeaderboardDef, LeaderboardRun, RunStatus
+from .models import MAX_MOVERS, LeaderboardDef, LeaderboardRun, RunStatus
 from .periods import Period, check_final_period, derive_period, explicit_period, season_of
 from .resolve import resolve_challenges
 from .selectors import LATEST_ORDER
@@ -374,6 +374,7 @@ def _insert_entries(
         exclusions = cursor.rowcount
         cursor.execute(statement.format(rank_function=rank_function, binary=binary_collation()), params)
         row_count = cursor.rowcount
+        cursor.execute(sql.RECORD_RUN_MOVERS, {"run": run.pk, "movers": MAX_MOVERS})
         cursor.execute(sql.RANKED_TOTAL_OF_RUN, {"run": run.pk})
         found = cursor.fetchone()
         return row_count, (found[0] if found else 0), exclusions
@@ -478,6 +479,7 @@ def _prune_one(
         cursor.execute(f"DELETE FROM leaderboard_entries WHERE run_id IN ({doomed_sql})", params)
         entries_deleted = cursor.rowcount
         cursor.execute(f"DELETE FROM leaderboard_run_exclusions WHERE run_id IN ({doomed_sql})", params)
+        cursor.execute(f"DELETE FROM leaderboard_run_movers WHERE run_id IN ({doomed_sql})", params)
         cursor.execute(f"DELETE FROM leaderboard_runs WHERE id IN ({doomed_sql})", params)
         runs_deleted = cursor.rowcount
     if runs_deleted:

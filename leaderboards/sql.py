@@ -128,6 +128,37 @@ RANKED_TOTAL_OF_RUN = """
 SELECT e.ranked_total FROM leaderboard_entries e WHERE e.run_id = %(run)s AND e.position = 1
 """
 
+# The entries of run %(run)s that moved most, each direction's top %(movers)s by rank change (previous_rank - rank;
+# UP descending, DOWN ascending), ties by position; entries without a previous rank are not movers. Written when the
+# run is generated, so a request reads a few rows instead of the run. Uses index: leaderboard_entries_unique_position
+# (the run's entries: one read of the run, sorted top-N).
+RECORD_RUN_MOVERS = """
+INSERT INTO leaderboard_run_movers (run_id, direction, place, position)
+SELECT m.run_id, m.direction, m.place, m.position
+FROM (
+    SELECT e.run_id AS run_id, 'UP' AS direction, e.position AS position,
+           ROW_NUMBER() OVER (ORDER BY e.previous_rank - e.rank DESC, e.position) AS place
+    FROM leaderboard_entries e
+    WHERE e.run_id = %(run)s AND e.previous_rank IS NOT NULL
+    UNION ALL
+    SELECT e.run_id, 'DOWN', e.position,
+           ROW_NUMBER() OVER (ORDER BY e.previous_rank - e.rank, e.position)
+    FROM leaderboard_entries e
+    WHERE e.run_id = %(run)s AND e.previous_rank IS NOT NULL
+) m
+WHERE m.place <= %(movers)s
+"""
+
+# A run's movers of one direction, the first %(limit)s by place, as entries.
+# Uses index: leaderboard_run_movers_unique_place, then leaderboard_entries_unique_position.
+MOVERS = """
+SELECT e.rank, e.position, e.cluster_id, e.score, e.tiebreaker, e.fallback_value, e.previous_rank
+FROM leaderboard_run_movers m
+JOIN leaderboard_entries e ON e.run_id = m.run_id AND e.position = m.position
+WHERE m.run_id = %(run)s AND m.direction = %(direction)s AND m.place <= %(limit)s
+ORDER BY m.place
+"""
+
 # A preview: the top of what a run would rank now, written nowhere. Extra parameter: %(shown)s.
 _PREVIEW = """
 SELECT k.cluster_id, k.rank, k.position, k.score, k.tiebreaker, k.fallback_value

@@ -3,7 +3,14 @@
 from rest_framework import serializers
 
 from hedge.api import DigitsIntegerField
-from leaderboards.serializers import MAX_RUN_ID
+from leaderboards.models import MAX_MOVERS
+from leaderboards.serializers import (
+    MAX_RUN_ID,
+    LeaderboardEntrySerializer,
+    LeaderboardRunHeaderSerializer,
+    _entries,
+    _header,
+)
 
 DEFAULT_HISTORY_LIMIT = 20
 MAX_HISTORY_LIMIT = 100
@@ -176,3 +183,35 @@ class HistoryQueryErrorSerializer(serializers.Serializer):
 
 class ProfileQueryErrorSerializer(serializers.Serializer):
     clusterId = serializers.ListField(child=serializers.CharField())
+
+
+DEFAULT_MOVERS_LIMIT = 10
+
+
+class MoversQuerySerializer(serializers.Serializer):
+    direction = serializers.ChoiceField(
+        choices=["up", "down"],
+        default="up",
+        help_text="`up`: the largest rankChange first; `down`: the smallest first. Ties by position.",
+    )
+    limit = DigitsIntegerField(
+        min_value=1,
+        max_value=MAX_MOVERS,
+        default=DEFAULT_MOVERS_LIMIT,
+        help_text=f"How many entries: 1..{MAX_MOVERS}, default {DEFAULT_MOVERS_LIMIT}.",
+    )
+
+
+class MoversQueryErrorSerializer(serializers.Serializer):
+    direction = serializers.ListField(child=serializers.CharField(), required=False)
+    limit = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class MoversSerializer(serializers.Serializer):
+    """The entries of a run that moved most, among those with a previousRank."""
+
+    leaderboard = LeaderboardRunHeaderSerializer(source="run")
+    entries = LeaderboardEntrySerializer(many=True, help_text="By rankChange (up: descending), then position.")
+
+    def to_representation(self, found):
+        return {"leaderboard": _header(found["run"], self.context), "entries": _entries(found["entries"], self.context)}

@@ -3,7 +3,7 @@ from drf_spectacular.utils import extend_schema
 
 from hedge.api import not_found
 
-from .views import ClusterHistoryView, ClusterProfileView
+from .views import ClusterHistoryView, ClusterProfileView, LatestMoversView, PreviousFinalMoversView, RunMoversView
 
 
 def _with_trailing_slash(view_class):
@@ -22,5 +22,14 @@ urlpatterns = [
     ),
     path("leaderboards/<str:key>/clusters/<str:clusterId>/history/", _with_trailing_slash(ClusterHistoryView)),
 ]
+for run, view, name in [
+    ("latest", LatestMoversView, "latest"),
+    ("runs/<str:runId>", RunMoversView, "run"),
+    ("finals/previous", PreviousFinalMoversView, "finals-previous"),
+]:
+    urlpatterns += [
+        path(f"leaderboards/<str:key>/{run}/movers", view.as_view(), name=f"leaderboard-{name}-movers"),
+        path(f"leaderboards/<str:key>/{run}/movers/", _with_trailing_slash(view)),
+    ]
 # Anything else under /clusters is the API's JSON 404, never Django's HTML page.
 urlpatterns.append(re_path(r"^clusters(?:/.*)?$", not_found))

@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 
 from hedge.api import ErrorSerializer
 from leaderboards import selectors as leaderboard_selectors
+from leaderboards.api import BY_ID, LATEST, PREVIOUS_FINAL, RunEndpoint, run_endpoint
 from leaderboards.models import is_well_formed_key
 from leaderboards.periods import next_resets
 from leaderboards.serializers import ClusterPathSerializer
@@ -31,6 +32,9 @@ from .serializers import (
     HistoryQueryErrorSerializer,
     HistoryQuerySerializer,
     HistorySerializer,
+    MoversQueryErrorSerializer,
+    MoversQuerySerializer,
+    MoversSerializer,
     ProfileQueryErrorSerializer,
     ProfileSerializer,
 )
@@ -139,3 +143,29 @@ class ClusterHistoryView(APIView):
         now = timezone.now()
         resets = next_resets([definition.time_window], now=now)
         return _cached_response(request, body, list(resets.values()), now=now)
+
+
+class MoversEndpoint(RunEndpoint):
+    """The entries of a run that moved most (leaderboards.sql.RECORD_RUN_MOVERS, recorded at generation)."""
+
+    kind = "movers"
+    operation_suffix = "_movers"
+    summary = "The entries of {described} of a leaderboard that moved most since the previous run"
+    query = (MoversQuerySerializer,)
+    response = MoversSerializer
+    bad_request = OpenApiResponse(MoversQueryErrorSerializer, description="`direction` or `limit` is malformed.")
+
+    def parameters(self, request, kwargs):
+        params = MoversQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        direction, limit = params.validated_data["direction"], params.validated_data["limit"]
+        return {"direction": direction, "limit": limit}, f"{direction}:{limit}"
+
+    def body(self, request, run, params, context):
+        entries = leaderboard_selectors.movers(run, direction=params["direction"].upper(), limit=params["limit"])
+        return MoversSerializer({"run": run, "entries": entries}, context=context).data
+
+
+LatestMoversView = run_endpoint(MoversEndpoint, LATEST)
+RunMoversView = run_endpoint(MoversEndpoint, BY_ID)
+PreviousFinalMoversView = run_endpoint(MoversEndpoint, PREVIOUS_FINAL)
