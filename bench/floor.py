@@ -100,17 +100,17 @@ LEFT JOIN leaderboard_entries pe ON pe.run_id = %(previous_run)s AND pe.cluster_
 INSERT_RUN = """
 INSERT INTO leaderboard_runs (leaderboard_key, period_start, period_end, status, row_count, challenge_id,
                               fallback_challenge_id, error, created_at, updated_at, is_backfill, is_final,
-                              exclusions_applied, definition_snapshot, checksum, note)
+                              exclusions_applied, definition_snapshot, checksum, note, ranked_total)
 VALUES (%(leaderboard)s, %(period_start)s, %(now)s, 'PROCESSING', 0, %(challenge)s, %(fallback)s, '', %(now)s, %(now)s,
-        false, false, 0, '{}', '', '')
+        false, false, 0, '{}', '', '', 0)
 RETURNING id
 """
 # The checksum of a published run (leaderboards.checksum: SHA-256 of "position,clusterId,rank,score,
 # tiebreaker\n" lines in position order), computed by PostgreSQL; SQLite has no sha256(), so a
 # placeholder satisfies the constraint there.
 COMPLETE_RUN = """
-UPDATE leaderboard_runs SET status = 'COMPLETE', row_count = %(rows)s, finished_at = %(now)s, updated_at = %(now)s,
-       checksum = {checksum}
+UPDATE leaderboard_runs SET status = 'COMPLETE', row_count = %(rows)s, ranked_total = %(rows)s,
+       finished_at = %(now)s, updated_at = %(now)s, checksum = {checksum}
 WHERE id = %(run)s
 """
 _CHECKSUM_POSTGRESQL = """(

@@ -277,7 +277,7 @@ def not_found(request, *args, **kwargs) -> JsonResponse:
 # --- faults and abuse -------------------------------------------------------------------------
 
 # The public, anonymous API (the paths of CORS_URLS_REGEX); /service/ and the admin are not.
-PUBLIC_API_PATH = re.compile(r"^/(leaderboards|seasons)(/.*)?$")
+PUBLIC_API_PATH = re.compile(r"^/(leaderboards|seasons|clusters)(/.*)?$")
 # What a client waits before retrying when the database is down or too slow.
 RETRY_AFTER_SECONDS = 5
 _QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE for a statement stopped by statement_timeout

@@ -130,6 +130,7 @@ INSTALLED_APPS = [
     "seasons",
     "leaderboards",
     "prizes",
+    "profiles",
     # After every app whose hooks it receives (prizes included), so their receivers run first.
     "events",
     "hedge.demo",
@@ -394,7 +395,7 @@ LEADERBOARD_FINALS_CATCH_UP = _env_int("LEADERBOARD_FINALS_CATCH_UP", 31, minimu
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_ALLOW_METHODS = ("GET", "HEAD", "OPTIONS")
 CORS_ALLOW_CREDENTIALS = False
-CORS_URLS_REGEX = r"^/(leaderboards|seasons)(/.*)?$"
+CORS_URLS_REGEX = r"^/(leaderboards|seasons|clusters)(/.*)?$"
 
 # How long clients and shared caches may keep `latest` and cluster lookups (Cache-Control max-age,
 # never past the board's next reset); about the interval of cron's generate_leaderboard.

@@ -26,5 +26,6 @@ urlpatterns = [
     path("", include("seasons.urls")),
     # Before leaderboards.urls, whose catch-all answers any other path under /leaderboards.
     path("", include("prizes.api.urls")),
+    path("", include("profiles.api.urls")),
     path("", include("leaderboards.urls")),
 ]

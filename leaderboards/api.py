@@ -390,6 +390,7 @@ class ClusterEndpoint(RunEndpoint):
             "standing": standing,
             "above": standing.above if standing else [],
             "below": standing.below if standing else [],
+            "reason": None if standing else selectors.not_ranked_reason(run, params["cluster_id"]),
         }
         return ClusterStandingSerializer(data, context=context).data
 

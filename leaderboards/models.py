@@ -172,6 +172,8 @@ class LeaderboardRun(models.Model):
     status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.PENDING)
     # Entries written (at most the definition's max_entries).
     row_count = models.PositiveIntegerField(default=0)
+    # Clusters the ranking statement ranked before the max_entries cut (rankedTotal; percentiles are over it).
+    ranked_total = models.PositiveIntegerField(default=0)
     # The challenges the run ranked by, as resolved when it started; none on a board of season points.
     challenge = models.ForeignKey(Challenge, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     fallback_challenge = models.ForeignKey(Challenge, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
@@ -228,6 +230,10 @@ class LeaderboardRun(models.Model):
                 )
                 | Q(status__in=[RunStatus.PENDING, RunStatus.PROCESSING], finished_at__isnull=True),
                 name="leaderboard_runs_finished_when_done",
+            ),
+            # The kept entries are some of those ranked.
+            models.CheckConstraint(
+                condition=Q(ranked_total__gte=F("row_count")), name="leaderboard_runs_ranked_total_covers_rows"
             ),
             # Only a final run can be superseded (by its regeneration).
             models.CheckConstraint(
@@ -292,6 +298,9 @@ class LeaderboardEntry(models.Model):
     fallback_value = models.BigIntegerField(null=True, blank=True)
     # The cluster's rank in the previous run of the same period (see selectors.previous_run_id); NULL: absent.
     previous_rank = models.PositiveIntegerField(null=True, blank=True)
+    # The run's ranked_total, written by the ranking statement on position 1 only (NULL elsewhere: no bytes),
+    # so the count taken before the cut needs no second scan; generation copies it onto the run.
+    ranked_total = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         db_table = "leaderboard_entries"
@@ -310,6 +319,49 @@ class LeaderboardEntry(models.Model):
 
     def __str__(self) -> str:
         return f"run {self.run_id} #{self.position}: {self.cluster_id} ({self.score})"
+
+
+# How many movers of each direction a run keeps (the most a movers request can ask for).
+MAX_MOVERS = 100
+
+
+class MoverDirection(models.TextChoices):
+    UP = "UP", "Up (largest rank change)"
+    DOWN = "DOWN", "Down (smallest rank change)"
+
+
+class RunMover(models.Model):
+    """One of the entries of a run that moved most (rankChange), written when the run is generated.
+
+    Storing the top MAX_MOVERS of each direction once costs one read of the run at generation; serving
+    them per request from the entries would need a scan of the run, or two more indexes on every entry.
+    """
+
+    run = models.ForeignKey(
+        LeaderboardRun,
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,  # leaderboard_run_movers_unique_place leads with it
+        related_name="+",
+    )
+    direction = models.CharField(max_length=4, choices=MoverDirection.choices)
+    # 1..MAX_MOVERS: by rankChange (UP: descending, DOWN: ascending), then position.
+    place = models.PositiveIntegerField()
+    # The entry, by the run's (run_id, position) unique index.
+    position = models.PositiveIntegerField()
+
+    class Meta:
+        db_table = "leaderboard_run_movers"
+        constraints = [
+            models.UniqueConstraint(fields=["run", "direction", "place"], name="leaderboard_run_movers_unique_place"),
+            models.CheckConstraint(
+                condition=Q(direction__in=MoverDirection.values), name="leaderboard_run_movers_direction_valid"
+            ),
+            models.CheckConstraint(condition=Q(place__gte=1), name="leaderboard_run_movers_place_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"run {self.run_id} {self.direction} #{self.place}: position {self.position}"
 
 
 class Exclusion(models.Model):

@@ -279,8 +279,7 @@ class ClusterStanding:
     entry: dict
     above: list[dict]
     below: list[dict]
-    # Percent of the run's entries ranked strictly behind the cluster (ties are not behind), 0..100,
-    # rounded down to one decimal: never more than is true.
+    # percentile_of(): percent of the clusters the run ranked strictly behind this one.
     percentile: float
 
 
@@ -301,14 +300,50 @@ def cluster_standing(run: LeaderboardRun, cluster_id: str, *, around: int) -> Cl
         entry=entry,
         above=[e for e in entries if e["position"] < position],
         below=[e for e in entries if e["position"] > position],
-        percentile=(1000 * behind // last_position) / 10,
+        percentile=percentile_of(
+            ranked_total=run.ranked_total, last_tied_position=last_position - behind, last_position=last_position
+        ),
     )
+
+
+def percentile_of(*, ranked_total: int, last_tied_position: int, last_position: int) -> float:
+    """THE percentile, the same on every endpoint: the percent of the clusters the run ranked before its
+    max_entries cut (rankedTotal) that rank strictly behind the cluster (its ties are not behind it), 0..100,
+    rounded down to one decimal, so never more than is true. `last_tied_position`: the last position holding
+    the cluster's rank among the kept entries (a tie that runs past the cut counts as behind).
+
+    A run recorded before rankedTotal existed knows only what it kept: at least `last_position`.
+    """
+    total = max(ranked_total, last_position)
+    return (1000 * (total - last_tied_position) // total) / 10
+
+
+def not_ranked_reason(run: LeaderboardRun, cluster_id: str) -> str:
+    """Why `run` has no entry of `cluster_id` (serializers.NOT_RANKED_REASONS); one query.
+
+    `excluded`: an exclusion the run applied names it. Else `below_cut` when the run ranked more clusters
+    than it kept (it keeps no record of who was below the cut, so a cluster without a score is answered
+    `below_cut` too on such a run), else `no_score`.
+    """
+    with _reads().cursor() as cursor:
+        cursor.execute(sql.CLUSTER_EXCLUDED_FROM_RUN, {"run": run.id, "cluster": cluster_id})
+        if cursor.fetchone() is not None:
+            return "excluded"
+    return "below_cut" if run.ranked_total > run.row_count else "no_score"
 
 
 def entries_of_clusters(run: LeaderboardRun, cluster_ids: list[str]) -> list[dict]:
     """The entries of `run` of these clusters (those that have one), by position; one query (ENTRIES_OF_CLUSTERS)."""
     statement = sql.ENTRIES_OF_CLUSTERS.format(ids=json_strings("ids"))
     return _entry_rows(statement, {"run": run.id, "ids": json.dumps(cluster_ids)})
+
+
+def movers(run: LeaderboardRun, *, direction: str, limit: int) -> list[dict]:
+    """The entries of `run` that moved most in `direction` (MoverDirection), first `limit` by place; one query.
+
+    Read from the movers recorded when the run was generated (sql.MOVERS), never from a scan of the run.
+    """
+    return _entry_rows(sql.MOVERS, {"run": run.id, "direction": direction, "limit": limit})
 
 
 def run_counts(keys: list[str]) -> dict[str, int]:

@@ -23,6 +23,8 @@ MAX_IDS = 100
 # (and would not fit SQLite's parameters).
 MAX_POSITION = 2**31 - 1
 MAX_RUN_ID = 2**63 - 1
+# Why a run has no entry of a cluster (leaderboards.selectors.not_ranked_reason).
+NOT_RANKED_REASONS = ["below_cut", "no_score", "excluded"]
 
 
 PERIOD_LABEL_HELP = (
@@ -217,6 +219,11 @@ class LeaderboardRunHeaderSerializer(serializers.Serializer):
     periodLabel = serializers.SerializerMethodField(help_text=PERIOD_LABEL_HELP)
     runId = serializers.IntegerField(source="id")
     rowCount = serializers.IntegerField(source="row_count")
+    rankedTotal = serializers.IntegerField(
+        source="ranked_total",
+        help_text="How many clusters the run ranked before keeping the top max_entries (rowCount); "
+        "percentiles are over it.",
+    )
     generatedAt = serializers.DateTimeField(source="finished_at")
     isFinal = serializers.BooleanField(
         source="is_final",
@@ -261,6 +268,7 @@ class LeaderboardRunHeaderSerializer(serializers.Serializer):
             "periodLabel": run_period_label(run),
             "runId": run.id,
             "rowCount": run.row_count,
+            "rankedTotal": run.ranked_total,
             "generatedAt": _datetime(run.finished_at),
             "isFinal": run.is_final,
             "status": run.status,
@@ -321,8 +329,8 @@ class ClusterEntrySerializer(LeaderboardEntrySerializer):
     percentile = serializers.FloatField(
         min_value=0,
         max_value=100,
-        help_text="Percent of the run's entries ranked strictly behind this cluster (ties are not behind), "
-        "0..100, rounded down to one decimal.",
+        help_text="Percent of the clusters the run ranked (rankedTotal, before the cut) that rank strictly "
+        "behind this cluster (ties are not behind), 0..100, rounded down to one decimal.",
     )
 
     def to_representation(self, standing):
@@ -362,6 +370,13 @@ class ClusterStandingSerializer(serializers.Serializer):
     entry = ClusterEntrySerializer(allow_null=True, source="standing")
     above = LeaderboardEntrySerializer(many=True, help_text="Up to `around` entries just above it, by position.")
     below = LeaderboardEntrySerializer(many=True, help_text="Up to `around` entries just below it, by position.")
+    reason = serializers.ChoiceField(
+        choices=NOT_RANKED_REASONS,
+        allow_null=True,
+        help_text="Why `entry` is null (null when it is not): `excluded` (an exclusion the run applied names "
+        "the cluster), `below_cut` (the run ranked more clusters than it kept, rankedTotal > rowCount, and this "
+        "one is not among those kept), `no_score` (the run kept every cluster it ranked, so it had no score).",
+    )
 
     def to_representation(self, found):
         standing = found["standing"]
@@ -370,6 +385,7 @@ class ClusterStandingSerializer(serializers.Serializer):
             "entry": None
             if standing is None
             else ClusterEntrySerializer(context=self.context).to_representation(standing),
+            "reason": found.get("reason"),
             "above": _entries(found["above"], self.context),
             "below": _entries(found["below"], self.context),
         }

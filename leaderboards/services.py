@@ -40,7 +40,7 @@ from .errors import (
     NoteRequired,
     UnknownLeaderboard,
 )
-from .models import LeaderboardDef, LeaderboardRun, RunStatus
+from .models import MAX_MOVERS, LeaderboardDef, LeaderboardRun, RunStatus
 from .periods import Period, check_final_period, derive_period, explicit_period, season_of
 from .resolve import resolve_challenges
 from .selectors import LATEST_ORDER
@@ -243,7 +243,7 @@ def _generate(
         with transaction.atomic():
             _lock_definition(definition)
             _fail_abandoned_runs(definition.key, now=now)
-            row_count, exclusions = _insert_entries(run, definition, period, season=season, now=now)
+            row_count, ranked_total, exclusions = _insert_entries(run, definition, period, season=season, now=now)
             checksum = entries_checksum(run.pk)
             watermark = input_watermark(resolved, season=season, until=min(period.end, now))
             finished = timezone.now()
@@ -253,6 +253,7 @@ def _generate(
             published = LeaderboardRun.objects.filter(pk=run.pk, status=RunStatus.PROCESSING).update(
                 status=RunStatus.COMPLETE,
                 row_count=row_count,
+                ranked_total=ranked_total,
                 exclusions_applied=exclusions,
                 checksum=checksum,
                 input_watermark=watermark,
@@ -264,6 +265,7 @@ def _generate(
             _set_published(
                 run,
                 row_count=row_count,
+                ranked_total=ranked_total,
                 exclusions=exclusions,
                 checksum=checksum,
                 watermark=watermark,
@@ -298,8 +300,9 @@ def _lock_definition(definition: LeaderboardDef) -> None:
         ) from exc
 
 
-def _set_published(run: LeaderboardRun, *, row_count, exclusions, checksum, watermark, finished) -> None:
+def _set_published(run: LeaderboardRun, *, row_count, ranked_total, exclusions, checksum, watermark, finished) -> None:
     run.status, run.row_count, run.exclusions_applied = RunStatus.COMPLETE, row_count, exclusions
+    run.ranked_total = ranked_total
     run.checksum, run.input_watermark = checksum, watermark
     run.finished_at = run.updated_at = finished
 
@@ -347,8 +350,12 @@ def _fail_abandoned_runs(key: str, *, now: datetime.datetime) -> int:
 
 def _insert_entries(
     run: LeaderboardRun, definition: LeaderboardDef, period: Period, *, season, now: datetime.datetime
-) -> tuple[int, int]:
-    """Record the exclusions `run` applies, then rank and write its entries; returns (entries, exclusions)."""
+) -> tuple[int, int, int]:
+    """Record the exclusions `run` applies, then rank and write its entries; returns (entries, ranked, exclusions).
+
+    `ranked` counts the clusters ranked before the max_entries cut: the ranking statement writes it on
+    the first entry (sql.RANKED_TOTAL_OF_RUN reads it back by one index probe, not a count).
+    """
     params = {
         "run": run.pk,
         "leaderboard": definition.key,
@@ -368,8 +375,11 @@ def _insert_entries(
         exclusions = cursor.rowcount
         with ranking_plan(cursor):
             cursor.execute(statement.format(rank_function=rank_function, binary=binary_collation()), params)
-            entries = cursor.rowcount
-        return entries, exclusions
+            row_count = cursor.rowcount
+        cursor.execute(sql.RECORD_RUN_MOVERS, {"run": run.pk, "movers": MAX_MOVERS})
+        cursor.execute(sql.RANKED_TOTAL_OF_RUN, {"run": run.pk})
+        found = cursor.fetchone()
+        return row_count, (found[0] if found else 0), exclusions
 
 
 def _record_failure(run: LeaderboardRun, exc: BaseException) -> None:
@@ -471,6 +481,7 @@ def _prune_one(
         cursor.execute(f"DELETE FROM leaderboard_entries WHERE run_id IN ({doomed_sql})", params)
         entries_deleted = cursor.rowcount
         cursor.execute(f"DELETE FROM leaderboard_run_exclusions WHERE run_id IN ({doomed_sql})", params)
+        cursor.execute(f"DELETE FROM leaderboard_run_movers WHERE run_id IN ({doomed_sql})", params)
         cursor.execute(f"DELETE FROM leaderboard_runs WHERE id IN ({doomed_sql})", params)
         runs_deleted = cursor.rowcount
     if runs_deleted:

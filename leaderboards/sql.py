@@ -50,6 +50,9 @@ WHERE {ACTIVE_EXCLUSION}
 _BOARD_GAINS = PERIOD_GAINS.format(challenges="%(challenge)s, %(fallback)s", clusters="")
 
 # --- runs: INSERT ... SELECT of every entry -------------------------------------------------------
+#
+# Each records on its first entry how many clusters it ranked before the max_entries cut (COUNT(*) OVER ()
+# before the LIMIT: no second scan); generation copies it onto the run (RANKED_TOTAL_OF_RUN).
 
 # ALL_TIME: each cluster's current value; clusters without a progress row are not ranked; the
 # tiebreaker is the fallback challenge's value.
@@ -57,16 +60,19 @@ _BOARD_GAINS = PERIOD_GAINS.format(challenges="%(challenge)s, %(fallback)s", clu
 # (fallback), leaderboard_run_exclusions_unique (the run's exclusions), leaderboard_entries_unique_cluster
 # (the previous run's entries).
 RANK_CURRENT_VALUES = """
-INSERT INTO leaderboard_entries (run_id, cluster_id, rank, position, score, tiebreaker, fallback_value, previous_rank)
-SELECT %(run)s, k.cluster_id, k.rank, k.position, k.score, k.tiebreaker, k.fallback_value, pe.rank
+INSERT INTO leaderboard_entries (run_id, cluster_id, rank, position, score, tiebreaker, fallback_value, previous_rank,
+                                 ranked_total)
+SELECT %(run)s, k.cluster_id, k.rank, k.position, k.score, k.tiebreaker, k.fallback_value, pe.rank,
+       CASE WHEN k.position = 1 THEN k.ranked_total END
 FROM (
     SELECT r.cluster_id AS cluster_id,
            {rank_function}() OVER (ORDER BY r.score DESC, r.tiebreaker DESC) AS rank,
            ROW_NUMBER() OVER (ORDER BY r.score DESC, r.tiebreaker DESC, r.cluster_id{binary}) AS position,
-           r.score AS score, r.tiebreaker AS tiebreaker, r.fallback_value AS fallback_value
+           r.score AS score, r.tiebreaker AS tiebreaker, r.fallback_value AS fallback_value,
+           r.ranked_total AS ranked_total
     FROM (
         SELECT p.cluster_id AS cluster_id, p.value AS score,
-               COALESCE(f.value, 0) AS tiebreaker, f.value AS fallback_value
+               COALESCE(f.value, 0) AS tiebreaker, f.value AS fallback_value, COUNT(*) OVER () AS ranked_total
         FROM challenge_progress p
         LEFT JOIN challenge_progress f ON f.challenge_id = %(fallback)s AND f.cluster_id = p.cluster_id
         WHERE p.challenge_id = %(challenge)s
@@ -84,17 +90,21 @@ LEFT JOIN leaderboard_entries pe ON pe.run_id = %(previous_run)s AND pe.cluster_
 # tiebreaker is the fallback challenge's gain. Clusters that gained nothing (or lost) are not ranked.
 # Uses index: see PERIOD_GAINS; leaderboard_run_exclusions_unique, leaderboard_entries_unique_cluster.
 RANK_GAINS = f"""
-INSERT INTO leaderboard_entries (run_id, cluster_id, rank, position, score, tiebreaker, fallback_value, previous_rank)
-SELECT %(run)s, k.cluster_id, k.rank, k.position, k.score, k.tiebreaker, k.fallback_value, pe.rank
+INSERT INTO leaderboard_entries (run_id, cluster_id, rank, position, score, tiebreaker, fallback_value, previous_rank,
+                                 ranked_total)
+SELECT %(run)s, k.cluster_id, k.rank, k.position, k.score, k.tiebreaker, k.fallback_value, pe.rank,
+       CASE WHEN k.position = 1 THEN k.ranked_total END
 FROM (
     SELECT r.cluster_id AS cluster_id,
            {{rank_function}}() OVER (ORDER BY r.score DESC, r.tiebreaker DESC) AS rank,
            ROW_NUMBER() OVER (ORDER BY r.score DESC, r.tiebreaker DESC, r.cluster_id{{binary}}) AS position,
-           r.score AS score, r.tiebreaker AS tiebreaker, r.fallback_value AS fallback_value
+           r.score AS score, r.tiebreaker AS tiebreaker, r.fallback_value AS fallback_value,
+           r.ranked_total AS ranked_total
     FROM (
         SELECT g.cluster_id AS cluster_id, g.score AS score, COALESCE(g.fallback_gain, 0) AS tiebreaker,
                CASE WHEN CAST(%(fallback)s AS bigint) IS NULL THEN NULL ELSE COALESCE(g.fallback_gain, 0) END
-                   AS fallback_value
+                   AS fallback_value,
+               COUNT(*) OVER () AS ranked_total
         FROM (
             SELECT v.cluster_id AS cluster_id,
                    MAX(CASE WHEN v.challenge_id = %(challenge)s AND v.gain > 0 THEN v.gain END) AS score,
@@ -119,15 +129,18 @@ LEFT JOIN leaderboard_entries pe ON pe.run_id = %(previous_run)s AND pe.cluster_
 # Uses index: season_progress_rank_idx (season, points desc, cluster_id); leaderboard_run_exclusions_unique,
 # leaderboard_entries_unique_cluster.
 RANK_SEASON_POINTS = """
-INSERT INTO leaderboard_entries (run_id, cluster_id, rank, position, score, tiebreaker, fallback_value, previous_rank)
-SELECT %(run)s, k.cluster_id, k.rank, k.position, k.score, 0, CAST(NULL AS bigint), pe.rank
+INSERT INTO leaderboard_entries (run_id, cluster_id, rank, position, score, tiebreaker, fallback_value, previous_rank,
+                                 ranked_total)
+SELECT %(run)s, k.cluster_id, k.rank, k.position, k.score, 0, CAST(NULL AS bigint), pe.rank,
+       CASE WHEN k.position = 1 THEN k.ranked_total END
 FROM (
     SELECT r.cluster_id AS cluster_id,
            {rank_function}() OVER (ORDER BY r.score DESC, r.reached_at) AS rank,
            ROW_NUMBER() OVER (ORDER BY r.score DESC, r.reached_at, r.cluster_id{binary}) AS position,
-           r.score AS score
+           r.score AS score, r.ranked_total AS ranked_total
     FROM (
-        SELECT s.cluster_id AS cluster_id, s.points AS score, COALESCE(s.points_reached_at, s.updated_at) AS reached_at
+        SELECT s.cluster_id AS cluster_id, s.points AS score, COALESCE(s.points_reached_at, s.updated_at) AS reached_at,
+               COUNT(*) OVER () AS ranked_total
         FROM season_progress s
         WHERE s.season_id = %(season)s AND s.points > 0
           AND NOT EXISTS (SELECT 1 FROM leaderboard_run_exclusions re
@@ -142,6 +155,52 @@ LEFT JOIN leaderboard_entries pe ON pe.run_id = %(previous_run)s AND pe.cluster_
 
 # The ranking statement of each score source (leaderboards.services.score_source).
 RANK = {"CURRENT_VALUES": RANK_CURRENT_VALUES, "GAINS": RANK_GAINS, "SEASON_POINTS": RANK_SEASON_POINTS}
+
+# How many clusters the run ranked before the max_entries cut, as the ranking statement recorded it on
+# the run's first entry (none: 0). Uses index: leaderboard_entries_unique_position (one probe).
+RANKED_TOTAL_OF_RUN = """
+SELECT e.ranked_total FROM leaderboard_entries e WHERE e.run_id = %(run)s AND e.position = 1
+"""
+
+# The entries of run %(run)s that moved most, each direction's top %(movers)s by rank change (previous_rank - rank;
+# UP descending, DOWN ascending), ties by position; entries without a previous rank are not movers. Written when the
+# run is generated, so a request reads a few rows instead of the run. Uses index: leaderboard_entries_unique_position
+# (the run's entries: one read of the run, sorted top-N).
+RECORD_RUN_MOVERS = """
+INSERT INTO leaderboard_run_movers (run_id, direction, place, position)
+SELECT m.run_id, m.direction, m.place, m.position
+FROM (
+    SELECT e.run_id AS run_id, 'UP' AS direction, e.position AS position,
+           ROW_NUMBER() OVER (ORDER BY e.previous_rank - e.rank DESC, e.position) AS place
+    FROM leaderboard_entries e
+    WHERE e.run_id = %(run)s AND e.previous_rank IS NOT NULL
+    UNION ALL
+    SELECT e.run_id, 'DOWN', e.position,
+           ROW_NUMBER() OVER (ORDER BY e.previous_rank - e.rank, e.position)
+    FROM leaderboard_entries e
+    WHERE e.run_id = %(run)s AND e.previous_rank IS NOT NULL
+) m
+WHERE m.place <= %(movers)s
+"""
+
+# A run's movers of one direction, the first %(limit)s by place, as entries.
+# Uses index: leaderboard_run_movers_unique_place, then leaderboard_entries_unique_position.
+MOVERS = """
+SELECT e.rank, e.position, e.cluster_id, e.score, e.tiebreaker, e.fallback_value, e.previous_rank
+FROM leaderboard_run_movers m
+JOIN leaderboard_entries e ON e.run_id = m.run_id AND e.position = m.position
+WHERE m.run_id = %(run)s AND m.direction = %(direction)s AND m.place <= %(limit)s
+ORDER BY m.place
+"""
+
+# Whether an exclusion the run applied names the cluster (why it has no entry).
+# Uses index: lb_exclusions_cluster_idx, then leaderboard_run_exclusions_unique.
+CLUSTER_EXCLUDED_FROM_RUN = """
+SELECT 1 FROM leaderboard_exclusions x
+JOIN leaderboard_run_exclusions re ON re.exclusion_id = x.id AND re.run_id = %(run)s
+WHERE x.cluster_id = %(cluster)s
+"""
+
 
 # --- previews: the top of what a run would rank now, written nowhere -----------------------------
 

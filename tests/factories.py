@@ -219,6 +219,7 @@ class LeaderboardRunFactory(factory.django.DjangoModelFactory):
     )
     finished_at = factory.LazyAttribute(lambda o: timezone.now() if o.status in ("COMPLETE", "FAILED") else None)
     row_count = 0
+    ranked_total = factory.LazyAttribute(lambda o: o.row_count)
     # A published run has a checksum (the database checks it); this one is of no entries, which
     # entries added later by LeaderboardEntryFactory do not update.
     checksum = factory.LazyAttribute(

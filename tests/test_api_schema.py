@@ -127,6 +127,19 @@ CASES = [
     ("/seasons/{seasonId}/levels", "/seasons/S1-2025/levels", 200),
     ("/seasons/{seasonId}/levels", "/seasons/active/levels", 200),
     ("/seasons/{seasonId}/levels", "/seasons/NOPE/levels", 404),
+    ("/clusters/{clusterId}", "/clusters/c1", 200),
+    ("/clusters/{clusterId}", "/clusters/unknown", 200),
+    ("/clusters/{clusterId}", "/clusters/" + "x" * 129, 400),
+    ("/leaderboards/{key}/clusters/{clusterId}/history", "/leaderboards/lb_daily/clusters/c1/history", 200),
+    ("/leaderboards/{key}/clusters/{clusterId}/history", "/leaderboards/lb_daily/clusters/c1/history?limit=0", 400),
+    ("/leaderboards/{key}/clusters/{clusterId}/history", "/leaderboards/nope/clusters/c1/history", 404),
+    ("/leaderboards/{key}/latest/movers", "/leaderboards/lb_daily/latest/movers?direction=down", 200),
+    ("/leaderboards/{key}/latest/movers", "/leaderboards/lb_daily/latest/movers?direction=x", 400),
+    ("/leaderboards/{key}/latest/movers", "/leaderboards/nope/latest/movers", 404),
+    ("/leaderboards/{key}/runs/{runId}/movers", "/leaderboards/lb_daily/runs/999999/movers", 404),
+    ("/leaderboards/{key}/runs/{runId}/movers", "/leaderboards/lb_daily/runs/1/movers?limit=0", 400),
+    ("/leaderboards/{key}/finals/previous/movers", "/leaderboards/lb_daily/finals/previous/movers", 200),
+    ("/leaderboards/{key}/finals/previous/movers", "/leaderboards/lb_wins/finals/previous/movers", 404),
 ]
 
 

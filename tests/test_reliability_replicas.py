@@ -69,6 +69,8 @@ def test_the_public_api_reads_from_the_replica(client, replica, run):
         "/leaderboards/top_wins/latest/clusters/alice?around=2",
         "/leaderboards/top_wins/latest/clusters?ids=alice,bob",
         "/seasons/S-NONE/progress?clusterId=alice",
+        "/clusters/alice",
+        "/leaderboards/top_wins/clusters/alice/history",
     ],
 )
 def test_every_public_read_goes_to_the_replica(client, replica, run, path):

@@ -150,9 +150,10 @@ def test_a_lookup_costs_the_run_and_one_statement_whatever_around_and_the_tie(
     assert len(response.json()["above"]) == len(response.json()["below"]) == int(around)
 
 
-def test_a_cluster_without_an_entry_costs_the_same_two_queries(api, published, django_assert_num_queries):
-    with django_assert_num_queries(2):
-        assert api.get("/leaderboards/top_wins/latest/clusters/nobody").json()["entry"] is None
+def test_a_cluster_without_an_entry_costs_one_more_query_for_its_reason(api, published, django_assert_num_queries):
+    # 1. the run, 2. the neighbourhood (empty), 3. whether an exclusion of the run names it (the reason)
+    with django_assert_num_queries(3):
+        assert api.get("/leaderboards/top_wins/latest/clusters/nobody").json()["reason"] == "no_score"
 
 
 def test_the_same_lookup_works_on_a_run_by_id_and_on_the_previous_final_run(api, published, wins):

@@ -29,6 +29,7 @@ def test_latest_returns_the_leaderboard_and_its_entries_by_position(api, publish
             "periodLabel": "All time",
             "runId": published.pk,
             "rowCount": 5,
+            "rankedTotal": 5,
             "generatedAt": iso(published.finished_at),
             "isFinal": False,
             "status": "COMPLETE",

@@ -238,7 +238,7 @@ def test_a_failure_after_the_entries_are_written_rolls_them_back(wins, monkeypat
     insert = services._insert_entries
 
     def insert_then_fail(*args, **kwargs):
-        assert insert(*args, **kwargs) == (1, 0)
+        assert insert(*args, **kwargs) == (1, 2, 0)  # kept 1 of 2 ranked, no exclusions
         raise RuntimeError("connection went away")
 
     monkeypatch.setattr(services, "_insert_entries", insert_then_fail)

@@ -1,0 +1,205 @@
+"""Reads of one cluster across apps: its standing on every board, its final-run history, season and awards.
+
+Every read goes where public reads go (hedge.routers: a replica while a public API request is served).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import connections, router
+from django.utils import timezone
+
+from leaderboards.models import LeaderboardEntry
+from leaderboards.selectors import percentile_of
+from seasons.rewards import RewardState, get_season_tracks
+from seasons.selectors import ProgressWithheld, get_active_season, is_progress_withheld
+
+from . import sql
+
+
+@dataclass(frozen=True)
+class Best:
+    """The cluster's best rank in a board's COMPLETE final runs (ties: the newest period)."""
+
+    rank: int
+    run_id: int
+    period_start: datetime.datetime
+    period_end: datetime.datetime
+
+
+@dataclass(frozen=True)
+class BoardStanding:
+    key: str
+    name: str
+    time_window: str
+    run_id: int
+    period_start: datetime.datetime
+    period_end: datetime.datetime
+    rank: int
+    position: int
+    score: int
+    previous_rank: int | None
+    total: int
+    percentile: float
+    best: Best | None
+
+
+@dataclass(frozen=True)
+class FinalStanding:
+    run_id: int
+    period_start: datetime.datetime
+    period_end: datetime.datetime
+    rank: int
+    position: int
+    score: int
+    total: int
+    percentile: float
+
+
+@dataclass(frozen=True)
+class SeasonSummary:
+    season_id: str
+    points: int
+    level: int
+    max_level: int | None
+    progress_percent: int
+    next_level_threshold: int | None
+    claimable: int
+
+
+class Excluded(Exception):
+    """The cluster is excluded from every leaderboard and the season pass: its profile is not served."""
+
+
+def _rows(statement: str, params: dict) -> list[tuple]:
+    with connections[router.db_for_read(LeaderboardEntry)].cursor() as cursor:
+        cursor.execute(statement, params)
+        return cursor.fetchall()
+
+
+def _aware(value) -> datetime.datetime | None:
+    # A raw statement's timestamp: aware on PostgreSQL, naive UTC (or its text) on SQLite.
+    if isinstance(value, str):
+        value = datetime.datetime.fromisoformat(value)
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=datetime.UTC)
+    return value
+
+
+def _total(ranked_total: int, last_position: int) -> int:
+    # A run recorded before rankedTotal existed knows only what it kept (see leaderboards.selectors.percentile_of).
+    return max(ranked_total, last_position)
+
+
+def board_standings(cluster_id: str) -> list[BoardStanding]:
+    """The cluster on every active board whose latest run ranks it, by key; one query whatever the boards."""
+    standings = []
+    for row in _rows(sql.PROFILE_STANDINGS, {"cluster": cluster_id}):
+        (key, name, window, run_id, start, end, ranked_total, rank, position, score, previous, last, tied) = row[:13]
+        best_run, best_start, best_end, best_rank = row[13:]
+        best = None
+        if best_run is not None:
+            best = Best(rank=best_rank, run_id=best_run, period_start=_aware(best_start), period_end=_aware(best_end))
+        standings.append(
+            BoardStanding(
+                key=key,
+                name=name,
+                time_window=window,
+                run_id=run_id,
+                period_start=_aware(start),
+                period_end=_aware(end),
+                rank=rank,
+                position=position,
+                score=score,
+                previous_rank=previous,
+                total=_total(ranked_total, last),
+                percentile=percentile_of(ranked_total=ranked_total, last_tied_position=tied, last_position=last),
+                best=best,
+            )
+        )
+    return standings
+
+
+def final_history(key: str, cluster_id: str, *, limit: int, before: int | None) -> list[FinalStanding]:
+    """A keyset page of the cluster's standings in the board's COMPLETE final runs, newest period first; one query."""
+    rows = _rows(sql.HISTORY_PAGE, {"cluster": cluster_id, "leaderboard": key, "limit": limit, "before": before})
+    return [
+        FinalStanding(
+            run_id=run_id,
+            period_start=_aware(start),
+            period_end=_aware(end),
+            rank=rank,
+            position=position,
+            score=score,
+            total=_total(ranked_total, last),
+            percentile=percentile_of(ranked_total=ranked_total, last_tied_position=tied, last_position=last),
+        )
+        for run_id, start, end, ranked_total, rank, position, score, last, tied in rows
+    ]
+
+
+def best_final(key: str, cluster_id: str) -> Best | None:
+    """The cluster's best rank in the board's COMPLETE final runs (superseded ones never count); one query."""
+    rows = _rows(sql.BEST_FINAL, {"cluster": cluster_id, "leaderboard": key})
+    if not rows:
+        return None
+    run_id, start, end, rank = rows[0]
+    return Best(rank=rank, run_id=run_id, period_start=_aware(start), period_end=_aware(end))
+
+
+def award_counts(cluster_id: str) -> dict[str, int]:
+    """How many of the cluster's prize awards are pending and settled; one query."""
+    [(pending, settled)] = _rows(sql.AWARD_COUNTS, {"cluster": cluster_id})
+    return {"pending": int(pending), "settled": int(settled)}
+
+
+def season_summary(cluster_id: str, *, now: datetime.datetime) -> SeasonSummary | None:
+    """The cluster in the active season (None without one): points, level, how many rewards it can claim.
+
+    Five queries with an active season (the season; get_season_tracks' four), one without.
+    """
+    season = get_active_season(now=now)
+    if season is None:
+        return None
+    tracks = get_season_tracks(season_id=season.pk, cluster_id=cluster_id, now=now)
+    if tracks is None:  # deleted meanwhile
+        return None
+    standing = tracks.standing
+    claimable = sum(1 for lines in tracks.tracks.values() for line in lines if line.state == RewardState.CLAIMABLE)
+    return SeasonSummary(
+        season_id=tracks.season_id,
+        points=standing.points,
+        level=standing.level,
+        max_level=standing.max_level,
+        progress_percent=standing.progress_percent,
+        next_level_threshold=standing.next_level_threshold,
+        claimable=claimable,
+    )
+
+
+@dataclass(frozen=True)
+class Profile:
+    cluster_id: str
+    leaderboards: list[BoardStanding]
+    season: SeasonSummary | None
+    awards: dict[str, int]
+
+
+def cluster_profile(cluster_id: str, *, now: datetime.datetime | None = None) -> Profile:
+    """Where the cluster stands everywhere. Raises Excluded for a cluster excluded from everything.
+
+    A constant number of queries, whatever the number of boards and of final runs: whether it is excluded,
+    its board standings (sql.PROFILE_STANDINGS), its awards, and season_summary's.
+    """
+    now = now or timezone.now()
+    if is_progress_withheld(cluster_id, now=now):
+        raise Excluded(cluster_id)
+    leaderboards = board_standings(cluster_id)
+    awards = award_counts(cluster_id)
+    try:
+        season = season_summary(cluster_id, now=now)
+    except ProgressWithheld:  # excluded between the two reads
+        raise Excluded(cluster_id) from None
+    return Profile(cluster_id=cluster_id, leaderboards=leaderboards, season=season, awards=awards)

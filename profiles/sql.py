@@ -1,0 +1,114 @@
+"""The statements of the player-centred reads. Parameters: %(cluster)s, and as each says.
+
+The percentile of every standing needs the last position tied with the cluster; as in
+leaderboards.sql.CLUSTER_NEIGHBOURHOOD it is found by a binary search over positions (ranks never
+decrease with position): about log2(rows) one-entry probes per run, never a count of the run.
+"""
+
+# The cluster's entry in the latest COMPLETE run of every active board that ranks it (latest: scheduled
+# runs before finals and backfills, then the newest, as leaderboards.selectors.LATEST_ORDER), with the
+# last position tied with it and its best rank in the board's COMPLETE final runs (ties: the newest period).
+# Uses index: leaderboard_runs_complete_idx (each board's latest run, its final runs);
+# leaderboard_entries_unique_cluster (the cluster in each run); leaderboard_entries_unique_position (probes).
+PROFILE_STANDINGS = """
+WITH RECURSIVE me AS (
+    SELECT d.key AS leaderboard_key, d.name AS name, d.time_window AS time_window, e.run_id AS run_id,
+           e.rank AS rank, e.position AS position, e.score AS score, e.previous_rank AS previous_rank,
+           (SELECT MAX(x.position) FROM leaderboard_entries x WHERE x.run_id = e.run_id) AS last_position
+    FROM leaderboard_defs d
+    JOIN leaderboard_entries e
+      ON e.cluster_id = %(cluster)s
+     AND e.run_id = (SELECT r.id FROM leaderboard_runs r
+                     WHERE r.leaderboard_key = d.key AND r.status = 'COMPLETE'
+                     ORDER BY r.is_final, r.is_backfill, r.id DESC
+                     LIMIT 1)
+    WHERE d.is_active
+),
+tied (run_id, lo, hi) AS (
+    SELECT me.run_id, me.position, me.last_position FROM me
+    UNION ALL
+    SELECT t.run_id,
+           CASE WHEN p.rank = me.rank THEN (t.lo + t.hi + 1) / 2 ELSE t.lo END,
+           CASE WHEN p.rank = me.rank THEN t.hi ELSE (t.lo + t.hi + 1) / 2 - 1 END
+    FROM tied t
+    JOIN me ON me.run_id = t.run_id
+    JOIN leaderboard_entries p ON p.run_id = t.run_id AND p.position = (t.lo + t.hi + 1) / 2
+    WHERE t.lo < t.hi
+),
+best AS (
+    SELECT me.run_id AS run_id,
+           (SELECT f.id FROM leaderboard_runs f
+            JOIN leaderboard_entries fe ON fe.run_id = f.id AND fe.cluster_id = %(cluster)s
+            WHERE f.leaderboard_key = me.leaderboard_key AND f.status = 'COMPLETE' AND f.is_final
+            ORDER BY fe.rank, f.period_end DESC, f.id DESC
+            LIMIT 1) AS best_run_id
+    FROM me
+)
+SELECT me.leaderboard_key, me.name, me.time_window, r.id, r.period_start, r.period_end, r.ranked_total,
+       me.rank, me.position, me.score, me.previous_rank, me.last_position,
+       (SELECT t.lo FROM tied t WHERE t.run_id = me.run_id AND t.lo = t.hi) AS last_tied_position,
+       br.id, br.period_start, br.period_end, be.rank
+FROM me
+JOIN leaderboard_runs r ON r.id = me.run_id
+JOIN best b ON b.run_id = me.run_id
+LEFT JOIN leaderboard_runs br ON br.id = b.best_run_id
+LEFT JOIN leaderboard_entries be ON be.run_id = br.id AND be.cluster_id = %(cluster)s
+ORDER BY me.leaderboard_key
+"""
+
+# A keyset page of the cluster's entries in the COMPLETE final runs of board %(leaderboard)s, newest period
+# first (run id breaks ties), after run %(before)s (NULL: from the newest), at most %(limit)s, each with the
+# last position tied with it. Periods the cluster has no entry in are left out.
+# Uses index: leaderboard_runs_complete_idx (the board's final runs); leaderboard_entries_unique_cluster (the
+# cluster in each); leaderboard_entries_unique_position (the probes).
+HISTORY_PAGE = """
+WITH RECURSIVE page AS (
+    SELECT r.id AS run_id, r.period_start AS period_start, r.period_end AS period_end,
+           r.ranked_total AS ranked_total, e.rank AS rank, e.position AS position, e.score AS score,
+           (SELECT MAX(x.position) FROM leaderboard_entries x WHERE x.run_id = r.id) AS last_position
+    FROM leaderboard_runs r
+    JOIN leaderboard_entries e ON e.run_id = r.id AND e.cluster_id = %(cluster)s
+    WHERE r.leaderboard_key = %(leaderboard)s AND r.status = 'COMPLETE' AND r.is_final
+      AND (CAST(%(before)s AS BIGINT) IS NULL
+           OR r.period_end < (SELECT a.period_end FROM leaderboard_runs a WHERE a.id = %(before)s)
+           OR (r.period_end = (SELECT a.period_end FROM leaderboard_runs a WHERE a.id = %(before)s)
+               AND r.id < %(before)s))
+    ORDER BY r.period_end DESC, r.id DESC
+    LIMIT %(limit)s
+),
+tied (run_id, lo, hi) AS (
+    SELECT page.run_id, page.position, page.last_position FROM page
+    UNION ALL
+    SELECT t.run_id,
+           CASE WHEN p.rank = page.rank THEN (t.lo + t.hi + 1) / 2 ELSE t.lo END,
+           CASE WHEN p.rank = page.rank THEN t.hi ELSE (t.lo + t.hi + 1) / 2 - 1 END
+    FROM tied t
+    JOIN page ON page.run_id = t.run_id
+    JOIN leaderboard_entries p ON p.run_id = t.run_id AND p.position = (t.lo + t.hi + 1) / 2
+    WHERE t.lo < t.hi
+)
+SELECT page.run_id, page.period_start, page.period_end, page.ranked_total, page.rank, page.position, page.score,
+       page.last_position, (SELECT t.lo FROM tied t WHERE t.run_id = page.run_id AND t.lo = t.hi)
+FROM page
+ORDER BY page.period_end DESC, page.run_id DESC
+"""
+
+# The cluster's best rank in the COMPLETE final runs of board %(leaderboard)s (ties: the newest period).
+# Uses index: leaderboard_runs_complete_idx; leaderboard_entries_unique_cluster (one probe per final run).
+BEST_FINAL = """
+SELECT f.id, f.period_start, f.period_end, fe.rank
+FROM leaderboard_runs f
+JOIN leaderboard_entries fe ON fe.run_id = f.id AND fe.cluster_id = %(cluster)s
+WHERE f.leaderboard_key = %(leaderboard)s AND f.status = 'COMPLETE' AND f.is_final
+ORDER BY fe.rank, f.period_end DESC, f.id DESC
+LIMIT 1
+"""
+
+# How many awards of the cluster are pending and settled (void ones are not counted).
+# Uses index: leaderboard_awards_cluster_idx.
+AWARD_COUNTS = """
+SELECT COALESCE(SUM(CASE WHEN a.status = 'PENDING' THEN 1 ELSE 0 END), 0),
+       COALESCE(SUM(CASE WHEN a.status = 'SETTLED' THEN 1 ELSE 0 END), 0)
+FROM leaderboard_awards a
+WHERE a.cluster_id = %(cluster)s
+"""
