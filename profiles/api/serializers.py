@@ -5,15 +5,12 @@ from rest_framework import serializers
 from hedge.api import DigitsIntegerField
 from leaderboards.models import MAX_MOVERS
 from leaderboards.serializers import (
-    MAX_RUN_ID,
+    FinalsQuerySerializer,
     LeaderboardEntrySerializer,
     LeaderboardRunHeaderSerializer,
     _entries,
     _header,
 )
-
-DEFAULT_HISTORY_LIMIT = 20
-MAX_HISTORY_LIMIT = 100
 
 _PERCENTILE_HELP = (
     "Percent of the clusters the run ranked (rankedTotal, before the max_entries cut) that rank strictly behind "
@@ -160,19 +157,8 @@ class HistorySerializer(serializers.Serializer):
         }
 
 
-class HistoryQuerySerializer(serializers.Serializer):
-    limit = DigitsIntegerField(
-        min_value=1,
-        max_value=MAX_HISTORY_LIMIT,
-        default=DEFAULT_HISTORY_LIMIT,
-        help_text=f"How many final runs: 1..{MAX_HISTORY_LIMIT}, default {DEFAULT_HISTORY_LIMIT}.",
-    )
-    before = DigitsIntegerField(
-        min_value=1,
-        max_value=MAX_RUN_ID,
-        required=False,
-        help_text="A run id from the previous page: only final runs after it (the body's `next` is that URL).",
-    )
+class HistoryQuerySerializer(FinalsQuerySerializer):
+    """A cluster's history pages like /finals: the same `limit` and `before` (a final run's id)."""
 
 
 class HistoryQueryErrorSerializer(serializers.Serializer):
