@@ -21,6 +21,7 @@ from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 from hedge.cache import safe_cache
 from hedge.challenges.models import CLUSTER_ID_MAX_LENGTH
+from hedge.db import QUERY_CANCELED
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -280,7 +281,6 @@ def not_found(request, *args, **kwargs) -> JsonResponse:
 PUBLIC_API_PATH = re.compile(r"^/(leaderboards|seasons|clusters)(/.*)?$")
 # What a client waits before retrying when the database is down or too slow.
 RETRY_AFTER_SECONDS = 5
-_QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE for a statement stopped by statement_timeout
 
 
 def is_public_api(path: str) -> bool:
@@ -293,7 +293,7 @@ def is_database_unavailable(exc: BaseException) -> bool:
 
 
 def database_unavailable_body(exc: BaseException) -> dict:
-    if getattr(exc.__cause__, "sqlstate", None) == _QUERY_CANCELED:
+    if getattr(exc.__cause__, "sqlstate", None) == QUERY_CANCELED:
         return {"detail": "The database took too long to answer; try again shortly."}
     return {"detail": "The database is unavailable; try again shortly."}
 

@@ -348,10 +348,14 @@ def statement_timeout(seconds: float) -> Iterator[None]:
 _SQLITE_PROGRESS_STEPS = 10_000
 
 
+# PostgreSQL's SQLSTATE for a statement stopped by statement_timeout.
+QUERY_CANCELED = "57014"
+
+
 def is_timeout(exc: BaseException) -> bool:
     """Whether a database error is a statement cancelled by `statement_timeout`."""
     cause = exc.__cause__ or exc
-    return getattr(cause, "sqlstate", None) == "57014" or "interrupted" in str(exc)
+    return getattr(cause, "sqlstate", None) == QUERY_CANCELED or "interrupted" in str(exc)
 
 
 # Run markers: a PostgreSQL session-level advisory lock per PROCESSING run, held by the process
