@@ -8,10 +8,10 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db import connections, router
+from django.db import connections
 from django.utils import timezone
 
-from leaderboards.models import LeaderboardEntry
+from hedge.routers import read_alias
 from leaderboards.selectors import percentile_of
 from seasons.rewards import RewardState, get_season_tracks
 from seasons.selectors import ProgressWithheld, get_active_season, is_progress_withheld
@@ -74,7 +74,7 @@ class Excluded(Exception):
 
 
 def _rows(statement: str, params: dict) -> list[tuple]:
-    with connections[router.db_for_read(LeaderboardEntry)].cursor() as cursor:
+    with connections[read_alias()].cursor() as cursor:
         cursor.execute(statement, params)
         return cursor.fetchall()
 
