@@ -30,6 +30,15 @@ class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
+# One field for every value: building a DRF field per value cost more than a page's query.
+_DATETIME = serializers.DateTimeField()
+
+
+def api_datetime(value) -> str | None:
+    """A timestamp as the API writes it: what a DateTimeField of the schema gives (None stays null)."""
+    return None if value is None else _DATETIME.to_representation(value)
+
+
 class DigitsIntegerField(serializers.IntegerField):
     """An integer query parameter written in ASCII digits only, as the schema's `integer` promises.
 

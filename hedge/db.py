@@ -149,7 +149,13 @@ def sql_datetime(value: datetime.datetime):
 
 
 def db_datetime(value) -> datetime.datetime | None:
-    """A datetime column read by a raw cursor, aware as the ORM gives it (SQLite hands back naive UTC)."""
+    """A timestamp read by a raw cursor, aware as the ORM gives it.
+
+    PostgreSQL hands back an aware datetime; SQLite naive UTC, or its text where the column is an
+    expression (MIN(), a CASE).
+    """
+    if isinstance(value, str):
+        value = datetime.datetime.fromisoformat(value)
     if value is None or value.tzinfo is not None:
         return value
     return value.replace(tzinfo=datetime.UTC)

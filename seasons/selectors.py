@@ -10,7 +10,7 @@ from django.db import connections
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from hedge.db import sql_datetime
+from hedge.db import db_datetime, sql_datetime
 from hedge.routers import read_alias
 
 from . import sql
@@ -192,18 +192,8 @@ def _progress_row(*, season_id: str, cluster_id: str, now: datetime.datetime, us
             return None
         row = dict(zip([column[0] for column in cursor.description], values, strict=True))
     for name in ("starts_at", "ends_at", "updated_at"):
-        row[name] = _aware(row[name])
+        row[name] = db_datetime(row[name])
     return row
-
-
-def _aware(value) -> datetime.datetime | None:
-    # A timestamp as a raw statement returns it: aware on PostgreSQL; on SQLite naive UTC, or
-    # its text where the column is an expression (the ORM converts these for its own queries).
-    if isinstance(value, str):
-        value = datetime.datetime.fromisoformat(value)
-    if value is not None and value.tzinfo is None:
-        value = value.replace(tzinfo=datetime.UTC)
-    return value
 
 
 def _progress(row: dict, *, cluster_id: str, breakdown: tuple[ChallengePoints, ...] = ()) -> ClusterSeasonProgress:
