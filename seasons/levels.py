@@ -208,6 +208,17 @@ def curve_problem(thresholds: Sequence[int]) -> str | None:
     return None
 
 
+def reward_beyond_problem(season: Season, last_level: int) -> str | None:
+    """Why a curve ending at `last_level` cannot be the season's: a stored reward beyond it; one query."""
+    reward = SeasonReward.objects.filter(season=season, level__gt=last_level).order_by("level").first()
+    if reward is None:
+        return None
+    return (
+        f"The reward {reward.name!r} ({reward.track}) is at level {reward.level}, beyond the curve's"
+        f" last level {last_level}; move or delete it first."
+    )
+
+
 @transaction.atomic
 def replace_level_curve(season: Season, thresholds: Sequence[int]) -> int:
     """Make `thresholds` (points of levels 1..n) the season's curve, replacing the old one; [] removes it.
@@ -218,13 +229,8 @@ def replace_level_curve(season: Season, thresholds: Sequence[int]) -> int:
     """
     if (problem := curve_problem(thresholds)) is not None:
         raise ValidationError(problem)
-    if thresholds:
-        beyond = SeasonReward.objects.filter(season=season, level__gt=len(thresholds)).order_by("level")
-        if (reward := beyond.first()) is not None:
-            raise ValidationError(
-                f"The reward {reward.name!r} ({reward.track}) is at level {reward.level}, beyond the curve's"
-                f" last level {len(thresholds)}; move or delete it first."
-            )
+    if thresholds and (problem := reward_beyond_problem(season, len(thresholds))) is not None:
+        raise ValidationError(problem)
     SeasonLevel.objects.filter(season=season).delete()
     SeasonLevel.objects.bulk_create(
         SeasonLevel(season=season, level=level, points_required=points)

@@ -16,7 +16,7 @@ from django.utils.html import format_html, format_html_join
 
 from hedge.admin import LargeTableAdmin
 
-from .levels import Formula, curve_problem, formula_thresholds, replace_level_curve
+from .levels import Formula, curve_problem, formula_thresholds, replace_level_curve, reward_beyond_problem
 from .models import MAX_CURVE_LEVELS, PremiumGrant, RewardClaim, Season, SeasonLevel, SeasonReward, Track
 from .services import mark_points_stale
 
@@ -68,13 +68,9 @@ class LevelCurveFormSet(forms.BaseInlineFormSet):
         if (problem := curve_problem([row["points_required"] for row in kept])) is not None:
             raise ValidationError(problem)
         self.submitted_last_level = len(kept)
-        if kept and self.instance.pk is not None and not self.rewards_checked_with_curve:
-            beyond = SeasonReward.objects.filter(season=self.instance, level__gt=len(kept)).order_by("level").first()
-            if beyond is not None:
-                raise ValidationError(
-                    f"The reward {beyond.name!r} ({beyond.track}) is at level {beyond.level}, beyond the curve's last"
-                    f" level {len(kept)}; move or delete it first."
-                )
+        checked_here = kept and self.instance.pk is not None and not self.rewards_checked_with_curve
+        if checked_here and (problem := reward_beyond_problem(self.instance, len(kept))) is not None:
+            raise ValidationError(problem)
 
 
 class SeasonLevelInline(FinalSeasonReadOnly, admin.TabularInline):
