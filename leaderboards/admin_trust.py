@@ -22,6 +22,8 @@ from .errors import LeaderboardError
 from .exclusions import (
     InvalidExclusion,
     active_q,
+    check_expiry,
+    checked_reason,
     exclude_clusters,
     expired_q,
     lift_exclusions,
@@ -108,16 +110,17 @@ class ExclusionAddForm(forms.ModelForm):
         return cluster_ids
 
     def clean_reason(self):
-        reason = self.cleaned_data["reason"].strip()
-        if not reason:
-            raise forms.ValidationError("Give the reason for the exclusion.")
-        return reason
+        try:
+            return checked_reason(self.cleaned_data["reason"])
+        except InvalidExclusion as exc:
+            raise forms.ValidationError(str(exc)) from exc
 
     def clean_expires_at(self):
-        expires_at = self.cleaned_data.get("expires_at")
-        if expires_at is not None and expires_at <= timezone.now():
-            raise forms.ValidationError("An exclusion must expire in the future.")
-        return expires_at
+        try:
+            check_expiry(self.cleaned_data.get("expires_at"), now=timezone.now())
+        except InvalidExclusion as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        return self.cleaned_data.get("expires_at")
 
     def _post_clean(self):
         # The exclusions are built by the service (one per cluster id), not from this form's instance.

@@ -76,6 +76,19 @@ def parse_cluster_ids(text: str) -> list[str]:
     return list(dict.fromkeys(cluster_ids))
 
 
+def checked_reason(reason: str) -> str:
+    """The reason without surrounding spaces; raises InvalidExclusion when there is none."""
+    if not reason.strip():
+        raise InvalidExclusion("Give the reason for the exclusion.")
+    return reason.strip()
+
+
+def check_expiry(expires_at: datetime.datetime | None, *, now: datetime.datetime) -> None:
+    """Raises InvalidExclusion for an expiry that is not after `now` (None: never expires)."""
+    if expires_at is not None and expires_at <= now:
+        raise InvalidExclusion("An exclusion must expire in the future.")
+
+
 @dataclass(frozen=True)
 class ExcludeResult:
     created: list[Exclusion] = field(default_factory=list)
@@ -100,11 +113,8 @@ def exclude_clusters(
     for a blank reason, a bad cluster id or an expiry that is not after `now`.
     """
     now = now or timezone.now()
-    reason = reason.strip()
-    if not reason:
-        raise InvalidExclusion("Give the reason for the exclusion.")
-    if expires_at is not None and expires_at <= now:
-        raise InvalidExclusion("An exclusion must expire after it starts (now).")
+    reason = checked_reason(reason)
+    check_expiry(expires_at, now=now)
     wanted = list(dict.fromkeys(cluster_ids))
     for cluster_id in wanted:
         if (problem := cluster_id_problem(cluster_id)) is not None:

@@ -163,7 +163,7 @@ def test_excluding_several_clusters_skips_those_already_excluded_from_the_same_s
         (["ok", " "], {}, "blank"),
         (["ok", "x" * 129], {}, "128"),
         (["ok"], {"reason": "  "}, "Give the reason"),
-        (["ok"], {"expires_at": NOW}, "must expire after it starts"),
+        (["ok"], {"expires_at": NOW}, "must expire in the future"),
     ],
     ids=["blank id", "long id", "blank reason", "expiry not after now"],
 )
