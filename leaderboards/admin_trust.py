@@ -29,6 +29,7 @@ from .exclusions import (
     lift_exclusions,
     lifted_q,
     parse_cluster_ids,
+    status_at,
     status_of,
 )
 from .models import Exclusion, LeaderboardDef, LeaderboardRun, RunExclusion, RunStatus
@@ -170,7 +171,7 @@ class ExclusionAdmin(HistoryAdmin):
         if obj is None:
             return []
         # Who, what and when stay as recorded; lift with the action. Reason and expiry can be corrected.
-        editable = {"reason", "expires_at"} if status_of(obj, now=timezone.now()) == "active" else set()
+        editable = {"reason", "expires_at"} if self.status(obj) == "active" else set()
         return [name for name in self.fields if name not in editable]
 
     def has_delete_permission(self, request, obj=None):
@@ -225,9 +226,13 @@ class ExclusionAdmin(HistoryAdmin):
     def scope(self, exclusion):
         return exclusion.leaderboard_id or "everything"
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(status_now=status_at(timezone.now()))
+
     @admin.display(description="status")
     def status(self, exclusion):
-        return status_of(exclusion, now=timezone.now())
+        # Annotated by get_queryset; a past version's page (its history) shows the exclusion's status now.
+        return getattr(exclusion, "status_now", None) or status_of(exclusion, now=timezone.now())
 
     @admin.display(description="reason")
     def short_reason(self, exclusion):

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -28,7 +28,7 @@ class InvalidExclusion(ValueError):
 
 
 def active_q(now: datetime.datetime) -> Q:
-    """Exclusions in force at `now`: started, not lifted, not expired."""
+    """Exclusions in force at `now`: started, not lifted, not expired (the ORM's reading of sql.EXCLUSION_IN_FORCE)."""
     return (
         Q(created_at__lte=now)
         & (Q(lifted_at__isnull=True) | Q(lifted_at__gt=now))
@@ -46,14 +46,18 @@ def expired_q(now: datetime.datetime) -> Q:
     return Q(expires_at__lte=now) & (Q(lifted_at__isnull=True) | Q(lifted_at__gte=F("expires_at")))
 
 
+def status_at(now: datetime.datetime) -> Case:
+    """ "active", "lifted" or "expired" at `now`, as an annotation: whichever ended it first."""
+    return Case(
+        When(lifted_q(now), then=Value("lifted")),
+        When(expired_q(now), then=Value("expired")),
+        default=Value("active"),
+    )
+
+
 def status_of(exclusion: Exclusion, *, now: datetime.datetime) -> str:
-    """ "active", "lifted" or "expired" at `now`: whichever ended it first (as lifted_q and expired_q)."""
-    lifted, expires = exclusion.lifted_at, exclusion.expires_at
-    if lifted is not None and lifted <= now and (expires is None or lifted < expires):
-        return "lifted"
-    if expires is not None and expires <= now:
-        return "expired"
-    return "active"
+    """The stored exclusion's status_at `now`; one query."""
+    return Exclusion.objects.filter(pk=exclusion.pk).values_list(status_at(now), flat=True).get()
 
 
 def parse_cluster_ids(text: str) -> list[str]:
