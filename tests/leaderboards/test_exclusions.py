@@ -197,7 +197,7 @@ def test_the_orm_and_the_ranking_statements_agree_on_which_exclusions_are_in_for
         for lifted in moments:
             for expires in moments:
                 if expires is None or expires > created:
-                    excluded("c", created_at=created, lifted_at=lifted, expires_at=expires)
+                    ExclusionFactory(created_at=created, lifted_at=lifted, expires_at=expires)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT x.id FROM leaderboard_exclusions x WHERE {sql.EXCLUSION_IN_FORCE}", {"now": sql_datetime(NOW)}
