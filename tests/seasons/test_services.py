@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from hedge.challenges.models import ChallengeProgress
 from seasons import sql
-from seasons.levels import LevelCurve
 from seasons.models import SeasonProgress
 from seasons.services import (
     RecomputeResult,
@@ -26,6 +25,7 @@ from tests.factories import (
     SeasonProgressFactory,
     given_history,
 )
+from tests.levels_reference import LevelCurve
 
 pytestmark = pytest.mark.django_db
 
