@@ -28,7 +28,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.util import Timeout
 
-from hedge.db import row_locking_transaction, skip_locked_clause, sql_datetime
+from hedge.db import db_datetime, row_locking_transaction, skip_locked_clause, sql_datetime
 
 from . import discord, sql
 from .addresses import check_peer
@@ -317,10 +317,7 @@ class Worker:
     def next_due(self) -> datetime.datetime | None:
         with connection.cursor() as cursor:
             cursor.execute(sql.NEXT_DUE)
-            value = cursor.fetchone()[0]
-        if isinstance(value, str):  # SQLite returns MIN() of a datetime column as text
-            value = datetime.datetime.fromisoformat(value).replace(tzinfo=datetime.UTC)
-        return value
+            return db_datetime(cursor.fetchone()[0])
 
     def close(self) -> None:
         self.pool.shutdown()

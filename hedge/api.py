@@ -21,12 +21,22 @@ from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 from hedge.cache import safe_cache
 from hedge.challenges.models import CLUSTER_ID_MAX_LENGTH
+from hedge.db import QUERY_CANCELED
 
 
 class ErrorSerializer(serializers.Serializer):
     """The body of every 404 (and other non-field errors): `{"detail": "..."}`."""
 
     detail = serializers.CharField()
+
+
+# One field for every value: building a DRF field per value cost more than a page's query.
+_DATETIME = serializers.DateTimeField()
+
+
+def api_datetime(value) -> str | None:
+    """A timestamp as the API writes it: what a DateTimeField of the schema gives (None stays null)."""
+    return None if value is None else _DATETIME.to_representation(value)
 
 
 class DigitsIntegerField(serializers.IntegerField):
@@ -280,7 +290,6 @@ def not_found(request, *args, **kwargs) -> JsonResponse:
 PUBLIC_API_PATH = re.compile(r"^/(leaderboards|seasons|clusters)(/.*)?$")
 # What a client waits before retrying when the database is down or too slow.
 RETRY_AFTER_SECONDS = 5
-_QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE for a statement stopped by statement_timeout
 
 
 def is_public_api(path: str) -> bool:
@@ -293,7 +302,7 @@ def is_database_unavailable(exc: BaseException) -> bool:
 
 
 def database_unavailable_body(exc: BaseException) -> dict:
-    if getattr(exc.__cause__, "sqlstate", None) == _QUERY_CANCELED:
+    if getattr(exc.__cause__, "sqlstate", None) == QUERY_CANCELED:
         return {"detail": "The database took too long to answer; try again shortly."}
     return {"detail": "The database is unavailable; try again shortly."}
 

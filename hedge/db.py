@@ -149,7 +149,13 @@ def sql_datetime(value: datetime.datetime):
 
 
 def db_datetime(value) -> datetime.datetime | None:
-    """A datetime column read by a raw cursor, aware as the ORM gives it (SQLite hands back naive UTC)."""
+    """A timestamp read by a raw cursor, aware as the ORM gives it.
+
+    PostgreSQL hands back an aware datetime; SQLite naive UTC, or its text where the column is an
+    expression (MIN(), a CASE).
+    """
+    if isinstance(value, str):
+        value = datetime.datetime.fromisoformat(value)
     if value is None or value.tzinfo is not None:
         return value
     return value.replace(tzinfo=datetime.UTC)
@@ -348,10 +354,14 @@ def statement_timeout(seconds: float) -> Iterator[None]:
 _SQLITE_PROGRESS_STEPS = 10_000
 
 
+# PostgreSQL's SQLSTATE for a statement stopped by statement_timeout.
+QUERY_CANCELED = "57014"
+
+
 def is_timeout(exc: BaseException) -> bool:
     """Whether a database error is a statement cancelled by `statement_timeout`."""
     cause = exc.__cause__ or exc
-    return getattr(cause, "sqlstate", None) == "57014" or "interrupted" in str(exc)
+    return getattr(cause, "sqlstate", None) == QUERY_CANCELED or "interrupted" in str(exc)
 
 
 # Run markers: a PostgreSQL session-level advisory lock per PROCESSING run, held by the process

@@ -45,6 +45,11 @@ def public_api_reads() -> Iterator[None]:
         _read_alias.reset(token)
 
 
+def read_alias() -> str:
+    """The database raw reads go to now: the block's replica inside `public_api_reads()`, else the primary."""
+    return _read_alias.get() or DEFAULT_DB_ALIAS
+
+
 def _answering_replica() -> str | None:
     # In random order, to spread the load (random.sample is not flagged as a secret's source).
     candidates = random.sample(settings.DATABASE_REPLICAS, len(settings.DATABASE_REPLICAS))

@@ -22,11 +22,14 @@ from .errors import LeaderboardError
 from .exclusions import (
     InvalidExclusion,
     active_q,
+    check_expiry,
+    checked_reason,
     exclude_clusters,
     expired_q,
     lift_exclusions,
     lifted_q,
     parse_cluster_ids,
+    status_at,
     status_of,
 )
 from .models import Exclusion, LeaderboardDef, LeaderboardRun, RunExclusion, RunStatus
@@ -108,16 +111,17 @@ class ExclusionAddForm(forms.ModelForm):
         return cluster_ids
 
     def clean_reason(self):
-        reason = self.cleaned_data["reason"].strip()
-        if not reason:
-            raise forms.ValidationError("Give the reason for the exclusion.")
-        return reason
+        try:
+            return checked_reason(self.cleaned_data["reason"])
+        except InvalidExclusion as exc:
+            raise forms.ValidationError(str(exc)) from exc
 
     def clean_expires_at(self):
-        expires_at = self.cleaned_data.get("expires_at")
-        if expires_at is not None and expires_at <= timezone.now():
-            raise forms.ValidationError("An exclusion must expire in the future.")
-        return expires_at
+        try:
+            check_expiry(self.cleaned_data.get("expires_at"), now=timezone.now())
+        except InvalidExclusion as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        return self.cleaned_data.get("expires_at")
 
     def _post_clean(self):
         # The exclusions are built by the service (one per cluster id), not from this form's instance.
@@ -167,7 +171,7 @@ class ExclusionAdmin(HistoryAdmin):
         if obj is None:
             return []
         # Who, what and when stay as recorded; lift with the action. Reason and expiry can be corrected.
-        editable = {"reason", "expires_at"} if status_of(obj, now=timezone.now()) == "active" else set()
+        editable = {"reason", "expires_at"} if self.status(obj) == "active" else set()
         return [name for name in self.fields if name not in editable]
 
     def has_delete_permission(self, request, obj=None):
@@ -222,9 +226,13 @@ class ExclusionAdmin(HistoryAdmin):
     def scope(self, exclusion):
         return exclusion.leaderboard_id or "everything"
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(status_now=status_at(timezone.now()))
+
     @admin.display(description="status")
     def status(self, exclusion):
-        return status_of(exclusion, now=timezone.now())
+        # Annotated by get_queryset; a past version's page (its history) shows the exclusion's status now.
+        return getattr(exclusion, "status_now", None) or status_of(exclusion, now=timezone.now())
 
     @admin.display(description="reason")
     def short_reason(self, exclusion):

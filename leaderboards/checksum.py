@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -30,14 +30,6 @@ from .resolve import ResolvedChallenges
 
 # Entries read per round trip: the checksum of a million entries holds at most this many in memory.
 _BATCH = 10_000
-
-
-def checksum_lines(lines: Iterable[str]) -> str:
-    """The checksum of entries given as their lines (without the "\\n"): what the database's rows are hashed as."""
-    digest = hashlib.sha256()
-    for line in lines:
-        digest.update(f"{line}\n".encode())
-    return digest.hexdigest()
 
 
 def entries_checksum(run_id: int) -> str:

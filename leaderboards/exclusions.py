@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -28,7 +28,7 @@ class InvalidExclusion(ValueError):
 
 
 def active_q(now: datetime.datetime) -> Q:
-    """Exclusions in force at `now`: started, not lifted, not expired."""
+    """Exclusions in force at `now`: started, not lifted, not expired (the ORM's reading of sql.EXCLUSION_IN_FORCE)."""
     return (
         Q(created_at__lte=now)
         & (Q(lifted_at__isnull=True) | Q(lifted_at__gt=now))
@@ -46,14 +46,18 @@ def expired_q(now: datetime.datetime) -> Q:
     return Q(expires_at__lte=now) & (Q(lifted_at__isnull=True) | Q(lifted_at__gte=F("expires_at")))
 
 
+def status_at(now: datetime.datetime) -> Case:
+    """ "active", "lifted" or "expired" at `now`, as an annotation: whichever ended it first."""
+    return Case(
+        When(lifted_q(now), then=Value("lifted")),
+        When(expired_q(now), then=Value("expired")),
+        default=Value("active"),
+    )
+
+
 def status_of(exclusion: Exclusion, *, now: datetime.datetime) -> str:
-    """ "active", "lifted" or "expired" at `now`: whichever ended it first (as lifted_q and expired_q)."""
-    lifted, expires = exclusion.lifted_at, exclusion.expires_at
-    if lifted is not None and lifted <= now and (expires is None or lifted < expires):
-        return "lifted"
-    if expires is not None and expires <= now:
-        return "expired"
-    return "active"
+    """The stored exclusion's status_at `now`; one query."""
+    return Exclusion.objects.filter(pk=exclusion.pk).values_list(status_at(now), flat=True).get()
 
 
 def parse_cluster_ids(text: str) -> list[str]:
@@ -74,6 +78,19 @@ def parse_cluster_ids(text: str) -> list[str]:
     if not cluster_ids:
         raise InvalidExclusion("Give at least one cluster id, one per line.")
     return list(dict.fromkeys(cluster_ids))
+
+
+def checked_reason(reason: str) -> str:
+    """The reason without surrounding spaces; raises InvalidExclusion when there is none."""
+    if not reason.strip():
+        raise InvalidExclusion("Give the reason for the exclusion.")
+    return reason.strip()
+
+
+def check_expiry(expires_at: datetime.datetime | None, *, now: datetime.datetime) -> None:
+    """Raises InvalidExclusion for an expiry that is not after `now` (None: never expires)."""
+    if expires_at is not None and expires_at <= now:
+        raise InvalidExclusion("An exclusion must expire in the future.")
 
 
 @dataclass(frozen=True)
@@ -100,11 +117,8 @@ def exclude_clusters(
     for a blank reason, a bad cluster id or an expiry that is not after `now`.
     """
     now = now or timezone.now()
-    reason = reason.strip()
-    if not reason:
-        raise InvalidExclusion("Give the reason for the exclusion.")
-    if expires_at is not None and expires_at <= now:
-        raise InvalidExclusion("An exclusion must expire after it starts (now).")
+    reason = checked_reason(reason)
+    check_expiry(expires_at, now=now)
     wanted = list(dict.fromkeys(cluster_ids))
     for cluster_id in wanted:
         if (problem := cluster_id_problem(cluster_id)) is not None:

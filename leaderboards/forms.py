@@ -105,18 +105,18 @@ class LeaderboardDefForm(forms.ModelForm):
             if "challenge" not in self.errors:
                 self.add_error("challenge", "Pick the challenge the board ranks, or tick Rank season points.")
             return cleaned
-        if fallback is not None:
-            if fallback == challenge:
-                self.add_error("fallback_challenge", "The tiebreak challenge must differ from the challenge itself.")
-                return cleaned
-            if (fallback.category_id, fallback.metric_source) != (challenge.category_id, challenge.metric_source):
-                self.add_error(
-                    "fallback_challenge",
-                    f"The tiebreak challenge must be in the challenge's category and metric source"
-                    f" ({challenge.category.key} / {challenge.metric_source}); {fallback.code} is in"
-                    f" {fallback.category.key} / {fallback.metric_source}.",
-                )
-                return cleaned
+        # The same challenge twice is refused by resolve_challenges (the model's clean), like any definition.
+        if fallback is not None and (fallback.category_id, fallback.metric_source) != (
+            challenge.category_id,
+            challenge.metric_source,
+        ):
+            self.add_error(
+                "fallback_challenge",
+                f"The tiebreak challenge must be in the challenge's category and metric source"
+                f" ({challenge.category.key} / {challenge.metric_source}); {fallback.code} is in"
+                f" {fallback.category.key} / {fallback.metric_source}.",
+            )
+            return cleaned
         self.instance.category_key = challenge.category.key
         self.instance.metric_source = challenge.metric_source
         self.instance.metric_key = challenge.metric_key

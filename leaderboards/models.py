@@ -14,7 +14,7 @@ from simple_history.models import HistoricalRecords
 
 from hedge.challenges.models import CLUSTER_ID_MAX_LENGTH, Challenge
 
-from .resolve import SEASON_POINTS, ranks_season_points, resolve_challenges
+from .resolve import ranks_season_points, resolve_challenges, season_points_shape
 
 LEADERBOARD_KEY_MAX_LENGTH = 64
 leaderboard_key_validator = RegexValidator(
@@ -107,17 +107,8 @@ class LeaderboardDef(models.Model):
             models.CheckConstraint(condition=Q(rank_mode__in=RankMode.values), name="leaderboard_defs_rank_mode_valid"),
             # One spelling of "no fallback": NULL, never ''.
             models.CheckConstraint(condition=~Q(fallback_metric_key=""), name="leaderboard_defs_fallback_not_blank"),
-            # A board of season points (leaderboards.resolve.SEASON_POINTS) ranks one season, with no fallback.
-            models.CheckConstraint(
-                condition=~Q(metric_source=SEASON_POINTS[1])
-                | Q(
-                    category_key=SEASON_POINTS[0],
-                    metric_key=SEASON_POINTS[2],
-                    time_window=TimeWindow.SEASON,
-                    fallback_metric_key__isnull=True,
-                ),
-                name="leaderboard_defs_season_points_shape",
-            ),
+            # A board of season points ranks one season, with no fallback (resolve.SEASON_POINTS_SHAPE).
+            models.CheckConstraint(condition=season_points_shape(), name="leaderboard_defs_season_points_shape"),
         ]
 
     def __str__(self) -> str:

@@ -10,23 +10,17 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db import OperationalError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from hedge.db import binary_collation, is_timeout, sql_datetime, sql_limit, statement_timeout
+from hedge.db import binary_collation, sql_datetime, sql_limit
+from hedge.preview import SHOWN, PreviewUnavailable, preview_timeout
 
 from . import sql
 from .errors import InvalidPeriod
 from .models import LeaderboardDef
 from .periods import Period, derive_period, season_of
 from .resolve import ResolvedChallenges, resolve_challenges
-
-SHOWN = 20
-TIMEOUT_SECONDS = 10
-
-
-class PreviewUnavailable(Exception):
-    """The preview cannot be computed (no period, too slow); the message is for staff."""
 
 
 @dataclass(frozen=True)
@@ -56,7 +50,7 @@ def preview_definition(
 
     Writes nothing. Raises ValidationError when the definition does not resolve to its challenges,
     PreviewUnavailable when it has no period now (SEASON between seasons) or the statements take
-    longer than TIMEOUT_SECONDS.
+    longer than hedge.preview.TIMEOUT_SECONDS.
     """
     now = now or timezone.now()
     resolved = resolve_challenges(definition)
@@ -79,18 +73,11 @@ def preview_definition(
     }
     top = sql.PREVIEW[definition.score_source].format(**slots)
     count = sql.COUNT[definition.score_source].format(**slots)
-    try:
-        with transaction.atomic(), statement_timeout(TIMEOUT_SECONDS), connection.cursor() as cursor:
-            cursor.execute(top, {**params, "limit": shown, "shown": shown})
-            rows = [PreviewRow(*row) for row in cursor.fetchall()]
-            cursor.execute(count, {**params, "limit": sql_limit(0)})
-            ranked = cursor.fetchone()[0]
-    except OperationalError as exc:
-        if not is_timeout(exc):
-            raise
-        raise PreviewUnavailable(
-            f"The preview took longer than {TIMEOUT_SECONDS} s and was stopped; generate a run instead."
-        ) from exc
+    with transaction.atomic(), preview_timeout(instead="generate a run instead"), connection.cursor() as cursor:
+        cursor.execute(top, {**params, "limit": shown, "shown": shown})
+        rows = [PreviewRow(*row) for row in cursor.fetchall()]
+        cursor.execute(count, {**params, "limit": sql_limit(0)})
+        ranked = cursor.fetchone()[0]
     kept = min(ranked, definition.max_entries) if definition.max_entries else ranked
     return DefinitionPreview(
         period=period,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 
 from hedge.challenges.models import Challenge, ChallengeCategory
 
@@ -20,6 +21,31 @@ if TYPE_CHECKING:
 
 # The (category_key, metric_source, metric_key) of a definition that ranks season points.
 SEASON_POINTS = ("season", "season", "points")
+
+# The shape of a board of season points, field by field (None: NULL), with the message for a field
+# that breaks it: one definition for the model's constraint (season_points_shape) and the
+# definition's validation (_check_season_points).
+SEASON_POINTS_SHAPE = {
+    "category_key": (SEASON_POINTS[0], f"A board of season points has the category key {SEASON_POINTS[0]!r}."),
+    "metric_key": (
+        SEASON_POINTS[2],
+        f"A board of season points has the metric key {SEASON_POINTS[2]!r} (metric source {SEASON_POINTS[1]!r}).",
+    ),
+    "fallback_metric_key": (
+        None,
+        "A board of season points has no fallback: ties go to the cluster that reached its points first.",
+    ),
+    "time_window": ("SEASON", "A board of season points ranks one season: its time window is Season."),
+}
+
+
+def season_points_shape() -> Q:
+    """The model's check: a definition of metric source "season" has the shape of SEASON_POINTS_SHAPE."""
+    shape = {
+        f"{name}__isnull" if value is None else name: True if value is None else value
+        for name, (value, _) in SEASON_POINTS_SHAPE.items()
+    }
+    return ~Q(metric_source=SEASON_POINTS[1]) | Q(**shape)
 
 
 def ranks_season_points(definition: LeaderboardDef) -> bool:
@@ -82,6 +108,9 @@ def _resolve_one(category_key: str, metric_source: str, metric_key: str, *, fiel
     raise ValidationError({field: message})
 
 
+_SAME_FALLBACK = "The tiebreak challenge must differ from the challenge itself."
+
+
 def resolve_challenges(definition: LeaderboardDef) -> ResolvedChallenges:
     """The challenge of `definition` and its fallback (same category and source), each exactly one.
 
@@ -97,7 +126,9 @@ def resolve_challenges(definition: LeaderboardDef) -> ResolvedChallenges:
     fallback = None
     if definition.fallback_metric_key:
         if definition.fallback_metric_key == definition.metric_key:
-            raise ValidationError({"fallback_metric_key": "The fallback metric must differ from the metric itself."})
+            raise ValidationError(
+                {"fallback_metric_key": "The tiebreak challenge must differ from the challenge itself."}
+            )
         fallback = _resolve_one(
             definition.category_key,
             definition.metric_source,
@@ -109,19 +140,10 @@ def resolve_challenges(definition: LeaderboardDef) -> ResolvedChallenges:
 
 
 def _check_season_points(definition: LeaderboardDef) -> None:
-    from .models import TimeWindow  # the models import this module
-
-    category_key, source, metric_key = SEASON_POINTS
-    errors = {}
-    if definition.category_key != category_key:
-        errors["category_key"] = f"A board of season points has the category key {category_key!r}."
-    if definition.metric_key != metric_key:
-        errors["metric_key"] = f"A board of season points has the metric key {metric_key!r} (metric source {source!r})."
-    if definition.fallback_metric_key:
-        errors["fallback_metric_key"] = (
-            "A board of season points has no fallback: ties go to the cluster that reached its points first."
-        )
-    if definition.time_window != TimeWindow.SEASON:
-        errors["time_window"] = "A board of season points ranks one season: its time window is Season."
+    errors = {
+        name: message
+        for name, (value, message) in SEASON_POINTS_SHAPE.items()
+        if (getattr(definition, name) or None) != value
+    }
     if errors:
         raise ValidationError(errors)

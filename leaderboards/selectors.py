@@ -14,13 +14,14 @@ import json
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections, router
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from hedge.cache import safe_cache as cache  # a cache failure is a miss, never an error
 from hedge.challenges.models import Challenge
 from hedge.db import json_strings
+from hedge.routers import read_alias
 from seasons.models import Season
 
 from . import sql
@@ -260,14 +261,9 @@ def top_entry_values(run: LeaderboardRun, *, limit: int, after: int = 0) -> list
     return entries
 
 
-def _reads():
-    """The connection entries are read from: a replica while a public API request is served (hedge.routers)."""
-    return connections[router.db_for_read(LeaderboardEntry)]
-
-
 def _entry_rows(statement: str, params: dict, *, using: str | None = None) -> list[dict]:
     """The rows of a statement that selects ENTRY_FIELDS, as dicts; from `using`, else where reads go now."""
-    with (connections[using] if using else _reads()).cursor() as cursor:
+    with connections[using or read_alias()].cursor() as cursor:
         cursor.execute(statement, params)
         return [dict(zip(ENTRY_FIELDS, row, strict=True)) for row in cursor.fetchall()]
 
@@ -288,7 +284,7 @@ def cluster_standing(run: LeaderboardRun, cluster_id: str, *, around: int) -> Cl
 
     One query (sql.CLUSTER_NEIGHBOURHOOD): index lookups only, never a scan of the run.
     """
-    with _reads().cursor() as cursor:
+    with connections[read_alias()].cursor() as cursor:
         cursor.execute(sql.CLUSTER_NEIGHBOURHOOD, {"run": run.id, "cluster": cluster_id, "around": around})
         rows = cursor.fetchall()
     if not rows:
@@ -325,7 +321,7 @@ def not_ranked_reason(run: LeaderboardRun, cluster_id: str) -> str:
     than it kept (it keeps no record of who was below the cut, so a cluster without a score is answered
     `below_cut` too on such a run), else `no_score`.
     """
-    with _reads().cursor() as cursor:
+    with connections[read_alias()].cursor() as cursor:
         cursor.execute(sql.CLUSTER_EXCLUDED_FROM_RUN, {"run": run.id, "cluster": cluster_id})
         if cursor.fetchone() is not None:
             return "excluded"

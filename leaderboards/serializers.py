@@ -6,7 +6,7 @@ from django.core.validators import ProhibitNullCharactersValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from hedge.api import ClusterIdField, DigitsIntegerField
+from hedge.api import ClusterIdField, DigitsIntegerField, api_datetime
 from hedge.challenges.models import CLUSTER_ID_MAX_LENGTH
 
 from . import extensions
@@ -168,7 +168,7 @@ class LeaderboardListItemSerializer(serializers.Serializer):
 
     @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_nextResetAt(self, definition):
-        return _datetime(self.context["next_reset_at"][definition.time_window])
+        return api_datetime(self.context["next_reset_at"][definition.time_window])
 
     @extend_schema_field(RunSummarySerializer(allow_null=True))
     def get_latestRun(self, definition):
@@ -201,10 +201,6 @@ class LeaderboardListItemSerializer(serializers.Serializer):
             "latestRun": self.get_latestRun(definition),
             **{extra.name: extras.get(extra.name, extra.default()) for extra in extensions.list_item_fields()},
         }
-
-
-def _datetime(value):
-    return None if value is None else serializers.DateTimeField().to_representation(value)
 
 
 class LeaderboardRunHeaderSerializer(serializers.Serializer):
@@ -250,7 +246,7 @@ class LeaderboardRunHeaderSerializer(serializers.Serializer):
 
     @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_nextResetAt(self, run):
-        return _datetime(self.context["next_reset_at"][run.leaderboard.time_window])
+        return api_datetime(self.context["next_reset_at"][run.leaderboard.time_window])
 
     def get_periodLabel(self, run) -> str:
         return run_period_label(run)
@@ -263,13 +259,13 @@ class LeaderboardRunHeaderSerializer(serializers.Serializer):
             "name": definition.name,
             "description": definition.description,
             "timeWindow": definition.time_window,
-            "periodStart": _datetime(run.period_start),
-            "periodEnd": _datetime(run.period_end),
+            "periodStart": api_datetime(run.period_start),
+            "periodEnd": api_datetime(run.period_end),
             "periodLabel": run_period_label(run),
             "runId": run.id,
             "rowCount": run.row_count,
             "rankedTotal": run.ranked_total,
-            "generatedAt": _datetime(run.finished_at),
+            "generatedAt": api_datetime(run.finished_at),
             "isFinal": run.is_final,
             "status": run.status,
             "supersededBy": run.superseded_by_id,
@@ -445,7 +441,7 @@ class FinalRunSummarySerializer(serializers.Serializer):
         serializers.DateTimeField(allow_null=True, help_text="When the correction was published; null if none.")
     )
     def get_correctedAt(self, run):
-        return _datetime(run.finished_at) if self.get_supersedes(run) else None
+        return api_datetime(run.finished_at) if self.get_supersedes(run) else None
 
     @extend_schema_field(
         serializers.CharField(allow_null=True, help_text="Why the earlier run was replaced; null if none.")

@@ -32,12 +32,16 @@ from hedge.challenges.history_sql import PERIOD_GAINS
 # The `{rank_function}` slot for each rank mode (leaderboards.models.RankMode).
 RANK_FUNCTIONS = {"DENSE": "DENSE_RANK", "COMPETITION": "RANK"}
 
-# An exclusion `x` of this leaderboard (or of every one) active at `now`: the rule, written once.
-# Uses index: lb_exclusions_active_idx (cluster_id, leaderboard_key; unlifted), lb_exclusions_cluster_idx.
-ACTIVE_EXCLUSION = """(x.leaderboard_key = %(leaderboard)s OR x.leaderboard_key IS NULL)
-      AND x.created_at <= %(now)s
+# An exclusion `x` in force at `now` (started, not lifted, not expired): the rule, written once
+# (leaderboards.exclusions.active_q is the ORM's reading of it; the tests check the two agree).
+EXCLUSION_IN_FORCE = """x.created_at <= %(now)s
       AND (x.lifted_at IS NULL OR x.lifted_at > %(now)s)
       AND (x.expires_at IS NULL OR x.expires_at > %(now)s)"""
+
+# An exclusion `x` of this leaderboard (or of every one) in force at `now`.
+# Uses index: lb_exclusions_active_idx (cluster_id, leaderboard_key; unlifted), lb_exclusions_cluster_idx.
+ACTIVE_EXCLUSION = f"""(x.leaderboard_key = %(leaderboard)s OR x.leaderboard_key IS NULL)
+      AND {EXCLUSION_IN_FORCE}"""
 
 # The exclusions a run applies, recorded before it ranks. Uses index: lb_exclusions_active_idx.
 RECORD_RUN_EXCLUSIONS = f"""
@@ -402,12 +406,11 @@ WHERE leaderboard_key = %(leaderboard)s AND status = 'PROCESSING' AND {marker_go
 """
 
 
-# A cluster excluded from every leaderboard and the season pass at `%(now)s` (exclusions.active_q, no
-# leaderboard): registered with seasons.selectors.withhold_progress_where, so the season progress
-# read answers it inside its own statement. Uses index: lb_exclusions_cluster_idx.
-EXCLUDED_EVERYWHERE = """EXISTS (
+# A cluster excluded from every leaderboard and the season pass at `%(now)s`: registered with
+# seasons.selectors.withhold_progress_where, so the season progress read answers it inside its own
+# statement. Uses index: lb_exclusions_cluster_idx.
+EXCLUDED_EVERYWHERE = f"""EXISTS (
     SELECT 1 FROM leaderboard_exclusions x
-    WHERE x.cluster_id = %(cluster)s AND x.leaderboard_key IS NULL AND x.created_at <= %(now)s
-      AND (x.lifted_at IS NULL OR x.lifted_at > %(now)s)
-      AND (x.expires_at IS NULL OR x.expires_at > %(now)s)
+    WHERE x.cluster_id = %(cluster)s AND x.leaderboard_key IS NULL
+      AND {EXCLUSION_IN_FORCE}
 )"""

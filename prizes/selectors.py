@@ -6,10 +6,11 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db import connection, connections, router, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Count, QuerySet, Sum
 
 from hedge.db import db_datetime
+from hedge.routers import read_alias
 from leaderboards.models import LeaderboardRun, RunStatus
 
 from . import sql
@@ -56,7 +57,7 @@ def service_awards(
     """
     scope = sql.SERVICE_SCOPES[(status is not None, leaderboard_key is not None)]
     params = {"after": after, "limit": limit, "status": status, "leaderboard": leaderboard_key}
-    with connections[router.db_for_read(LeaderboardAward)].cursor() as cursor:
+    with connections[read_alias()].cursor() as cursor:
         cursor.execute(sql.SERVICE_AWARDS_PAGE.format(scope=scope), params)
         rows = cursor.fetchall()
     awards = []

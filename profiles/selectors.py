@@ -8,10 +8,11 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db import connections, router
+from django.db import connections
 from django.utils import timezone
 
-from leaderboards.models import LeaderboardEntry
+from hedge.db import db_datetime
+from hedge.routers import read_alias
 from leaderboards.selectors import percentile_of
 from seasons.rewards import RewardState, get_season_tracks
 from seasons.selectors import ProgressWithheld, get_active_season, is_progress_withheld
@@ -74,18 +75,9 @@ class Excluded(Exception):
 
 
 def _rows(statement: str, params: dict) -> list[tuple]:
-    with connections[router.db_for_read(LeaderboardEntry)].cursor() as cursor:
+    with connections[read_alias()].cursor() as cursor:
         cursor.execute(statement, params)
         return cursor.fetchall()
-
-
-def _aware(value) -> datetime.datetime | None:
-    # A raw statement's timestamp: aware on PostgreSQL, naive UTC (or its text) on SQLite.
-    if isinstance(value, str):
-        value = datetime.datetime.fromisoformat(value)
-    if value is not None and value.tzinfo is None:
-        value = value.replace(tzinfo=datetime.UTC)
-    return value
 
 
 def _total(ranked_total: int, last_position: int) -> int:
@@ -101,15 +93,17 @@ def board_standings(cluster_id: str) -> list[BoardStanding]:
         best_run, best_start, best_end, best_rank = row[13:]
         best = None
         if best_run is not None:
-            best = Best(rank=best_rank, run_id=best_run, period_start=_aware(best_start), period_end=_aware(best_end))
+            best = Best(
+                rank=best_rank, run_id=best_run, period_start=db_datetime(best_start), period_end=db_datetime(best_end)
+            )
         standings.append(
             BoardStanding(
                 key=key,
                 name=name,
                 time_window=window,
                 run_id=run_id,
-                period_start=_aware(start),
-                period_end=_aware(end),
+                period_start=db_datetime(start),
+                period_end=db_datetime(end),
                 rank=rank,
                 position=position,
                 score=score,
@@ -128,8 +122,8 @@ def final_history(key: str, cluster_id: str, *, limit: int, before: int | None) 
     return [
         FinalStanding(
             run_id=run_id,
-            period_start=_aware(start),
-            period_end=_aware(end),
+            period_start=db_datetime(start),
+            period_end=db_datetime(end),
             rank=rank,
             position=position,
             score=score,
@@ -146,7 +140,7 @@ def best_final(key: str, cluster_id: str) -> Best | None:
     if not rows:
         return None
     run_id, start, end, rank = rows[0]
-    return Best(rank=rank, run_id=run_id, period_start=_aware(start), period_end=_aware(end))
+    return Best(rank=rank, run_id=run_id, period_start=db_datetime(start), period_end=db_datetime(end))
 
 
 def award_counts(cluster_id: str) -> dict[str, int]:

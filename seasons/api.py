@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -10,7 +13,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hedge.api import ClusterIdField, ErrorSerializer
+from hedge.api import ClusterIdField, ErrorSerializer, api_datetime
 
 from .models import Scoring, Season, season_id_validator
 from .selectors import (
@@ -167,7 +170,7 @@ class ClusterSeasonProgressSerializer(serializers.Serializer):
             "nextLevelThreshold": progress.next_level_threshold,
             "pointsToNextLevel": progress.points_to_next_level,
             "progressPercent": progress.progress_percent,
-            "updatedAt": _TIMESTAMP.to_representation(progress.updated_at),
+            "updatedAt": api_datetime(progress.updated_at),
             "error": progress.error,
             "stale": progress.stale,
             "known": progress.known,
@@ -184,31 +187,38 @@ class ClusterSeasonProgressSerializer(serializers.Serializer):
         }
 
 
-# How DRF writes a timestamp (ISO 8601 in UTC, "Z"), for the serializers that write their own.
-_TIMESTAMP = serializers.DateTimeField()
-
-
 # --- views -------------------------------------------------------------------------------------
 
 _SEASON_ID_MAX_LENGTH = Season._meta.get_field("id").max_length
+T = TypeVar("T")
 
 
-def season_id_of(path_id: str) -> str | None:
-    """The season a `{seasonId}` path segment names: `active` is the active season (one query); None: no such season.
+def read_season(path_id: str, read: Callable[[str], T | None]) -> T:
+    """`read(season_id)` for the season a public `{seasonId}` names (`active`: the active season, one query).
 
-    An id no season can have is unknown without asking the database (a NUL byte would upset it).
+    The API's 404 when it names no season (`read` gives None), or "excluded" for a cluster whose
+    progress is withheld.
     """
     if path_id == ACTIVE:
-        return active_season_id()
-    if len(path_id) <= _SEASON_ID_MAX_LENGTH and season_id_validator.regex.fullmatch(path_id):
-        return path_id
-    return None
+        return _read_season_or_404(active_season_id(), read, missing="No season is active.")
+    return _read_season_or_404(path_id, read)
 
 
-def no_such_season(path_id: str) -> NotFound:
-    if path_id == ACTIVE:
-        return NotFound("No season is active.")
-    return NotFound(f"Season {path_id!r} does not exist.")
+def get_season_or_404(season_id: str) -> Season:
+    """The season with this id, for the service API (which names seasons by id only)."""
+    return _read_season_or_404(season_id, lambda pk: Season.objects.filter(pk=pk).first())
+
+
+def _read_season_or_404(season_id: str | None, read: Callable[[str], T | None], *, missing: str = "") -> T:
+    # An id no season can have is unknown without asking the database (a NUL byte would upset it).
+    valid = season_id is not None and len(season_id) <= _SEASON_ID_MAX_LENGTH
+    try:
+        found = read(season_id) if valid and season_id_validator.regex.fullmatch(season_id) else None
+    except ProgressWithheld:
+        raise NotFound("excluded") from None
+    if found is None:
+        raise NotFound(missing or f"Season {season_id!r} does not exist.")
+    return found
 
 
 # In a season's path, this names the active season (GET /seasons/active/progress, /rewards, /levels).
@@ -259,10 +269,7 @@ class SeasonLevelsView(APIView):
         responses={200: SeasonLevelsSerializer, 404: ErrorSerializer},
     )
     def get(self, request, seasonId: str):
-        season_id = season_id_of(seasonId)
-        levels = season_levels(season_id) if season_id else None
-        if levels is None:
-            raise no_such_season(seasonId)
+        levels = read_season(seasonId, season_levels)
         return Response(SeasonLevelsSerializer(levels).data)
 
 
@@ -291,12 +298,8 @@ class SeasonProgressView(APIView):
     def get(self, request, seasonId: str):
         query = ProgressQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        season_id = season_id_of(seasonId)
         cluster_id = query.validated_data["clusterId"]
-        try:
-            progress = get_explained_cluster_progress(season_id=season_id, cluster_id=cluster_id) if season_id else None
-        except ProgressWithheld:
-            raise NotFound("excluded") from None
-        if progress is None:
-            raise no_such_season(seasonId)
+        progress = read_season(
+            seasonId, lambda season_id: get_explained_cluster_progress(season_id=season_id, cluster_id=cluster_id)
+        )
         return Response(ClusterSeasonProgressSerializer(progress).data)

@@ -16,7 +16,7 @@ from django.utils import timezone
 from rest_framework_api_key.models import APIKey
 
 from . import signals
-from .levels import get_level_curve
+from .levels import level_of
 from .models import PremiumGrant, RewardClaim, Season, SeasonProgress, SeasonReward, Track
 from .selectors import is_progress_withheld
 from .services import recompute_clusters
@@ -138,7 +138,7 @@ def claim_reward(
         )
         if points is None or now < season.starts_at:
             points = 0
-        reached = get_level_curve(season).level_for(points)
+        reached = level_of(season, points)
         if reached < level:
             raise ClaimRefused(
                 "level_not_reached",

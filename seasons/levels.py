@@ -2,13 +2,13 @@
 
 A season either has a table of levels (`SeasonLevel`: level 1..max -> points_required, strictly
 increasing) and is capped at its last level, or has none and levels are `points // points_per_level`,
-uncapped. This module is the Python reading of that rule (the API, the claims and the admin preview
-use it); the recompute computes the same in SQL (seasons/sql.py), and tests compare the two.
+uncapped. The database reads the rule: the recompute's level CASE and sql.PROGRESS (seasons/sql.py),
+and `with_level_curve` for the ORM; `standing_of` turns what they read into a standing. The Python
+reference of the rule lives in the tests (tests/levels_reference.py), which compare it with both.
 """
 
 from __future__ import annotations
 
-import bisect
 import decimal
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,41 +16,9 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import BigIntegerField, OuterRef, QuerySet, Subquery, Value
 
 from .models import MAX_CURVE_LEVELS, MAX_POINTS, Season, SeasonLevel, SeasonReward
-
-
-@dataclass(frozen=True)
-class LevelCurve:
-    """A season's levels: `thresholds[n - 1]` is the points level n needs; empty: flat `points_per_level`."""
-
-    points_per_level: int
-    thresholds: tuple[int, ...] = ()
-
-    @property
-    def max_level(self) -> int | None:
-        """The last level of the table; None without one (uncapped)."""
-        return len(self.thresholds) or None
-
-    def level_for(self, points: int) -> int:
-        if self.thresholds:
-            return bisect.bisect_right(self.thresholds, points)
-        return points // self.points_per_level
-
-    def starts_at(self, level: int) -> int:
-        """The points at which `level` is reached (0 for level 0)."""
-        if level == 0:
-            return 0
-        if self.thresholds:
-            return self.thresholds[level - 1]
-        return level * self.points_per_level
-
-    def next_threshold(self, level: int) -> int | None:
-        """The points at which the level after `level` is reached; None at the cap."""
-        if self.thresholds:
-            return self.thresholds[level] if level < len(self.thresholds) else None
-        return (level + 1) * self.points_per_level
 
 
 @dataclass(frozen=True)
@@ -66,25 +34,6 @@ class LevelStanding:
     points_to_next_level: int | None
     # 0..100 within the current level, rounded down (so 100 only once reached); 100 at the cap.
     progress_percent: int
-
-
-def standing(curve: LevelCurve, points: int) -> LevelStanding:
-    level = curve.level_for(points)
-    starts_at = curve.starts_at(level)
-    following = curve.next_threshold(level)
-    if following is None:
-        percent, to_next = 100, None
-    else:
-        percent, to_next = (points - starts_at) * 100 // (following - starts_at), following - points
-    return LevelStanding(
-        points=points,
-        level=level,
-        max_level=curve.max_level,
-        level_starts_at=starts_at,
-        next_level_threshold=following,
-        points_to_next_level=to_next,
-        progress_percent=percent,
-    )
 
 
 def with_level_curve(seasons: QuerySet[Season], *, points: str) -> QuerySet[Season]:
@@ -110,9 +59,11 @@ def with_level_curve(seasons: QuerySet[Season], *, points: str) -> QuerySet[Seas
 def standing_of(row: dict, *, points: int) -> LevelStanding:
     """The standing of `points` from a row of `with_level_curve(...).values(...)` (with `points_per_level`)."""
     max_level = row["curve_max_level"]
-    if max_level is None:
-        return standing(LevelCurve(points_per_level=row["points_per_level"]), points)
-    level, starts_at, following = row["curve_level"] or 0, row["curve_level_starts_at"] or 0, row["curve_next"]
+    if max_level is None:  # no curve: flat and uncapped
+        level = points // row["points_per_level"]
+        starts_at, following = level * row["points_per_level"], (level + 1) * row["points_per_level"]
+    else:
+        level, starts_at, following = row["curve_level"] or 0, row["curve_level_starts_at"] or 0, row["curve_next"]
     return LevelStanding(
         points=points,
         level=level,
@@ -127,10 +78,12 @@ def standing_of(row: dict, *, points: int) -> LevelStanding:
 CURVE_FIELDS = ("points_per_level", "curve_max_level", "curve_level", "curve_level_starts_at", "curve_next")
 
 
-def get_level_curve(season: Season) -> LevelCurve:
-    """The season's curve, read in one query."""
-    thresholds = SeasonLevel.objects.filter(season=season).order_by("level").values_list("points_required", flat=True)
-    return LevelCurve(points_per_level=season.points_per_level, thresholds=tuple(thresholds))
+def level_of(season: Season, points: int) -> int:
+    """The level `points` reach in the season (its curve, or points per level); one query."""
+    seasons = Season.objects.filter(pk=season.pk).annotate(level_points=Value(points, output_field=BigIntegerField()))
+    return standing_of(
+        with_level_curve(seasons, points="level_points").values(*CURVE_FIELDS).get(), points=points
+    ).level
 
 
 # --- formulas ------------------------------------------------------------------------------------
@@ -208,6 +161,17 @@ def curve_problem(thresholds: Sequence[int]) -> str | None:
     return None
 
 
+def reward_beyond_problem(season: Season, last_level: int) -> str | None:
+    """Why a curve ending at `last_level` cannot be the season's: a stored reward beyond it; one query."""
+    reward = SeasonReward.objects.filter(season=season, level__gt=last_level).order_by("level").first()
+    if reward is None:
+        return None
+    return (
+        f"The reward {reward.name!r} ({reward.track}) is at level {reward.level}, beyond the curve's"
+        f" last level {last_level}; move or delete it first."
+    )
+
+
 @transaction.atomic
 def replace_level_curve(season: Season, thresholds: Sequence[int]) -> int:
     """Make `thresholds` (points of levels 1..n) the season's curve, replacing the old one; [] removes it.
@@ -218,13 +182,8 @@ def replace_level_curve(season: Season, thresholds: Sequence[int]) -> int:
     """
     if (problem := curve_problem(thresholds)) is not None:
         raise ValidationError(problem)
-    if thresholds:
-        beyond = SeasonReward.objects.filter(season=season, level__gt=len(thresholds)).order_by("level")
-        if (reward := beyond.first()) is not None:
-            raise ValidationError(
-                f"The reward {reward.name!r} ({reward.track}) is at level {reward.level}, beyond the curve's"
-                f" last level {len(thresholds)}; move or delete it first."
-            )
+    if thresholds and (problem := reward_beyond_problem(season, len(thresholds))) is not None:
+        raise ValidationError(problem)
     SeasonLevel.objects.filter(season=season).delete()
     SeasonLevel.objects.bulk_create(
         SeasonLevel(season=season, level=level, points_required=points)

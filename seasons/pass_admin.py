@@ -16,8 +16,9 @@ from django.utils.html import format_html, format_html_join
 
 from hedge.admin import LargeTableAdmin
 
-from .levels import Formula, curve_problem, formula_thresholds, replace_level_curve
+from .levels import Formula, curve_problem, formula_thresholds, replace_level_curve, reward_beyond_problem
 from .models import MAX_CURVE_LEVELS, PremiumGrant, RewardClaim, Season, SeasonLevel, SeasonReward, Track
+from .rewards import rewards_with_points_required
 from .services import mark_points_stale
 
 
@@ -68,13 +69,9 @@ class LevelCurveFormSet(forms.BaseInlineFormSet):
         if (problem := curve_problem([row["points_required"] for row in kept])) is not None:
             raise ValidationError(problem)
         self.submitted_last_level = len(kept)
-        if kept and self.instance.pk is not None and not self.rewards_checked_with_curve:
-            beyond = SeasonReward.objects.filter(season=self.instance, level__gt=len(kept)).order_by("level").first()
-            if beyond is not None:
-                raise ValidationError(
-                    f"The reward {beyond.name!r} ({beyond.track}) is at level {beyond.level}, beyond the curve's last"
-                    f" level {len(kept)}; move or delete it first."
-                )
+        checked_here = kept and self.instance.pk is not None and not self.rewards_checked_with_curve
+        if checked_here and (problem := reward_beyond_problem(self.instance, len(kept))) is not None:
+            raise ValidationError(problem)
 
 
 class SeasonLevelInline(FinalSeasonReadOnly, admin.TabularInline):
@@ -150,23 +147,20 @@ class SeasonRewardInline(FinalSeasonReadOnly, admin.TabularInline):
 
 
 def track_overview(season: Season) -> str:
-    """The tracks side by side, by level: what each level needs and gives. Two queries."""
+    """The tracks side by side, by level: what each level needs and gives. One query."""
     if season.pk is None:
         return ""
-    thresholds = dict(SeasonLevel.objects.filter(season=season).values_list("level", "points_required"))
     by_level: dict[int, dict[str, list[str]]] = {}
-    for reward in SeasonReward.objects.filter(season=season).order_by("level", "track", "name"):
+    needs: dict[int, int | None] = {}
+    for reward in rewards_with_points_required(season.pk).order_by("level", "track", "name"):
         label = reward.name if reward.quantity == 1 else f"{reward.name} × {reward.quantity}"
         by_level.setdefault(reward.level, {}).setdefault(reward.track, []).append(f"{label} ({reward.kind})")
+        needs[reward.level] = reward.points_required
     if not by_level:
         return format_html('<p class="help">{}</p>', "No rewards yet.")
 
     def needed(level: int) -> str:
-        if level in thresholds:
-            return f"{thresholds[level]:,}"
-        if thresholds:
-            return "beyond the curve"
-        return f"{level * season.points_per_level:,}"
+        return "beyond the curve" if needs[level] is None else f"{needs[level]:,}"
 
     rows = format_html_join(
         "",

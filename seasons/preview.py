@@ -11,21 +11,15 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import OperationalError, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from hedge import preview
 from hedge.challenges.services.locks import ProgressWritesInFlight, settled_progress_writes
-from hedge.db import is_timeout, statement_timeout
+from hedge.preview import SHOWN, PreviewUnavailable, preview_timeout
 
 from .models import Season, SeasonProgress
 from .services import SeasonEndedError, SeasonNotStartedError, recompute_season
-
-SHOWN = 20
-TIMEOUT_SECONDS = 10
-
-
-class PreviewUnavailable(Exception):
-    """The preview cannot be computed (the season has not started, is final, or it took too long)."""
 
 
 @dataclass(frozen=True)
@@ -48,16 +42,16 @@ def preview_season(
     """Run `write` (which saves the unsaved season and its weights), recompute, read the top `shown`; roll back.
 
     Raises PreviewUnavailable with a message for staff when the season cannot be recomputed now or
-    the recompute takes longer than TIMEOUT_SECONDS; errors of `write` propagate. Either way the
+    the recompute takes longer than hedge.preview.TIMEOUT_SECONDS; errors of `write` propagate. Either way the
     transaction is rolled back.
     """
     now = now or timezone.now()
     try:
         # The recompute waits for writes in flight; a preview waits no longer than it may run.
-        with settled_progress_writes(seconds=TIMEOUT_SECONDS), transaction.atomic():
+        with settled_progress_writes(seconds=preview.TIMEOUT_SECONDS), transaction.atomic():
             try:
                 season = write()
-                with statement_timeout(TIMEOUT_SECONDS):
+                with preview_timeout(instead="save and recompute instead"):
                     recompute_season(season, now=now)
                     standings = SeasonProgress.objects.filter(season=season, points__gt=0)
                     top = standings.order_by("-points", "cluster_id").values_list("cluster_id", "points", "level")
@@ -69,10 +63,4 @@ def preview_season(
         raise PreviewUnavailable(f"Nothing to preview: {exc}.") from exc
     except ProgressWritesInFlight as exc:
         raise PreviewUnavailable(f"No preview now: {exc}. Try again once it has finished.") from exc
-    except OperationalError as exc:
-        if not is_timeout(exc):
-            raise
-        raise PreviewUnavailable(
-            f"The preview took longer than {TIMEOUT_SECONDS} s and was stopped; save and recompute instead."
-        ) from exc
     return SeasonPreview(season_id=season.pk, with_points=with_points, rows=rows)

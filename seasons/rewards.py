@@ -84,7 +84,7 @@ def rewards_with_points_required(season_id: str) -> QuerySet[SeasonReward]:
     """The season's rewards by track and level, each annotated `points_required` of its level; one query.
 
     The curve's threshold of the level (season_levels' (season, level) unique index) when the season
-    has a curve, else level x points_per_level: the rule of levels.LevelCurve.starts_at.
+    has a curve (None for a level beyond it), else level x points_per_level: where the level starts.
     """
     curve = SeasonLevel.objects.filter(season_id=OuterRef("season_id"))
     return (

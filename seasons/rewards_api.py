@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hedge.api import ClusterIdField, ErrorSerializer
 
-from .api import SEASON_ID, no_such_season, season_id_of
+from .api import SEASON_ID, read_season
 from .models import Track
 from .rewards import RewardState, get_season_tracks
-from .selectors import ProgressWithheld
 
 
 class RewardsQuerySerializer(serializers.Serializer):
@@ -84,15 +82,6 @@ class SeasonRewardsView(APIView):
     def get(self, request, seasonId: str):
         query = RewardsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        season_id = season_id_of(seasonId)
-        try:
-            tracks = (
-                get_season_tracks(season_id=season_id, cluster_id=query.validated_data.get("clusterId"))
-                if season_id
-                else None
-            )
-        except ProgressWithheld:
-            raise NotFound("excluded") from None
-        if tracks is None:
-            raise no_such_season(seasonId)
+        cluster_id = query.validated_data.get("clusterId")
+        tracks = read_season(seasonId, lambda season_id: get_season_tracks(season_id=season_id, cluster_id=cluster_id))
         return Response(SeasonRewardsSerializer(tracks).data)

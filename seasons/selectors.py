@@ -6,11 +6,12 @@ import datetime
 import functools
 from dataclasses import dataclass
 
-from django.db import connections, router
+from django.db import connections
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from hedge.db import sql_datetime
+from hedge.db import db_datetime, sql_datetime
+from hedge.routers import read_alias
 
 from . import sql
 from .breakdown import ChallengePoints, cluster_breakdown
@@ -147,7 +148,7 @@ def get_cluster_progress(
     always agree. One query (sql.PROGRESS), whether or not the cluster has a row. Seasons that have
     ended answer too; a season that has not started answers zeros, whatever is stored.
     """
-    row = _progress_row(season_id=season_id, cluster_id=cluster_id, now=now or timezone.now(), using=_reads())
+    row = _progress_row(season_id=season_id, cluster_id=cluster_id, now=now or timezone.now(), using=read_alias())
     if row is None:
         return None
     return _progress(row, cluster_id=cluster_id)
@@ -164,7 +165,7 @@ def get_explained_cluster_progress(
     must not be served (see `withhold_progress_where`).
     """
     now = now or timezone.now()
-    using = _reads()
+    using = read_alias()
     row = _progress_row(season_id=season_id, cluster_id=cluster_id, now=now, using=using)
     if row is None:
         return None
@@ -182,11 +183,6 @@ def get_explained_cluster_progress(
     return _progress(row, cluster_id=cluster_id, breakdown=tuple(breakdown))
 
 
-def _reads() -> str:
-    # The database the progress is read from: a replica while a public API request is served (hedge.routers).
-    return router.db_for_read(Season)
-
-
 def _progress_row(*, season_id: str, cluster_id: str, now: datetime.datetime, using: str) -> dict | None:
     params = {"season": season_id, "cluster": cluster_id, "now": sql_datetime(now)}
     with connections[using].cursor() as cursor:
@@ -196,18 +192,8 @@ def _progress_row(*, season_id: str, cluster_id: str, now: datetime.datetime, us
             return None
         row = dict(zip([column[0] for column in cursor.description], values, strict=True))
     for name in ("starts_at", "ends_at", "updated_at"):
-        row[name] = _aware(row[name])
+        row[name] = db_datetime(row[name])
     return row
-
-
-def _aware(value) -> datetime.datetime | None:
-    # A timestamp as a raw statement returns it: aware on PostgreSQL; on SQLite naive UTC, or
-    # its text where the column is an expression (the ORM converts these for its own queries).
-    if isinstance(value, str):
-        value = datetime.datetime.fromisoformat(value)
-    if value is not None and value.tzinfo is None:
-        value = value.replace(tzinfo=datetime.UTC)
-    return value
 
 
 def _progress(row: dict, *, cluster_id: str, breakdown: tuple[ChallengePoints, ...] = ()) -> ClusterSeasonProgress:
@@ -281,7 +267,7 @@ def is_progress_withheld(cluster_id: str, *, now: datetime.datetime) -> bool:
     """
     if not _withheld_conditions:
         return False
-    with connections[_reads()].cursor() as cursor:
+    with connections[read_alias()].cursor() as cursor:
         cursor.execute(
             f"SELECT CASE WHEN {_withheld()} THEN 1 ELSE 0 END", {"cluster": cluster_id, "now": sql_datetime(now)}
         )

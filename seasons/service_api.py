@@ -23,8 +23,9 @@ from rest_framework_api_key.permissions import KeyParser
 
 from hedge.api import ClusterIdField, ErrorSerializer, StrictSerializer
 
+from .api import get_season_or_404
 from .claims import ClaimRefused, UnknownLevel, claim_reward, grant_premium
-from .models import PremiumGrant, RewardClaim, Season, Track, season_id_validator
+from .models import PremiumGrant, RewardClaim, Track
 from .rewards import get_cluster_claims
 
 # --- authentication ----------------------------------------------------------------------------
@@ -88,18 +89,6 @@ class ServiceView(APIView):
     # The public API's per-address limit is for anonymous clients: the game's backend is a few
     # addresses making every player's calls, and its key is what lets it in (revoke it to stop it).
     throttle_classes = []
-
-
-_SEASON_ID_MAX_LENGTH = Season._meta.get_field("id").max_length
-
-
-def get_season_or_404(season_id: str) -> Season:
-    # An id no season can have is unknown without asking the database (a NUL byte would upset it).
-    valid = len(season_id) <= _SEASON_ID_MAX_LENGTH and season_id_validator.regex.fullmatch(season_id)
-    season = Season.objects.filter(pk=season_id).first() if valid else None
-    if season is None:
-        raise NotFound(f"Season {season_id!r} does not exist.")
-    return season
 
 
 # --- serializers -------------------------------------------------------------------------------

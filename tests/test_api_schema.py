@@ -1,6 +1,7 @@
 """The OpenAPI document is valid, complete, and tells the truth about every public response."""
 
 import datetime
+import functools
 
 import jsonschema
 import pytest
@@ -10,6 +11,7 @@ from drf_spectacular.validation import validate_schema
 
 from leaderboards.periods import calendar_period
 from tests.factories import (
+    APIKeyFactory,
     LeaderboardAwardFactory,
     LeaderboardDefFactory,
     LeaderboardEntryFactory,
@@ -18,6 +20,7 @@ from tests.factories import (
     SeasonChallengeWeightFactory,
     SeasonFactory,
     SeasonProgressFactory,
+    SeasonRewardFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -51,8 +54,10 @@ def data():
     LeaderboardEntryFactory(run=final, cluster_id="c1", position=1, rank=1, score=3, fallback_value=None)
     prize = LeaderboardPrizeFactory(leaderboard=daily, rank_from=1, rank_to=3, min_score=1, data={"token": "HDG"})
     LeaderboardPrizeFactory(leaderboard=daily, top_percent="0.5")
-    LeaderboardAwardFactory(run_id=final.pk, leaderboard_key="lb_daily", cluster_id="c1", position=1, prize=prize)
-    return {"season": season, "run": run, "final": final}
+    award = LeaderboardAwardFactory(
+        run_id=final.pk, leaderboard_key="lb_daily", cluster_id="c1", position=1, prize=prize
+    )
+    return {"season": season, "run": run, "final": final, "award": award}
 
 
 def response_schema(schema, path, status):
@@ -159,7 +164,7 @@ def test_real_responses_match_the_documented_schema(client, schema, data, path, 
     response = client.get(url.format(run_id=data["run"].id, final_id=data["final"].id))
 
     assert response.status_code == status
-    jsonschema.validate(response.json(), response_schema(schema, path, status))
+    jsonschema.validate(response.json(), closed_response_schema(schema, "get", path, status))
 
 
 def test_every_run_read_documents_its_cache_headers_and_the_304(schema):
@@ -232,3 +237,85 @@ def test_every_request_body_is_strict_and_says_so(schema):
 
     assert set(bodies) >= {"POST /service/seasons/{seasonId}/premium", "POST /service/seasons/{seasonId}/claims"}
     assert {name: body.get("additionalProperties") for name, body in bodies.items()} == dict.fromkeys(bodies, False)
+
+
+# --- every body has exactly the documented shape ---------------------------------------------------
+#
+# Each response shape is declared once, by the serializer's fields (the schema), and written by a
+# hand-written to_representation (for speed). These tests make the two unable to disagree: every
+# real body of every public (test_real_responses_match_the_documented_schema) and service endpoint
+# is validated against its documented schema closed to undocumented keys, so a key written but not
+# declared, a declared key missing, a type or a null the schema does not allow, all fail.
+
+
+def closed(node):
+    """The schema with every object that lists its properties refusing any other key."""
+    if isinstance(node, list):
+        return [closed(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: closed(value) for key, value in node.items()}
+    if "properties" in node and "additionalProperties" not in node:
+        node["additionalProperties"] = False
+    return node
+
+
+def closed_response_schema(schema, method, path, status):
+    body = schema["paths"][path][method]["responses"][str(status)]["content"]["application/json"]["schema"]
+    return {**closed(body), "components": closed(schema["components"])}
+
+
+@pytest.fixture
+def service(client, data):
+    client.defaults["HTTP_AUTHORIZATION"] = f"Api-Key {APIKeyFactory().plain_key}"
+    return client
+
+
+# (method, documented path, real URL, JSON body, status) for the service API.
+PREMIUM, CLAIMS = "/service/seasons/{seasonId}/premium", "/service/seasons/{seasonId}/claims"
+GRANT = {"clusterId": "c1", "reference": "p", "source": "stripe"}
+SERVICE_CASES = [
+    (
+        "post",
+        PREMIUM,
+        "/service/seasons/S1-2025/premium",
+        GRANT,
+        201,
+    ),
+    ("post", PREMIUM, "/service/seasons/S1-2025/premium", {"clusterId": ""}, 400),
+    ("post", PREMIUM, "/service/seasons/NOPE/premium", GRANT, 404),
+    ("post", CLAIMS, "/service/seasons/S1-2025/claims", {"clusterId": "c1", "track": "FREE", "level": 1}, 201),
+    ("post", CLAIMS, "/service/seasons/S1-2025/claims", {"clusterId": "c1", "track": "PREMIUM", "level": 1}, 409),
+    ("post", CLAIMS, "/service/seasons/S1-2025/claims", {"clusterId": "c1", "track": "FREE", "level": 2}, 404),
+    ("post", CLAIMS, "/service/seasons/S1-2025/claims", {"clusterId": "c1"}, 400),
+    ("get", CLAIMS, "/service/seasons/S1-2025/claims?clusterId=c1", None, 200),
+    ("get", CLAIMS, "/service/seasons/S1-2025/claims", None, 400),
+    ("get", CLAIMS, "/service/seasons/NOPE/claims?clusterId=c1", None, 404),
+    ("get", "/service/awards", "/service/awards?limit=1", None, 200),
+    ("get", "/service/awards", "/service/awards?limit=x", None, 400),
+    ("post", "/service/awards/{awardId}/settle", "/service/awards/{award_id}/settle", {"reference": "0xabc"}, 200),
+    ("post", "/service/awards/{awardId}/settle", "/service/awards/{award_id}/settle", {}, 400),
+    ("post", "/service/awards/{awardId}/settle", "/service/awards/0/settle", {"reference": "0xabc"}, 404),
+]
+
+
+def test_every_service_operation_is_exercised_here(schema):
+    service = {
+        (method, path) for path, ops in schema["paths"].items() if path.startswith("/service/") for method in ops
+    }
+
+    assert service == {(method, path) for method, path, _, _, _ in SERVICE_CASES}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "url", "body", "status"), SERVICE_CASES, ids=[f"{c[0]} {c[2]}->{c[4]}" for c in SERVICE_CASES]
+)
+def test_service_bodies_have_exactly_the_documented_keys(service, schema, data, method, path, url, body, status):
+    for track in ["FREE", "PREMIUM"]:
+        SeasonRewardFactory(season=data["season"], track=track, level=1, name="Bronze", data={"t": 1})
+    url = url.format(award_id=data["award"].pk)
+    post = functools.partial(service.post, data=body, content_type="application/json")
+    response = post(url) if method == "post" else service.get(url)
+
+    assert response.status_code == status
+    jsonschema.validate(response.json(), closed_response_schema(schema, method, path, status))

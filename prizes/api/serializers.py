@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from rest_framework import serializers
 
-from hedge.api import DigitsIntegerField, StrictQuerySerializer, StrictSerializer
+from hedge.api import DigitsIntegerField, StrictQuerySerializer, StrictSerializer, api_datetime
 from leaderboards.extensions import ListItemField
 from leaderboards.models import LEADERBOARD_KEY_MAX_LENGTH, leaderboard_key_validator
 from leaderboards.serializers import MAX_LIMIT, MAX_POSITION, MAX_RUN_ID
@@ -15,14 +15,6 @@ from ..models import REFERENCE_MAX_LENGTH, AwardStatus
 from ..selectors import SERVICE_FIELDS, prize_tables
 
 DEFAULT_LIMIT = 100
-
-
-# One field for every value: building a DRF field per value cost more than the page's query.
-_DATETIME = serializers.DateTimeField()
-
-
-def _datetime(value):
-    return None if value is None else _DATETIME.to_representation(value)
 
 
 def _prize(values) -> dict:
@@ -106,7 +98,7 @@ class ServiceAwardSerializer(serializers.Serializer):
             return None
         text = self._formatted.get(value)
         if text is None:
-            text = self._formatted[value] = _datetime(value)
+            text = self._formatted[value] = api_datetime(value)
         return text
 
     def to_representation(self, award):
@@ -124,7 +116,7 @@ class ServiceAwardSerializer(serializers.Serializer):
             "prize": _prize(award),
             "status": award["status"],
             "reference": award["reference"],
-            "settledAt": _datetime(award["settled_at"]),
+            "settledAt": api_datetime(award["settled_at"]),
         }
 
 
@@ -199,8 +191,8 @@ class RunAwardsSerializer(serializers.Serializer):
         return {
             "leaderboard": run.leaderboard_id,
             "runId": run.pk,
-            "periodStart": _datetime(run.period_start),
-            "periodEnd": _datetime(run.period_end),
+            "periodStart": api_datetime(run.period_start),
+            "periodEnd": api_datetime(run.period_end),
             "awards": [award.to_representation(values) for values in page["awards"]],
             "next": page["next"],
         }

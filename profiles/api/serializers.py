@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from hedge.api import DigitsIntegerField
+from hedge.api import DigitsIntegerField, api_datetime
 from leaderboards.models import MAX_MOVERS
 from leaderboards.serializers import (
     FinalsQuerySerializer,
@@ -18,10 +18,6 @@ _PERCENTILE_HELP = (
 )
 
 
-def _datetime(value):
-    return None if value is None else serializers.DateTimeField().to_representation(value)
-
-
 class BestSerializer(serializers.Serializer):
     rank = serializers.IntegerField()
     runId = serializers.IntegerField()
@@ -35,8 +31,8 @@ def _best(best) -> dict | None:
     return {
         "rank": best.rank,
         "runId": best.run_id,
-        "periodStart": _datetime(best.period_start),
-        "periodEnd": _datetime(best.period_end),
+        "periodStart": api_datetime(best.period_start),
+        "periodEnd": api_datetime(best.period_end),
     }
 
 
@@ -65,9 +61,9 @@ class BoardStandingSerializer(serializers.Serializer):
             "name": standing.name,
             "timeWindow": standing.time_window,
             "runId": standing.run_id,
-            "periodStart": _datetime(standing.period_start),
-            "periodEnd": _datetime(standing.period_end),
-            "nextResetAt": _datetime(self.context["next_reset_at"][standing.time_window]),
+            "periodStart": api_datetime(standing.period_start),
+            "periodEnd": api_datetime(standing.period_end),
+            "nextResetAt": api_datetime(self.context["next_reset_at"][standing.time_window]),
             "rank": standing.rank,
             "position": standing.position,
             "score": standing.score,
@@ -142,8 +138,8 @@ class HistorySerializer(serializers.Serializer):
             "results": [
                 {
                     "runId": s.run_id,
-                    "periodStart": _datetime(s.period_start),
-                    "periodEnd": _datetime(s.period_end),
+                    "periodStart": api_datetime(s.period_start),
+                    "periodEnd": api_datetime(s.period_end),
                     "rank": s.rank,
                     "position": s.position,
                     "score": s.score,

@@ -7,6 +7,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from hedge import preview as preview_core
 from leaderboards import preview as preview_module
 from leaderboards.models import LeaderboardDef, LeaderboardRun
 from tests.factories import ChallengeFactory, LeaderboardDefFactory, given_history
@@ -86,7 +87,7 @@ def test_a_season_board_between_seasons_says_why_there_is_nothing_to_preview(adm
 def test_the_statement_timeout_really_stops_a_slow_preview(admin_client, wins, monkeypatch):
     """A real cancelled statement (PostgreSQL's statement_timeout, SQLite's progress handler), not a mock."""
     given_progress(wins, {"alice": 1})
-    monkeypatch.setattr(preview_module, "TIMEOUT_SECONDS", 0.001)
+    monkeypatch.setattr(preview_core, "TIMEOUT_SECONDS", 0.001)
     slow = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50000000) SELECT COUNT(*) FROM n"
     monkeypatch.setitem(preview_module.sql.PREVIEW, "CURRENT_VALUES", slow)
 

@@ -76,7 +76,7 @@ def test_an_unknown_fallback_metric_is_an_error_on_the_fallback_field(catalogue)
 
 def test_the_fallback_cannot_be_the_metric_itself(catalogue):
     assert errors_of(definition(fallback_metric_key="wins")) == {
-        "fallback_metric_key": ["The fallback metric must differ from the metric itself."]
+        "fallback_metric_key": ["The tiebreak challenge must differ from the challenge itself."]
     }
 
 

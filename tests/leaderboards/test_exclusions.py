@@ -5,8 +5,11 @@ import datetime
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
 
-from leaderboards.exclusions import InvalidExclusion, exclude_clusters, lift_exclusions
+from hedge.db import sql_datetime
+from leaderboards import sql
+from leaderboards.exclusions import InvalidExclusion, active_q, exclude_clusters, lift_exclusions
 from leaderboards.models import Exclusion, RunExclusion
 from leaderboards.periods import derive_period
 from leaderboards.services import generate_leaderboard_run
@@ -163,7 +166,7 @@ def test_excluding_several_clusters_skips_those_already_excluded_from_the_same_s
         (["ok", " "], {}, "blank"),
         (["ok", "x" * 129], {}, "128"),
         (["ok"], {"reason": "  "}, "Give the reason"),
-        (["ok"], {"expires_at": NOW}, "must expire after it starts"),
+        (["ok"], {"expires_at": NOW}, "must expire in the future"),
     ],
     ids=["blank id", "long id", "blank reason", "expiry not after now"],
 )
@@ -185,3 +188,21 @@ def test_lifting_skips_exclusions_that_are_no_longer_active(staff):
     active.refresh_from_db()
     expired.refresh_from_db()
     assert (active.lifted_by, expired.lifted_by) == (staff, None)
+
+
+def test_the_orm_and_the_ranking_statements_agree_on_which_exclusions_are_in_force():
+    # exclusions.active_q (the admin, exclude/lift) and sql.EXCLUSION_IN_FORCE (every generation) read one rule.
+    moments = [None, NOW - HOUR, NOW, NOW + HOUR]
+    for created in [NOW - 2 * HOUR, NOW, NOW + HOUR]:
+        for lifted in moments:
+            for expires in moments:
+                if expires is None or expires > created:
+                    ExclusionFactory(created_at=created, lifted_at=lifted, expires_at=expires)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT x.id FROM leaderboard_exclusions x WHERE {sql.EXCLUSION_IN_FORCE}", {"now": sql_datetime(NOW)}
+        )
+        in_force = {row[0] for row in cursor.fetchall()}
+
+    assert set(Exclusion.objects.filter(active_q(NOW)).values_list("id", flat=True)) == in_force
+    assert 0 < len(in_force) < Exclusion.objects.count()

@@ -7,19 +7,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from seasons.levels import (
-    CURVE_FIELDS,
-    Formula,
-    LevelCurve,
-    formula_thresholds,
-    get_level_curve,
-    replace_level_curve,
-    standing,
-    standing_of,
-    with_level_curve,
-)
+from seasons.levels import CURVE_FIELDS, Formula, formula_thresholds, replace_level_curve, standing_of, with_level_curve
 from seasons.models import MAX_CURVE_LEVELS, MAX_POINTS, Season, SeasonLevel
 from tests.factories import SeasonFactory, SeasonRewardFactory, given_curve
+from tests.levels_reference import LevelCurve, get_level_curve, standing
 
 # --- the rule, in Python -------------------------------------------------------------------------
 

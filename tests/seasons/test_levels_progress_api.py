@@ -9,8 +9,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from seasons.levels import LevelCurve, standing
 from tests.factories import SeasonFactory, SeasonProgressFactory, given_curve
+from tests.levels_reference import LevelCurve, standing
 
 pytestmark = pytest.mark.django_db
 

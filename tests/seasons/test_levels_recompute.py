@@ -6,7 +6,6 @@ import random
 import pytest
 from django.utils import timezone
 
-from seasons.levels import LevelCurve, get_level_curve
 from seasons.models import SeasonProgress
 from seasons.services import recompute_changed_since, recompute_clusters, recompute_season
 from tests.factories import (
@@ -17,6 +16,7 @@ from tests.factories import (
     given_curve,
     given_history,
 )
+from tests.levels_reference import LevelCurve, get_level_curve
 
 pytestmark = pytest.mark.django_db
 

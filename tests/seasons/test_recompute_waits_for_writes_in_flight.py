@@ -10,6 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from hedge import preview as preview_core
 from hedge.challenges.etl import run_challenge_etl
 from seasons import preview
 from seasons.models import Season, SeasonProgress
@@ -75,7 +76,7 @@ def test_the_recompute_command_gives_up_after_progress_write_wait_saying_why(db,
 
 
 def test_a_preview_while_an_etl_run_writes_says_to_try_again(db, other_writer, monkeypatch):
-    monkeypatch.setattr(preview, "TIMEOUT_SECONDS", 0.2)
+    monkeypatch.setattr(preview_core, "TIMEOUT_SECONDS", 0.2)
     season = SeasonFactory.build(id="S1", starts_at=timezone.now() - datetime.timedelta(days=1))
 
     def write():

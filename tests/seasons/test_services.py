@@ -9,7 +9,6 @@ from django.utils import timezone
 from hedge.challenges.models import ChallengeProgress
 from seasons import sql
 from seasons.models import SeasonProgress
-from seasons.scoring import level_for_points
 from seasons.services import (
     RecomputeResult,
     SeasonEndedError,
@@ -26,6 +25,7 @@ from tests.factories import (
     SeasonProgressFactory,
     given_history,
 )
+from tests.levels_reference import LevelCurve
 
 pytestmark = pytest.mark.django_db
 
@@ -41,6 +41,10 @@ def stored(season):
 
 
 # --- one cluster ---------------------------------------------------------------------------------
+#
+# compute_season_points_for_cluster is the original request's computeSeasonPointsForCluster: a game
+# server may ask for one cluster's points on demand. hedge itself recomputes in bulk (the ETL hook,
+# the admin), so these tests are what keeps the named entry point working.
 
 
 def test_cluster_points_are_the_sum_of_value_times_weight(season, weighted):
@@ -307,7 +311,7 @@ def test_bulk_recompute_gives_exactly_what_the_per_cluster_function_gives_on_ran
     SeasonProgress.objects.all().delete()
     one_by_one = {cluster_id: compute_season_points_for_cluster(cluster_id) for cluster_id in [*expected, *without_any]}
 
-    assert bulk == {c: (points, level_for_points(points, 250)) for c, points in expected.items()}
+    assert bulk == {c: (points, LevelCurve(points_per_level=250).level_for(points)) for c, points in expected.items()}
     assert bulk_by_id == dict.fromkeys(without_any, (0, 0))
     assert {c: (row.points, row.level) for c, row in one_by_one.items()} == bulk | bulk_by_id
 
