@@ -19,6 +19,7 @@ from tests.factories import (
     SeasonFactory,
     SeasonProgressFactory,
 )
+from tests.openapi_shapes import key_mismatches
 
 pytestmark = pytest.mark.django_db
 
@@ -160,6 +161,8 @@ def test_real_responses_match_the_documented_schema(client, schema, data, path, 
 
     assert response.status_code == status
     jsonschema.validate(response.json(), response_schema(schema, path, status))
+    # Every key documented, none other (jsonschema alone lets a body carry keys the schema never names).
+    assert key_mismatches(response.json(), response_schema(schema, path, status), schema["components"]["schemas"]) == []
 
 
 def test_every_run_read_documents_its_cache_headers_and_the_304(schema):
