@@ -60,6 +60,14 @@ def test_every_operation_has_a_one_line_summary_and_a_description_of_its_own(nam
     assert len(own_description) >= 40, name
 
 
+def test_no_two_operations_share_a_summary_or_a_description():
+    """Nine run reads once shared one implementation note: each says what it answers."""
+    summaries = [operation["summary"] for _, operation in OPERATIONS]
+    descriptions = [operation["description"] for _, operation in OPERATIONS]
+
+    assert len(set(summaries)) == len(set(descriptions)) == len(OPERATIONS)
+
+
 @pytest.mark.parametrize(("name", "content"), SUCCESSES, ids=[name for name, _ in SUCCESSES])
 def test_every_success_answer_has_an_example(name, content):
     assert content.get("examples"), name
