@@ -418,7 +418,8 @@ class ClusterEndpoint(RunEndpoint):
     about = (
         "The cluster's entry with `percentile` (the percent of the run's entries ranked strictly behind it), and "
         "up to `around` entries just above and below it. `entry: null` (with no neighbours) means the cluster "
-        "is not in this run: it has no progress yet, is outside the board's `maxEntries`, or is excluded."
+        "is not in this run, and `reason` says why: `no_score` (nothing to rank it by in this run), `below_cut` "
+        "(ranked below the board's `maxEntries`) or `excluded` (an exclusion the run applied)."
     )
 
     @staticmethod
