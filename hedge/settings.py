@@ -310,8 +310,8 @@ API_THROTTLE_EXEMPT_IPS = _env_networks("API_THROTTLE_EXEMPT_IPS")
 SPECTACULAR_SETTINGS = {
     "TITLE": "hedge API",
     "DESCRIPTION": "Leaderboards and the Challenge Pass (seasons) of hedge clusters.\n\n"
-    "**Public** (tags `leaderboards`, `seasons`): anonymous, read-only, no authentication, rate-limited per "
-    "address (429 with `Retry-After`). **Service** (tag `service`): the game's backend only, with a key sent as "
+    "**Public** (tags `leaderboards`, `clusters`, `seasons`): anonymous, read-only, no authentication, rate-limited "
+    "per address (429 with `Retry-After`). **Service** (tag `service`): the game's backend only, with a key sent as "
     "`Authorization: Api-Key <key>`.\n\nThis document as JSON: `/api/schema/`; as YAML: `/api/schema/?format=yaml`; "
     "to download: add `&download` (e.g. `/api/schema/?format=yaml&download`).",
     "VERSION": "1.0.0",
@@ -319,6 +319,7 @@ SPECTACULAR_SETTINGS = {
     "SERVERS": [{"url": "/", "description": "The server that serves this document."}],
     "TAGS": [
         {"name": "leaderboards", "description": "Public, anonymous, read-only: boards, their runs and final runs."},
+        {"name": "clusters", "description": "Public, anonymous, read-only: where one cluster stands everywhere."},
         {"name": "seasons", "description": "Public, anonymous, read-only: seasons, progress and reward tracks."},
         {
             "name": "service",

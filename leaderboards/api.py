@@ -149,6 +149,84 @@ def _previous_final_run(key: str, run_id: str | None) -> LeaderboardRun:
     return run
 
 
+# --- what the schema shows as examples: one board, its current week and last week's corrected final ---------
+
+_ENTRY_PAYLOAD_EXAMPLE = {"challengeCode": "wins", "fallbackChallengeCode": "streak"}
+ENTRY_EXAMPLES = [
+    {
+        "rank": 1,
+        "position": 1,
+        "clusterId": "c-19d2",
+        "score": 240,
+        "tiebreaker": 51,
+        "previousRank": 1,
+        "rankChange": 0,
+        "payload": {**_ENTRY_PAYLOAD_EXAMPLE, "fallbackValue": 51},
+    },
+    {
+        "rank": 2,
+        "position": 2,
+        "clusterId": "c-7f3a",
+        "score": 212,
+        "tiebreaker": 40,
+        "previousRank": 5,
+        "rankChange": 3,
+        "payload": {**_ENTRY_PAYLOAD_EXAMPLE, "fallbackValue": 40},
+    },
+    {
+        "rank": 3,
+        "position": 3,
+        "clusterId": "c-0b44",
+        "score": 198,
+        "tiebreaker": 12,
+        "previousRank": None,
+        "rankChange": None,
+        "payload": {**_ENTRY_PAYLOAD_EXAMPLE, "fallbackValue": 12},
+    },
+]
+HEADER_EXAMPLE = {
+    "key": "weekly_wins",
+    "name": "Wins this week",
+    "description": "PvP wins since Monday 00:00 UTC; ties go to the longer win streak.",
+    "timeWindow": "WEEKLY",
+    "periodStart": "2026-11-23T00:00:00Z",
+    "periodEnd": "2026-11-30T00:00:00Z",
+    "periodLabel": "Week 48, 2026",
+    "runId": 1042,
+    "rowCount": 1000,
+    "rankedTotal": 3120,
+    "generatedAt": "2026-11-27T10:05:03Z",
+    "isFinal": False,
+    "status": "COMPLETE",
+    "supersededBy": None,
+    "correctionNote": None,
+    "nextResetAt": "2026-11-30T00:00:00Z",
+    "checksum": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+}
+# Last week's final, as corrected: run 1027 was its first final run, replaced by 1031 with a note.
+CORRECTION_NOTE_EXAMPLE = "Wins of 20 November were counted twice; recomputed from the corrected import."
+FINAL_HEADER_EXAMPLE = {
+    **HEADER_EXAMPLE,
+    "periodStart": "2026-11-16T00:00:00Z",
+    "periodEnd": "2026-11-23T00:00:00Z",
+    "periodLabel": "Week 47, 2026",
+    "runId": 1031,
+    "rankedTotal": 2988,
+    "generatedAt": "2026-11-24T09:12:40Z",
+    "isFinal": True,
+    "checksum": "3a7bd3e2360a3d29eea436fcfb7e44c735d117c42d1c1835420b6b9942dd4f1b",
+}
+_SUPERSEDED_HEADER_EXAMPLE = {
+    **FINAL_HEADER_EXAMPLE,
+    "runId": 1027,
+    "generatedAt": "2026-11-23T00:05:02Z",
+    "status": "SUPERSEDED",
+    "supersededBy": 1031,
+    "correctionNote": CORRECTION_NOTE_EXAMPLE,
+    "checksum": "b5bb9d8014a0f9b1d61e21e796d78dccdf1352f23cd32812f4850b878ae4944c",
+}
+
+
 @dataclass(frozen=True)
 class RunSource:
     """One way the URL names a run: how to find it, how long a copy stays fresh, how the schema says it."""
@@ -162,6 +240,8 @@ class RunSource:
     not_found: str
     # What a client reads about this run in the schema.
     about: str
+    # The run headers of its examples, by what the run is ("" for the run it usually names).
+    example_headers: tuple[tuple[str, dict], ...]
 
 
 LATEST = RunSource(
@@ -174,6 +254,7 @@ LATEST = RunSource(
     about="The run is the leaderboard's latest completed one: the standings of the current period so far (or the "
     "final ones, between a period's end and the next run). A new run replaces it every few minutes; follow `next` "
     "(which names the run by id) to page through one run without mixing in a newer one.",
+    example_headers=(("", HEADER_EXAMPLE),),
 )
 BY_ID = RunSource(
     name="Run",
@@ -185,6 +266,7 @@ BY_ID = RunSource(
     about="The run is the one named by `runId` (from `latestRun.runId` in `/leaderboards`, a `/finals` item or "
     "a page's `next`); its entries never change. A run a correction replaced stays readable here, with "
     "`status` SUPERSEDED and `supersededBy` naming its replacement.",
+    example_headers=(("", HEADER_EXAMPLE), ("in a run a correction replaced", _SUPERSEDED_HEADER_EXAMPLE)),
 )
 PREVIOUS_FINAL = RunSource(
     name="PreviousFinal",
@@ -197,6 +279,7 @@ PREVIOUS_FINAL = RunSource(
     "board, last week's for WEEKLY, the season that ended last for SEASON): 404 until that final run exists, "
     "never an older period's. On a final run `previousRank` is the cluster's rank in the final run of the period "
     "before that one.",
+    example_headers=(("", FINAL_HEADER_EXAMPLE),),
 )
 
 
@@ -247,6 +330,11 @@ class RunEndpoint(APIView):
     source: RunSource
     kind: str
 
+    @staticmethod
+    def examples(header: dict) -> list[tuple[str, dict]]:
+        """(name, body) of the answers the schema shows, for a run with this header."""
+        raise NotImplementedError
+
     def parameters(self, request, kwargs) -> tuple[dict, str]:
         """The validated parameters, and their canonical text for the ETag. Runs before any query."""
         raise NotImplementedError
@@ -280,31 +368,6 @@ _RUN_HEADER_ABOUT = (
     "The answer carries an `ETag`: send it back in `If-None-Match` and, while nothing changed, the answer is a "
     "304 with no body (a bot polling every minute reads next to nothing)."
 )
-_HEADER_EXAMPLE = {
-    "key": "weekly_wins",
-    "name": "Wins this week",
-    "description": "",
-    "timeWindow": "WEEKLY",
-    "periodStart": "2026-11-23T00:00:00Z",
-    "periodEnd": "2026-11-30T00:00:00Z",
-    "periodLabel": "Week 48, 2026",
-    "runId": 1042,
-    "rowCount": 3120,
-    "generatedAt": "2026-11-27T10:05:03Z",
-    "isFinal": False,
-    "nextResetAt": "2026-11-30T00:00:00Z",
-    "checksum": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-}
-_ENTRY_EXAMPLE = {
-    "rank": 1,
-    "position": 1,
-    "clusterId": "c-7f3a",
-    "score": 212,
-    "tiebreaker": 40,
-    "previousRank": 3,
-    "rankChange": 2,
-    "payload": {"challengeCode": "wins", "fallbackChallengeCode": "streak", "fallbackValue": 40},
-}
 
 
 class PageEndpoint(RunEndpoint):
@@ -315,18 +378,18 @@ class PageEndpoint(RunEndpoint):
         "A page of the run's entries by position: `limit` entries after position `after`. `next` is the URL of "
         "the next page of the same run and `nextAfter` its `after` (both null on the last page)."
     )
-    examples = [
-        OpenApiExample(
-            "a page",
-            response_only=True,
-            value={
-                "leaderboard": _HEADER_EXAMPLE,
-                "entries": [_ENTRY_EXAMPLE],
-                "next": "https://hedge.example.com/leaderboards/weekly_wins/runs/1042?limit=1&after=1",
-                "nextAfter": 1,
-            },
-        )
-    ]
+
+    @staticmethod
+    def examples(header: dict) -> list[tuple[str, dict]]:
+        first, second, _ = ENTRY_EXAMPLES
+        url = f"https://hedge.example.com/leaderboards/{header['key']}/runs/{header['runId']}?limit=2&after=2"
+        return [
+            (
+                "a page of two",
+                {"leaderboard": header, "entries": [first, second], "next": url, "nextAfter": 2},
+            )
+        ]
+
     query = (PageQuerySerializer,)
     response = LeaderboardRunSerializer
     bad_request = OpenApiResponse(PageQueryErrorSerializer, description="`limit` or `after` is malformed.")
@@ -355,25 +418,30 @@ class ClusterEndpoint(RunEndpoint):
     about = (
         "The cluster's entry with `percentile` (the percent of the run's entries ranked strictly behind it), and "
         "up to `around` entries just above and below it. `entry: null` (with no neighbours) means the cluster "
-        "is not in this run: it has no progress yet, is outside the board's `maxEntries`, or is excluded."
+        "is not in this run, and `reason` says why: `no_score` (nothing to rank it by in this run), `below_cut` "
+        "(ranked below the board's `maxEntries`) or `excluded` (an exclusion the run applied)."
     )
-    examples = [
-        OpenApiExample(
-            "a cluster in the run",
-            response_only=True,
-            value={
-                "leaderboard": _HEADER_EXAMPLE,
-                "entry": {**_ENTRY_EXAMPLE, "percentile": 99.9},
-                "above": [],
-                "below": [],
-            },
-        ),
-        OpenApiExample(
-            "a cluster not in the run",
-            response_only=True,
-            value={"leaderboard": _HEADER_EXAMPLE, "entry": None, "above": [], "below": []},
-        ),
-    ]
+
+    @staticmethod
+    def examples(header: dict) -> list[tuple[str, dict]]:
+        above, entry, below = ENTRY_EXAMPLES
+        return [
+            (
+                "a cluster and its neighbours",
+                {
+                    "leaderboard": header,
+                    "entry": {**entry, "percentile": 99.9},
+                    "above": [above],
+                    "below": [below],
+                    "reason": None,
+                },
+            ),
+            (
+                "a cluster not in the run",
+                {"leaderboard": header, "entry": None, "above": [], "below": [], "reason": "below_cut"},
+            ),
+        ]
+
     query = (_CLUSTER_ID, AroundQuerySerializer)
     response = ClusterStandingSerializer
     bad_request = OpenApiResponse(ClusterQueryErrorSerializer, description="`clusterId` or `around` is malformed.")
@@ -403,13 +471,16 @@ class ClustersEndpoint(RunEndpoint):
         "The entries of the clusters asked for in `ids`, by position; `missing` lists, in the order asked, "
         "the ids that have no entry in this run."
     )
-    examples = [
-        OpenApiExample(
-            "two asked, one found",
-            response_only=True,
-            value={"leaderboard": _HEADER_EXAMPLE, "entries": [_ENTRY_EXAMPLE], "missing": ["c-0000"]},
-        )
-    ]
+
+    @staticmethod
+    def examples(header: dict) -> list[tuple[str, dict]]:
+        return [
+            (
+                "two found and one missing",
+                {"leaderboard": header, "entries": ENTRY_EXAMPLES[1:], "missing": ["c-0000"]},
+            )
+        ]
+
     query = (_IDS,)
     response = ClusterEntriesSerializer
     bad_request = OpenApiResponse(ClusterIdsQueryErrorSerializer, description="`ids` is missing or malformed.")
@@ -426,6 +497,16 @@ class ClustersEndpoint(RunEndpoint):
         return ClusterEntriesSerializer({"run": run, "entries": entries, "missing": missing}, context=context).data
 
 
+def _examples(shape: type[RunEndpoint], source: RunSource) -> list[OpenApiExample]:
+    """The shape's examples for the run the source usually names, and its first one for each other run it can."""
+    (_, header), *others = source.example_headers
+    examples = [OpenApiExample(name, value=body, response_only=True) for name, body in shape.examples(header)]
+    for what, other in others:
+        name, body = shape.examples(other)[0]
+        examples.append(OpenApiExample(f"{name} {what}", value=body, response_only=True))
+    return examples
+
+
 def run_endpoint(shape: type[RunEndpoint], source: RunSource) -> type[RunEndpoint]:
     """The view of `shape` for runs named by `source`, with its own operation in the schema."""
 
@@ -436,7 +517,7 @@ def run_endpoint(shape: type[RunEndpoint], source: RunSource) -> type[RunEndpoin
         operation_id=shape.operation_id.format(run=source.operation_id),
         summary=shape.summary.format(described=source.described).capitalize() + ".",
         description=f"{shape.about}\n\n{source.about}\n\n{_RUN_HEADER_ABOUT}",
-        examples=shape.examples,
+        examples=_examples(shape, source),
         parameters=[*source.parameters, *shape.query, _IF_NONE_MATCH, *_CACHE_HEADERS],
         responses={
             200: shape.response,
@@ -490,30 +571,46 @@ class LeaderboardListView(APIView):
             OpenApiExample(
                 "a weekly board",
                 response_only=True,
-                value=[
-                    {
-                        "key": "weekly_wins",
-                        "name": "Wins this week",
-                        "description": "",
-                        "challengeCode": "wins",
-                        "challengeName": "PvP wins",
-                        "categoryKey": "pvp_competition",
-                        "fallbackChallengeCode": "streak",
-                        "maxEntries": 1000,
-                        "rankMode": "DENSE",
-                        "timeWindow": "WEEKLY",
-                        "nextResetAt": "2026-11-30T00:00:00Z",
-                        "latestRun": {
-                            "runId": 1042,
-                            "periodStart": "2026-11-23T00:00:00Z",
-                            "periodEnd": "2026-11-30T00:00:00Z",
-                            "periodLabel": "Week 48, 2026",
-                            "rowCount": 3120,
-                            "generatedAt": "2026-11-27T10:05:03Z",
+                # One item: drf-spectacular shows an example of a list answer as a list of it.
+                value={
+                    "key": HEADER_EXAMPLE["key"],
+                    "name": HEADER_EXAMPLE["name"],
+                    "description": HEADER_EXAMPLE["description"],
+                    "challengeCode": "wins",
+                    "challengeName": "PvP wins",
+                    "categoryKey": "pvp_competition",
+                    "fallbackChallengeCode": "streak",
+                    "maxEntries": 1000,
+                    "rankMode": "DENSE",
+                    "timeWindow": "WEEKLY",
+                    "nextResetAt": HEADER_EXAMPLE["nextResetAt"],
+                    "latestRun": {
+                        name: HEADER_EXAMPLE[name]
+                        for name in ("runId", "periodStart", "periodEnd", "periodLabel", "rowCount", "generatedAt")
+                    },
+                    "prizes": [
+                        {
+                            "rankFrom": 1,
+                            "rankTo": 3,
+                            "topPercent": None,
+                            "minScore": 10,
+                            "name": "Gold crate",
+                            "kind": "item",
+                            "quantity": 1,
+                            "data": {"sku": "crate_gold"},
                         },
-                        "prizes": [],
-                    }
-                ],
+                        {
+                            "rankFrom": None,
+                            "rankTo": None,
+                            "topPercent": 10.0,
+                            "minScore": None,
+                            "name": "HDG",
+                            "kind": "token",
+                            "quantity": 50,
+                            "data": {"token": "HDG"},
+                        },
+                    ],
+                },
             )
         ],
     )
@@ -537,21 +634,36 @@ class LeaderboardFinalsView(APIView):
         parameters=[_KEY, FinalsQuerySerializer, *_LIST_CACHE],
         examples=[
             OpenApiExample(
-                "last week's final",
+                "two final runs and the newer one corrected",
                 response_only=True,
                 value={
                     "results": [
                         {
-                            "runId": 1031,
-                            "periodStart": "2026-11-16T00:00:00Z",
-                            "periodEnd": "2026-11-23T00:00:00Z",
-                            "periodLabel": "Week 47, 2026",
-                            "rowCount": 2988,
-                            "generatedAt": "2026-11-23T00:05:02Z",
+                            "runId": FINAL_HEADER_EXAMPLE["runId"],
+                            "periodStart": FINAL_HEADER_EXAMPLE["periodStart"],
+                            "periodEnd": FINAL_HEADER_EXAMPLE["periodEnd"],
+                            "periodLabel": FINAL_HEADER_EXAMPLE["periodLabel"],
+                            "rowCount": FINAL_HEADER_EXAMPLE["rowCount"],
+                            "generatedAt": FINAL_HEADER_EXAMPLE["generatedAt"],
                             "isFinal": True,
-                        }
+                            "supersedes": [_SUPERSEDED_HEADER_EXAMPLE["runId"]],
+                            "correctedAt": FINAL_HEADER_EXAMPLE["generatedAt"],
+                            "correctionNote": CORRECTION_NOTE_EXAMPLE,
+                        },
+                        {
+                            "runId": 1019,
+                            "periodStart": "2026-11-09T00:00:00Z",
+                            "periodEnd": "2026-11-16T00:00:00Z",
+                            "periodLabel": "Week 46, 2026",
+                            "rowCount": 1000,
+                            "generatedAt": "2026-11-16T00:05:01Z",
+                            "isFinal": True,
+                            "supersedes": [],
+                            "correctedAt": None,
+                            "correctionNote": None,
+                        },
                     ],
-                    "next": None,
+                    "next": "https://hedge.example.com/leaderboards/weekly_wins/finals?limit=2&before=1019",
                 },
             )
         ],

@@ -7,7 +7,7 @@ from typing import TypeVar
 
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -232,6 +232,55 @@ SEASON_ID = OpenApiParameter(
 )
 
 
+# --- what the schema shows as examples: the active season S1-2026 (a 30-level curve), one upcoming, one over ---
+
+_WEIGHTS_EXAMPLE = [
+    {"challengeCode": "playtime_hours", "challengeName": "Hours played", "weight": 6},
+    {"challengeCode": "quests", "challengeName": "Quests completed", "weight": 25},
+    {"challengeCode": "wins", "challengeName": "PvP wins", "weight": 50},
+]
+# The curve of S1-2026: level n needs 85 n² points (so 17,543 points is level 14 of 30).
+LEVELS_EXAMPLE = [{"level": level, "pointsRequired": 85 * level * level} for level in range(1, 31)]
+SEASON_EXAMPLE = {
+    "id": "S1-2026",
+    "name": "Season 1: Frostfall",
+    "startsAt": "2026-10-01T00:00:00Z",
+    "endsAt": "2027-01-01T00:00:00Z",
+    "status": "active",
+    "scoring": "GAINS",
+    "pointsPerLevel": None,
+    "maxLevel": 30,
+    "weights": _WEIGHTS_EXAMPLE,
+}
+_UPCOMING_SEASON_EXAMPLE = {
+    "id": "S2-2027",
+    "name": "Season 2: Thaw",
+    "startsAt": "2027-01-15T00:00:00Z",
+    "endsAt": "2027-04-15T00:00:00Z",
+    "status": "upcoming",
+    "scoring": "GAINS",
+    "pointsPerLevel": 500,
+    "maxLevel": None,
+    "weights": [{"challengeCode": "wins", "challengeName": "PvP wins", "weight": 50}],
+}
+_FINAL_SEASON_EXAMPLE = {
+    "id": "S4-2025",
+    "name": "Season 4: Embers",
+    "startsAt": "2025-07-01T00:00:00Z",
+    "endsAt": "2025-10-01T00:00:00Z",
+    "status": "final",
+    "scoring": "LIFETIME",
+    "pointsPerLevel": 1000,
+    "maxLevel": None,
+    "weights": [{"challengeCode": "wins", "challengeName": "PvP wins", "weight": 10}],
+}
+_BREAKDOWN_EXAMPLE = [
+    {"challengeCode": "wins", "challengeName": "PvP wins", "weight": 50, "value": 211, "points": 10550},
+    {"challengeCode": "quests", "challengeName": "Quests completed", "weight": 25, "value": 243, "points": 6075},
+    {"challengeCode": "playtime_hours", "challengeName": "Hours played", "weight": 6, "value": 153, "points": 918},
+]
+
+
 class SeasonListView(APIView):
     @extend_schema(
         operation_id="list_seasons",
@@ -239,6 +288,14 @@ class SeasonListView(APIView):
         description="Each season with its status (upcoming, active, ended, final), how its points are earned and "
         "how levels follow from them, so a client can show 'next season starts in ...'.",
         responses={200: SeasonSerializer(many=True)},
+        # One season each: drf-spectacular shows an example of a list answer as a list of it.
+        examples=[
+            OpenApiExample(
+                "an upcoming season without a level curve yet", value=_UPCOMING_SEASON_EXAMPLE, response_only=True
+            ),
+            OpenApiExample("the active season with a level curve", value=SEASON_EXAMPLE, response_only=True),
+            OpenApiExample("a season over with its standings final", value=_FINAL_SEASON_EXAMPLE, response_only=True),
+        ],
     )
     def get(self, request):
         return Response(SeasonSerializer(listed_seasons(), many=True, context={"now": timezone.now()}).data)
@@ -250,6 +307,7 @@ class ActiveSeasonView(APIView):
         summary="The season running now",
         description="The season flagged active whose dates include now, with how its points are earned.",
         responses={200: SeasonSerializer, 404: ErrorSerializer},
+        examples=[OpenApiExample("a season with a level curve", value=SEASON_EXAMPLE, response_only=True)],
     )
     def get(self, request):
         season = active_season_with_weights()
@@ -267,6 +325,18 @@ class SeasonLevelsView(APIView):
         "`pointsPerLevel` (rounded down), uncapped.",
         parameters=[SEASON_ID],
         responses={200: SeasonLevelsSerializer, 404: ErrorSerializer},
+        examples=[
+            OpenApiExample(
+                "a level curve",
+                value={"seasonId": "S1-2026", "pointsPerLevel": None, "maxLevel": 30, "levels": LEVELS_EXAMPLE},
+                response_only=True,
+            ),
+            OpenApiExample(
+                "no curve and a flat 500 points per level",
+                value={"seasonId": "S2-2027", "pointsPerLevel": 500, "maxLevel": None, "levels": []},
+                response_only=True,
+            ),
+        ],
     )
     def get(self, request, seasonId: str):
         levels = read_season(seasonId, season_levels)
@@ -294,6 +364,52 @@ class SeasonProgressView(APIView):
             400: SeasonProgressQueryErrorSerializer,
             404: ErrorSerializer,
         },
+        examples=[
+            OpenApiExample(
+                "level 14 of 30",
+                value={
+                    "seasonId": "S1-2026",
+                    "clusterId": "c-7f3a",
+                    "points": 17543,
+                    "level": 14,
+                    "maxLevel": 30,
+                    "levelStartsAt": 16660,
+                    "nextLevelThreshold": 19125,
+                    "pointsToNextLevel": 1582,
+                    "progressPercent": 35,
+                    "updatedAt": "2026-11-27T10:04:51Z",
+                    "error": None,
+                    "stale": False,
+                    "known": True,
+                    "breakdown": _BREAKDOWN_EXAMPLE,
+                },
+                response_only=True,
+            ),
+            OpenApiExample(
+                "a cluster hedge has never seen",
+                value={
+                    "seasonId": "S1-2026",
+                    "clusterId": "c-0000",
+                    "points": 0,
+                    "level": 0,
+                    "maxLevel": 30,
+                    "levelStartsAt": 0,
+                    "nextLevelThreshold": 85,
+                    "pointsToNextLevel": 85,
+                    "progressPercent": 0,
+                    "updatedAt": None,
+                    "error": None,
+                    "stale": False,
+                    "known": False,
+                    # Every weighted challenge at 0, by code (ties of points keep that order).
+                    "breakdown": [
+                        {**share, "value": 0, "points": 0}
+                        for share in sorted(_BREAKDOWN_EXAMPLE, key=lambda share: share["challengeCode"])
+                    ],
+                },
+                response_only=True,
+            ),
+        ],
     )
     def get(self, request, seasonId: str):
         query = ProgressQuerySerializer(data=request.query_params)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, extend_schema_serializer
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hedge.api import ClusterIdField, ErrorSerializer
 
-from .api import SEASON_ID, read_season
+from .api import LEVELS_EXAMPLE, SEASON_ID, read_season
 from .models import Track
 from .rewards import RewardState, get_season_tracks
 
@@ -61,6 +61,46 @@ class SeasonRewardsSerializer(serializers.Serializer):
         ).data
 
 
+def _reward_example(track: str, level: int, name: str, kind: str, quantity: int, data: dict, state) -> dict:
+    return {
+        "level": level,
+        "pointsRequired": LEVELS_EXAMPLE[level - 1]["pointsRequired"],
+        "name": name,
+        "description": f"{name} ({track.lower()} track, level {level}).",
+        "kind": kind,
+        "quantity": quantity,
+        "data": data,
+        "state": state,
+    }
+
+
+def _tracks_example(states: dict[tuple[str, int], str] | None) -> list[dict]:
+    """S1-2026's tracks, each reward in the state `states` gives it (None: no cluster asked about)."""
+    rewards = {
+        "FREE": [(5, "Frost badge", "badge", 1, {"badge": "frost"}), (14, "HDG", "token", 100, {"token": "HDG"})],
+        "PREMIUM": [(5, "Ice crown", "cosmetic", 1, {"sku": "crown_ice"}), (20, "HDG", "token", 500, {"token": "HDG"})],
+    }
+    return [
+        {
+            "track": track,
+            "rewards": [
+                _reward_example(track, *reward, states[track, reward[0]] if states else None)
+                for reward in rewards[track]
+            ],
+        }
+        for track in ("FREE", "PREMIUM")
+    ]
+
+
+# A cluster at level 14 without premium: it claimed level 5, level 14 is waiting, premium would unlock more.
+_CLUSTER_STATES = {
+    ("FREE", 5): "claimed",
+    ("FREE", 14): "claimable",
+    ("PREMIUM", 5): "premium_required",
+    ("PREMIUM", 20): "locked",
+}
+
+
 class SeasonRewardsView(APIView):
     @extend_schema(
         operation_id="get_season_rewards",
@@ -78,6 +118,34 @@ class SeasonRewardsView(APIView):
             RewardsQuerySerializer,
         ],
         responses={200: SeasonRewardsSerializer, 400: RewardsQueryErrorSerializer, 404: ErrorSerializer},
+        examples=[
+            OpenApiExample(
+                "a cluster at level 14 without premium",
+                value={
+                    "seasonId": "S1-2026",
+                    "clusterId": "c-7f3a",
+                    "level": 14,
+                    "maxLevel": 30,
+                    "isPremium": False,
+                    "claimsCloseAt": "2027-01-15T00:00:00Z",
+                    "tracks": _tracks_example(_CLUSTER_STATES),
+                },
+                response_only=True,
+            ),
+            OpenApiExample(
+                "the tracks alone without clusterId",
+                value={
+                    "seasonId": "S1-2026",
+                    "clusterId": None,
+                    "level": None,
+                    "maxLevel": None,
+                    "isPremium": None,
+                    "claimsCloseAt": "2027-01-15T00:00:00Z",
+                    "tracks": _tracks_example(None),
+                },
+                response_only=True,
+            ),
+        ],
     )
     def get(self, request, seasonId: str):
         query = RewardsQuerySerializer(data=request.query_params)

@@ -178,6 +178,55 @@ _AUTH = {401: OpenApiResponse(ErrorSerializer, description="No valid API key.")}
 _BODY_LIMIT = {413: OpenApiResponse(ErrorSerializer, description="The body is over DATA_UPLOAD_MAX_MEMORY_SIZE.")}
 
 
+# --- what the schema shows as examples ----------------------------------------------------------
+
+_GRANT_EXAMPLE = {
+    "seasonId": "S1-2026",
+    "clusterId": "c-7f3a",
+    "reference": "pi_3QkX9b2eZvKYlo2C",
+    "source": "stripe",
+    "grantedAt": "2026-11-27T10:15:02Z",
+}
+_CLAIM_EXAMPLES = [
+    {
+        "seasonId": "S1-2026",
+        "clusterId": "c-7f3a",
+        "track": "FREE",
+        "level": 5,
+        "claimedAt": "2026-10-19T18:40:11Z",
+        "levelAtClaim": 6,
+        "pointsAtClaim": 3275,
+        "rewards": [
+            {
+                "name": "Frost badge",
+                "description": "Frost badge (free track, level 5).",
+                "kind": "badge",
+                "quantity": 1,
+                "data": {"badge": "frost"},
+            }
+        ],
+    },
+    {
+        "seasonId": "S1-2026",
+        "clusterId": "c-7f3a",
+        "track": "FREE",
+        "level": 14,
+        "claimedAt": "2026-11-27T10:20:45Z",
+        "levelAtClaim": 14,
+        "pointsAtClaim": 17543,
+        "rewards": [
+            {
+                "name": "HDG",
+                "description": "HDG (free track, level 14).",
+                "kind": "token",
+                "quantity": 100,
+                "data": {"token": "HDG"},
+            }
+        ],
+    },
+]
+
+
 # --- views -------------------------------------------------------------------------------------
 
 
@@ -207,8 +256,14 @@ class PremiumGrantView(ServiceView):
         },
         examples=[
             OpenApiExample(
-                "grant", request_only=True, value={"clusterId": "c1", "reference": "pi_3N", "source": "stripe"}
-            )
+                "grant",
+                request_only=True,
+                value={name: _GRANT_EXAMPLE[name] for name in ("clusterId", "reference", "source")},
+            ),
+            OpenApiExample("granted now", value=_GRANT_EXAMPLE, response_only=True, status_codes=[201]),
+            OpenApiExample(
+                "granted before with the same reference", value=_GRANT_EXAMPLE, response_only=True, status_codes=[200]
+            ),
         ],
     )
     def post(self, request, seasonId: str):
@@ -254,6 +309,13 @@ class ClaimsView(ServiceView):
             **_BODY_LIMIT,
             **_AUTH,
         },
+        examples=[
+            OpenApiExample(
+                "claim level 14", request_only=True, value={"clusterId": "c-7f3a", "track": "FREE", "level": 14}
+            ),
+            OpenApiExample("claimed now", value=_CLAIM_EXAMPLES[1], response_only=True, status_codes=[201]),
+            OpenApiExample("claimed before", value=_CLAIM_EXAMPLES[1], response_only=True, status_codes=[200]),
+        ],
     )
     def post(self, request, seasonId: str):
         season_id = seasonId  # the URL's camelCase name
@@ -277,6 +339,8 @@ class ClaimsView(ServiceView):
     @extend_schema(
         operation_id="list_claims",
         summary="A cluster's claims in a season",
+        description="Every claim of the cluster in the season, by track (FREE first) and level, each with what it "
+        "granted (as the rewards were then). An unknown cluster has none: `results` is empty.",
         parameters=[_SEASON, ClusterQuerySerializer],
         responses={
             200: ClaimListSerializer,
@@ -284,6 +348,7 @@ class ClaimsView(ServiceView):
             404: ErrorSerializer,
             **_AUTH,
         },
+        examples=[OpenApiExample("two claims", value={"results": _CLAIM_EXAMPLES}, response_only=True)],
     )
     def get(self, request, seasonId: str):
         season_id = seasonId

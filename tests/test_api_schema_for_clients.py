@@ -171,6 +171,9 @@ def test_the_schema_names_a_server_and_separates_public_from_service(schema):
 
     assert schema["servers"] == [{"url": "/", "description": "The server that serves this document."}]
     assert "Public" in tags["leaderboards"] and "Public" in tags["seasons"]
+    assert {tag for _, _, operation in operations(schema) for tag in operation["tags"]} == set(tags)
+    assert all(tags[tag].startswith("Public") for _, _, op in public_operations(schema) for tag in op["tags"])
+    assert "read-only" not in schema["info"]["title"].lower()
     assert "Api-Key" in tags["service"]
     assert all(operation["tags"] == ["service"] for _, _, operation in service_operations(schema))
     assert all(operation["tags"] != ["service"] for _, _, operation in public_operations(schema))
@@ -207,3 +210,36 @@ def test_a_browser_is_shown_the_schema_and_the_download_is_a_query_away(client):
     assert download["Content-Disposition"] == 'attachment; filename="hedge-api.yaml"'
     assert download.content == yaml.content
     assert openapi["Content-Type"].startswith("application/vnd.oai.openapi")
+
+
+ENUMERATED = {"timeWindow", "rankMode", "track", "state", "status", "scoring", "reason", "direction", "error"}
+
+
+def _is_enum(prop: dict, components: dict) -> bool:
+    options = prop.get("allOf", []) + [o for o in prop.get("oneOf", []) if o != {"type": "null"}] + [prop]
+    for option in options:
+        if "$ref" in option:
+            option = components[option["$ref"].rsplit("/", 1)[1]]
+        if "enum" in option:
+            return True
+    return False
+
+
+def test_every_enumerated_field_is_an_enum_wherever_it_appears(schema):
+    """Not only the fields named above: a new shape with a `timeWindow` or a `status` gets its enum too."""
+    components = schema["components"]["schemas"]
+    fields = [
+        (name, key, prop)
+        for name, component in components.items()
+        for key, prop in component.get("properties", {}).items()
+        if key in ENUMERATED and not name.endswith("QueryError")  # a 400's messages about the parameter
+    ]
+    parameters = [
+        (f"{method} {path}", parameter["name"], parameter["schema"])
+        for path, method, operation in operations(schema)
+        for parameter in operation.get("parameters", [])
+        if parameter["name"] in ENUMERATED and parameter["in"] == "query"
+    ]
+
+    assert len(fields) >= 15 and parameters
+    assert [(name, key) for name, key, prop in fields + parameters if not _is_enum(prop, components)] == []

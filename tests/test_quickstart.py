@@ -1,8 +1,10 @@
 import re
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.core.management.commands import runserver
 
 from hedge.challenges.models import ChallengeProgress
 from hedge.demo.services import DEMO_LEADERBOARDS, DEMO_SEASON_ID
@@ -81,3 +83,21 @@ def test_quickstart_is_quiet_at_verbosity_0(capsys):
 
     assert "->" not in out and "ok " not in out
     assert "hedge is ready" in out
+
+
+def test_quickstart_serves_where_addrport_says_and_the_readme_says_so_beside_its_run_command(
+    capsys, settings, monkeypatch
+):
+    settings.DEBUG = True  # no collectstatic before serving
+    served = []
+    monkeypatch.setattr(
+        runserver.Command, "run", lambda command, **options: served.append(command.addr + ":" + command.port)
+    )
+
+    call_command("quickstart", clusters=300, addrport="0.0.0.0:8080")
+
+    assert served == ["0.0.0.0:8080"]
+    assert "http://0.0.0.0:8080/api/docs/" in capsys.readouterr().out
+    readme = (Path(settings.BASE_DIR) / "README.md").read_text(encoding="utf-8")
+    after_run_command = readme.split("<!-- /run-command -->", 1)[1].lstrip().split("\n\n", 1)[0]
+    assert "manage.py quickstart --addrport 0.0.0.0:8080" in after_run_command

@@ -33,16 +33,52 @@ _BIGINT_ID = re.compile(r"[0-9]{1,18}")
 _AUTH = {401: OpenApiResponse(ErrorSerializer, description="No valid API key.")}
 
 
+# What the schema shows: the awards of weekly_wins' final run 1031 (leaderboards.api.FINAL_HEADER_EXAMPLE).
+_AWARD_EXAMPLE = {
+    "id": 5120,
+    "leaderboard": "weekly_wins",
+    "runId": 1031,
+    "periodStart": "2026-11-16T00:00:00Z",
+    "periodEnd": "2026-11-23T00:00:00Z",
+    "clusterId": "c-19d2",
+    "rank": 1,
+    "score": 251,
+    "prize": {"name": "Gold crate", "kind": "item", "quantity": 1, "data": {"sku": "crate_gold"}},
+    "status": "PENDING",
+    "reference": None,
+    "settledAt": None,
+}
+_SETTLED_EXAMPLE = {
+    **_AWARD_EXAMPLE,
+    "status": "SETTLED",
+    "reference": "0x5f2c9a41d7e3b8c06a1f4e2d9b7c3a58e6f0d1b2c4a7e9f3d5b8c1a6e2f4d7e1",
+    "settledAt": "2026-11-24T11:02:37Z",
+}
+
+
 class AwardsView(ServiceView):
     @extend_schema(
         operation_id="list_awards",
         summary="Awards, by id (keyset pages), optionally of one status and one leaderboard",
+        description="The awards to pay (`status=PENDING`) or paid, oldest first: `limit` awards with an id after "
+        "`after`. `next` is the URL of the next page (null when this one is not full). A VOID award belongs to "
+        "a final run a correction replaced: never pay it (the new run has its own awards).",
         parameters=[ServiceAwardsQuerySerializer],
         responses={
             200: ServiceAwardListSerializer,
             400: OpenApiResponse(description="A parameter is malformed; the body names it."),
             **_AUTH,
         },
+        examples=[
+            OpenApiExample(
+                "awards to pay",
+                value={
+                    "results": [_AWARD_EXAMPLE],
+                    "next": "https://hedge.example.com/service/awards?status=PENDING&after=5120&limit=1",
+                },
+                response_only=True,
+            )
+        ],
     )
     def get(self, request):
         query = ServiceAwardsQuerySerializer(data=request.query_params)
@@ -83,7 +119,10 @@ class SettleAwardView(ServiceView):
             409: SettleRefusalSerializer,
             **_AUTH,
         },
-        examples=[OpenApiExample("settle", request_only=True, value={"reference": "0x5f2c…e1"})],
+        examples=[
+            OpenApiExample("settle", request_only=True, value={"reference": _SETTLED_EXAMPLE["reference"]}),
+            OpenApiExample("a settled award", value=_SETTLED_EXAMPLE, response_only=True),
+        ],
     )
     def post(self, request, awardId: str):
         body = SettleRequestSerializer(data=request.data)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlencode
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,6 +21,15 @@ from .. import selectors
 from .serializers import RunAwardsQuerySerializer, RunAwardsSerializer
 
 _BIGINT_ID = re.compile(r"[0-9]{1,18}")
+
+
+# What the schema shows: the prize table of leaderboards.api's example board (its GET /leaderboards item).
+_GOLD_CRATE = {"name": "Gold crate", "kind": "item", "quantity": 1, "data": {"sku": "crate_gold"}}
+_TOKENS = {"name": "HDG", "kind": "token", "quantity": 50, "data": {"token": "HDG"}}
+
+
+def _award_example(cluster_id: str, place: int, score: int, prize: dict, status: str = "PENDING") -> dict:
+    return {"clusterId": cluster_id, "rank": place, "position": place, "score": score, "prize": prize, "status": status}
 
 
 class RunAwardsView(APIView):
@@ -39,6 +48,24 @@ class RunAwardsView(APIView):
             400: OpenApiResponse(PageQueryErrorSerializer, description="`limit` or `after` is malformed."),
             404: OpenApiResponse(ErrorSerializer, description="Unknown or inactive leaderboard, or no such final run."),
         },
+        examples=[
+            OpenApiExample(
+                "two clusters and three awards",
+                value={
+                    "leaderboard": "weekly_wins",
+                    "runId": 1031,
+                    "periodStart": "2026-11-16T00:00:00Z",
+                    "periodEnd": "2026-11-23T00:00:00Z",
+                    "awards": [
+                        _award_example("c-19d2", 1, 251, _GOLD_CRATE),
+                        _award_example("c-19d2", 1, 251, _TOKENS, status="SETTLED"),
+                        _award_example("c-7f3a", 2, 230, _GOLD_CRATE),
+                    ],
+                    "next": "https://hedge.example.com/leaderboards/weekly_wins/runs/1031/awards?limit=2&after=2",
+                },
+                response_only=True,
+            )
+        ],
     )
     def get(self, request, key: str, runId: str):
         params = RunAwardsQuerySerializer(data=request.query_params)

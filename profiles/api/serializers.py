@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from hedge.api import DigitsIntegerField, api_datetime
-from leaderboards.models import MAX_MOVERS
+from leaderboards.models import MAX_MOVERS, TimeWindow
 from leaderboards.serializers import (
     FinalsQuerySerializer,
     LeaderboardEntrySerializer,
@@ -39,7 +39,7 @@ def _best(best) -> dict | None:
 class BoardStandingSerializer(serializers.Serializer):
     key = serializers.CharField()
     name = serializers.CharField()
-    timeWindow = serializers.CharField()
+    timeWindow = serializers.ChoiceField(choices=TimeWindow.values)
     runId = serializers.IntegerField(help_text="The board's latest completed run, which ranks the cluster.")
     periodStart = serializers.DateTimeField()
     periodEnd = serializers.DateTimeField()

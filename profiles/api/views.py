@@ -15,14 +15,22 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 from django.utils.http import parse_etags
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hedge.api import ErrorSerializer
 from leaderboards import selectors as leaderboard_selectors
-from leaderboards.api import BY_ID, LATEST, PREVIOUS_FINAL, RunEndpoint, run_endpoint
+from leaderboards.api import (
+    BY_ID,
+    FINAL_HEADER_EXAMPLE,
+    HEADER_EXAMPLE,
+    LATEST,
+    PREVIOUS_FINAL,
+    RunEndpoint,
+    run_endpoint,
+)
 from leaderboards.models import is_well_formed_key
 from leaderboards.periods import next_resets
 from leaderboards.serializers import ClusterPathSerializer
@@ -81,6 +89,64 @@ def _cached_response(request, body: dict, resets: list[datetime.datetime | None]
     return Response(body, headers=headers)
 
 
+# What the schema shows: the cluster of leaderboards.api's examples (second this week and in last week's final).
+_BEST_EXAMPLE = {
+    "rank": 2,
+    "runId": FINAL_HEADER_EXAMPLE["runId"],
+    "periodStart": FINAL_HEADER_EXAMPLE["periodStart"],
+    "periodEnd": FINAL_HEADER_EXAMPLE["periodEnd"],
+}
+_PROFILE_EXAMPLE = {
+    "clusterId": "c-7f3a",
+    "leaderboards": [
+        {
+            "key": "daily_quests",
+            "name": "Quests today",
+            "timeWindow": "DAILY",
+            "runId": 1045,
+            "periodStart": "2026-11-27T00:00:00Z",
+            "periodEnd": "2026-11-28T00:00:00Z",
+            "nextResetAt": "2026-11-28T00:00:00Z",
+            "rank": 57,
+            "position": 61,
+            "score": 4,
+            "previousRank": None,
+            "rankChange": None,
+            "percentile": 88.2,
+            "total": 512,
+            "best": None,
+        },
+        {
+            "key": HEADER_EXAMPLE["key"],
+            "name": HEADER_EXAMPLE["name"],
+            "timeWindow": HEADER_EXAMPLE["timeWindow"],
+            "runId": HEADER_EXAMPLE["runId"],
+            "periodStart": HEADER_EXAMPLE["periodStart"],
+            "periodEnd": HEADER_EXAMPLE["periodEnd"],
+            "nextResetAt": HEADER_EXAMPLE["nextResetAt"],
+            "rank": 2,
+            "position": 2,
+            "score": 212,
+            "previousRank": 5,
+            "rankChange": 3,
+            "percentile": 99.9,
+            "total": HEADER_EXAMPLE["rankedTotal"],
+            "best": _BEST_EXAMPLE,
+        },
+    ],
+    "season": {
+        "seasonId": "S1-2026",
+        "points": 17543,
+        "level": 14,
+        "maxLevel": 30,
+        "progressPercent": 35,
+        "nextLevelThreshold": 19125,
+        "claimable": 1,
+    },
+    "awards": {"pending": 1, "settled": 3},
+}
+
+
 class ClusterProfileView(APIView):
     @extend_schema(
         operation_id="get_cluster_profile",
@@ -97,6 +163,19 @@ class ClusterProfileView(APIView):
             400: ProfileQueryErrorSerializer,
             404: OpenApiResponse(ErrorSerializer, description="`excluded`."),
         },
+        examples=[
+            OpenApiExample("ranked on two boards", value=_PROFILE_EXAMPLE, response_only=True),
+            OpenApiExample(
+                "a cluster nobody knows while no season is active",
+                value={
+                    "clusterId": "c-0000",
+                    "leaderboards": [],
+                    "season": None,
+                    "awards": {"pending": 0, "settled": 0},
+                },
+                response_only=True,
+            ),
+        ],
     )
     def get(self, request, **kwargs):
         cluster_id = _cluster_id(kwargs)
@@ -123,6 +202,38 @@ class ClusterHistoryView(APIView):
             400: OpenApiResponse(HistoryQueryErrorSerializer, description="`clusterId`, `limit` or `before`."),
             404: OpenApiResponse(ErrorSerializer, description="Unknown or inactive leaderboard."),
         },
+        examples=[
+            OpenApiExample(
+                "two final standings",
+                value={
+                    "results": [
+                        {
+                            "runId": FINAL_HEADER_EXAMPLE["runId"],
+                            "periodStart": FINAL_HEADER_EXAMPLE["periodStart"],
+                            "periodEnd": FINAL_HEADER_EXAMPLE["periodEnd"],
+                            "rank": 2,
+                            "position": 2,
+                            "score": 230,
+                            "total": FINAL_HEADER_EXAMPLE["rankedTotal"],
+                            "percentile": 99.9,
+                        },
+                        {
+                            "runId": 1019,
+                            "periodStart": "2026-11-09T00:00:00Z",
+                            "periodEnd": "2026-11-16T00:00:00Z",
+                            "rank": 5,
+                            "position": 5,
+                            "score": 187,
+                            "total": 2874,
+                            "percentile": 99.8,
+                        },
+                    ],
+                    "best": _BEST_EXAMPLE,
+                    "next": "https://hedge.example.com/leaderboards/weekly_wins/clusters/c-7f3a/history?limit=2&before=1019",
+                },
+                response_only=True,
+            )
+        ],
     )
     def get(self, request, key, **kwargs):
         cluster_id = _cluster_id(kwargs)
@@ -155,7 +266,34 @@ class MoversEndpoint(RunEndpoint):
         "The entries with the largest `rankChange` (`direction=up`) or the smallest (`down`) among those with a "
         "`previousRank`, ties by position."
     )
-    examples = ()
+
+    @staticmethod
+    def examples(header: dict) -> list[tuple[str, dict]]:
+        payload = {"challengeCode": "wins", "fallbackChallengeCode": "streak"}
+        risers = [
+            {
+                "rank": 17,
+                "position": 17,
+                "clusterId": "c-a2c8",
+                "score": 131,
+                "tiebreaker": 22,
+                "previousRank": 388,
+                "rankChange": 371,
+                "payload": {**payload, "fallbackValue": 22},
+            },
+            {
+                "rank": 41,
+                "position": 43,
+                "clusterId": "c-5e10",
+                "score": 96,
+                "tiebreaker": 7,
+                "previousRank": 201,
+                "rankChange": 160,
+                "payload": {**payload, "fallbackValue": 7},
+            },
+        ]
+        return [("the two biggest risers", {"leaderboard": header, "entries": risers})]
+
     query = (MoversQuerySerializer,)
     response = MoversSerializer
     bad_request = OpenApiResponse(MoversQueryErrorSerializer, description="`direction` or `limit` is malformed.")

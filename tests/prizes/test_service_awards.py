@@ -2,11 +2,14 @@
 
 import datetime
 
+import jsonschema
 import pytest
+from drf_spectacular.generators import SchemaGenerator
 
 from prizes import signals
 from prizes.models import AwardStatus, LeaderboardAward
 from tests.factories import APIKeyFactory, LeaderboardAwardFactory
+from tests.openapi_shapes import key_mismatches
 
 pytestmark = pytest.mark.django_db
 
@@ -218,3 +221,19 @@ def test_a_leaderboard_that_cannot_be_a_key_is_a_400_naming_it(service):
     response = service.get("/service/awards", {"leaderboard": "lb\x00daily"})
 
     assert (response.status_code, list(response.json())) == (400, ["leaderboard"])
+
+
+def test_the_list_and_a_settled_award_have_exactly_the_documented_shape(service):
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    award = LeaderboardAwardFactory()
+    answers = [
+        ("get", "/service/awards", service.get("/service/awards?limit=1")),
+        ("post", "/service/awards/{awardId}/settle", settle(service, award.pk, {"reference": "0xabc"})),
+        ("get", "/service/awards", service.get("/service/awards?status=SETTLED")),
+    ]
+
+    for method, path, response in answers:
+        assert response.status_code == 200, path
+        documented = schema["paths"][path][method]["responses"]["200"]["content"]["application/json"]["schema"]
+        jsonschema.validate(response.json(), {**documented, "components": schema["components"]})
+        assert key_mismatches(response.json(), documented, schema["components"]["schemas"]) == [], path

@@ -17,6 +17,7 @@ from tests.factories import (
     SeasonProgressFactory,
     SeasonRewardFactory,
 )
+from tests.openapi_shapes import key_mismatches
 
 pytestmark = pytest.mark.django_db
 
@@ -386,4 +387,5 @@ def test_every_service_response_matches_the_documented_schema(service, season):
         documented = schema["paths"][path][method]["responses"][str(response.status_code)]
         body = documented["content"]["application/json"]["schema"]
         jsonschema.validate(response.json(), {**body, "components": schema["components"]})
+        assert key_mismatches(response.json(), body, schema["components"]["schemas"]) == [], (path, response.json())
     assert schema["paths"]["/service/seasons/{seasonId}/claims"]["post"]["security"] == [{"serviceApiKey": []}]
