@@ -78,13 +78,17 @@ FROM (SELECT p.cluster_id AS cluster_id, p.value AS score, COALESCE(f.value, 0) 
 LEFT JOIN leaderboard_entries pe ON pe.run_id = %(previous_run)s AND pe.cluster_id = s.cluster_id
 """
 
-# The top %(limit)s only: the first rows of the index on (challenge, value desc), then the ranks.
+# The top %(limit)s only: the first rows of the index on (challenge, value desc), then the ranks. Every
+# entry carries how many clusters the challenge ranks before the cut (a run records it): one COUNT(*)
+# of the challenge's rows, evaluated once.
 RANK_TOP = """
-INSERT INTO {entries} (run_id, cluster_id, rank, position, score, tiebreaker, fallback_value, previous_rank)
+INSERT INTO {entries} (run_id, cluster_id, rank, position, score, tiebreaker, fallback_value, previous_rank,
+                       ranked_total)
 SELECT %(run)s, s.cluster_id,
        DENSE_RANK() OVER (ORDER BY s.score DESC, s.tiebreaker DESC),
        ROW_NUMBER() OVER (ORDER BY s.score DESC, s.tiebreaker DESC, s.cluster_id{binary}),
-       s.score, s.tiebreaker, s.fallback_value, pe.rank
+       s.score, s.tiebreaker, s.fallback_value, pe.rank,
+       (SELECT COUNT(*) FROM challenge_progress c WHERE c.challenge_id = %(challenge)s)
 FROM (SELECT p.cluster_id AS cluster_id, p.value AS score, COALESCE(f.value, 0) AS tiebreaker,
              f.value AS fallback_value
       FROM challenge_progress p
@@ -96,7 +100,8 @@ LEFT JOIN leaderboard_entries pe ON pe.run_id = %(previous_run)s AND pe.cluster_
 """
 
 # A run as plain SQL records it, committed: the run row, its entries (RANK_TOP into hedge's own
-# entries table, of the floor's twin board), the row marked complete with its count.
+# entries table, of the floor's twin board), the row marked complete with its count and the count
+# before the cut that its entries carry.
 INSERT_RUN = """
 INSERT INTO leaderboard_runs (leaderboard_key, period_start, period_end, status, row_count, challenge_id,
                               fallback_challenge_id, error, created_at, updated_at, is_backfill, is_final,
@@ -109,7 +114,8 @@ RETURNING id
 # tiebreaker\n" lines in position order), computed by PostgreSQL; SQLite has no sha256(), so a
 # placeholder satisfies the constraint there.
 COMPLETE_RUN = """
-UPDATE leaderboard_runs SET status = 'COMPLETE', row_count = %(rows)s, ranked_total = %(rows)s,
+UPDATE leaderboard_runs SET status = 'COMPLETE', row_count = %(rows)s,
+       ranked_total = COALESCE((SELECT MAX(e.ranked_total) FROM leaderboard_entries e WHERE e.run_id = %(run)s), 0),
        finished_at = %(now)s, updated_at = %(now)s, checksum = {checksum}
 WHERE id = %(run)s
 """
@@ -255,17 +261,20 @@ def bytes_per_row(table: str) -> dict:
 # (the tiebreaker), counted above 0, ranked. The gain rule (docs/scores.md) in plain as-of SQL:
 # the newest row of each pair in the period by DISTINCT ON over the period's rows; its baseline, the
 # newest row at or before `start`, by one backward LATERAL probe per pair, else 0 when the
-# challenge's history began at or before `start`, else the pair's first row.
+# challenge's history began at or before `start`, else the pair's first row. Every entry carries how
+# many clusters gained before the cut (COUNT(*) OVER (): the gains are all computed anyway).
 RANK_GAINS = """
-INSERT INTO {entries} (run_id, cluster_id, rank, position, score, tiebreaker, fallback_value, previous_rank)
+INSERT INTO {entries} (run_id, cluster_id, rank, position, score, tiebreaker, fallback_value, previous_rank,
+                       ranked_total)
 SELECT %(run)s, s.cluster_id,
        DENSE_RANK() OVER (ORDER BY s.score DESC, s.tiebreaker DESC),
        ROW_NUMBER() OVER (ORDER BY s.score DESC, s.tiebreaker DESC, s.cluster_id COLLATE "C"),
-       s.score, s.tiebreaker, s.fallback_value, pe.rank
+       s.score, s.tiebreaker, s.fallback_value, pe.rank, s.ranked_total
 FROM (
     SELECT t.cluster_id, t.score, COALESCE(t.fallback_gain, 0) AS tiebreaker,
            CASE WHEN CAST(%(fallback)s AS bigint) IS NULL THEN NULL ELSE COALESCE(t.fallback_gain, 0) END
-               AS fallback_value
+               AS fallback_value,
+           COUNT(*) OVER () AS ranked_total
     FROM (
         SELECT g.cluster_id,
                MAX(g.gain) FILTER (WHERE g.challenge_id = %(challenge)s AND g.gain > 0) AS score,

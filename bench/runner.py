@@ -639,6 +639,14 @@ class DataWork:
         # EXCEPT compares sets: equal counts too, or a duplicated row would pass.
         if counts[0] != counts[1]:
             raise RuntimeError(f"hedge's run {hedge_run} has {counts[0]} entries, the floor's {counts[1]}")
+        if floor_table == "leaderboard_entries":  # a run the floor recorded: its row says what hedge's says
+            runs = LeaderboardRun.objects.filter(pk__in=[hedge_run, floor_run])
+            recorded = {pk: (rows, ranked) for pk, rows, ranked in runs.values_list("pk", "row_count", "ranked_total")}
+            if recorded[hedge_run] != recorded[floor_run]:
+                raise RuntimeError(
+                    f"hedge's run {hedge_run} records (rows, ranked before the cut) {recorded[hedge_run]},"
+                    f" the floor's {recorded[floor_run]}"
+                )
 
     # leaderboards over history (gains)
 

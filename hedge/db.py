@@ -212,9 +212,15 @@ def ranking_plan(cursor) -> Iterator[None]:
     if not is_postgresql():
         yield
         return
-    cursor.execute("SELECT set_config('jit', 'off', true), set_config('enable_material', 'off', true)")
+    # The values in force are read before they are changed (OFFSET 0 keeps the subquery from being merged
+    # into the calls), and put back as they were: no read of the pg_settings view, which lists every setting.
+    cursor.execute(
+        "SELECT was.jit, was.material, set_config('jit', 'off', true), set_config('enable_material', 'off', true)"
+        " FROM (SELECT current_setting('jit') AS jit, current_setting('enable_material') AS material OFFSET 0) was"
+    )
+    jit, material = cursor.fetchone()[:2]
     yield
-    cursor.execute("SELECT set_config(name, reset_val, true) FROM pg_settings WHERE name IN ('jit', 'enable_material')")
+    cursor.execute("SELECT set_config('jit', %s, true), set_config('enable_material', %s, true)", [jit, material])
 
 
 def estimated_rows(table: str) -> int | None:

@@ -244,7 +244,7 @@ def _generate(
             _lock_definition(definition)
             _fail_abandoned_runs(definition.key, now=now)
             row_count, ranked_total, exclusions = _insert_entries(run, definition, period, season=season, now=now)
-            checksum = entries_checksum(run.pk)
+            checksum = entries_checksum(run.pk, rows=row_count)
             watermark = input_watermark(resolved, season=season, until=min(period.end, now))
             finished = timezone.now()
             superseded = _supersede_final_run(run, finished=finished) if is_final else None
@@ -376,7 +376,8 @@ def _insert_entries(
         with ranking_plan(cursor):
             cursor.execute(statement.format(rank_function=rank_function, binary=binary_collation()), params)
             row_count = cursor.rowcount
-        cursor.execute(sql.RECORD_RUN_MOVERS, {"run": run.pk, "movers": MAX_MOVERS})
+        if params["previous_run"] is not None:  # else no entry has a previous rank, and no run has movers
+            cursor.execute(sql.RECORD_RUN_MOVERS, {"run": run.pk, "movers": MAX_MOVERS})
         cursor.execute(sql.RANKED_TOTAL_OF_RUN, {"run": run.pk})
         found = cursor.fetchone()
         return row_count, (found[0] if found else 0), exclusions

@@ -191,7 +191,8 @@ _TICK = datetime.timedelta(microseconds=1)
 
 def _locked(season: Season, *, now: datetime.datetime, allow_final: bool = False) -> Season:
     """The season re-read under its row lock, which serializes its recomputes; refuses one outside its dates."""
-    season = Season.objects.select_for_update().get(pk=season.pk)
+    # Its weights come with it (one query): choosing and guarding a recompute reads them up to three times.
+    season = Season.objects.select_for_update().prefetch_related("weights").get(pk=season.pk)
     if now < season.starts_at:
         raise SeasonNotStartedError(
             f"season {season.pk} starts at {season.starts_at:%Y-%m-%d %H:%M %Z}; it has no progress before then"
@@ -230,11 +231,14 @@ def _scope(cursor) -> Iterator[None]:
 def _upsert_scope(cursor, season: Season, *, considered: int, now: datetime.datetime) -> RecomputeResult:
     if considered == 0:
         return RecomputeResult(season.pk)
-    analyze_temp_table(cursor, sql.SCOPE_TABLE)
-    without_jit(cursor)
     params = _params(season, now=now)
     form = "GAINS" if season.scoring == Scoring.GAINS else "LIFETIME"
     statement = sql.GAINS_SCOPE if form == "GAINS" else _lifetime_scope_statement(season, considered)
+    if statement is not sql.LIFETIME_SCOPE_BY_INDEX:
+        # The others join the scope, planned from its size; the by-index form reads it once, row by row,
+        # whatever the statistics say (and ANALYZE costs a catalog write per recompute).
+        analyze_temp_table(cursor, sql.SCOPE_TABLE)
+    without_jit(cursor)
     cursor.execute(sql.CLEAR_ERRORS_SCOPE, params)
     guarded = _can_overflow(season)
     failed = _record_overflows(cursor, sql.FIND_OVERFLOWS_SCOPE[form], params) if guarded else 0
@@ -259,13 +263,13 @@ def _lifetime_scope_statement(season: Season, considered: int) -> str:
         # The by-index form sums each cluster before the guard could leave it out (SQLite raises).
         return sql.LIFETIME_SCOPE
     rows = estimated_rows("challenge_progress")
-    pairs = considered * season.weights.count()
+    pairs = considered * len(season.weights.all())
     return sql.LIFETIME_SCOPE_BY_INDEX if rows is None or pairs <= _BY_INDEX_MAX_SHARE * rows else sql.LIFETIME_SCOPE
 
 
 def _can_overflow(season: Season) -> bool:
     """Whether a cluster's points could go beyond 64-bit integers (every value at its maximum, x the weights)."""
-    return sum(season.weights.values_list("weight", flat=True)) * MAX_PROGRESS_VALUE > BIGINT_MAX
+    return sum(w.weight for w in season.weights.all()) * MAX_PROGRESS_VALUE > BIGINT_MAX
 
 
 def _record_overflows(cursor, statement: str, params: dict) -> int:
