@@ -18,7 +18,7 @@ from django.test import RequestFactory
 
 from hedge.middleware import PublicApiMiddleware
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 postgresql_only = pytest.mark.skipif(
     os.environ.get("DATABASE_URL", "").split(":")[0] not in {"postgres", "postgresql", "pgsql"},
     reason="statement_timeout is PostgreSQL's",
