@@ -29,7 +29,7 @@ from .models import LeaderboardDef, LeaderboardRun, RunStatus
 from .resolve import ResolvedChallenges
 
 # Entries read per round trip: the checksum of a million entries holds at most this many in memory.
-_BATCH = 10_000
+BATCH_ROWS = 10_000
 
 
 def checksum_lines(lines: Iterable[str]) -> str:
@@ -49,7 +49,7 @@ def entries_checksum(run_id: int) -> str:
     digest = hashlib.sha256()
     with connection.chunked_cursor() as cursor:
         cursor.execute(sql.CHECKSUM_LINES, {"run": run_id})
-        while rows := cursor.fetchmany(_BATCH):
+        while rows := cursor.fetchmany(BATCH_ROWS):
             digest.update("".join(f"{line}\n" for (line,) in rows).encode())
     return digest.hexdigest()
 

@@ -17,6 +17,7 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 
 from hedge.middleware import PublicApiMiddleware
+from tests.helpers import closed_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 postgresql_only = pytest.mark.skipif(
@@ -118,11 +119,6 @@ class FreezableProxy:
         for sock in self.sockets:
             sock.close()
         self.listener.close()
-
-
-def closed_port() -> int:
-    with socket.create_server(("127.0.0.1", 0)) as probe:
-        return probe.getsockname()[1]
 
 
 @pytest.fixture

@@ -219,7 +219,6 @@ def test_healthz_reports_each_replica(client, replica):
 
 @both_aliases
 def test_a_replica_that_does_not_answer_sends_the_request_to_the_primary(client, replica, run, monkeypatch):
-    monkeypatch.setattr(routers, "_down_until", {})
     monkeypatch.setattr(routers, "replica_answers", lambda alias: False)
 
     counts = queries_per_alias(lambda: client.get("/leaderboards/top_wins/latest"))
