@@ -335,7 +335,8 @@ def test_both_ways_of_computing_a_scope_give_what_a_whole_season_recompute_gives
     # Which way is taken depends on the scope's share of challenge_progress by the planner's estimate of
     # its rows: here a few clusters of a huge table (by index), or of a tiny one (one scan).
     estimate = {"LIFETIME_SCOPE_BY_INDEX": 10**9, "LIFETIME_SCOPE": 1}[form]
-    monkeypatch.setattr("seasons.services.estimated_rows", lambda table: estimate)
+    asked = []
+    monkeypatch.setattr("seasons.services.estimated_rows", lambda table: asked.append(table) or estimate)
     rng = random.Random(20250302)
     challenges = [ChallengeFactory() for _ in range(4)]
     for weight, challenge in enumerate(challenges[:3], start=1):
@@ -361,6 +362,7 @@ def test_both_ways_of_computing_a_scope_give_what_a_whole_season_recompute_gives
         "S1-TEST", considered=2, inserted=1, updated=0
     )
     assert points_and_levels(season) == scoped | {"nobody": (0, 0)}
+    assert asked  # the scoped recomputes chose their form by the estimate set above
 
 
 # --- the watermark (points_synced_through) -------------------------------------------------------
