@@ -68,6 +68,10 @@ class SafeCache:
             return False
         return True
 
+    def forget_failures(self) -> None:
+        """Use the cache again at once, as a new process does (after a failure it is left alone for a while)."""
+        self._skip_until = -SKIP_SECONDS
+
     def _failed(self, operation: str, exc: Exception) -> None:
         now = self.clock()
         self._skip_until = now + SKIP_SECONDS

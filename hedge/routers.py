@@ -61,6 +61,11 @@ def _answering_replica() -> str | None:
     return None
 
 
+def forget_unanswered_replicas() -> None:
+    """Try every replica again on the next request, as a new process does (one that did not answer is left out)."""
+    _down_until.clear()
+
+
 def replica_answers(alias: str) -> bool:
     """Whether replica `alias` answers now; when it does not, it is left out for REPLICA_RETRY_SECONDS.
 

@@ -29,7 +29,7 @@ from .models import LeaderboardDef, LeaderboardRun, RunStatus
 from .resolve import ResolvedChallenges
 
 # Entries read per round trip: the checksum of a million entries holds at most this many in memory.
-_BATCH = 10_000
+BATCH_ROWS = 10_000
 
 
 def entries_checksum(run_id: int, *, rows: int | None = None) -> str:
@@ -41,10 +41,10 @@ def entries_checksum(run_id: int, *, rows: int | None = None) -> str:
     costs four: declare, two fetches, close).
     """
     digest = hashlib.sha256()
-    small = rows is not None and rows <= _BATCH
+    small = rows is not None and rows <= BATCH_ROWS
     with connection.cursor() if small else connection.chunked_cursor() as cursor:
         cursor.execute(sql.CHECKSUM_LINES, {"run": run_id})
-        while batch := cursor.fetchmany(_BATCH):
+        while batch := cursor.fetchmany(BATCH_ROWS):
             digest.update("".join(f"{line}\n" for (line,) in batch).encode())
     return digest.hexdigest()
 

@@ -260,6 +260,13 @@ def withhold_progress_where(condition: str) -> None:
         _progress_statement.cache_clear()
 
 
+def stop_withholding_progress_where(condition: str) -> None:
+    """Withdraw a condition registered with withhold_progress_where (nothing if it is not registered)."""
+    if condition in _withheld_conditions:
+        _withheld_conditions.remove(condition)
+        _progress_statement.cache_clear()
+
+
 def is_progress_withheld(cluster_id: str, *, now: datetime.datetime) -> bool:
     """Whether a registered condition withholds the cluster's progress now (claims are refused too); one query.
 

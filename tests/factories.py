@@ -14,6 +14,7 @@ from hedge.challenges.models import (
     Challenge,
     ChallengeCategory,
     ChallengeProgress,
+    ChallengeProgressHistory,
     ChallengeTier,
 )
 from hedge.challenges.services.upsert import upsert_progress
@@ -72,6 +73,24 @@ class ChallengeProgressFactory(factory.django.DjangoModelFactory):
     updated_at = factory.LazyFunction(timezone.now)
 
 
+class ChallengeProgressHistoryFactory(factory.django.DjangoModelFactory):
+    """A history row written directly (the ETL writes real ones: see given_history)."""
+
+    class Meta:
+        model = ChallengeProgressHistory
+
+    cluster_id = factory.Sequence(lambda n: f"cluster-{n:07d}")
+    challenge = factory.SubFactory(ChallengeFactory)
+    value = 0
+    recorded_at = factory.LazyFunction(timezone.now)
+
+
+def given_progress(challenge, values: dict[str, int]) -> None:
+    """Each cluster's current value in `challenge` (no history: see given_history)."""
+    for cluster_id, value in values.items():
+        ChallengeProgressFactory(challenge=challenge, cluster_id=cluster_id, value=value)
+
+
 # --- seasons ------------------------------------------------------------------------------------
 
 
@@ -107,6 +126,23 @@ class SeasonProgressFactory(factory.django.DjangoModelFactory):
     points = 0
     level = 0
     updated_at = factory.LazyFunction(timezone.now)
+
+
+def given_points(season, points: dict[str, int], **fields) -> None:
+    """Each cluster's stored points in `season`; `fields` (level, points_reached_at, ...) are the same for each."""
+    for cluster_id, value in points.items():
+        SeasonProgressFactory(season=season, cluster_id=cluster_id, points=value, **fields)
+
+
+class SeasonLevelFactory(factory.django.DjangoModelFactory):
+    """One level of a season's curve, saved on its own (given_curve writes a whole curve at once)."""
+
+    class Meta:
+        model = SeasonLevel
+
+    season = factory.SubFactory(SeasonFactory)
+    level = 1
+    points_required = factory.LazyAttribute(lambda o: o.level * 100)
 
 
 def given_curve(season, thresholds) -> None:
@@ -186,6 +222,10 @@ class LeaderboardDefFactory(factory.django.DjangoModelFactory):
     class Params:
         challenge = factory.SubFactory(ChallengeFactory)
         fallback = None
+        # A board of the active season's points (no challenge): LeaderboardDefFactory(season_points=True).
+        season_points = factory.Trait(
+            category_key="season", metric_source="season", metric_key="points", time_window="SEASON"
+        )
 
     key = factory.Sequence(lambda n: f"lb_{n}")
     name = factory.LazyAttribute(lambda o: f"Leaderboard {o.key}")
@@ -259,6 +299,15 @@ def given_history(challenge, values: dict[str, int], *, at) -> None:
         upsert_progress(((cluster_id, challenge.pk, value) for cluster_id, value in values.items()), now=at)
 
 
+def given_gains(challenge, gains: dict[str, int], *, period: dict) -> None:
+    """What each cluster gained in `challenge` during `period` (history before it and inside it)."""
+    day = datetime.timedelta(days=1)
+    given_history(challenge, dict.fromkeys(gains, 1000), at=period["period_start"] - day)
+    given_history(
+        challenge, {cluster: 1000 + gain for cluster, gain in gains.items()}, at=period["period_start"] + day / 2
+    )
+
+
 # --- staff and login records (auth, django-axes) -----------------------------------------------------
 
 
@@ -277,6 +326,18 @@ class StaffUserFactory(factory.django.DjangoModelFactory):
     def permissions(self, create, extracted, **kwargs):
         if create and extracted:
             self.user_permissions.set(extracted)
+
+
+STAFF_PASSWORD = "correct horse battery staple"
+
+
+class SuperuserFactory(StaffUserFactory):
+    """A superuser who logs in with STAFF_PASSWORD (the browser tests type it)."""
+
+    username = "staff"
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.com")
+    is_superuser = True
+    password = factory.django.Password(STAFF_PASSWORD)
 
 
 class GroupFactory(factory.django.DjangoModelFactory):

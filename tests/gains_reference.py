@@ -55,6 +55,22 @@ def gains(challenge_id, *, start, end, now) -> dict[str, int]:
     return result
 
 
+def gains_of_every_period(challenges, periods, *, now) -> dict[tuple[int, tuple], dict[str, int]]:
+    """{(challenge id, (start, end)): the reference's gains} for every challenge and period."""
+    return {
+        (challenge.pk, period): gains(challenge.pk, start=period[0], end=period[1], now=now)
+        for challenge in challenges
+        for period in periods
+    }
+
+
+def periods_from(start: datetime.datetime, *, now: datetime.datetime) -> list[tuple]:
+    """Every day from `start` to `now`, and a week and a 'season' starting at `start`."""
+    day = datetime.timedelta(days=1)
+    days = [(start + n * day, start + (n + 1) * day) for n in range((now - start).days + 1)]
+    return [*days, (start, start + 7 * day), (start, now + 30 * day)]
+
+
 def ranking(scores: dict[str, int], tiebreakers: dict[str, int], *, dense: bool) -> list[tuple]:
     """[(position, rank, cluster_id, score, tiebreaker)] as a board ranks them (ties by cluster id, byte order)."""
     order = sorted(scores, key=lambda c: (-scores[c], -tiebreakers.get(c, 0), c.encode()))

@@ -38,10 +38,10 @@ WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
 
 # In-process requests share the test's own database connection (and its transaction): the deadline
 # that cuts a hung connection (hedge.watchdog) must not cut it on a slow, loaded test machine. The
-# deadline is tested against a real server with production settings (test_reliability_database_faults).
+# deadline is tested against a real server with production settings (tests/hedge/test_database_faults.py).
 API_DATABASE_TIMEOUT = 60
 
 # Likewise the API's statement timeout: it stays on a persistent session after a public request (by design),
 # and a transactional test's teardown (TRUNCATE of every table) on that session must not be cut by it on a
-# loaded machine. The timeout is tested with its own values (test_reliability_database_faults).
+# loaded machine. The timeout is tested with its own values (tests/hedge/test_database_faults.py).
 API_STATEMENT_TIMEOUT = 60

@@ -42,6 +42,7 @@ from tests.factories import (
     RewardClaimFactory,
     SeasonChallengeWeightFactory,
     SeasonFactory,
+    SeasonLevelFactory,
     SeasonProgressFactory,
     SeasonRewardFactory,
     StaffUserFactory,
@@ -160,7 +161,7 @@ def world(db):
     season = SeasonFactory(id="S1", is_active=True, points_per_level=10)
     SeasonChallengeWeightFactory(season=season, challenge=wins, weight=2)
     SeasonProgressFactory(season=season, cluster_id="alice", points=0)  # stale: a recompute gives 220
-    SeasonLevel.objects.create(season=season, level=1, points_required=50)  # not bulk: it has a history row
+    SeasonLevelFactory(season=season, level=1, points_required=50)  # one save, not given_curve: it has a history row
     SeasonRewardFactory(season=season, level=1)
     PremiumGrantFactory(season=season, cluster_id="alice")
     RewardClaimFactory(season=season, cluster_id="alice")

@@ -1,4 +1,8 @@
-"""The OpenAPI document is valid, complete, and tells the truth about every public response."""
+"""The OpenAPI document is valid, complete, and tells the truth about every response, public and service.
+
+What client generators need of it (ids, enums, nullability, security) is tested in test_api_schema_for_clients.py;
+schemathesis fuzzes the APIs against it (tests/hedge/test_schemathesis.py).
+"""
 
 import datetime
 import functools
@@ -6,7 +10,6 @@ import functools
 import jsonschema
 import pytest
 from django.utils import timezone
-from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
 
 from leaderboards.periods import calendar_period
@@ -24,11 +27,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="module")
-def schema():
-    return SchemaGenerator().get_schema(request=None, public=True)
 
 
 @pytest.fixture
@@ -153,7 +151,7 @@ def test_schema_is_valid_openapi(schema):
 
 
 def test_every_documented_path_is_exercised_here(schema):
-    # The service API (/service/, POST with a key) is checked in tests/seasons/test_service_api.py.
+    # The service API (/service/, with a key) is exercised below and in the service tests of each app.
     public = {path for path in schema["paths"] if not path.startswith(("/api/", "/service/"))}
 
     assert public == {path for path, _, _ in CASES}
@@ -167,7 +165,7 @@ def test_real_responses_match_the_documented_schema(client, schema, data, path, 
     jsonschema.validate(response.json(), closed_response_schema(schema, "get", path, status))
 
 
-def test_every_run_read_documents_its_cache_headers_and_the_304(schema):
+def test_every_cached_read_documents_its_cache_headers_and_the_304(schema):
     run_reads = [
         path
         for path in schema["paths"]
@@ -180,14 +178,15 @@ def test_every_run_read_documents_its_cache_headers_and_the_304(schema):
         assert {"200", "304", "400", "404"} <= set(operation["responses"]), path
         assert {"ETag", "Cache-Control"} <= set(operation["responses"]["200"]["headers"]), path
         assert "If-None-Match" in {p["name"] for p in operation["parameters"] if p["in"] == "header"}, path
+    for path in ("/leaderboards", "/leaderboards/{key}/finals"):
+        operation = schema["paths"][path]["get"]
+        assert {"ETag", "Cache-Control"} <= set(operation["responses"]["200"]["headers"]), path
+        assert "304" in operation["responses"], path
 
 
 def test_cluster_ids_are_described_exactly(schema):
     operation = schema["paths"]["/leaderboards/{key}/latest/clusters/{clusterId}"]["get"]
     [cluster_id] = [p for p in operation["parameters"] if p["name"] == "clusterId"]
-    [ids] = [
-        p for p in schema["paths"]["/leaderboards/{key}/latest/clusters"]["get"]["parameters"] if p["name"] == "ids"
-    ]
     progress = schema["paths"]["/seasons/{seasonId}/progress"]["get"]
     [progress_cluster_id] = [p for p in progress["parameters"] if p["name"] == "clusterId"]
 
@@ -197,14 +196,71 @@ def test_cluster_ids_are_described_exactly(schema):
         "maxLength": 128,
         "pattern": "^(?!\\.\\.?$)[^/\\u0000]+$",
     }
-    assert ids["schema"]["type"] == "array" and ids["schema"]["maxItems"] == 100
-    assert (ids["style"], ids["explode"]) == ("form", True)
+    [ids] = [
+        p for p in schema["paths"]["/leaderboards/{key}/latest/clusters"]["get"]["parameters"] if p["name"] == "ids"
+    ]
+    assert ids["schema"]["maxItems"] == 100  # its style and type: test_api_schema_for_clients.py
     assert progress_cluster_id["schema"] == {
         "type": "string",
         "minLength": 1,
         "maxLength": 128,
         "pattern": "^[^\\u0000]+$",
     }
+
+
+@pytest.mark.parametrize("path", ["/leaderboards/{key}/latest", "/leaderboards/{key}/runs/{runId}"])
+def test_the_limits_of_limit_and_the_shared_error_body_are_documented(schema, path):
+    operation = schema["paths"][path]["get"]
+    [limit] = [p for p in operation["parameters"] if p["name"] == "limit"]
+
+    assert limit["in"] == "query"
+    assert limit["schema"] == {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}
+    assert operation["responses"]["404"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Error"
+    }
+    assert schema["components"]["schemas"]["Error"]["properties"] == {"detail": {"type": "string"}}
+
+
+def test_the_season_reads_document_exactly_their_answers_and_parameters(schema):
+    progress = schema["paths"]["/seasons/{seasonId}/progress"]["get"]
+
+    assert set(progress["responses"]) == {"200", "400", "404", "429", "503"}
+    assert {p["name"]: p["required"] for p in progress["parameters"]} == {"clusterId": True, "seasonId": True}
+    assert set(schema["paths"]["/seasons/active"]["get"]["responses"]) == {"200", "404", "429", "503"}
+    assert progress["responses"]["404"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Error"
+    }
+    assert "SeasonError" not in schema["components"]["schemas"]
+
+
+def test_real_service_responses_match_the_documented_schema(client, schema, key):
+    season = SeasonFactory(id="S1", is_active=True, points_per_level=100)
+    SeasonRewardFactory(season=season, track="FREE", level=2, name="Bronze", kind="badge")
+    SeasonRewardFactory(season=season, track="PREMIUM", level=2, name="Gold", kind="token", quantity=50, data={"t": 1})
+    SeasonProgressFactory(season=season, cluster_id="c1", points=250)
+    client.defaults["HTTP_AUTHORIZATION"] = f"Api-Key {key.plain_key}"
+
+    def post(url, body):
+        return client.post(url, body, content_type="application/json")
+
+    premium, claims = "/service/seasons/{seasonId}/premium", "/service/seasons/{seasonId}/claims"
+    premium_body = {"clusterId": "c1", "reference": "pay-1", "source": "stripe"}
+    cases = [
+        ("post", premium, post("/service/seasons/S1/premium", premium_body)),
+        ("post", premium, post("/service/seasons/S1/premium", premium_body)),
+        ("post", premium, post("/service/seasons/S1/premium", {**premium_body, "clusterId": "c2"})),
+        ("post", claims, post("/service/seasons/S1/claims", {"clusterId": "c1", "track": "FREE", "level": 2})),
+        ("post", claims, post("/service/seasons/S1/claims", {"clusterId": "c1", "track": "FREE", "level": 2})),
+        ("post", claims, post("/service/seasons/S1/claims", {"clusterId": "c9", "track": "FREE", "level": 2})),
+        ("post", claims, post("/service/seasons/S1/claims", {"clusterId": "c1", "track": "FREE", "level": 7})),
+        ("get", claims, client.get("/service/seasons/S1/claims", {"clusterId": "c1"})),
+    ]
+
+    assert [response.status_code for _, _, response in cases] == [201, 200, 409, 201, 200, 409, 404, 200]
+    for method, path, response in cases:
+        documented = schema["paths"][path][method]["responses"][str(response.status_code)]
+        body = documented["content"]["application/json"]["schema"]
+        jsonschema.validate(response.json(), {**body, "components": schema["components"]})
 
 
 def test_no_active_season_answers_the_documented_404(client, schema):

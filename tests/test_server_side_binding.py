@@ -27,16 +27,6 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def server_side_binding():
-    options = connection.settings_dict["OPTIONS"]
-    connection.close()
-    options["server_side_binding"] = True
-    yield
-    connection.close()
-    del options["server_side_binding"]
-
-
 @pytest.mark.parametrize("window", ["ALL_TIME", "DAILY"])
 def test_a_run_is_generated_with_server_side_binding(server_side_binding, window):
     assert connection.cursor().connection.cursor_factory.__name__ == "ServerBindingCursor"

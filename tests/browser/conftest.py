@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.factories import STAFF_PASSWORD, SuperuserFactory
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SCREENSHOT_DIR = Path(os.environ.get("SCREENSHOT_DIR", Path(__file__).resolve().parents[2] / "test-screenshots"))
@@ -58,3 +60,15 @@ def screenshot(page, request):
         return path
 
     return take
+
+
+@pytest.fixture
+def staff_page(live_server, page):
+    """`page`, logged in to the admin as a superuser ("staff")."""
+    SuperuserFactory(username="staff")
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", "staff")
+    page.fill("#id_password", STAFF_PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_selector("#site-name")
+    return page

@@ -9,44 +9,25 @@ import itertools
 
 import pytest
 from django.contrib.admin import helpers
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from leaderboards.periods import calendar_period
 from leaderboards.services import generate_final_run, generate_leaderboard_run
 from tests.factories import (
-    ChallengeFactory,
     LeaderboardDefFactory,
     SeasonFactory,
     SeasonRewardFactory,
     given_curve,
     given_history,
+    given_progress,
 )
-from tests.leaderboards.conftest import given_progress
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PASSWORD = "correct horse battery staple"
 DAY = datetime.timedelta(days=1)
 
 # How much wider than the window the document is (0: no horizontal scroll bar).
 OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-
-
-@pytest.fixture
-def wins(db):
-    return ChallengeFactory(code="wins", metric_source="pvp", metric_key="wins")
-
-
-@pytest.fixture
-def staff_page(live_server, page):
-    get_user_model().objects.create_superuser("staff", "staff@example.com", PASSWORD)
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", "staff")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_selector("#site-name")
-    return page
 
 
 def test_the_season_form_with_its_rewards_inline_fits_1366_px(live_server, staff_page, screenshot):

@@ -3,34 +3,32 @@
 import datetime
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from leaderboards.periods import calendar_period
 from leaderboards.services import generate_final_run
 from prizes.models import LeaderboardPrize
-from tests.browser.test_staff_console import PASSWORD, log_in
-from tests.factories import ChallengeFactory, LeaderboardDefFactory
-from tests.prizes.conftest import given_gains
+from tests.factories import ChallengeFactory, LeaderboardDefFactory, given_gains
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
 def board(db):
-    """Yesterday's final run of a DAILY board: a and b tied at rank 1, then c, d; and a staff member."""
+    """Yesterday's final run of a DAILY board: a and b tied at rank 1, then c, d."""
     today = calendar_period("DAILY", now=timezone.now())
     period = {"period_start": today.start - datetime.timedelta(days=1), "period_end": today.start}
     wins = ChallengeFactory(code="wins", metric_source="pvp", metric_key="wins")
     given_gains(wins, {"a": 9, "b": 9, "c": 7, "d": 5}, period=period)
     board = LeaderboardDefFactory(key="lb_daily", challenge=wins, time_window="DAILY", max_entries=0)
     generate_final_run("lb_daily", **period)
-    get_user_model().objects.create_superuser("staff", "staff@example.com", PASSWORD)
     return board
 
 
-def test_staff_type_a_prize_table_preview_it_against_the_final_run_and_save_it(live_server, page, screenshot, board):
-    log_in(page, live_server)
+def test_staff_type_a_prize_table_preview_it_against_the_final_run_and_save_it(
+    live_server, board, staff_page, screenshot
+):
+    page = staff_page
     page.goto(f"{live_server.url}/admin/leaderboards/leaderboarddef/{board.pk}/change/")
     assert "can pay more than three clusters" in page.content()
     assert page.locator("#id__prize_preview_run option").first.inner_text().startswith("final run")

@@ -1,25 +1,11 @@
 """Staff set up a season pass in a real browser: a curve from a formula (previewed, then saved), rewards, overview."""
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from seasons.models import SeasonLevel, SeasonReward
 from tests.factories import SeasonFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture
-def staff_page(live_server, page):
-    get_user_model().objects.create_superuser("staff", "staff@example.com", PASSWORD)
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", "staff")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_selector("#site-name")
-    return page
 
 
 def test_staff_fill_the_curve_from_a_formula_add_rewards_and_see_the_tracks(live_server, staff_page, screenshot):

@@ -10,35 +10,23 @@ import csv
 import datetime
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from hedge.challenges.models import Challenge
 from hedge.challenges.services.catalogue import sync_challenge_config
 from leaderboards.models import LeaderboardDef, LeaderboardRun
 from seasons.models import Season, SeasonProgress
-from tests.leaderboards.conftest import given_progress
+from tests.factories import given_progress
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture
 def game(db):
-    """The real catalogue, 40 clusters with PvP wins (a few with a best streak), and a staff user."""
+    """The real catalogue and 40 clusters with PvP wins (a few with a best streak)."""
     sync_challenge_config()
     given_progress(Challenge.objects.get(code="pvp_wins"), {f"cluster-{n:03d}": n * n for n in range(1, 41)})
     given_progress(Challenge.objects.get(code="pvp_best_streak"), {"cluster-040": 9, "cluster-039": 4})
-    get_user_model().objects.create_superuser("staff", "staff@example.com", PASSWORD)
-
-
-def log_in(page, live_server):
-    page.goto(f"{live_server.url}/admin/")
-    page.fill("#id_username", "staff")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_selector("#site-name")
 
 
 def preview_frame(page):
@@ -49,9 +37,9 @@ def preview_frame(page):
 
 
 def test_a_staff_member_sets_up_a_season_and_a_leaderboard_and_reads_the_results(
-    live_server, page, screenshot, game, tmp_path
+    live_server, game, staff_page, screenshot, tmp_path
 ):
-    log_in(page, live_server)
+    page = staff_page
     assert page.get_attribute("#user-tools a[href='/api/docs/']", "href") == "/api/docs/"  # "View site"
 
     # A season with weights, previewed before it is saved.

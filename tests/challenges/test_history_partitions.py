@@ -14,7 +14,7 @@ from hedge.challenges.models import ChallengeProgressHistory
 from hedge.challenges.services.history import create_history_partitions, prune_progress_history
 from hedge.challenges.services.imports import import_progress
 from tests.factories import ChallengeFactory, SeasonFactory, given_history
-from tests.gains_reference import gains, random_history
+from tests.gains_reference import gains_of_every_period, periods_from, random_history
 
 pytestmark = pytest.mark.django_db
 
@@ -39,19 +39,6 @@ def partitions() -> dict[str, int]:
             "WHERE i.inhparent = 'challenge_progress_history'::regclass GROUP BY c.relname"
         )
         return dict(cursor.fetchall())
-
-
-def all_gains(challenges, periods):
-    return {
-        (challenge.pk, period): gains(challenge.pk, start=period[0], end=period[1], now=NOW)
-        for challenge in challenges
-        for period in periods
-    }
-
-
-def periods_from(start):
-    days = [(start + n * DAY, start + (n + 1) * DAY) for n in range((NOW - start).days + 1)]
-    return [*days, (start, start + 7 * DAY), (start, NOW + 30 * DAY)]
 
 
 @pytest.fixture
@@ -105,9 +92,12 @@ def test_the_etl_and_the_import_create_the_partition_of_the_month_they_write():
 @pytest.mark.parametrize("batch_size", [10_000, 7])
 def test_pruning_drops_the_months_before_the_cutoff_and_keeps_every_gain_after_it(history, batch_size):
     cutoff = NOW - 40 * DAY  # May 21: April is wholly before it, May is not
-    periods = [*periods_from(cutoff), *periods_from(cutoff + datetime.timedelta(hours=5))]
+    periods = [*periods_from(cutoff, now=NOW), *periods_from(cutoff + datetime.timedelta(hours=5), now=NOW)]
     launch = [(NOW - 90 * DAY, NOW - 5 * DAY), (NOW - 90 * DAY, NOW + DAY)]
-    before, before_launch = all_gains(history, periods), all_gains(history, launch)
+    before, before_launch = (
+        gains_of_every_period(history, periods, now=NOW),
+        gains_of_every_period(history, launch, now=NOW),
+    )
     april_rows = partitions()["challenge_progress_history_2025_04"]
     may = set(ChallengeProgressHistory.objects.filter(recorded_at__gte=MAY).values_list("pk", flat=True))
 
@@ -120,34 +110,34 @@ def test_pruning_drops_the_months_before_the_cutoff_and_keeps_every_gain_after_i
     assert 0 < held["challenge_progress_history_default"] < april_rows  # what April's gains still need
     assert result.deleted == april_rows - held["challenge_progress_history_default"]
     assert may <= set(ChallengeProgressHistory.objects.values_list("pk", flat=True))  # May stays whole
-    assert all_gains(history, periods) == before
+    assert gains_of_every_period(history, periods, now=NOW) == before
     assert before[(history[0].pk, (cutoff, NOW + 30 * DAY))]["quiet"] == 2
-    assert all_gains(history, launch) == before_launch
+    assert gains_of_every_period(history, launch, now=NOW) == before_launch
     assert prune_progress_history(keep_days=40, now=NOW).deleted == 0
 
 
 def test_pruning_a_later_month_deletes_the_rows_carried_before_that_no_gain_needs_any_more(history):
     prune_progress_history(keep_days=40, now=NOW)
     carried = partitions()["challenge_progress_history_default"]
-    periods = periods_from(NOW - 5 * DAY)
-    before = all_gains(history, periods)
+    periods = periods_from(NOW - 5 * DAY, now=NOW)
+    before = gains_of_every_period(history, periods, now=NOW)
 
     result = prune_progress_history(keep_days=5, now=NOW)
 
     assert result.dropped_partitions == ("challenge_progress_history_2025_05",)
     assert partitions()["challenge_progress_history_default"] <= carried + 40  # at most 2 rows per pair
-    assert all_gains(history, periods) == before
+    assert gains_of_every_period(history, periods, now=NOW) == before
 
 
 def test_a_season_that_is_not_final_keeps_its_months(history):
     season = SeasonFactory(starts_at=APRIL + 25 * DAY, ends_at=NOW + 10 * DAY, scoring="GAINS")
-    before = all_gains(history, [(season.starts_at, season.ends_at)])
+    before = gains_of_every_period(history, [(season.starts_at, season.ends_at)], now=NOW)
 
     result = prune_progress_history(keep_days=10, now=NOW)
 
     assert result.cutoff == season.starts_at
     assert result.dropped_partitions == ()
-    assert all_gains(history, [(season.starts_at, season.ends_at)]) == before
+    assert gains_of_every_period(history, [(season.starts_at, season.ends_at)], now=NOW) == before
 
 
 def test_the_commands_name_the_partitions_they_create_and_drop(history):

@@ -15,7 +15,8 @@ HEADER = "cluster_id,challenge_code,value\n"
 
 
 @pytest.fixture
-def wins():
+def pvp_wins(db):
+    """The PvP wins challenge of the import files here, with two tiers."""
     challenge = ChallengeFactory(code="pvp_wins")
     ChallengeTierFactory(challenge=challenge, tier=1, threshold=10)
     ChallengeTierFactory(challenge=challenge, tier=2, threshold=100)
@@ -63,7 +64,7 @@ def errors_of(text):
         ("x" * 129 + ",pvp_wins,5", "line 3: cluster id 'xxxxxxxxxxxxxxxxxxxx'... is longer than 128 characters"),
     ],
 )
-def test_one_bad_row_among_good_ones_writes_nothing_and_names_its_line(wins, row, expected):
+def test_one_bad_row_among_good_ones_writes_nothing_and_names_its_line(pvp_wins, row, expected):
     text = HEADER + "c1,pvp_wins,5\n" + row + "\nc3,pvp_wins,8\n"
 
     assert errors_of(text) == [expected]
@@ -71,7 +72,7 @@ def test_one_bad_row_among_good_ones_writes_nothing_and_names_its_line(wins, row
     assert not ChallengeProgressHistory.objects.exists()
 
 
-def test_every_bad_row_is_reported_at_once(wins):
+def test_every_bad_row_is_reported_at_once(pvp_wins):
     text = HEADER + "c1,pvp_wins,x\n,nope,5\nc2,pvp_wins,1\n"
 
     assert errors_of(text) == [
@@ -89,14 +90,14 @@ def test_every_bad_row_is_reported_at_once(wins):
         ("c1,pvp_wins,1\n", "line 1: expected the header cluster_id,challenge_code,value"),
     ],
 )
-def test_wrong_header_is_refused(wins, text, expected):
+def test_wrong_header_is_refused(pvp_wins, text, expected):
     [error] = errors_of(text)
 
     assert error.startswith(expected)
     assert not ChallengeProgress.objects.exists()
 
 
-def test_good_file_inserts_records_history_and_tiers(wins):
+def test_good_file_inserts_records_history_and_tiers(pvp_wins):
     other = ChallengeFactory(code="hero_riser")
 
     result = import_progress(io.StringIO(HEADER + "c1,pvp_wins,5\nc2,pvp_wins,150\nc1,hero_riser,3\n"))
@@ -108,9 +109,9 @@ def test_good_file_inserts_records_history_and_tiers(wins):
     assert history == {("c1", "pvp_wins", 5), ("c2", "pvp_wins", 150), ("c1", other.code, 3)}
 
 
-def test_reimport_updates_only_changed_rows_and_appends_history_for_them(wins):
-    old = ChallengeProgressFactory(challenge=wins, cluster_id="c1", value=5)
-    kept = ChallengeProgressFactory(challenge=wins, cluster_id="c2", value=7)
+def test_reimport_updates_only_changed_rows_and_appends_history_for_them(pvp_wins):
+    old = ChallengeProgressFactory(challenge=pvp_wins, cluster_id="c1", value=5)
+    kept = ChallengeProgressFactory(challenge=pvp_wins, cluster_id="c2", value=7)
 
     result = import_progress(io.StringIO(HEADER + "c1,pvp_wins,50\nc2,pvp_wins,7\nc3,pvp_wins,1\n"))
 
@@ -123,7 +124,7 @@ def test_reimport_updates_only_changed_rows_and_appends_history_for_them(wins):
     assert sorted(ChallengeProgressHistory.objects.values_list("cluster_id", "value")) == [("c1", 50), ("c3", 1)]
 
 
-def test_import_runs_the_same_number_of_queries_for_3_or_300_rows(wins):
+def test_import_runs_the_same_number_of_queries_for_3_or_300_rows(pvp_wins):
     small = HEADER + "".join(f"a{i},pvp_wins,{i}\n" for i in range(3))
     large = HEADER + "".join(f"b{i},pvp_wins,{i}\n" for i in range(300))
 
@@ -136,13 +137,13 @@ def test_import_runs_the_same_number_of_queries_for_3_or_300_rows(wins):
     assert len(large_queries) == len(small_queries)
 
 
-def test_command_prints_counts(wins, csv_file, capsys):
+def test_command_prints_counts(pvp_wins, csv_file, capsys):
     call_command("import_progress", csv_file(HEADER + "c1,pvp_wins,5\n"))
 
     assert capsys.readouterr().out.strip() == "inserted 1, updated 0, unchanged 0"
 
 
-def test_command_prints_every_error_and_fails(wins, csv_file, capsys):
+def test_command_prints_every_error_and_fails(pvp_wins, csv_file, capsys):
     path = csv_file(HEADER + "c1,pvp_wins,5\nc2,nope,1\n")
 
     with pytest.raises(CommandError, match="1 error"):
@@ -157,7 +158,7 @@ def test_command_reports_a_missing_file(db):
         call_command("import_progress", "/nonexistent.csv")
 
 
-def test_a_value_up_to_the_bound_is_imported(wins):
+def test_a_value_up_to_the_bound_is_imported(pvp_wins):
     import_progress(io.StringIO(HEADER + "c1,pvp_wins,1000000000000\nc2,pvp_wins,0001\n"))
 
     assert dict(ChallengeProgress.objects.values_list("cluster_id", "value")) == {"c1": 10**12, "c2": 1}
@@ -176,7 +177,7 @@ def test_the_bigint_maximum_that_poisoned_seasons_is_refused_with_its_line(catal
     assert not ChallengeProgressHistory.objects.exists()
 
 
-def test_an_invalid_utf8_byte_late_in_the_file_is_reported_with_its_line(wins, tmp_path, capsys):
+def test_an_invalid_utf8_byte_late_in_the_file_is_reported_with_its_line(pvp_wins, tmp_path, capsys):
     path = tmp_path / "progress.csv"
     good = "".join(f"c{i},pvp_wins,{i}\n" for i in range(50_000)).encode()
     path.write_bytes(HEADER.encode() + good + b"bad\xff,pvp_wins,1\nlast,pvp_wins,2\n")
@@ -188,7 +189,7 @@ def test_an_invalid_utf8_byte_late_in_the_file_is_reported_with_its_line(wins, t
     assert not ChallengeProgress.objects.exists()
 
 
-def test_an_encoding_error_is_reported_beside_the_other_errors_of_the_file(wins):
+def test_an_encoding_error_is_reported_beside_the_other_errors_of_the_file(pvp_wins):
     text = HEADER.encode() + b"c1,pvp_wins,x\nc\xc3(,pvp_wins,1\nc3,nope,1\n"
 
     assert errors_of_bytes(text) == [
@@ -204,7 +205,7 @@ def errors_of_bytes(data: bytes):
     return caught.value.errors
 
 
-def test_a_utf8_file_with_a_byte_order_mark_and_crlf_line_ends_is_read(wins, csv_file):
+def test_a_utf8_file_with_a_byte_order_mark_and_crlf_line_ends_is_read(pvp_wins, csv_file):
     data = "\ufeffcluster_id,challenge_code,value\r\nçé,pvp_wins,5\r\n\r\n".encode()
 
     result = import_progress(io.BytesIO(data))
@@ -213,7 +214,7 @@ def test_a_utf8_file_with_a_byte_order_mark_and_crlf_line_ends_is_read(wins, csv
     assert ChallengeProgress.objects.get().cluster_id == "çé"
 
 
-def test_duplicates_are_found_among_the_staged_rows_with_both_lines(wins):
+def test_duplicates_are_found_among_the_staged_rows_with_both_lines(pvp_wins):
     text = HEADER + "c1,pvp_wins,1\nc2,pvp_wins,1\nc1,pvp_wins,2\nc2,pvp_wins,3\nc1,pvp_wins,4\n"
 
     assert errors_of(text) == [
@@ -223,7 +224,7 @@ def test_duplicates_are_found_among_the_staged_rows_with_both_lines(wins):
     ]
 
 
-def test_duplicates_and_bad_rows_are_reported_together_in_line_order(wins):
+def test_duplicates_and_bad_rows_are_reported_together_in_line_order(pvp_wins):
     text = HEADER + "c1,pvp_wins,1\nc2,pvp_wins,x\nc1,pvp_wins,2\nc3,nope,1\n"
 
     assert errors_of(text) == [
@@ -233,7 +234,7 @@ def test_duplicates_and_bad_rows_are_reported_together_in_line_order(wins):
     ]
 
 
-def test_a_file_full_of_errors_reports_the_first_thousand_and_counts_them_all(wins):
+def test_a_file_full_of_errors_reports_the_first_thousand_and_counts_them_all(pvp_wins):
     text = HEADER + "".join(f"c{i},pvp_wins,bad\n" for i in range(1500)) + "".join("d,pvp_wins,1\n" for _ in range(3))
 
     with pytest.raises(ImportValidationError) as caught:
@@ -245,7 +246,7 @@ def test_a_file_full_of_errors_reports_the_first_thousand_and_counts_them_all(wi
     assert caught.value.errors[-1] == "line 1001: value 'bad' is not a non-negative integer"
 
 
-def test_the_command_says_how_many_errors_it_did_not_print(wins, csv_file, capsys):
+def test_the_command_says_how_many_errors_it_did_not_print(pvp_wins, csv_file, capsys):
     path = csv_file(HEADER + "".join(f"c{i},nope,1\n" for i in range(1003)))
 
     with pytest.raises(CommandError, match="1003 error"):

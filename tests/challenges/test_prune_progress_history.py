@@ -12,27 +12,13 @@ from hedge.challenges.services.history import prune_progress_history
 from leaderboards.models import LeaderboardDef
 from leaderboards.services import generate_final_run
 from tests.factories import ChallengeFactory, LeaderboardDefFactory, SeasonFactory, given_history
-from tests.gains_reference import gains, random_history
+from tests.gains_reference import gains_of_every_period, periods_from, random_history
 
 pytestmark = pytest.mark.django_db
 
 UTC = datetime.UTC
 NOW = datetime.datetime(2025, 6, 30, 12, 0, tzinfo=UTC)
 DAY = datetime.timedelta(days=1)
-
-
-def periods_from(start: datetime.datetime):
-    """Every day from `start` to NOW, and a week and a 'season' starting at `start`."""
-    days = [(start + n * DAY, start + (n + 1) * DAY) for n in range((NOW - start).days + 1)]
-    return [*days, (start, start + 7 * DAY), (start, NOW + 30 * DAY)]
-
-
-def all_gains(challenges, periods):
-    return {
-        (challenge.pk, period): gains(challenge.pk, start=period[0], end=period[1], now=NOW)
-        for challenge in challenges
-        for period in periods
-    }
 
 
 @pytest.fixture
@@ -45,8 +31,8 @@ def history(db):
 @pytest.mark.parametrize("batch_size", [10_000, 7])
 def test_pruning_keeps_the_gain_of_every_period_that_starts_after_the_cutoff(history, batch_size):
     cutoff = NOW - 10 * DAY
-    periods = [*periods_from(cutoff), *periods_from(cutoff + datetime.timedelta(hours=5))]
-    before = all_gains(history, periods)
+    periods = [*periods_from(cutoff, now=NOW), *periods_from(cutoff + datetime.timedelta(hours=5), now=NOW)]
+    before = gains_of_every_period(history, periods, now=NOW)
     rows = ChallengeProgressHistory.objects.count()
 
     result = prune_progress_history(keep_days=10, now=NOW, batch_size=batch_size)
@@ -54,16 +40,16 @@ def test_pruning_keeps_the_gain_of_every_period_that_starts_after_the_cutoff(his
     assert result.cutoff == cutoff
     assert result.deleted > rows / 3
     assert ChallengeProgressHistory.objects.count() == rows - result.deleted
-    assert all_gains(history, periods) == before
+    assert gains_of_every_period(history, periods, now=NOW) == before
 
 
 def test_pruning_keeps_what_a_period_that_started_before_history_began_needs(history):
     launch = [(NOW - 60 * DAY, NOW - 5 * DAY), (NOW - 60 * DAY, NOW + DAY)]
-    before = all_gains(history, launch)
+    before = gains_of_every_period(history, launch, now=NOW)
 
     prune_progress_history(keep_days=10, now=NOW)
 
-    assert all_gains(history, launch) == before
+    assert gains_of_every_period(history, launch, now=NOW) == before
 
 
 def test_pruning_twice_deletes_nothing_more(history):
@@ -83,12 +69,12 @@ def test_rows_recorded_after_the_cutoff_are_never_touched(history):
 
 def test_the_cutoff_moves_back_to_the_start_of_a_season_that_is_not_final(history):
     season = SeasonFactory(starts_at=NOW - 20 * DAY, ends_at=NOW + 10 * DAY, scoring="GAINS")
-    before = all_gains(history, [(season.starts_at, season.ends_at)])
+    before = gains_of_every_period(history, [(season.starts_at, season.ends_at)], now=NOW)
 
     result = prune_progress_history(keep_days=10, now=NOW)
 
     assert result.cutoff == season.starts_at
-    assert all_gains(history, [(season.starts_at, season.ends_at)]) == before
+    assert gains_of_every_period(history, [(season.starts_at, season.ends_at)], now=NOW) == before
 
 
 def test_the_cutoff_moves_back_to_a_monthly_board_period_still_ranked(history):

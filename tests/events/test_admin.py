@@ -1,14 +1,13 @@
 """Staff and webhooks in the admin: the secret shown once, rotation, Send test event, Send again, read-only events."""
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.contrib.messages import get_messages
 
 from events.models import Delivery, DeliveryStatus, EventType, WebhookEndpoint
 from events.services import record_event
 from tests.events.conftest import verified
-from tests.factories import WebhookEndpointFactory
+from tests.factories import StaffUserFactory, WebhookEndpointFactory
+from tests.helpers import messages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -65,7 +64,7 @@ def test_rotating_shows_the_new_secret_once_and_keeps_the_old_one_signing(admin_
 def test_send_test_event_delivers_at_once_and_shows_the_result(admin_client, receiver, endpoint):
     response = admin_client.post(ENDPOINTS, {"action": "send_test_event", "_selected_action": [endpoint.pk]})
 
-    [message] = [str(m) for m in get_messages(response.wsgi_request)]
+    [message] = [text for _, text in messages_of(response)]
     assert "delivered: HTTP 200" in message
     [received] = receiver.received
     assert verified(received, endpoint.secret)["type"] == "webhook.test"
@@ -78,7 +77,7 @@ def test_a_failing_test_event_shows_the_answer_and_is_not_retried(admin_client, 
 
     response = admin_client.post(ENDPOINTS, {"action": "send_test_event", "_selected_action": [endpoint.pk]})
 
-    [message] = [str(m) for m in get_messages(response.wsgi_request)]
+    [message] = [text for _, text in messages_of(response)]
     assert "failed (HTTP 500)" in message and "receiver exploded" in message
     assert Delivery.objects.get().status == DeliveryStatus.DEAD
 
@@ -120,9 +119,9 @@ def test_events_are_read_only(admin_client):
 
 @pytest.fixture
 def viewer(client):
-    user = get_user_model().objects.create_user("viewer", is_staff=True)
-    user.user_permissions.set(
-        Permission.objects.filter(codename__in=["view_webhookendpoint", "view_delivery", "view_event"])
+    user = StaffUserFactory(
+        username="viewer",
+        permissions=Permission.objects.filter(codename__in=["view_webhookendpoint", "view_delivery", "view_event"]),
     )
     client.force_login(user)
     return client

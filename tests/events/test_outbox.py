@@ -3,7 +3,6 @@
 import datetime
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -30,6 +29,7 @@ from tests.factories import (
     SeasonFactory,
     SeasonProgressFactory,
     SeasonRewardFactory,
+    StaffUserFactory,
     WebhookEndpointFactory,
     given_curve,
     given_history,
@@ -38,11 +38,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 DAY = datetime.timedelta(days=1)
-
-
-@pytest.fixture
-def wins(db):
-    return ChallengeFactory(code="wins", metric_source="pvp", metric_key="wins")
 
 
 @pytest.fixture
@@ -78,7 +73,7 @@ def test_a_final_run_writes_one_event_with_its_top_ten_whatever_its_size(yesterd
 
 
 def test_a_regenerated_final_run_also_says_what_it_superseded_who_asked_and_why(yesterday):
-    staff = get_user_model().objects.create(username="ops", is_staff=True)
+    staff = StaffUserFactory(username="ops")
     first = generate_final_run("lb_daily", **yesterday)
     second = generate_final_run("lb_daily", **yesterday, note="cheater excluded", requested_by=staff)
 

@@ -1,6 +1,5 @@
 import pytest
 from django.contrib import admin
-from django.contrib.messages import get_messages
 from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -10,8 +9,8 @@ from hedge.challenges.models import Challenge
 from leaderboards import admin as leaderboards_admin
 from leaderboards.models import LeaderboardDef, LeaderboardEntry, LeaderboardRun, RunStatus
 from leaderboards.services import generate_leaderboard_run
-from tests.factories import LeaderboardDefFactory, LeaderboardEntryFactory, LeaderboardRunFactory
-from tests.leaderboards.conftest import given_progress
+from tests.factories import LeaderboardDefFactory, LeaderboardEntryFactory, LeaderboardRunFactory, given_progress
+from tests.helpers import definition_form, messages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -19,35 +18,6 @@ DEF_CHANGELIST = reverse("admin:leaderboards_leaderboarddef_changelist")
 DEF_ADD = reverse("admin:leaderboards_leaderboarddef_add")
 RUNS = reverse("admin:leaderboards_leaderboardrun_changelist")
 ENTRIES = reverse("admin:leaderboards_leaderboardentry_changelist")
-
-
-def messages_of(response) -> list[tuple[str, str]]:
-    return [(m.level_tag, m.message) for m in get_messages(response.wsgi_request)]
-
-
-def form_data(challenge="pvp_wins", fallback="", **fields) -> dict:
-    """The definition form's POST body; `challenge` and `fallback` are challenge codes (or objects, or "")."""
-
-    def pk(code):
-        if not code:
-            return ""
-        return code.pk if isinstance(code, Challenge) else Challenge.objects.get(code=code).pk
-
-    values = {
-        "key": "lb_pvp_alltime_wins",
-        "name": "PvP wins",
-        "description": "",
-        "is_active": "on",
-        "challenge": pk(challenge),
-        "fallback_challenge": pk(fallback),
-        "time_window": "ALL_TIME",
-        "rank_mode": "DENSE",
-        "max_entries": "1000",
-        # The prize table inline's management form (the prizes app adds it to the page), with no rows.
-        "prizes-TOTAL_FORMS": "0",
-        "prizes-INITIAL_FORMS": "0",
-    }
-    return {**values, **fields}
 
 
 def test_admin_pages_need_a_staff_login(client):
@@ -87,7 +57,7 @@ def test_the_changelist_can_be_searched_and_filtered(admin_client, wins):
 
 
 def test_a_valid_definition_is_added_from_the_form(admin_client, catalogue):
-    response = admin_client.post(DEF_ADD, form_data(challenge="pvp_wins", fallback="pvp_best_streak"))
+    response = admin_client.post(DEF_ADD, definition_form(challenge="pvp_wins", fallback="pvp_best_streak"))
 
     assert response.status_code == 302
     definition = LeaderboardDef.objects.get(key="lb_pvp_alltime_wins")
@@ -101,7 +71,7 @@ def test_a_valid_definition_is_added_from_the_form(admin_client, catalogue):
 
 
 def test_a_definition_without_a_fallback_stores_null(admin_client, catalogue):
-    admin_client.post(DEF_ADD, form_data())
+    admin_client.post(DEF_ADD, definition_form())
 
     assert LeaderboardDef.objects.get().fallback_metric_key is None
 
@@ -120,7 +90,7 @@ def test_a_definition_without_a_fallback_stores_null(admin_client, catalogue):
     ],
 )
 def test_an_invalid_definition_is_shown_as_a_form_error(admin_client, catalogue, fields, field, message):
-    response = admin_client.post(DEF_ADD, form_data(**fields))
+    response = admin_client.post(DEF_ADD, definition_form(**fields))
 
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors
@@ -147,7 +117,7 @@ def test_a_definition_whose_challenge_was_deactivated_can_still_be_deactivated(a
     url = reverse("admin:leaderboards_leaderboarddef_change", args=[definition.pk])
 
     page = admin_client.get(url)
-    response = admin_client.post(url, form_data(challenge=wins, key="lb_wins", is_active=""))
+    response = admin_client.post(url, definition_form(challenge=wins, key="lb_wins", is_active=""))
 
     assert page.context["adminform"].form.initial["challenge"] == wins.pk
     assert response.status_code == 302, response.context["adminform"].form.errors
@@ -160,7 +130,7 @@ def test_an_active_definition_of_a_deactivated_challenge_is_refused_on_the_chall
     Challenge.objects.filter(pk=wins.pk).update(is_active=False)
     url = reverse("admin:leaderboards_leaderboarddef_change", args=[definition.pk])
 
-    response = admin_client.post(url, form_data(challenge=wins, key="lb_wins", is_active="on", name="Renamed"))
+    response = admin_client.post(url, definition_form(challenge=wins, key="lb_wins", is_active="on", name="Renamed"))
 
     assert response.status_code == 200
     [message] = response.context["adminform"].form.errors["challenge"]
@@ -172,7 +142,7 @@ def test_an_active_definition_of_a_deactivated_challenge_is_refused_on_the_chall
 def test_the_key_is_read_only_once_created(admin_client, wins):
     definition = LeaderboardDefFactory(key="lb_wins", challenge=wins, name="Old")
     url = reverse("admin:leaderboards_leaderboarddef_change", args=[definition.pk])
-    fields = form_data(key="renamed", name="New", challenge=wins)
+    fields = definition_form(key="renamed", name="New", challenge=wins)
 
     page = admin_client.get(url)
     response = admin_client.post(url, fields)

@@ -3,12 +3,12 @@
 import datetime
 
 import pytest
-from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
 from leaderboards.models import Exclusion
 from tests.factories import ExclusionFactory, LeaderboardDefFactory
+from tests.helpers import messages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -27,10 +27,6 @@ def form(**fields) -> dict:
         "expires_at_1": "",
         **fields,
     }
-
-
-def messages_of(response) -> list[str]:
-    return [m.message for m in get_messages(response.wsgi_request)]
 
 
 def listed(response) -> list[str]:
@@ -52,7 +48,8 @@ def test_several_clusters_are_excluded_at_once_one_per_line(admin_client, admin_
         ("already", "Ring.", admin_user),  # excluded from everything, not yet from this board
         ("bob", "Ring.", admin_user),
     ]
-    assert messages_of(response)[0].startswith("Excluded 3 cluster(s) from leaderboard lb.")
+    [(level, text), *_] = messages_of(response)
+    assert level == "success" and text.startswith("Excluded 3 cluster(s) from leaderboard lb.")
 
 
 def test_a_cluster_already_excluded_from_the_same_scope_is_reported_not_duplicated(admin_client):
@@ -61,7 +58,7 @@ def test_a_cluster_already_excluded_from_the_same_scope_is_reported_not_duplicat
     response = admin_client.post(ADD, form(cluster_ids="alice\nbob"))
 
     assert Exclusion.objects.filter(cluster_id="bob").count() == 1
-    assert "Already excluded, left as they were: bob." in messages_of(response)
+    assert ("warning", "Already excluded, left as they were: bob.") in messages_of(response)
 
 
 @pytest.mark.parametrize(
@@ -111,7 +108,8 @@ def test_the_lift_action_lifts_the_active_ones_and_keeps_every_row(admin_client,
     expired.refresh_from_db()
     assert (active.lifted_by, expired.lifted_by) == (admin_user, None)
     assert Exclusion.objects.count() == 2
-    assert "Lifted 1 exclusion(s); 1 were no longer active." in messages_of(response)[0]
+    [(level, text), *_] = messages_of(response)
+    assert level == "success" and "Lifted 1 exclusion(s); 1 were no longer active." in text
     # Lifting is in the exclusion's history, by the staff user.
     assert active.history.latest().history_user == admin_user
 

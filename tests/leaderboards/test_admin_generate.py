@@ -3,13 +3,12 @@
 import datetime
 
 import pytest
-from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
 from leaderboards.models import LeaderboardDef, LeaderboardRun, RunStatus
-from tests.factories import LeaderboardDefFactory, given_history
-from tests.leaderboards.conftest import given_progress
+from tests.factories import LeaderboardDefFactory, given_history, given_progress
+from tests.helpers import messages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -18,10 +17,6 @@ DEF_CHANGELIST = reverse("admin:leaderboards_leaderboarddef_changelist")
 
 def generate_url(definition) -> str:
     return reverse("admin:leaderboards_leaderboarddef_generate", args=[definition.pk])
-
-
-def messages_of(response) -> list[str]:
-    return [str(m) for m in get_messages(response.wsgi_request)]
 
 
 @pytest.fixture
@@ -49,7 +44,7 @@ def test_a_run_of_an_explicit_period_is_a_backfill_and_the_page_goes_to_it(admin
     assert (run.status, run.is_backfill, run.is_final, run.row_count) == (RunStatus.COMPLETE, True, False, 1)
     assert run.period_start == datetime.datetime(2025, 3, 2, tzinfo=datetime.UTC)
     assert messages_of(response) == [
-        f"lb_daily_wins: run {run.pk} COMPLETE, 1 rows (period 2025-03-02 00:00 – 2025-03-03 00:00 UTC)."
+        ("success", f"lb_daily_wins: run {run.pk} COMPLETE, 1 rows (period 2025-03-02 00:00 – 2025-03-03 00:00 UTC).")
     ]
 
 

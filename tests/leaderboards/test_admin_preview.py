@@ -10,9 +10,8 @@ from django.utils import timezone
 from hedge import preview as preview_core
 from leaderboards import preview as preview_module
 from leaderboards.models import LeaderboardDef, LeaderboardRun
-from tests.factories import ChallengeFactory, LeaderboardDefFactory, given_history
-from tests.leaderboards.conftest import given_progress
-from tests.leaderboards.test_admin import form_data
+from tests.factories import ChallengeFactory, LeaderboardDefFactory, given_history, given_progress
+from tests.helpers import definition_form
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +32,7 @@ def test_the_preview_of_an_unsaved_definition_shows_its_top_20_and_how_many_woul
     # unique; 2 the model's resolution of the challenges; 2 the preview's; 4 its transaction, the top 20, the count.
     # PostgreSQL: 2 more, to set and restore the statement timeout. The same whatever the number of clusters.
     with django_assert_num_queries(19 + (2 if connection.vendor == "postgresql" else 0)):
-        response = admin_client.post(ADD_PREVIEW, form_data(challenge=wins, fallback=streak, max_entries="10"))
+        response = admin_client.post(ADD_PREVIEW, definition_form(challenge=wins, fallback=streak, max_entries="10"))
 
     assert response.status_code == 200
     preview = response.context["preview"]
@@ -52,7 +51,7 @@ def test_the_preview_of_a_saved_definition_uses_the_form_values_not_the_stored_o
     definition = LeaderboardDefFactory(key="lb_wins", challenge=wins)
     url = reverse("admin:leaderboards_leaderboarddef_preview", args=[definition.pk])
 
-    response = admin_client.post(url, form_data(challenge=other, key="lb_wins"))
+    response = admin_client.post(url, definition_form(challenge=other, key="lb_wins"))
 
     assert [row[2] for row in rows_of(response)] == ["bob", "carol"]
     definition.refresh_from_db()
@@ -64,13 +63,13 @@ def test_the_preview_of_a_gains_board_ranks_what_was_gained_in_the_current_perio
     given_history(wins, {"alice": 10, "bob": 50}, at=now - datetime.timedelta(days=400))
     given_history(wins, {"alice": 14}, at=now - datetime.timedelta(seconds=1))
 
-    response = admin_client.post(ADD_PREVIEW, form_data(challenge=wins, time_window="DAILY"))
+    response = admin_client.post(ADD_PREVIEW, definition_form(challenge=wins, time_window="DAILY"))
 
     assert [(row[2], row[3]) for row in rows_of(response)] == [("alice", 4)]
 
 
 def test_an_invalid_form_shows_its_errors_in_the_preview(admin_client, wins):
-    response = admin_client.post(ADD_PREVIEW, form_data(challenge="", key="Bad Key"))
+    response = admin_client.post(ADD_PREVIEW, definition_form(challenge="", key="Bad Key"))
 
     content = response.content.decode()
     assert response.status_code == 200 and "preview" not in response.context
@@ -79,7 +78,7 @@ def test_an_invalid_form_shows_its_errors_in_the_preview(admin_client, wins):
 
 
 def test_a_season_board_between_seasons_says_why_there_is_nothing_to_preview(admin_client, wins):
-    response = admin_client.post(ADD_PREVIEW, form_data(challenge=wins, time_window="SEASON"))
+    response = admin_client.post(ADD_PREVIEW, definition_form(challenge=wins, time_window="SEASON"))
 
     assert response.context["unavailable"].startswith("No season is active at")
 
@@ -91,7 +90,7 @@ def test_the_statement_timeout_really_stops_a_slow_preview(admin_client, wins, m
     slow = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50000000) SELECT COUNT(*) FROM n"
     monkeypatch.setitem(preview_module.sql.PREVIEW, "CURRENT_VALUES", slow)
 
-    response = admin_client.post(ADD_PREVIEW, form_data(challenge=wins))
+    response = admin_client.post(ADD_PREVIEW, definition_form(challenge=wins))
 
     assert response.context["unavailable"].startswith("The preview took longer than")
 

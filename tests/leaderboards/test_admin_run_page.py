@@ -8,8 +8,7 @@ from django.urls import reverse
 
 from leaderboards import charts
 from leaderboards.services import generate_leaderboard_run
-from tests.factories import LeaderboardDefFactory, LeaderboardEntryFactory, LeaderboardRunFactory
-from tests.leaderboards.conftest import given_progress
+from tests.factories import LeaderboardDefFactory, LeaderboardEntryFactory, LeaderboardRunFactory, given_progress
 
 pytestmark = pytest.mark.django_db
 

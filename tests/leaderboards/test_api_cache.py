@@ -5,8 +5,7 @@ import datetime
 import pytest
 
 from leaderboards.services import generate_leaderboard_run, prune_leaderboard_runs
-from tests.factories import LeaderboardDefFactory, LeaderboardEntryFactory, LeaderboardRunFactory
-from tests.leaderboards.conftest import given_progress
+from tests.factories import LeaderboardDefFactory, LeaderboardEntryFactory, LeaderboardRunFactory, given_progress
 
 pytestmark = pytest.mark.django_db
 

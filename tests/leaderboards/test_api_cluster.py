@@ -8,8 +8,9 @@ from tests.factories import (
     LeaderboardDefFactory,
     LeaderboardEntryFactory,
     LeaderboardRunFactory,
+    given_progress,
 )
-from tests.leaderboards.conftest import given_progress
+from tests.helpers import cluster_ids
 
 pytestmark = pytest.mark.django_db
 
@@ -20,10 +21,6 @@ def a_run_with_ranks(wins, ranks: list[int], *, key: str = "lb"):
     for position, rank in enumerate(ranks, start=1):
         LeaderboardEntryFactory(run=run, position=position, cluster_id=f"c{position:03d}", rank=rank, score=1000 - rank)
     return run
-
-
-def clusters(entries) -> list[str]:
-    return [entry["clusterId"] for entry in entries]
 
 
 def test_a_cluster_is_shown_with_its_neighbours_and_the_run(api, published):
@@ -41,7 +38,7 @@ def test_a_cluster_is_shown_with_its_neighbours_and_the_run(api, published):
         "payload": {"challengeCode": "wins", "fallbackChallengeCode": "streak", "fallbackValue": None},
         "percentile": 40.0,
     }
-    assert (clusters(body["above"]), clusters(body["below"])) == (["alice"], ["dave"])
+    assert (cluster_ids(body["above"]), cluster_ids(body["below"])) == (["alice"], ["dave"])
 
 
 def test_around_defaults_to_no_neighbours(api, published):
@@ -54,8 +51,8 @@ def test_neighbours_stop_at_the_top_and_the_bottom_of_the_run(api, published):
     top = api.get("/leaderboards/top_wins/latest/clusters/bob", {"around": 50}).json()
     bottom = api.get("/leaderboards/top_wins/latest/clusters/erin", {"around": 2}).json()
 
-    assert (clusters(top["above"]), clusters(top["below"])) == ([], ["alice", "carol", "dave", "erin"])
-    assert (clusters(bottom["above"]), clusters(bottom["below"])) == (["carol", "dave"], [])
+    assert (cluster_ids(top["above"]), cluster_ids(top["below"])) == ([], ["alice", "carol", "dave", "erin"])
+    assert (cluster_ids(bottom["above"]), cluster_ids(bottom["below"])) == (["carol", "dave"], [])
 
 
 @pytest.mark.parametrize("cluster_id", ["nobody", " carol", "carol ", "Carol"])
@@ -84,7 +81,7 @@ def test_an_excluded_cluster_has_no_entry_and_is_nobody_s_neighbour(api, wins):
 
     assert api.get("/leaderboards/lb/latest/clusters/cheater", {"around": 5}).json()["entry"] is None
     body = api.get("/leaderboards/lb/latest/clusters/first", {"around": 5}).json()
-    assert clusters(body["below"]) == ["third"]
+    assert cluster_ids(body["below"]) == ["third"]
     assert body["entry"]["percentile"] == 50.0
 
 

@@ -3,12 +3,9 @@
 import pytest
 
 from tests.factories import LeaderboardDefFactory, LeaderboardEntryFactory, LeaderboardRunFactory
+from tests.helpers import cluster_ids
 
 pytestmark = pytest.mark.django_db
-
-
-def clusters(entries) -> list[str]:
-    return [entry["clusterId"] for entry in entries]
 
 
 def test_the_entries_found_come_by_position_and_the_others_are_missing_in_the_order_asked(api, published):
@@ -17,7 +14,7 @@ def test_the_entries_found_come_by_position_and_the_others_are_missing_in_the_or
     assert response.status_code == 200
     body = response.json()
     assert body["leaderboard"]["runId"] == published.pk
-    assert clusters(body["entries"]) == ["bob", "carol", "erin"]
+    assert cluster_ids(body["entries"]) == ["bob", "carol", "erin"]
     assert body["entries"][0] == {
         "rank": 1,
         "position": 1,
@@ -35,7 +32,7 @@ def test_repeated_ids_are_all_looked_up_as_generated_clients_send_them(api, publ
     repeated = api.get("/leaderboards/top_wins/latest/clusters?ids=erin&ids=zed&ids=bob&ids=yan").json()
     joined = api.get("/leaderboards/top_wins/latest/clusters?ids=erin,zed,bob,yan").json()
 
-    assert (clusters(repeated["entries"]), repeated["missing"]) == (["bob", "erin"], ["zed", "yan"])
+    assert (cluster_ids(repeated["entries"]), repeated["missing"]) == (["bob", "erin"], ["zed", "yan"])
     assert repeated == joined
 
 
@@ -66,13 +63,13 @@ def test_a_mix_or_too_many_repeated_ids_is_a_400_never_a_shorter_list(api, publi
 def test_duplicates_are_answered_once(api, published):
     body = api.get("/leaderboards/top_wins/latest/clusters/", {"ids": "bob,zed,bob,zed"}).json()
 
-    assert (clusters(body["entries"]), body["missing"]) == (["bob"], ["zed"])
+    assert (cluster_ids(body["entries"]), body["missing"]) == (["bob"], ["zed"])
 
 
 def test_ids_are_taken_verbatim(api, published):
     body = api.get("/leaderboards/top_wins/latest/clusters", {"ids": " bob,carol ,Carol,dave"}).json()
 
-    assert (clusters(body["entries"]), body["missing"]) == (["dave"], [" bob", "carol ", "Carol"])
+    assert (cluster_ids(body["entries"]), body["missing"]) == (["dave"], [" bob", "carol ", "Carol"])
 
 
 @pytest.mark.parametrize("source", ["latest", "run"])
@@ -89,7 +86,7 @@ def test_a_hundred_ids_cost_the_run_and_one_query(api, wins, source, django_asse
     with django_assert_num_queries(2):
         body = api.get(url, {"ids": ",".join(ids)}).json()
 
-    assert clusters(body["entries"]) == sorted(present)
+    assert cluster_ids(body["entries"]) == sorted(present)
     assert body["missing"] == absent
 
 

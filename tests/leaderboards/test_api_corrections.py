@@ -8,7 +8,7 @@ from django.utils import timezone
 from leaderboards.periods import calendar_period
 from leaderboards.services import generate_final_run
 from tests.factories import ExclusionFactory, LeaderboardDefFactory, given_history
-from tests.leaderboards.conftest import iso
+from tests.helpers import iso
 
 pytestmark = pytest.mark.django_db
 

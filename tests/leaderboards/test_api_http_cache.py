@@ -9,8 +9,7 @@ import pytest
 from django.utils import timezone
 
 from leaderboards.services import generate_leaderboard_run
-from tests.factories import LeaderboardDefFactory, LeaderboardEntryFactory, LeaderboardRunFactory
-from tests.leaderboards.conftest import given_progress
+from tests.factories import LeaderboardDefFactory, LeaderboardEntryFactory, LeaderboardRunFactory, given_progress
 
 pytestmark = pytest.mark.django_db
 

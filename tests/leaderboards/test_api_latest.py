@@ -6,8 +6,8 @@ import pytest
 
 from leaderboards.errors import GenerationFailed
 from leaderboards.services import generate_leaderboard_run
-from tests.factories import LeaderboardDefFactory, LeaderboardRunFactory
-from tests.leaderboards.conftest import given_progress, iso
+from tests.factories import LeaderboardDefFactory, LeaderboardRunFactory, given_progress
+from tests.helpers import iso
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from leaderboards.periods import calendar_period
 from tests.factories import LeaderboardDefFactory, LeaderboardRunFactory
-from tests.leaderboards.conftest import iso
+from tests.helpers import iso
 
 pytestmark = pytest.mark.django_db
 

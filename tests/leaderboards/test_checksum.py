@@ -43,7 +43,7 @@ def test_the_checksum_is_recomputed_from_the_entries_the_api_serves(api, wins, s
 def test_the_checksum_covers_every_entry_beyond_one_batch(wins, monkeypatch):
     from leaderboards import checksum
 
-    monkeypatch.setattr(checksum, "_BATCH", 7)  # so the stream is read in several round trips
+    monkeypatch.setattr(checksum, "BATCH_ROWS", 7)  # so the stream is read in several round trips
     given_history(wins, {f"c{n:03d}": n for n in range(1, 51)}, at=datetime.datetime(2025, 1, 1, tzinfo=UTC))
     LeaderboardDefFactory(key="lb", challenge=wins, max_entries=0)
 

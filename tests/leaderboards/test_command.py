@@ -6,8 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from leaderboards.models import LeaderboardRun, RunStatus
-from tests.factories import LeaderboardDefFactory
-from tests.leaderboards.conftest import given_progress
+from tests.factories import LeaderboardDefFactory, given_progress
 
 pytestmark = pytest.mark.django_db
 

@@ -8,12 +8,11 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from leaderboards import services
 from leaderboards.errors import LeaderboardError
 from leaderboards.models import LeaderboardDef, LeaderboardEntry, LeaderboardRun, RunStatus
 from leaderboards.services import generate_leaderboard_run
-from tests.factories import ChallengeFactory, LeaderboardDefFactory
-from tests.leaderboards.conftest import given_progress
+from tests.factories import ChallengeFactory, LeaderboardDefFactory, given_progress
+from tests.helpers import RANKING, around_statements
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,23 +41,26 @@ def in_threads(target, count: int) -> tuple[list, list]:
     return results, errors
 
 
-@pytest.fixture
-def slow_ranking(monkeypatch):
-    """Hold each generation inside its locked section a little longer, so any overlap would show.
+class SlowRanking:
+    """Generations held inside their locked section a little longer, so any overlap would show.
 
-    Yields {run id: the moment its ranking started}, which is inside the locked section.
+    `started` is {run id: the moment its ranking started}, which is inside the locked section.
     """
-    insert = services._insert_entries
-    started = {}
 
-    def slow_insert(run, *args, **kwargs):
-        started[run.pk] = timezone.now()
-        written = insert(run, *args, **kwargs)
-        time.sleep(0.2)
-        return written
+    def __init__(self):
+        self.started = {}
 
-    monkeypatch.setattr(services, "_insert_entries", slow_insert)
-    return started
+    def generate(self, key: str):
+        def start(params):
+            self.started[params["run"]] = timezone.now()
+
+        with around_statements(RANKING, before=start, after=lambda params: time.sleep(0.2)):
+            return generate_leaderboard_run(key)
+
+
+@pytest.fixture
+def slow_ranking():
+    return SlowRanking()
 
 
 def test_concurrent_generations_of_one_leaderboard_never_interleave(slow_ranking):
@@ -66,7 +68,7 @@ def test_concurrent_generations_of_one_leaderboard_never_interleave(slow_ranking
     given_progress(wins, {f"cluster-{n:04d}": n % 50 for n in range(500)})
     LeaderboardDefFactory(key="top_wins", challenge=wins, max_entries=0)
 
-    runs, errors = in_threads(lambda: generate_leaderboard_run("top_wins"), THREADS)
+    runs, errors = in_threads(lambda: slow_ranking.generate("top_wins"), THREADS)
 
     assert errors == []
     assert len(runs) == THREADS
@@ -81,7 +83,7 @@ def test_concurrent_generations_of_one_leaderboard_never_interleave(slow_ranking
         assert positions == expected
     # Each run's locked section: from the moment it started ranking (holding the lock) to the
     # moment it published (finished_at). Sorted by start, none begins before the previous ends.
-    sections = sorted((slow_ranking[run.pk], run.finished_at) for run in stored)
+    sections = sorted((slow_ranking.started[run.pk], run.finished_at) for run in stored)
     for (_, previous_end), (next_start, _) in itertools.pairwise(sections):
         assert previous_end <= next_start
 
@@ -99,7 +101,7 @@ def test_concurrent_generations_of_different_leaderboards_all_complete(slow_rank
         with lock:
             return pending.pop()
 
-    runs, errors = in_threads(lambda: generate_leaderboard_run(next_key()), THREADS)
+    runs, errors = in_threads(lambda: slow_ranking.generate(next_key()), THREADS)
 
     assert errors == []
     assert sorted(run.leaderboard_id for run in runs) == keys

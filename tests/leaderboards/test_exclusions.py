@@ -4,7 +4,6 @@ a published run never changes, the next run follows lifts and expiries."""
 import datetime
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.db import connection
 
 from hedge.db import sql_datetime
@@ -13,8 +12,8 @@ from leaderboards.exclusions import InvalidExclusion, active_q, exclude_clusters
 from leaderboards.models import Exclusion, RunExclusion
 from leaderboards.periods import derive_period
 from leaderboards.services import generate_leaderboard_run
-from tests.factories import ExclusionFactory, LeaderboardDefFactory, SeasonFactory, given_history
-from tests.leaderboards.conftest import standings
+from tests.factories import ExclusionFactory, LeaderboardDefFactory, SeasonFactory, StaffUserFactory, given_history
+from tests.helpers import standings
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +28,7 @@ SCORES = {"alice": 10, "bob": 10, "erin": 10, "carol": 7, "dave": 5}
 
 @pytest.fixture
 def staff():
-    return get_user_model().objects.create_user("moderator", is_staff=True)
+    return StaffUserFactory(username="moderator")
 
 
 def given_board(wins, window: str, *, rank_mode: str = "DENSE", key: str = "lb"):

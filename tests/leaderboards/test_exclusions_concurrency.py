@@ -5,14 +5,13 @@ import threading
 import time
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
 from leaderboards.models import Exclusion, LeaderboardDef, LeaderboardRun, RunExclusion, RunStatus
 from leaderboards.services import generate_leaderboard_run
-from tests.factories import ChallengeFactory, ExclusionFactory, LeaderboardDefFactory
-from tests.leaderboards.conftest import given_progress, standings
+from tests.factories import ChallengeFactory, ExclusionFactory, LeaderboardDefFactory, StaffUserFactory, given_progress
+from tests.helpers import standings
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -28,7 +27,7 @@ def wait_for(condition, *, seconds: float = 10.0) -> None:
 
 
 def test_a_run_applies_the_exclusions_active_when_it_started_whatever_changes_while_it_runs():
-    staff = get_user_model().objects.create_user("moderator", is_staff=True)
+    staff = StaffUserFactory(username="moderator")
     wins = ChallengeFactory(code="wins")
     given_progress(wins, {"alice": 9, "bob": 8, "carol": 7, "dave": 6})
     LeaderboardDefFactory(key="lb", challenge=wins, max_entries=0)

@@ -15,18 +15,12 @@ from leaderboards.models import LeaderboardRun, RunStatus
 from leaderboards.periods import calendar_period, period_label
 from leaderboards.services import generate_final_run, generate_leaderboard_run, prune_leaderboard_runs
 from tests.factories import LeaderboardDefFactory, LeaderboardRunFactory, SeasonFactory, given_history
-from tests.leaderboards.conftest import iso, standings
+from tests.helpers import iso, run_command, standings
 
 pytestmark = pytest.mark.django_db
 
 UTC = datetime.UTC
 DAY = datetime.timedelta(days=1)
-
-
-def generate(*args):
-    out, err = StringIO(), StringIO()
-    call_command("generate_leaderboard", *args, stdout=out, stderr=err)
-    return out.getvalue()
 
 
 @pytest.fixture
@@ -41,7 +35,7 @@ def daily(wins, streak):
 
 
 def test_cron_generates_the_final_run_of_the_day_that_ended_then_todays_run(daily):
-    out = generate("--all")
+    out, _ = run_command("generate_leaderboard", "--all")
 
     final, current = LeaderboardRun.objects.order_by("id")
     assert (final.is_final, final.period_start, final.period_end) == (True, daily.start - DAY, daily.start)
@@ -52,9 +46,9 @@ def test_cron_generates_the_final_run_of_the_day_that_ended_then_todays_run(dail
 
 
 def test_the_next_tick_does_not_generate_the_final_run_again(daily):
-    generate("--all")
+    run_command("generate_leaderboard", "--all")
 
-    generate("--all")
+    run_command("generate_leaderboard", "--all")
 
     assert LeaderboardRun.objects.filter(is_final=True).count() == 1
     assert LeaderboardRun.objects.filter(is_final=False).count() == 2
@@ -63,7 +57,7 @@ def test_the_next_tick_does_not_generate_the_final_run_again(daily):
 def test_an_all_time_board_has_no_final_runs(wins):
     LeaderboardDefFactory(key="lb_all", challenge=wins)
 
-    generate("lb_all")
+    run_command("generate_leaderboard", "lb_all")
 
     assert not LeaderboardRun.objects.filter(is_final=True).exists()
     with pytest.raises(InvalidPeriod, match="no periods"):
@@ -77,7 +71,7 @@ def test_the_last_ended_season_gets_its_final_run_between_seasons(wins, streak):
     given_history(wins, {"a": 9}, at=season.starts_at + DAY)
     LeaderboardDefFactory(key="lb_season", challenge=wins, time_window="SEASON")
 
-    out = generate("--all")
+    out, _ = run_command("generate_leaderboard", "--all")
 
     final = LeaderboardRun.objects.get()
     assert (final.is_final, final.period_start, final.period_end) == (True, season.starts_at, season.ends_at)
@@ -86,7 +80,8 @@ def test_the_last_ended_season_gets_its_final_run_between_seasons(wins, streak):
 
 
 def test_a_final_run_for_any_past_period_from_the_command(daily):
-    out = generate(
+    out, _ = run_command(
+        "generate_leaderboard",
         "lb_daily",
         "--final",
         "--period-start",

@@ -14,6 +14,7 @@ from leaderboards.models import LeaderboardDef, LeaderboardEntry, LeaderboardRun
 from leaderboards.periods import calendar_period
 from leaderboards.services import generate_due_final_runs
 from tests.factories import LeaderboardDefFactory, LeaderboardRunFactory, SeasonFactory, given_history
+from tests.helpers import RANKING, around_statements
 
 pytestmark = pytest.mark.django_db
 
@@ -126,19 +127,17 @@ def test_beyond_the_catch_up_limit_the_oldest_periods_are_skipped_and_said_so(ev
     assert generate_due_final_runs("lb_daily", now=DEC[6] + datetime.timedelta(hours=2)).skipped == []
 
 
-def test_a_failed_final_stops_the_catch_up_and_the_next_tick_resumes_from_it(every_day, monkeypatch):
-    insert = services._insert_entries
-
-    def fail_on_12_02(run, *args, **kwargs):
-        if run.period_start == DEC[2]:
+def test_a_failed_final_stops_the_catch_up_and_the_next_tick_resumes_from_it(every_day):
+    def fail_on_12_02(params):
+        if LeaderboardRun.objects.get(pk=params["run"]).period_start == DEC[2]:
             raise RuntimeError("the database went away")
-        return insert(run, *args, **kwargs)
 
-    monkeypatch.setattr(services, "_insert_entries", fail_on_12_02)
-    with pytest.raises(GenerationFailed, match="the database went away"):
+    with (
+        around_statements(RANKING, before=fail_on_12_02),
+        pytest.raises(GenerationFailed, match="the database went away"),
+    ):
         generate_due_final_runs("lb_daily", now=DEC[4] + datetime.timedelta(hours=1))
     assert finals()[-1] == day(DEC[1])
-    monkeypatch.setattr(services, "_insert_entries", insert)
 
     due = generate_due_final_runs("lb_daily", now=DEC[4] + datetime.timedelta(hours=2))
 

@@ -25,8 +25,7 @@ from tests.factories import (
     SeasonFactory,
     given_history,
 )
-from tests.leaderboards.conftest import standings
-from tests.leaderboards.test_season_points import season_board
+from tests.helpers import standings
 from tests.writes_in_flight import BLOCKED_FOR, InThread, Pause
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -138,7 +137,7 @@ def test_the_season_s_final_recompute_waits_for_a_write_in_flight_before_it_fina
     q = ChallengeFactory(code="q", metric_source="pvp")
     SeasonChallengeWeightFactory(season=season, challenge=q, weight=1)
     given_history(q, {"q0": 1}, at=season.starts_at - datetime.timedelta(days=1))
-    season_board()
+    LeaderboardDefFactory(key="lb_season_points", season_points=True)
     writer = etl_paused_after_its_first_challenge(pause, {"arena": [("q1", 3)], "pvp": [("q2", 35)]})
     pause.wait_reached()
 

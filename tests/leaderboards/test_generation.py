@@ -4,12 +4,11 @@ import pytest
 from django.db import connection
 
 from hedge.challenges.models import ChallengeProgress
-from leaderboards import services
 from leaderboards.errors import GenerationFailed, InactiveLeaderboard, InvalidDefinition, UnknownLeaderboard
 from leaderboards.models import LeaderboardEntry, LeaderboardRun, RunStatus
 from leaderboards.services import generate_leaderboard_run
-from tests.factories import ChallengeFactory, LeaderboardDefFactory, given_history
-from tests.leaderboards.conftest import given_progress, standings
+from tests.factories import ChallengeFactory, LeaderboardDefFactory, given_history, given_progress
+from tests.helpers import RANKING, around_statements, standings
 
 pytestmark = pytest.mark.django_db
 
@@ -231,22 +230,23 @@ def test_a_failing_generation_is_recorded_failed_keeps_no_entries_and_raises(win
     assert len(standings(previous)) == 2
 
 
-def test_a_failure_after_the_entries_are_written_rolls_them_back(wins, monkeypatch):
+def test_a_failure_after_the_entries_are_written_rolls_them_back(wins):
     given_progress(wins, {"alice": 1, "bob": 2})
     LeaderboardDefFactory(key="top_wins", challenge=wins, max_entries=1)
+    written = []
 
-    insert = services._insert_entries
-
-    def insert_then_fail(*args, **kwargs):
-        assert insert(*args, **kwargs) == (1, 2, 0)  # kept 1 of 2 ranked, no exclusions
+    def count_then_fail(params):
+        written.append(LeaderboardEntry.objects.filter(run_id=params["run"]).count())
         raise RuntimeError("connection went away")
 
-    monkeypatch.setattr(services, "_insert_entries", insert_then_fail)
-
-    with pytest.raises(GenerationFailed, match="RuntimeError: connection went away"):
+    with (
+        around_statements(RANKING, after=count_then_fail),
+        pytest.raises(GenerationFailed, match="RuntimeError: connection went away"),
+    ):
         generate_leaderboard_run("top_wins")
 
     run = LeaderboardRun.objects.get()
+    assert written == [1]  # the entry kept (1 of 2 ranked) was written before the failure
     assert (run.status, run.row_count) == (RunStatus.FAILED, 0)
     assert not LeaderboardEntry.objects.exists()
 

@@ -7,8 +7,14 @@ import pytest
 from django.utils import timezone
 
 from leaderboards.services import generate_leaderboard_run
-from tests.factories import ExclusionFactory, LeaderboardDefFactory, SeasonFactory, SeasonProgressFactory, given_history
-from tests.leaderboards.conftest import given_progress
+from tests.factories import (
+    ExclusionFactory,
+    LeaderboardDefFactory,
+    SeasonFactory,
+    SeasonProgressFactory,
+    given_history,
+    given_progress,
+)
 
 pytestmark = pytest.mark.django_db
 

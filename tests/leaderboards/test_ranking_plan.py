@@ -9,7 +9,7 @@ from hedge.db import binary_collation, ranking_plan, sql_datetime, sql_limit
 from leaderboards import sql
 from leaderboards.models import LeaderboardEntry
 from leaderboards.services import generate_leaderboard_run
-from tests.factories import LeaderboardDefFactory
+from tests.factories import ChallengeProgressFactory, LeaderboardDefFactory
 
 pytestmark = [
     pytest.mark.django_db,
@@ -33,7 +33,8 @@ def test_ranking_plan_turns_materialize_and_jit_off_for_its_block_only():
 def test_the_previous_rank_is_never_a_rescanned_copy_of_a_previous_run_the_statistics_do_not_know(wins):
     now = timezone.now()
     ChallengeProgress.objects.bulk_create(
-        ChallengeProgress(challenge=wins, cluster_id=f"c{i:04d}", value=i % 97, updated_at=now) for i in range(2000)
+        ChallengeProgressFactory.build(challenge=wins, cluster_id=f"c{i:04d}", value=i % 97, updated_at=now)
+        for i in range(2000)
     )
     LeaderboardDefFactory(key="top_wins", challenge=wins, max_entries=1000)
     with connection.cursor() as cursor:

@@ -17,8 +17,7 @@ from django.db import connection
 from hedge.db import run_marker
 from leaderboards.models import LeaderboardRun, RunStatus
 from leaderboards.services import generate_leaderboard_run, prune_leaderboard_runs
-from tests.factories import LeaderboardDefFactory, LeaderboardRunFactory
-from tests.leaderboards.conftest import given_progress
+from tests.factories import LeaderboardDefFactory, LeaderboardRunFactory, given_progress
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

@@ -13,7 +13,7 @@ from leaderboards.models import LeaderboardRun, RunStatus
 from leaderboards.periods import calendar_period
 from leaderboards.services import generate_final_run
 from tests.factories import ExclusionFactory, LeaderboardDefFactory, given_history
-from tests.leaderboards.conftest import standings
+from tests.helpers import standings
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from hedge.challenges.models import Challenge
 from leaderboards.models import LeaderboardDef, LeaderboardRun
-from tests.leaderboards.conftest import given_progress
+from tests.factories import given_progress
 
 pytestmark = pytest.mark.django_db
 

@@ -24,9 +24,9 @@ from tests.factories import (
     SeasonFactory,
     SeasonProgressFactory,
     given_history,
+    given_points,
 )
-from tests.leaderboards.conftest import standings
-from tests.leaderboards.test_admin import form_data
+from tests.helpers import definition_form, standings
 
 pytestmark = pytest.mark.django_db
 
@@ -39,13 +39,7 @@ SEASON_POINTS = {"category_key": "season", "metric_source": "season", "metric_ke
 
 
 def season_board(key="lb_season_points", **fields) -> LeaderboardDef:
-    return LeaderboardDefFactory(key=key, **(SEASON_POINTS | fields))
-
-
-def given_points(season, rows: dict[str, tuple[int, datetime.datetime | None]]) -> None:
-    """Each cluster's stored points in `season` and when it reached them."""
-    for cluster_id, (points, reached_at) in rows.items():
-        SeasonProgressFactory(season=season, cluster_id=cluster_id, points=points, points_reached_at=reached_at)
+    return LeaderboardDefFactory(key=key, season_points=True, **fields)
 
 
 @pytest.fixture
@@ -55,18 +49,10 @@ def active(db):
 
 def test_it_ranks_the_active_seasons_points_ties_going_to_who_reached_them_first_then_cluster_id(active):
     other = SeasonFactory(id="S0", starts_at=active.starts_at - datetime.timedelta(days=60))
-    given_points(
-        active,
-        {
-            "late": (500, T0 + HOUR),
-            "early": (500, T0),
-            "b-same": (500, T0 + HOUR),
-            "top": (900, T0 + 2 * HOUR),
-            "low": (10, T0),
-            "none": (0, T0),
-        },
-    )
-    given_points(other, {"elsewhere": (10_000, T0)})
+    given_points(active, {"late": 500, "b-same": 500}, points_reached_at=T0 + HOUR)
+    given_points(active, {"early": 500, "low": 10, "none": 0}, points_reached_at=T0)
+    given_points(active, {"top": 900}, points_reached_at=T0 + 2 * HOUR)
+    given_points(other, {"elsewhere": 10_000}, points_reached_at=T0)
     season_board(rank_mode="COMPETITION")
 
     run = generate_leaderboard_run("lb_season_points")
@@ -87,7 +73,7 @@ def test_it_ranks_the_active_seasons_points_ties_going_to_who_reached_them_first
 
 def test_a_row_without_points_reached_at_counts_from_its_last_update(active):
     SeasonProgressFactory(season=active, cluster_id="old", points=50, points_reached_at=None, updated_at=T0)
-    given_points(active, {"new": (50, T0 + HOUR)})
+    given_points(active, {"new": 50}, points_reached_at=T0 + HOUR)
     season_board()
 
     run = generate_leaderboard_run("lb_season_points")
@@ -100,7 +86,8 @@ def test_a_row_without_points_reached_at_counts_from_its_last_update(active):
 def test_random_standings_equal_a_python_reference(active, rank_mode, max_entries):
     rng = random.Random(f"{rank_mode}{max_entries}")
     rows = {f"c{n:03d}": (rng.choice([0, 1, 5, 5, 20, 300]), T0 + rng.choice([0, 1, 1, 2]) * HOUR) for n in range(60)}
-    given_points(active, rows)
+    for cluster_id, (points, reached_at) in rows.items():
+        given_points(active, {cluster_id: points}, points_reached_at=reached_at)
     excluded = rng.sample(sorted(rows), 5)
     for cluster_id in excluded:
         ExclusionFactory(cluster_id=cluster_id)
@@ -121,7 +108,7 @@ def test_random_standings_equal_a_python_reference(active, rank_mode, max_entrie
 
 
 def test_previous_rank_compares_with_the_previous_run_of_the_season(active):
-    given_points(active, {"a": (10, T0), "b": (5, T0)})
+    given_points(active, {"a": 10, "b": 5}, points_reached_at=T0)
     season_board()
     generate_leaderboard_run("lb_season_points")
     SeasonProgress.objects.filter(cluster_id="b").update(points=20)
@@ -135,7 +122,7 @@ def test_previous_rank_compares_with_the_previous_run_of_the_season(active):
 
 
 def test_the_public_api_serves_it_with_no_challenge_code(active, client):
-    given_points(active, {"a": (10, T0)})
+    given_points(active, {"a": 10}, points_reached_at=T0)
     season_board()
     generate_leaderboard_run("lb_season_points")
 
@@ -223,8 +210,8 @@ def test_a_board_of_season_points_must_say_so_consistently(db, fields, field):
 
 
 def test_staff_create_one_by_ticking_rank_season_points_and_preview_it(admin_client, active):
-    given_points(active, {"a": (10, T0), "b": (30, T0)})
-    data = form_data(challenge="", key="lb_pass", season_points="on", time_window="SEASON")
+    given_points(active, {"a": 10, "b": 30}, points_reached_at=T0)
+    data = definition_form(challenge="", key="lb_pass", season_points="on", time_window="SEASON")
 
     response = admin_client.post(reverse("admin:leaderboards_leaderboarddef_add"), data)
 
@@ -244,7 +231,7 @@ def test_staff_create_one_by_ticking_rank_season_points_and_preview_it(admin_cli
 )
 def test_the_form_names_what_does_not_fit_a_board_of_season_points(admin_client, active, fields, field):
     ChallengeFactory(code="wins")
-    data = form_data(challenge="", key="lb_pass", season_points="on", time_window="SEASON") | fields
+    data = definition_form(challenge="", key="lb_pass", season_points="on", time_window="SEASON") | fields
 
     response = admin_client.post(reverse("admin:leaderboards_leaderboarddef_add"), data)
 
@@ -254,6 +241,6 @@ def test_the_form_names_what_does_not_fit_a_board_of_season_points(admin_client,
 
 
 def test_the_form_asks_for_a_challenge_when_season_points_is_not_ticked(admin_client, db):
-    response = admin_client.post(reverse("admin:leaderboards_leaderboarddef_add"), form_data(challenge=""))
+    response = admin_client.post(reverse("admin:leaderboards_leaderboarddef_add"), definition_form(challenge=""))
 
     assert "Pick the challenge" in str(response.context["adminform"].form.errors["challenge"])

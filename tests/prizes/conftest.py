@@ -6,14 +6,9 @@ from rest_framework.test import APIClient
 
 from leaderboards.periods import calendar_period
 from prizes.models import LeaderboardAward
-from tests.factories import APIKeyFactory, ChallengeFactory, LeaderboardDefFactory, given_history
+from tests.factories import LeaderboardDefFactory
 
 DAY = datetime.timedelta(days=1)
-
-
-@pytest.fixture
-def wins(db):
-    return ChallengeFactory(code="wins", metric_source="pvp", metric_key="wins")
 
 
 @pytest.fixture
@@ -21,14 +16,6 @@ def yesterday():
     """The period of yesterday's DAILY run: {period_start, period_end}."""
     today = calendar_period("DAILY", now=timezone.now())
     return {"period_start": today.start - DAY, "period_end": today.start}
-
-
-def given_gains(challenge, gains: dict[str, int], *, period: dict) -> None:
-    """What each cluster gained in `challenge` during `period` (history before it and inside it)."""
-    given_history(challenge, dict.fromkeys(gains, 1000), at=period["period_start"] - DAY)
-    given_history(
-        challenge, {cluster: 1000 + gain for cluster, gain in gains.items()}, at=period["period_start"] + DAY / 2
-    )
 
 
 @pytest.fixture
@@ -47,15 +34,5 @@ def awards_of(run) -> list[tuple]:
 
 
 @pytest.fixture
-def key(db):
-    return APIKeyFactory()
-
-
-@pytest.fixture
 def service(key):
     return APIClient(HTTP_AUTHORIZATION=f"Api-Key {key.plain_key}")
-
-
-@pytest.fixture
-def api():
-    return APIClient()

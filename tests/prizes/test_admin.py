@@ -1,15 +1,13 @@
 """Staff: the prize table on the definition's page and its preview, awards, their totals, CSV and corrections."""
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.test import Client
 
 from leaderboards.services import generate_final_run, generate_leaderboard_run
 from prizes.models import LeaderboardAward, LeaderboardPrize
 from prizes.services import settle_award
-from tests.factories import APIKeyFactory, ExclusionFactory, LeaderboardPrizeFactory
-from tests.prizes.conftest import given_gains
+from tests.factories import APIKeyFactory, ExclusionFactory, LeaderboardPrizeFactory, StaffUserFactory, given_gains
 
 pytestmark = pytest.mark.django_db
 
@@ -28,9 +26,11 @@ def final(wins, board, yesterday):
 @pytest.fixture
 def viewer(db):
     """A staff member who may view leaderboards and prizes, and change nothing."""
-    user = get_user_model().objects.create_user("viewer", password="x", is_staff=True)
-    user.user_permissions.set(
-        Permission.objects.filter(content_type__app_label__in=["leaderboards", "prizes"], codename__startswith="view_")
+    user = StaffUserFactory(
+        username="viewer",
+        permissions=Permission.objects.filter(
+            content_type__app_label__in=["leaderboards", "prizes"], codename__startswith="view_"
+        ),
     )
     client = Client()
     client.force_login(user)
@@ -199,7 +199,7 @@ def test_a_view_only_member_reads_everything_and_can_preview_nothing(viewer, boa
 
 
 def test_without_view_permission_the_csv_is_refused(db, final):
-    user = get_user_model().objects.create_user("nobody", password="x", is_staff=True)
+    user = StaffUserFactory(username="nobody")
     client = Client()
     client.force_login(user)
 

@@ -5,8 +5,7 @@ import pytest
 from leaderboards.services import generate_final_run, generate_leaderboard_run
 from prizes.models import LeaderboardAward
 from prizes.services import settle_award
-from tests.factories import APIKeyFactory, LeaderboardPrizeFactory
-from tests.prizes.conftest import given_gains
+from tests.factories import APIKeyFactory, LeaderboardPrizeFactory, given_gains
 
 pytestmark = pytest.mark.django_db
 

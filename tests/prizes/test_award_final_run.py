@@ -7,8 +7,8 @@ from leaderboards.models import LeaderboardRun, RunStatus
 from leaderboards.services import generate_due_final_runs, generate_final_run, generate_leaderboard_run
 from prizes import signals
 from prizes.models import LeaderboardAward
-from tests.factories import LeaderboardPrizeFactory
-from tests.prizes.conftest import awards_of, given_gains
+from tests.factories import LeaderboardPrizeFactory, given_gains
+from tests.prizes.conftest import awards_of
 
 pytestmark = pytest.mark.django_db
 

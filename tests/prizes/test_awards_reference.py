@@ -9,8 +9,7 @@ import pytest
 
 from leaderboards.services import generate_final_run
 from prizes.models import LeaderboardAward
-from tests.factories import ExclusionFactory, LeaderboardPrizeFactory
-from tests.prizes.conftest import given_gains
+from tests.factories import ExclusionFactory, LeaderboardPrizeFactory, given_gains
 
 pytestmark = pytest.mark.django_db
 

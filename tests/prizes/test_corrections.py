@@ -6,8 +6,7 @@ from leaderboards.services import generate_final_run
 from prizes.models import AwardStatus, LeaderboardAward
 from prizes.selectors import paid_no_longer_entitled
 from prizes.services import settle_award
-from tests.factories import APIKeyFactory, ExclusionFactory, LeaderboardPrizeFactory
-from tests.prizes.conftest import given_gains
+from tests.factories import APIKeyFactory, ExclusionFactory, LeaderboardPrizeFactory, given_gains
 
 pytestmark = pytest.mark.django_db
 

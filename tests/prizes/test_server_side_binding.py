@@ -11,9 +11,7 @@ from leaderboards.services import generate_final_run
 from prizes.models import AwardStatus, LeaderboardAward
 from prizes.selectors import preview_prizes, run_awards_page, service_awards
 from prizes.services import settle_award
-from tests.factories import APIKeyFactory, ChallengeFactory, LeaderboardDefFactory, LeaderboardPrizeFactory
-from tests.prizes.conftest import given_gains
-from tests.test_server_side_binding import server_side_binding  # noqa: F401 - the fixture
+from tests.factories import APIKeyFactory, ChallengeFactory, LeaderboardDefFactory, LeaderboardPrizeFactory, given_gains
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -21,7 +19,7 @@ pytestmark = [
 ]
 
 
-def test_awards_are_written_corrected_settled_and_read_with_server_side_binding(server_side_binding):  # noqa: F811
+def test_awards_are_written_corrected_settled_and_read_with_server_side_binding(server_side_binding):
     today = calendar_period("DAILY", now=timezone.now())
     period = {"period_start": today.start - datetime.timedelta(days=1), "period_end": today.start}
     wins = ChallengeFactory(code="wins", metric_source="pvp", metric_key="wins")

@@ -1,23 +1,12 @@
 import datetime
 
 import pytest
-from rest_framework.test import APIClient
 
-from tests.factories import ChallengeFactory, LeaderboardDefFactory, LeaderboardEntryFactory, LeaderboardRunFactory
+from tests.factories import LeaderboardDefFactory, LeaderboardEntryFactory, LeaderboardRunFactory
 
 UTC = datetime.UTC
 WEEK = datetime.timedelta(days=7)
 MONDAY = datetime.datetime(2025, 1, 6, tzinfo=UTC)
-
-
-@pytest.fixture
-def api():
-    return APIClient()
-
-
-@pytest.fixture
-def wins(db):
-    return ChallengeFactory(code="wins", metric_source="pvp", metric_key="wins")
 
 
 def a_run(definition, standings: dict[str, int], *, ranked_total=None, **fields):

@@ -7,8 +7,7 @@ from django.utils import timezone
 
 from leaderboards.models import LeaderboardEntry, RunMover
 from leaderboards.services import generate_leaderboard_run, prune_leaderboard_runs
-from tests.factories import LeaderboardDefFactory, given_history
-from tests.leaderboards.conftest import given_progress
+from tests.factories import LeaderboardDefFactory, given_history, given_progress
 
 pytestmark = pytest.mark.django_db
 

@@ -89,7 +89,7 @@ def test_a_cluster_excluded_from_everything_is_a_404(api, weekly):
 def test_an_exclusion_from_one_board_leaves_the_others(api, wins, weekly):
     # generated runs leave an excluded cluster out; the profile shows what the runs rank
     from leaderboards.services import generate_leaderboard_run
-    from tests.leaderboards.conftest import given_progress
+    from tests.factories import given_progress
 
     given_progress(wins, {"me": 5, "you": 3})
     fair = LeaderboardDefFactory(key="fair", challenge=wins)

@@ -1,79 +1,26 @@
 import datetime
 
 import pytest
-from django.contrib.messages import constants, get_messages
 from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from hedge.admin import CappedCountPaginator
-from hedge.challenges.models import ChallengeProgress
 from seasons import admin as season_admin
 from seasons.models import Season, SeasonChallengeWeight, SeasonProgress
 from tests.factories import (
     ChallengeFactory,
+    ChallengeProgressFactory,
     SeasonChallengeWeightFactory,
     SeasonFactory,
     SeasonProgressFactory,
 )
+from tests.helpers import form_errors_of, messages_of, season_form
 
 pytestmark = pytest.mark.django_db
 
 SEASONS = "/admin/seasons/season/"
 PROGRESS = "/admin/seasons/seasonprogress/"
-
-
-def season_form(season=None, *, weights=(), **changes):
-    """The POST body of the season change form, with `weights` as (weight row or None, challenge, weight)."""
-    values = {
-        "name": "Season",
-        "starts_at": datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC),
-        "ends_at": datetime.datetime(2025, 4, 1, tzinfo=datetime.UTC),
-        "is_active": False,
-        "points_per_level": 1000,
-        "scoring": "GAINS",
-    }
-    if season is not None:
-        values.update({name: getattr(season, name) for name in values})
-    values.update(changes)
-    data = {
-        "name": values["name"],
-        "starts_at_0": values["starts_at"].strftime("%Y-%m-%d"),
-        "starts_at_1": values["starts_at"].strftime("%H:%M:%S"),
-        "ends_at_0": values["ends_at"].strftime("%Y-%m-%d"),
-        "ends_at_1": values["ends_at"].strftime("%H:%M:%S"),
-        "points_per_level": values["points_per_level"],
-        "scoring": values["scoring"],
-        "weights-TOTAL_FORMS": len(weights),
-        "weights-INITIAL_FORMS": sum(1 for row, _, _ in weights if row is not None),
-        "weights-MIN_NUM_FORMS": 0,
-        "weights-MAX_NUM_FORMS": 1000,
-        # The season pass's inlines (seasons.pass_admin), left as they are.
-        "levels-TOTAL_FORMS": 0,
-        "levels-INITIAL_FORMS": 0,
-        "rewards-TOTAL_FORMS": 0,
-        "rewards-INITIAL_FORMS": 0,
-    }
-    if season is None:
-        data["id"] = changes.get("id", "S-NEW")
-    if values["is_active"]:
-        data["is_active"] = "on"
-    for n, (row, challenge, weight) in enumerate(weights):
-        data[f"weights-{n}-id"] = row.pk if row else ""
-        data[f"weights-{n}-season"] = season.pk if season else ""
-        data[f"weights-{n}-challenge"] = challenge.code
-        data[f"weights-{n}-weight"] = weight
-    return data
-
-
-def errors_of(response):
-    """Every error message the admin form shows (the form's and the inline formset's)."""
-    adminform, formsets = response.context["adminform"], response.context["inline_admin_formsets"]
-    found = [str(e) for errors in adminform.form.errors.values() for e in errors]
-    for inline in formsets:
-        found += [str(e) for e in inline.formset.non_form_errors()]
-        found += [str(e) for form_errors in inline.formset.errors for errors in form_errors.values() for e in errors]
-    return found
 
 
 # --- pages load ----------------------------------------------------------------------------------
@@ -154,7 +101,7 @@ def test_a_new_season_is_created_with_its_weights_inline(admin_client):
         f"{SEASONS}add/", season_form(id="S2-2025", weights=[(None, alpha, 1), (None, beta, 4)])
     )
 
-    assert response.status_code == 302, errors_of(response)
+    assert response.status_code == 302, form_errors_of(response)
     season = Season.objects.get()
     assert season.pk == "S2-2025"
     assert dict(season.weights.values_list("challenge_id", "weight")) == {"alpha": 1, "beta": 4}
@@ -170,7 +117,7 @@ def test_inline_weights_are_changed_added_and_deleted_on_the_season_page(admin_c
 
     response = admin_client.post(f"{SEASONS}S1-TEST/change/", data)
 
-    assert response.status_code == 302, errors_of(response)
+    assert response.status_code == 302, form_errors_of(response)
     assert dict(season.weights.values_list("challenge_id", "weight")) == {"alpha": 5, "gamma": 3}
 
 
@@ -181,7 +128,7 @@ def test_a_second_active_season_is_a_form_error_naming_and_linking_the_active_on
     response = admin_client.post(f"{SEASONS}S2-TEST/change/", season_form(other, is_active=True))
 
     assert response.status_code == 200
-    assert errors_of(response) == [
+    assert form_errors_of(response) == [
         'Season <a href="/admin/seasons/season/S1-TEST/change/">S1-TEST (Spring)</a> is already active;'
         " deactivate it first (one season is active at a time)."
     ]
@@ -198,7 +145,7 @@ def test_a_season_ending_before_it_starts_is_a_form_error(admin_client):
     )
 
     assert response.status_code == 200
-    assert errors_of(response) == ["The season must end after it starts."]
+    assert form_errors_of(response) == ["The season must end after it starts."]
     season.refresh_from_db()
     assert season.starts_at != starts_at
 
@@ -207,7 +154,7 @@ def test_a_bad_season_id_is_a_form_error(admin_client):
     response = admin_client.post(f"{SEASONS}add/", season_form(id="S1 2025!"))
 
     assert response.status_code == 200
-    assert errors_of(response) == ["Use letters, digits, '-' and '_' only (e.g. S1-2025)."]
+    assert form_errors_of(response) == ["Use letters, digits, '-' and '_' only (e.g. S1-2025)."]
     assert not Season.objects.exists()
 
 
@@ -226,7 +173,7 @@ def test_a_weight_out_of_range_is_a_form_error(admin_client, weight, message):
     response = admin_client.post(f"{SEASONS}S1-TEST/change/", season_form(season, weights=[(None, alpha, weight)]))
 
     assert response.status_code == 200
-    assert errors_of(response) == [message]
+    assert form_errors_of(response) == [message]
     assert not SeasonChallengeWeight.objects.exists()
 
 
@@ -236,7 +183,7 @@ def test_a_weight_of_a_million_is_saved(admin_client):
 
     response = admin_client.post(f"{SEASONS}S1-TEST/change/", season_form(season, weights=[(None, alpha, 1_000_000)]))
 
-    assert response.status_code == 302, errors_of(response)
+    assert response.status_code == 302, form_errors_of(response)
     assert list(season.weights.values_list("weight", flat=True)) == [1_000_000]
 
 
@@ -249,7 +196,7 @@ def test_the_same_challenge_twice_in_the_inline_is_a_form_error(admin_client):
     )
 
     assert response.status_code == 200
-    assert "Please correct the duplicate data for challenge." in errors_of(response)
+    assert "Please correct the duplicate data for challenge." in form_errors_of(response)
     assert not SeasonChallengeWeight.objects.exists()
 
 
@@ -263,7 +210,7 @@ def test_a_new_weight_for_an_already_weighted_challenge_is_a_form_error(admin_cl
     )
 
     assert response.status_code == 200
-    assert errors_of(response)
+    assert form_errors_of(response)
     assert list(season.weights.values_list("weight", flat=True)) == [1]
 
 
@@ -276,18 +223,14 @@ RECOMPUTE_WARNING = (
 )
 
 
-def messages_of(response):
-    return [(m.level, str(m)) for m in get_messages(response.wsgi_request)]
-
-
 def test_changing_points_per_level_warns_to_recompute_and_recomputes_nothing(admin_client):
     season = SeasonFactory(id="S1-TEST", is_active=True, points_per_level=1000)
     SeasonProgressFactory(season=season, cluster_id="c1", points=2680, level=2)
 
     response = admin_client.post(f"{SEASONS}S1-TEST/change/", season_form(season, points_per_level=300))
 
-    assert response.status_code == 302, errors_of(response)
-    assert (constants.WARNING, RECOMPUTE_WARNING) in messages_of(response)
+    assert response.status_code == 302, form_errors_of(response)
+    assert ("warning", RECOMPUTE_WARNING) in messages_of(response)
     assert season.progress.get().level == 2
 
 
@@ -308,8 +251,8 @@ def test_changing_the_weights_warns_to_recompute(admin_client, change):
 
     response = admin_client.post(f"{SEASONS}S1-TEST/change/", data)
 
-    assert response.status_code == 302, errors_of(response)
-    assert (constants.WARNING, RECOMPUTE_WARNING) in messages_of(response)
+    assert response.status_code == 302, form_errors_of(response)
+    assert ("warning", RECOMPUTE_WARNING) in messages_of(response)
 
 
 def test_changing_the_scoring_of_a_season_without_progress_does_not_warn(admin_client):
@@ -320,8 +263,8 @@ def test_changing_the_scoring_of_a_season_without_progress_does_not_warn(admin_c
         f"{SEASONS}S1-TEST/change/", season_form(season, points_per_level=300, weights=[(None, alpha, 2)])
     )
 
-    assert response.status_code == 302, errors_of(response)
-    assert [level for level, _ in messages_of(response)] == [constants.SUCCESS]
+    assert response.status_code == 302, form_errors_of(response)
+    assert [level for level, _ in messages_of(response)] == ["success"]
 
 
 def test_changing_only_the_name_does_not_warn(admin_client):
@@ -333,8 +276,8 @@ def test_changing_only_the_name_does_not_warn(admin_client):
         f"{SEASONS}S1-TEST/change/", season_form(season, name="Renamed", weights=[(row, alpha, 1)])
     )
 
-    assert response.status_code == 302, errors_of(response)
-    assert [level for level, _ in messages_of(response)] == [constants.SUCCESS]
+    assert response.status_code == 302, form_errors_of(response)
+    assert [level for level, _ in messages_of(response)] == ["success"]
 
 
 @pytest.fixture
@@ -367,11 +310,11 @@ def test_posting_new_scoring_for_a_season_that_has_ended_changes_none_of_it(admi
 
     response = admin_client.post(f"{SEASONS}S0/change/", data)
 
-    assert response.status_code == 302, errors_of(response)
+    assert response.status_code == 302, form_errors_of(response)
     season.refresh_from_db()
     assert (season.name, season.points_per_level) == ("Renamed", 1000)
     assert dict(season.weights.values_list("challenge_id", "weight")) == {"alpha": 1}
-    assert [level for level, _ in messages_of(response)] == [constants.SUCCESS]
+    assert [level for level, _ in messages_of(response)] == ["success"]
 
 
 # --- deleting ------------------------------------------------------------------------------------
@@ -426,14 +369,14 @@ def test_recompute_progress_action_recomputes_and_reports_the_counts(admin_clien
     alpha = ChallengeFactory(code="alpha")
     SeasonChallengeWeightFactory(season=season, challenge=alpha, weight=3)
     for cluster_id, value in [("c1", 100), ("c2", 400)]:
-        ChallengeProgress.objects.create(cluster_id=cluster_id, challenge=alpha, value=value, updated_at=timezone.now())
+        ChallengeProgressFactory(cluster_id=cluster_id, challenge=alpha, value=value)
     SeasonProgressFactory(season=season, cluster_id="c1", points=300, level=0)
     SeasonProgressFactory(season=season, cluster_id="gone", points=50)
 
     response = admin_client.post(SEASONS, {"action": "recompute_progress", "_selected_action": ["S1-TEST"]})
 
     assert response.status_code == 302
-    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+    assert [text for _, text in messages_of(response)] == [
         "Recomputed season S1-TEST: 3 clusters computed, 1 inserted, 1 updated, 1 unchanged."
     ]
     assert dict(season.progress.values_list("cluster_id", "points")) == {"c1": 300, "c2": 1200, "gone": 0}
@@ -447,7 +390,7 @@ def test_recompute_progress_action_leaves_a_finalized_season_alone(admin_client)
 
     response = admin_client.post(SEASONS, {"action": "recompute_progress", "_selected_action": ["S0"]})
 
-    messages = [str(m) for m in get_messages(response.wsgi_request)]
+    messages = [text for _, text in messages_of(response)]
     assert len(messages) == 1 and messages[0].startswith("Season S0 was not recomputed: season S0 ended at")
 
 
@@ -470,8 +413,8 @@ def test_recompute_progress_action_reports_a_failed_season_and_goes_on_with_othe
 
     assert response.status_code == 302
     assert sorted(messages_of(response)) == [
-        (constants.SUCCESS, "Recomputed season S2-OK: 0 clusters computed, 0 inserted, 0 updated, 0 unchanged."),
-        (constants.ERROR, f"Season S1-BAD was not recomputed: {error}"),
+        ("error", f"Season S1-BAD was not recomputed: {error}"),
+        ("success", "Recomputed season S2-OK: 0 clusters computed, 0 inserted, 0 updated, 0 unchanged."),
     ]
 
 
@@ -487,13 +430,13 @@ def test_recompute_progress_action_reports_points_beyond_64_bits_without_a_500(a
     # action's answer to a real overflow, the bound is lifted inside this test's own transaction.
     with connection.cursor() as cursor:
         cursor.execute("ALTER TABLE challenge_progress DROP CONSTRAINT challenge_progress_value_at_most_max")
-    ChallengeProgress.objects.create(cluster_id="c1", challenge=alpha, value=2**62, updated_at=timezone.now())
+    ChallengeProgressFactory(cluster_id="c1", challenge=alpha, value=2**62)
     SeasonProgressFactory(season=season, cluster_id="c1", points=7)
 
     response = admin_client.post(SEASONS, {"action": "recompute_progress", "_selected_action": ["S1-TEST"]})
 
     assert response.status_code == 302
     ((level, message),) = messages_of(response)
-    assert level == constants.ERROR
+    assert level == "error"
     assert message.startswith("Season S1-TEST was not recomputed: bigint out of range")
     assert list(season.progress.values_list("points", flat=True)) == [7]

@@ -7,9 +7,11 @@ from django.utils import timezone
 
 from seasons.models import Season
 from tests.factories import SeasonFactory
-from tests.seasons.test_admin import SEASONS, errors_of, season_form
+from tests.helpers import form_errors_of, season_form
 
 pytestmark = pytest.mark.django_db
+
+SEASONS = "/admin/seasons/season/"
 
 
 @pytest.fixture
@@ -24,7 +26,7 @@ def test_deactivating_the_running_season_asks_and_says_what_stops(admin_client, 
     response = admin_client.post(f"{SEASONS}S1/change/", season_form(running, is_active=False))
 
     assert response.status_code == 200
-    assert errors_of(response) == [
+    assert form_errors_of(response) == [
         "Season S1 is running: deactivating it stops its progress updates and its SEASON leaderboards. "
         "Tick “Yes, stop this season now” to confirm."
     ]
@@ -63,5 +65,5 @@ def test_a_season_that_has_ended_is_deactivated_without_asking(admin_client):
 def test_a_season_cannot_be_named_active_which_the_api_paths_reserve(admin_client):
     response = admin_client.post(f"{SEASONS}add/", season_form(id="active"))
 
-    assert errors_of(response) == ["“active” names the running season in the API's paths: choose another id."]
+    assert form_errors_of(response) == ["“active” names the running season in the API's paths: choose another id."]
     assert not Season.objects.filter(pk="active").exists()

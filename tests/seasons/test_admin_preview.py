@@ -5,21 +5,19 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from hedge.challenges.models import ChallengeProgress
 from seasons.models import Season, SeasonChallengeWeight, SeasonProgress
-from tests.factories import ChallengeFactory, SeasonChallengeWeightFactory, SeasonFactory, SeasonProgressFactory
-from tests.seasons.test_admin import season_form
+from tests.factories import (
+    ChallengeFactory,
+    SeasonChallengeWeightFactory,
+    SeasonFactory,
+    SeasonProgressFactory,
+    given_progress,
+)
+from tests.helpers import season_form
 
 pytestmark = pytest.mark.django_db
 
 SEASONS = "/admin/seasons/season/"
-
-
-def progress(challenge, values: dict[str, int]) -> None:
-    for cluster_id, value in values.items():
-        ChallengeProgress.objects.create(
-            cluster_id=cluster_id, challenge=challenge, value=value, updated_at=timezone.now()
-        )
 
 
 def running(**changes) -> dict:
@@ -33,8 +31,8 @@ def test_the_preview_of_new_weights_shows_the_points_they_would_give_and_writes_
     season = SeasonFactory(id="S1-TEST", scoring="LIFETIME", **running())
     alpha, beta = ChallengeFactory(code="alpha"), ChallengeFactory(code="beta")
     kept = SeasonChallengeWeightFactory(season=season, challenge=alpha, weight=1)
-    progress(alpha, {"c1": 100, "c2": 5})
-    progress(beta, {"c2": 40, "c3": 1})
+    given_progress(alpha, {"c1": 100, "c2": 5})
+    given_progress(beta, {"c2": 40, "c3": 1})
     SeasonProgressFactory(season=season, cluster_id="c1", points=100)
     data = season_form(season, points_per_level=50, weights=[(kept, alpha, 2), (None, beta, 10)])
 
@@ -53,7 +51,7 @@ def test_the_preview_of_new_weights_shows_the_points_they_would_give_and_writes_
 
 def test_the_preview_of_a_season_not_yet_saved_leaves_no_season_behind(admin_client):
     alpha = ChallengeFactory(code="alpha")
-    progress(alpha, {"c1": 7})
+    given_progress(alpha, {"c1": 7})
 
     response = admin_client.post(
         f"{SEASONS}preview/", season_form(id="S-NEW", scoring="LIFETIME", weights=[(None, alpha, 3)], **running())

@@ -5,11 +5,17 @@ import datetime
 import io
 
 import pytest
-from django.contrib.messages import get_messages
 from django.utils import timezone
 
 from seasons import charts
-from tests.factories import ChallengeFactory, SeasonChallengeWeightFactory, SeasonFactory, SeasonProgressFactory
+from tests.factories import (
+    ChallengeFactory,
+    ChallengeProgressFactory,
+    SeasonChallengeWeightFactory,
+    SeasonFactory,
+    SeasonProgressFactory,
+)
+from tests.helpers import messages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -21,13 +27,14 @@ def season(db):
     return SeasonFactory(id="S1-TEST", points_per_level=100)
 
 
-def given_points(season, points: list[int], *, prefix="c", **fields):
+def given_standings(season, points: list[int], *, prefix="c", **fields):
+    """Clusters c0000, c0001, ... with these points, each at the level they give (100 points a level)."""
     for n, value in enumerate(points):
         SeasonProgressFactory(season=season, cluster_id=f"{prefix}{n:04d}", points=value, level=value // 100, **fields)
 
 
 def test_levels_are_counted_per_level_with_empty_levels_shown(season):
-    given_points(season, [0, 0, 50, 250, 260, 270])
+    given_standings(season, [0, 0, 50, 250, 260, 270])
 
     bars = charts.level_distribution(season)
 
@@ -35,7 +42,7 @@ def test_levels_are_counted_per_level_with_empty_levels_shown(season):
 
 
 def test_many_levels_are_grouped_into_at_most_30_bands(season):
-    given_points(season, [0, 99 * 100, 3000])
+    given_standings(season, [0, 99 * 100, 3000])
 
     bars = charts.level_distribution(season)
 
@@ -46,7 +53,7 @@ def test_many_levels_are_grouped_into_at_most_30_bands(season):
 
 
 def test_percentiles_are_by_nearest_rank_over_every_cluster_of_the_season(season):
-    given_points(season, list(range(1, 101)))  # 1..100
+    given_standings(season, list(range(1, 101)))  # 1..100
     SeasonProgressFactory(season=SeasonFactory(), points=10_000)  # another season's
 
     stats = charts.points_percentiles(season)
@@ -55,7 +62,7 @@ def test_percentiles_are_by_nearest_rank_over_every_cluster_of_the_season(season
 
 
 def test_percentiles_of_one_cluster_are_its_points(season):
-    given_points(season, [7])
+    given_standings(season, [7])
 
     stats = charts.points_percentiles(season)
 
@@ -66,7 +73,7 @@ def test_clusters_changed_in_the_last_update_are_those_stamped_since_the_waterma
     synced = timezone.now() - datetime.timedelta(minutes=5)
     season.points_synced_through = synced
     season.save()
-    given_points(season, [10, 20], updated_at=synced + datetime.timedelta(seconds=1))
+    given_standings(season, [10, 20], updated_at=synced + datetime.timedelta(seconds=1))
     SeasonProgressFactory(season=season, cluster_id="old", updated_at=synced - datetime.timedelta(hours=1))
 
     assert charts.clusters_changed_in_last_update(season) == 2
@@ -80,10 +87,10 @@ def test_the_page_shows_the_standings_in_a_fixed_number_of_queries(admin_client,
         assert response.status_code == 200
         return response
 
-    given_points(season, [0, 150, 250])
+    given_standings(season, [0, 150, 250])
     with django_assert_num_queries(len(_queries(admin_client))):
         page()
-    given_points(season, list(range(1000, 5000, 70)), prefix="more")
+    given_standings(season, list(range(1000, 5000, 70)), prefix="more")
     with django_assert_num_queries(len(_queries(admin_client))):
         response = page()
 
@@ -112,16 +119,15 @@ def test_the_recompute_button_recomputes_this_season_and_returns_to_its_page(adm
     season = SeasonFactory(id="S1-TEST", scoring="LIFETIME")
     alpha = ChallengeFactory(code="alpha")
     SeasonChallengeWeightFactory(season=season, challenge=alpha, weight=2)
-    from hedge.challenges.models import ChallengeProgress
 
-    ChallengeProgress.objects.create(cluster_id="c1", challenge=alpha, value=5, updated_at=timezone.now())
+    ChallengeProgressFactory(cluster_id="c1", challenge=alpha, value=5)
 
     page = admin_client.get(PAGE).content.decode()
     response = admin_client.post("/admin/seasons/season/S1-TEST/recompute/")
 
     assert 'action="/admin/seasons/season/S1-TEST/recompute/"' in page
     assert response.status_code == 302 and response["Location"] == PAGE
-    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+    assert [text for _, text in messages_of(response)] == [
         "Recomputed season S1-TEST: 1 clusters computed, 1 inserted, 0 updated, 0 unchanged."
     ]
     assert list(season.progress.values_list("cluster_id", "points")) == [("c1", 10)]
@@ -131,7 +137,7 @@ def test_the_recompute_button_recomputes_this_season_and_returns_to_its_page(adm
 def test_the_progress_csv_streams_every_row_most_points_first_with_a_header(
     admin_client, season, django_assert_num_queries
 ):
-    given_points(season, [5, 500, 50])
+    given_standings(season, [5, 500, 50])
     SeasonProgressFactory(season=season, cluster_id="=HYPERLINK(1)", points=1)
 
     with django_assert_num_queries(3):  # session, user, the season; the rows are read while streaming

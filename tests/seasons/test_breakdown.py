@@ -112,12 +112,17 @@ def test_an_unknown_season_is_still_a_404_for_an_excluded_cluster(client, season
 
 
 @pytest.fixture
-def withheld_by_conditions_only(monkeypatch):
-    """The hook as an app sees it that withholds through a SQL condition: no condition registered yet."""
-    monkeypatch.setattr(selectors, "_withheld_conditions", [])
-    selectors._progress_statement.cache_clear()
-    yield selectors.withhold_progress_where
-    selectors._progress_statement.cache_clear()
+def withheld_by_conditions_only():
+    """The hook as an app sees it that withholds through a SQL condition; what the test registers is withdrawn after."""
+    registered = []
+
+    def withhold_progress_where(condition: str) -> None:
+        registered.append(condition)
+        selectors.withhold_progress_where(condition)
+
+    yield withhold_progress_where
+    for condition in registered:
+        selectors.stop_withholding_progress_where(condition)
 
 
 def test_conditions_registered_by_other_apps_withhold_progress_inside_the_read_itself(

@@ -24,11 +24,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def key():
-    return APIKeyFactory(name="game-backend")
-
-
-@pytest.fixture
 def season():
     """A running season with a 30-level flat curve (100 points a level) and a reward on every level of both tracks."""
     season = SeasonFactory(id="S1", is_active=True, points_per_level=100)

@@ -14,6 +14,7 @@ from seasons import receivers
 from seasons.models import SeasonProgress
 from seasons.services import compute_season_points_for_cluster, recompute_changed_since
 from tests.factories import ChallengeFactory, SeasonChallengeWeightFactory, SeasonFactory, given_history
+from tests.helpers import season_points
 
 pytestmark = pytest.mark.django_db
 
@@ -146,10 +147,6 @@ def test_a_csv_import_reaches_season_progress_through_the_same_hook(s1_test):
     assert (row.cluster_id, row.points, row.level) == ("c1", 1205, 1)
 
 
-def points(season):
-    return dict(SeasonProgress.objects.filter(season=season).values_list("cluster_id", "points"))
-
-
 @pytest.fixture
 def recomputes(monkeypatch):
     """The hook's recompute, failing on the calls listed in `recomputes.fail` (1 = the first); records results."""
@@ -183,12 +180,12 @@ def test_a_run_whose_hook_failed_is_caught_up_by_the_next_run(s1_test, recompute
     lost = {**KNOWN_VALUES, "lp_depth": 0}
 
     failed = run_challenge_etl(extractors=fake_extractors({"a": lost}))
-    assert failed.hook_errors and points(s1_test) == {"a": EXPECTED_POINTS}  # "a" is stale
+    assert failed.hook_errors and season_points(s1_test) == {"a": EXPECTED_POINTS}  # "a" is stale
     # The next run changes only "b"; "a" keeps the values of the failed run.
     after = run_challenge_etl(extractors=fake_extractors({"a": lost, "b": KNOWN_VALUES}))
 
     assert not after.hook_errors
-    assert points(s1_test) == {"a": 420 + 74, "b": EXPECTED_POINTS}
+    assert season_points(s1_test) == {"a": 420 + 74, "b": EXPECTED_POINTS}
     assert recomputes.results[-1].considered == 2
     s1_test.refresh_from_db()
     assert s1_test.points_synced_through == after.started_at
@@ -215,6 +212,6 @@ def test_the_first_hook_of_a_season_created_after_its_start_computes_every_clust
 
     notify_progress_changed(None, ProgressChange(source="etl", changed_since=now, challenge_codes=frozenset({"wins"})))
 
-    assert points(season) == {"a": 100, "b": 60}
+    assert season_points(season) == {"a": 100, "b": 60}
     season.refresh_from_db()
     assert season.points_synced_through >= now

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 
 from seasons.levels import CURVE_FIELDS, Formula, formula_thresholds, replace_level_curve, standing_of, with_level_curve
 from seasons.models import MAX_CURVE_LEVELS, MAX_POINTS, Season, SeasonLevel
-from tests.factories import SeasonFactory, SeasonRewardFactory, given_curve
+from tests.factories import SeasonFactory, SeasonLevelFactory, SeasonRewardFactory, given_curve
 from tests.levels_reference import LevelCurve, get_level_curve, standing
 
 # --- the rule, in Python -------------------------------------------------------------------------
@@ -191,7 +191,7 @@ def test_the_database_refuses_a_level_row_out_of_range(level, points):
     season = SeasonFactory()
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        SeasonLevel.objects.create(season=season, level=level, points_required=points)
+        SeasonLevelFactory(season=season, level=level, points_required=points)
 
 
 @pytest.mark.django_db
@@ -200,7 +200,7 @@ def test_the_database_refuses_the_same_level_twice_in_a_season():
     given_curve(season, [10])
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        SeasonLevel.objects.create(season=season, level=1, points_required=20)
+        SeasonLevelFactory(season=season, level=1, points_required=20)
 
 
 # --- the database's reading of the curve ---------------------------------------------------------

@@ -2,10 +2,9 @@
 
 import pytest
 from django.contrib.admin import helpers
-from django.contrib.auth import get_user_model
 
 from seasons.models import Season, SeasonLevel
-from tests.factories import SeasonFactory, SeasonRewardFactory, given_curve
+from tests.factories import SeasonFactory, SeasonLevelFactory, SeasonRewardFactory, SuperuserFactory, given_curve
 
 pytestmark = pytest.mark.django_db
 
@@ -14,7 +13,7 @@ CHANGELIST = "/admin/seasons/season/"
 
 @pytest.fixture
 def staff(client):
-    client.force_login(get_user_model().objects.create_superuser("staff", "s@example.com", "pw"))
+    client.force_login(SuperuserFactory())
     return client
 
 
@@ -187,7 +186,7 @@ def reward_errors(response) -> list[list[str]]:
 
 def test_deleting_levels_while_adding_a_reward_beyond_them_is_refused_on_the_reward_row(staff):
     season = SeasonFactory(id="S1")
-    rows = [SeasonLevel.objects.create(season=season, level=n, points_required=100 * n) for n in range(1, 6)]
+    rows = [SeasonLevelFactory(season=season, level=n, points_required=100 * n) for n in range(1, 6)]
     levels = [(row, row.level, row.points_required, row.level >= 4) for row in rows]  # levels 4 and 5 deleted
 
     response = staff.post(f"{CHANGELIST}S1/change/", pass_page(season, levels=levels, rewards=[(None, 5)]))
@@ -211,7 +210,7 @@ def test_adding_a_season_with_a_reward_beyond_its_new_curve_is_refused_on_the_fi
 
 def test_a_reward_moved_down_while_the_curve_is_shortened_is_saved(staff):
     season = SeasonFactory(id="S1")
-    rows = [SeasonLevel.objects.create(season=season, level=n, points_required=100 * n) for n in range(1, 6)]
+    rows = [SeasonLevelFactory(season=season, level=n, points_required=100 * n) for n in range(1, 6)]
     reward = SeasonRewardFactory(season=season, track="FREE", level=5, name="Reward 5")
     levels = [(row, row.level, row.points_required, row.level >= 4) for row in rows]
 

@@ -9,7 +9,7 @@ from django.db import IntegrityError, connection, transaction
 
 from seasons.levels import replace_level_curve
 from seasons.models import SeasonLevel
-from tests.factories import SeasonFactory, given_curve
+from tests.factories import SeasonFactory, SeasonLevelFactory, given_curve
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -39,7 +39,7 @@ def levels(season) -> list[tuple[int, int]]:
         lambda s: SeasonLevel.objects.filter(season=s, level=1).update(points_required=250),  # above level 2
         lambda s: SeasonLevel.objects.filter(season=s, level=2).delete(),  # a gap
         lambda s: SeasonLevel.objects.filter(season=s, level=3).update(level=5),  # a gap after moving
-        lambda s: SeasonLevel.objects.create(season=s, level=5, points_required=900),  # a gap after inserting
+        lambda s: SeasonLevelFactory(season=s, level=5, points_required=900),  # a gap after inserting
         lambda s: SeasonLevel.objects.filter(season=s, level=1).update(level=4, points_required=400),  # no level 1
     ],
     ids=["equal", "above-next", "first-above-second", "deleted-middle", "moved", "inserted-gap", "no-first"],
@@ -55,7 +55,7 @@ def test_a_curve_can_be_rewritten_in_any_order_inside_one_transaction(season):
     with transaction.atomic():
         SeasonLevel.objects.filter(season=season, level=2).update(points_required=500)  # broken for a moment
         SeasonLevel.objects.filter(season=season, level=3).update(points_required=900)
-        SeasonLevel.objects.create(season=season, level=4, points_required=1000)
+        SeasonLevelFactory(season=season, level=4, points_required=1000)
 
     assert levels(season) == [(1, 100), (2, 500), (3, 900), (4, 1000)]
 

@@ -16,13 +16,10 @@ from tests.factories import (
     given_curve,
     given_history,
 )
+from tests.helpers import points_and_levels
 from tests.levels_reference import LevelCurve, get_level_curve
 
 pytestmark = pytest.mark.django_db
-
-
-def stored(season) -> dict[str, tuple[int, int]]:
-    return {r.cluster_id: (r.points, r.level) for r in SeasonProgress.objects.filter(season=season)}
 
 
 def lifetime_season(values: dict[str, int], *, points_per_level=100, thresholds=()):
@@ -47,7 +44,7 @@ def test_recomputed_levels_equal_the_python_rule_on_random_curves(seed):
 
     recompute_season(season)
 
-    assert stored(season) == {c: (v, curve.level_for(v)) for c, v in values.items()}
+    assert points_and_levels(season) == {c: (v, curve.level_for(v)) for c, v in values.items()}
 
 
 def test_a_curve_caps_the_level_at_its_last_row():
@@ -55,7 +52,7 @@ def test_a_curve_caps_the_level_at_its_last_row():
 
     recompute_season(season)
 
-    assert stored(season) == {"whale": (10**12, 3), "mid": (250, 2), "none": (0, 0)}
+    assert points_and_levels(season) == {"whale": (10**12, 3), "mid": (250, 2), "none": (0, 0)}
 
 
 def test_without_a_curve_levels_stay_uncapped_points_per_level():
@@ -63,7 +60,7 @@ def test_without_a_curve_levels_stay_uncapped_points_per_level():
 
     recompute_season(season)
 
-    assert stored(season) == {"whale": (10**12, 10**10), "mid": (250, 2)}
+    assert points_and_levels(season) == {"whale": (10**12, 10**10), "mid": (250, 2)}
 
 
 def test_a_new_curve_reaches_stored_levels_at_the_next_recompute_of_the_season():
@@ -73,7 +70,7 @@ def test_a_new_curve_reaches_stored_levels_at_the_next_recompute_of_the_season()
 
     result = recompute_season(season)
 
-    assert stored(season) == {"a": (450, 2), "b": (90, 1)}
+    assert points_and_levels(season) == {"a": (450, 2), "b": (90, 1)}
     assert result.updated == 2
 
 
@@ -82,7 +79,7 @@ def test_the_scoped_recomputes_use_the_curve_too():
 
     recompute_clusters(season, ["a", "b", "c"])
 
-    assert stored(season) == {"a": (450, 2), "b": (90, 1), "c": (0, 0)}
+    assert points_and_levels(season) == {"a": (450, 2), "b": (90, 1), "c": (0, 0)}
     assert get_level_curve(season).level_for(450) == 2
 
 

@@ -11,9 +11,10 @@ from django.utils import timezone
 
 from hedge.challenges.models import MAX_PROGRESS_VALUE, ChallengeProgress
 from hedge.challenges.signals import ProgressChange, notify_progress_changed
-from seasons.models import SeasonProgress, SeasonProgressError
+from seasons.models import SeasonProgressError
 from seasons.services import recompute_changed_since, recompute_clusters, recompute_season
 from tests.factories import ChallengeFactory, ChallengeProgressFactory, SeasonChallengeWeightFactory, SeasonFactory
+from tests.helpers import season_points
 
 pytestmark = pytest.mark.django_db
 
@@ -32,10 +33,6 @@ def heavy(db):
     return season, challenges
 
 
-def points(season):
-    return dict(SeasonProgress.objects.filter(season=season).values_list("cluster_id", "points"))
-
-
 def test_a_sum_beyond_64_bits_is_a_per_cluster_error_and_the_others_are_written(heavy):
     season, _ = heavy
 
@@ -43,7 +40,7 @@ def test_a_sum_beyond_64_bits_is_a_per_cluster_error_and_the_others_are_written(
 
     assert (result.considered, result.inserted, result.failed) == (2, 1, 1)
     assert "1 failed (points beyond 64-bit integers)" in str(result)
-    assert points(season) == {"minnow": 3_000_000}
+    assert season_points(season) == {"minnow": 3_000_000}
     error = SeasonProgressError.objects.get()
     assert (error.cluster_id, "64-bit" in error.error) == ("whale", True)
 
@@ -56,7 +53,7 @@ def test_the_next_recompute_tries_a_failed_cluster_again_and_clears_its_error(he
     result = recompute_clusters(season, ["whale"])
 
     assert result.failed == 0
-    assert points(season)["whale"] == 9 * MAX_PROGRESS_VALUE * 1_000_000 + 1_000_000
+    assert season_points(season)["whale"] == 9 * MAX_PROGRESS_VALUE * 1_000_000 + 1_000_000
     assert not SeasonProgressError.objects.exists()
 
 
@@ -69,7 +66,7 @@ def test_the_post_etl_hook_writes_the_others_reports_the_failure_and_retries_it_
     errors = notify_progress_changed(None, change)
 
     assert len(errors) == 1 and "1 failed" in errors[0]
-    assert points(season) == {"minnow": 3_000_000}
+    assert season_points(season) == {"minnow": 3_000_000}
     season.refresh_from_db()
     assert season.points_synced_through == T0  # the watermark moved: the season is not frozen
     # The next tick changes nothing of the whale's progress, yet tries it again.
@@ -85,7 +82,7 @@ def test_the_command_prints_the_counts_and_exits_non_zero(heavy):
         call_command("compute_season_points", "--season", "S-HEAVY", stdout=out)
 
     assert "1 failed" in out.getvalue()
-    assert points(heavy[0]) == {"minnow": 3_000_000}
+    assert season_points(heavy[0]) == {"minnow": 3_000_000}
 
 
 def test_a_season_whose_weights_cannot_overflow_pays_one_query_for_knowing_it_and_no_guard(db):
@@ -97,7 +94,7 @@ def test_a_season_whose_weights_cannot_overflow_pays_one_query_for_knowing_it_an
     with CaptureQueriesContext(connection) as captured:
         result = recompute_season(season)
 
-    assert (result.failed, points(season)) == (0, {"c1": MAX_PROGRESS_VALUE * 1_000_000})
+    assert (result.failed, season_points(season)) == (0, {"c1": MAX_PROGRESS_VALUE * 1_000_000})
     assert not any("HAVING" in query["sql"] for query in captured)
     upsert = next(q["sql"] for q in captured if "INSERT INTO season_progress " in q["sql"])
     assert "season_progress_errors" not in upsert  # no guard to pay for

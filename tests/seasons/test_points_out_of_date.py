@@ -8,7 +8,6 @@ and the next recompute of the whole season (the admin's action, or the next post
 import datetime
 
 import pytest
-from django.contrib.messages import constants, get_messages
 from django.utils import timezone
 
 from hedge.challenges.signals import ProgressChange, notify_progress_changed
@@ -23,6 +22,7 @@ from tests.factories import (
     SeasonRewardFactory,
     given_history,
 )
+from tests.helpers import messages_of
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +79,7 @@ def test_changing_how_points_are_computed_marks_the_season_out_of_date_until_rec
     response = admin_client.post(f"{SEASONS}S1/change/", change_form(season, **changes))
 
     assert response.status_code == 302
-    warnings = [str(m) for m in get_messages(response.wsgi_request) if m.level == constants.WARNING]
+    warnings = [text for level, text in messages_of(response) if level == "warning"]
     assert len(warnings) == 1 and "out of date" in warnings[0]
     assert stale_in_progress(admin_client)
     assert "Yes, since" in admin_client.get(f"{SEASONS}S1/change/").content.decode()
@@ -155,7 +155,7 @@ def test_activating_a_running_season_never_computed_says_the_next_etl_run_comput
 
     response = admin_client.post(f"{SEASONS}S1/change/", change_form(season))
 
-    infos = [str(m) for m in get_messages(response.wsgi_request) if m.level == constants.INFO]
+    infos = [text for level, text in messages_of(response) if level == "info"]
     assert infos == [
         "Season S1 has not been computed yet: the first ETL run while it is active and running computes every"
         " cluster (or run “Recompute progress” on it now)."

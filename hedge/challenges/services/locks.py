@@ -16,7 +16,7 @@ from django.db import connection
 from hedge.db import try_exclusive_lock, wait_until_unlocked
 
 # An arbitrary, fixed key of PostgreSQL's advisory-lock space ("hedge" in ASCII).
-_PROGRESS_LOCK_KEY = 0x6865646765
+PROGRESS_LOCK_KEY = 0x6865646765
 
 # Per thread: inside a writer's own lock or a settled block, no write stamped earlier is in
 # flight, so a nested wait is skipped (on SQLite it would wait for this thread's own lock file).
@@ -48,7 +48,7 @@ def _settled_block():
 @contextmanager
 def exclusive_progress_writes():
     """Hold the progress-writer lock, or raise ProgressWriteInProgress: overlapping writers would lose updates."""
-    with try_exclusive_lock(key=_PROGRESS_LOCK_KEY, path=progress_lock_path()) as taken:
+    with try_exclusive_lock(key=PROGRESS_LOCK_KEY, path=progress_lock_path()) as taken:
         if not taken:
             raise ProgressWriteInProgress("another challenge ETL run or progress import is in progress")
         with _settled_block():
@@ -66,7 +66,7 @@ def settled_progress_writes(*, seconds: float | None = None):
     """
     if getattr(_settled, "depth", 0) == 0:
         seconds = settings.PROGRESS_WRITE_WAIT if seconds is None else seconds
-        if not wait_until_unlocked(key=_PROGRESS_LOCK_KEY, path=progress_lock_path(), seconds=seconds):
+        if not wait_until_unlocked(key=PROGRESS_LOCK_KEY, path=progress_lock_path(), seconds=seconds):
             raise ProgressWritesInFlight(
                 f"a challenge ETL run or progress import was still writing after {seconds:g} s"
                 " (PROGRESS_WRITE_WAIT); values as of a moment before it started are not final yet"

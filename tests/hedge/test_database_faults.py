@@ -17,8 +17,9 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 
 from hedge.middleware import PublicApiMiddleware
+from tests.helpers import closed_port
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 postgresql_only = pytest.mark.skipif(
     os.environ.get("DATABASE_URL", "").split(":")[0] not in {"postgres", "postgresql", "pgsql"},
     reason="statement_timeout is PostgreSQL's",
@@ -118,11 +119,6 @@ class FreezableProxy:
         for sock in self.sockets:
             sock.close()
         self.listener.close()
-
-
-def closed_port() -> int:
-    with socket.create_server(("127.0.0.1", 0)) as probe:
-        return probe.getsockname()[1]
 
 
 @pytest.fixture

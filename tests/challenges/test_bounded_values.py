@@ -9,7 +9,7 @@ from hedge.challenges.etl import FAILED, run_challenge_etl
 from hedge.challenges.models import MAX_PROGRESS_VALUE, ChallengeProgress, ChallengeProgressHistory
 from hedge.challenges.services.upsert import upsert_progress
 from seasons.models import MAX_WEIGHT
-from tests.factories import ChallengeFactory, ChallengeProgressFactory
+from tests.factories import ChallengeFactory, ChallengeProgressFactory, ChallengeProgressHistoryFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -57,14 +57,9 @@ def test_the_staging_table_refuses_a_value_above_the_bound_before_anything_is_wr
     assert not ChallengeProgressHistory.objects.exists()
 
 
-@pytest.mark.parametrize("model", [ChallengeProgress, ChallengeProgressHistory])
-def test_the_tables_refuse_a_value_above_the_bound(model):
+@pytest.mark.parametrize("row_factory", [ChallengeProgressFactory, ChallengeProgressHistoryFactory])
+def test_the_tables_refuse_a_value_above_the_bound(row_factory):
     progress = ChallengeProgressFactory(value=1)
 
     with pytest.raises(IntegrityError, match="value_at_most_max"), transaction.atomic():
-        model.objects.create(
-            challenge=progress.challenge,
-            cluster_id="whale",
-            value=MAX_PROGRESS_VALUE + 1,
-            **({"updated_at": timezone.now()} if model is ChallengeProgress else {"recorded_at": timezone.now()}),
-        )
+        row_factory(challenge=progress.challenge, cluster_id="whale", value=MAX_PROGRESS_VALUE + 1)

@@ -20,7 +20,7 @@ from tests.factories import APIKeyFactory, SeasonFactory, SeasonProgressFactory,
 
 pytestmark = pytest.mark.django_db
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from leaderboards.models import LeaderboardDef, LeaderboardRun
 from leaderboards.services import generate_leaderboard_run
 from tests.factories import ChallengeFactory, ChallengeProgressFactory, LeaderboardDefFactory
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 both_aliases = pytest.mark.django_db(transaction=True, databases=["default", "replica", "replica_2"])
 # Replicas are PostgreSQL only (the settings refuse a SQLite one); a lagging replica is a PostgreSQL snapshot.
 postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="read replicas are PostgreSQL only")
@@ -219,7 +219,6 @@ def test_healthz_reports_each_replica(client, replica):
 
 @both_aliases
 def test_a_replica_that_does_not_answer_sends_the_request_to_the_primary(client, replica, run, monkeypatch):
-    monkeypatch.setattr(routers, "_down_until", {})
     monkeypatch.setattr(routers, "replica_answers", lambda alias: False)
 
     counts = queries_per_alias(lambda: client.get("/leaderboards/top_wins/latest"))

@@ -17,7 +17,6 @@ import socket
 
 import psycopg
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import close_old_connections, connections
 from django.test import Client
@@ -36,6 +35,7 @@ from tests.factories import (
     SeasonFactory,
     SeasonProgressFactory,
     SeasonRewardFactory,
+    SuperuserFactory,
     given_curve,
     given_history,
 )
@@ -86,10 +86,9 @@ def clusters(request, django_db_blocker):
 
 
 @pytest.fixture
-def published(clusters, settings, monkeypatch):
+def published(clusters, settings):
     """Replicas configured; on an empty primary, a board with two runs, a final run and a season, all replayed."""
     settings.DATABASE_REPLICAS = ["replica"]
-    monkeypatch.setattr(routers, "_down_until", {})
     call_command("flush", interactive=False, verbosity=0, database="default")
     wins = ChallengeFactory(code="wins")
     today = calendar_period("DAILY", now=timezone.now())
@@ -164,7 +163,7 @@ def test_every_public_read_is_answered_by_the_replica(clusters, published):
 
 
 def test_the_admin_generation_and_service_writes_use_the_primary_only(clusters, published):
-    staff = get_user_model().objects.create_superuser("staff", "staff@example.com", "pw")
+    staff = SuperuserFactory()
     admin = Client()
     admin.force_login(staff)
     key = APIKeyFactory()
