@@ -139,7 +139,9 @@ class ClusterHistoryView(APIView):
             query = urlencode({"limit": limit, "before": results[-1].run_id})
             next_url = request.build_absolute_uri(f"{request.path}?{query}")
         best = selectors.best_final(key, cluster_id)
-        body = HistorySerializer({"results": results, "best": best, "next": next_url}).data
+        name = selectors.name_of_cluster(cluster_id)
+        page = {"cluster_id": cluster_id, "name": name, "results": results, "best": best, "next": next_url}
+        body = HistorySerializer(page).data
         now = timezone.now()
         resets = next_resets([definition.time_window], now=now)
         return _cached_response(request, body, list(resets.values()), now=now)
@@ -165,6 +167,9 @@ class MoversEndpoint(RunEndpoint):
         params.is_valid(raise_exception=True)
         direction, limit = params.validated_data["direction"], params.validated_data["limit"]
         return {"direction": direction, "limit": limit}, f"{direction}:{limit}"
+
+    def names(self, run, params):
+        return selectors.names_of_movers(run.id, params["direction"].upper(), params["limit"])
 
     def body(self, request, run, params, context):
         entries = leaderboard_selectors.movers(run, direction=params["direction"].upper(), limit=params["limit"])
