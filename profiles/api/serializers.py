@@ -10,6 +10,7 @@ from leaderboards.serializers import (
     FinalsQuerySerializer,
     LeaderboardEntrySerializer,
     LeaderboardRunHeaderSerializer,
+    _datetime,
     _entries,
     _header,
 )
@@ -25,10 +26,6 @@ _PERCENTILE_HELP = (
     "Percent of the clusters the run ranked (rankedTotal, before the max_entries cut) that rank strictly behind "
     "this cluster (ties are not behind), 0..100, rounded down to one decimal."
 )
-
-
-def _datetime(value):
-    return None if value is None else serializers.DateTimeField().to_representation(value)
 
 
 class BestSerializer(serializers.Serializer):
