@@ -120,13 +120,14 @@ WHERE a.cluster_id = %(cluster)s
 # (whose ETag covers the names) without reading the entries first.
 
 # The clusters of a page of run %(run)s: positions after %(after)s, at most %(limit)s (a run's positions
-# are 1..rowCount without gaps, as leaderboards.sql.ENTRIES_PAGE pages them).
+# are 1..rowCount without gaps, as leaderboards.sql.ENTRIES_PAGE pages them; the sum in 64 bits: `after` may
+# be the largest position).
 # Uses index: leaderboard_entries_unique_position (run_id, position); cluster_profiles_pkey (one probe each).
 NAMES_OF_PAGE = """
 SELECT p.cluster_id, p.display_name, p.avatar_url
 FROM leaderboard_entries e
 JOIN cluster_profiles p ON p.cluster_id = e.cluster_id
-WHERE e.run_id = %(run)s AND e.position > %(after)s AND e.position <= %(after)s + %(limit)s
+WHERE e.run_id = %(run)s AND e.position > %(after)s AND e.position <= CAST(%(after)s AS BIGINT) + %(limit)s
 """
 
 # The cluster %(cluster)s of run %(run)s and the entries %(around)s positions above and below it (as
