@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from . import prize_views, views
+from . import prize_views, profile_views, views
 
 _LATEST = "bench-floor/leaderboards/<str:key>/latest"
 
@@ -12,5 +12,12 @@ urlpatterns = [
     path(f"{_LATEST}/clusters/<str:cluster_id>", views.floor_leaderboard_cluster, name="bench-floor-latest-cluster"),
     path("bench-floor/seasons/<str:season_id>/progress", views.floor_season_progress, name="bench-floor-progress"),
     path("bench-floor/service/awards", prize_views.floor_service_awards, name="bench-floor-service-awards"),
+    path("bench-floor/clusters/<str:cluster_id>", profile_views.floor_cluster_profile, name="bench-floor-profile"),
+    path(
+        "bench-floor/leaderboards/<str:key>/clusters/<str:cluster_id>/history",
+        profile_views.floor_cluster_history,
+        name="bench-floor-history",
+    ),
+    path(f"{_LATEST}/movers", profile_views.floor_latest_movers, name="bench-floor-latest-movers"),
     path("", include("hedge.urls")),
 ]

@@ -18,6 +18,7 @@ import functools
 import json
 from urllib.parse import quote
 
+from django.db import connection
 from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -91,8 +92,24 @@ def _header(run) -> dict:
     return header
 
 
-def _entry(run, row) -> dict:
+# The display names of the clusters shown (issue #24): a plain lookup by the ids, once the rows are read.
+_NAMES = f"""
+SELECT cluster_id, display_name, avatar_url FROM cluster_profiles WHERE cluster_id IN ({json_strings("ids")})
+"""
+
+
+def _names(rows, column: int = 2) -> dict:
+    ids = sorted({row[column] for row in rows})
+    if not ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(_NAMES, {"ids": json.dumps(ids)})
+        return {cluster_id: (name, avatar) for cluster_id, name, avatar in cursor.fetchall()}
+
+
+def _entry(run, row, names: dict) -> dict:
     rank, position, cluster_id, score, tiebreaker, fallback, previous_rank = row[:7]
+    name, avatar = names.get(cluster_id, (None, None))
     return {
         "rank": rank,
         "position": position,
@@ -107,6 +124,8 @@ def _entry(run, row) -> dict:
             "fallbackChallengeCode": run.fallback_challenge.code if run.fallback_challenge else None,
             "fallbackValue": fallback,
         },
+        "displayName": name,
+        "avatarUrl": avatar,
     }
 
 
@@ -127,7 +146,8 @@ def floor_leaderboard_latest(request, key):
     if missing:
         return missing
     _, rows = replay.run(_PAGE, {"run": run.id, "after": after, "limit": limit})
-    entries = [_entry(run, row) for row in rows]
+    names = _names(rows)
+    entries = [_entry(run, row, names) for row in rows]
     next_url = next_after = None
     if len(entries) == limit and entries[-1]["position"] < run.row_count:
         next_after = entries[-1]["position"]
@@ -152,8 +172,9 @@ def floor_leaderboard_cluster(request, key, cluster_id):
     entry, above, below = None, [], []
     if rows:
         position, last_position, behind = rows[0][-3:]
+        names = _names(rows)
         for row in rows:
-            shown = _entry(run, row)
+            shown = _entry(run, row, names)
             if row[1] < position:
                 above.append(shown)
             elif row[1] > position:
@@ -172,7 +193,8 @@ def floor_leaderboard_clusters(request, key):
     if missing:
         return missing
     _, rows = replay.run(_CLUSTERS, {"run": run.id, "ids": json.dumps(ids)})
-    entries = [_entry(run, row) for row in rows]
+    names = _names(rows)
+    entries = [_entry(run, row, names) for row in rows]
     found = {entry["clusterId"] for entry in entries}
     return JsonResponse(
         {

@@ -23,6 +23,7 @@ urlpatterns = [
     re_path(r"^api(?:/.*)?$", not_found),
     path("service/", include("seasons.service_urls")),
     path("service/", include("prizes.api.service_urls")),
+    path("service/", include("profiles.api.service_urls")),
     path("", include("seasons.urls")),
     # Before leaderboards.urls, whose catch-all answers any other path under /leaderboards.
     path("", include("prizes.api.urls")),

@@ -4,7 +4,8 @@ Every read of a run comes in three shapes (a page of entries, one cluster and it
 several clusters) for each way of naming the run (`latest`, `runs/{runId}`, `finals/previous`):
 the shapes are the *Endpoint classes, the ways RunSource, and the nine views are their products.
 Run responses carry an ETag and a Cache-Control header; a request whose If-None-Match still
-matches is answered 304 after the run lookup alone, before any entry is read.
+matches is answered 304 after the run lookup and the read of the display names shown (one query
+each: the ETag covers the names, which change without a new run), before any entry is read.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from hedge.api import ErrorSerializer
 from hedge.challenges.models import CLUSTER_ID_MAX_LENGTH
 
 from . import extensions, selectors
+from .extensions import Names
 from .models import LeaderboardRun, is_well_formed_key
 from .periods import next_resets
 from .serializers import (
@@ -54,7 +56,7 @@ from .serializers import (
 _BIGINT_ID = re.compile(r"[0-9]{1,18}")
 
 # Part of every ETag: bump when the JSON of a run changes shape, so no client keeps an old body.
-_ETAG_VERSION = "3"
+_ETAG_VERSION = "4"
 
 _KEY = OpenApiParameter(
     "key",
@@ -162,6 +164,8 @@ ENTRY_EXAMPLES = [
         "previousRank": 1,
         "rankChange": 0,
         "payload": {**_ENTRY_PAYLOAD_EXAMPLE, "fallbackValue": 51},
+        "displayName": "Nightowls",
+        "avatarUrl": "https://cdn.example.com/avatars/c-19d2.png",
     },
     {
         "rank": 2,
@@ -172,6 +176,8 @@ ENTRY_EXAMPLES = [
         "previousRank": 5,
         "rankChange": 3,
         "payload": {**_ENTRY_PAYLOAD_EXAMPLE, "fallbackValue": 40},
+        "displayName": "mira.eth",
+        "avatarUrl": None,
     },
     {
         "rank": 3,
@@ -182,6 +188,8 @@ ENTRY_EXAMPLES = [
         "previousRank": None,
         "rankChange": None,
         "payload": {**_ENTRY_PAYLOAD_EXAMPLE, "fallbackValue": 12},
+        "displayName": None,
+        "avatarUrl": None,
     },
 ]
 HEADER_EXAMPLE = {
@@ -292,9 +300,9 @@ def _cache_control(next_reset: datetime.datetime | None, *, now: datetime.dateti
     return f"public, max-age={max_age}"
 
 
-def _etag(run: LeaderboardRun, next_reset: datetime.datetime | None, parameters: str) -> str:
+def _etag(run: LeaderboardRun, next_reset: datetime.datetime | None, parameters: str, names: Names) -> str:
     """What the body depends on: the run (id and publication, so a reused id differs), its definition's edits,
-    the next reset, the question asked."""
+    the next reset, the question asked, the display names shown (a name set or cleared changes the body)."""
     material = "|".join(
         [
             _ETAG_VERSION,
@@ -305,6 +313,7 @@ def _etag(run: LeaderboardRun, next_reset: datetime.datetime | None, parameters:
             run.leaderboard.updated_at.isoformat(),
             next_reset.isoformat() if next_reset else "",
             parameters,
+            json.dumps(sorted(names.items())),
         ]
     )
     return f'"{hashlib.blake2b(material.encode(), digest_size=16).hexdigest()}"'
@@ -339,6 +348,10 @@ class RunEndpoint(APIView):
         """The validated parameters, and their canonical text for the ETag. Runs before any query."""
         raise NotImplementedError
 
+    def names(self, run: LeaderboardRun, params: dict) -> Names:
+        """The display names of the clusters the body shows (extensions.ClusterNames): one query."""
+        raise NotImplementedError
+
     def body(self, request, run: LeaderboardRun, params: dict, context: dict) -> dict:
         raise NotImplementedError
 
@@ -351,11 +364,12 @@ class RunEndpoint(APIView):
         now = timezone.now()
         resets = next_resets([run.leaderboard.time_window], now=now)
         next_reset = resets[run.leaderboard.time_window]
-        etag = _etag(run, next_reset, f"{self.kind}:{canonical}")
+        names = self.names(run, params)
+        etag = _etag(run, next_reset, f"{self.kind}:{canonical}", names)
         headers = {"ETag": etag, "Cache-Control": _cache_control(next_reset, now=now)}
         if _still_current(request, etag):
             return Response(status=304, headers=headers)
-        context = {"run": run, "next_reset_at": resets}
+        context = {"run": run, "next_reset_at": resets, "names": names}
         return Response(self.body(request, run, params, context), headers=headers)
 
 
@@ -364,7 +378,8 @@ _RUN_HEADER_ABOUT = (
     "period (generated once the period is over), false for a run of a period still going on; `nextResetAt` is "
     "when the board's current period ends and it starts again (null for ALL_TIME, and between seasons). In each "
     "entry, `previousRank` is the cluster's rank in the previous run of the same period (null when it was not "
-    "there) and `rankChange` = `previousRank - rank` (positive: moved up).\n\n"
+    "there) and `rankChange` = `previousRank - rank` (positive: moved up); `displayName` and `avatarUrl` are "
+    "the cluster's public name and avatar as they are now (null when the game set none).\n\n"
     "The answer carries an `ETag`: send it back in `If-None-Match` and, while nothing changed, the answer is a "
     "304 with no body (a bot polling every minute reads next to nothing)."
 )
@@ -397,6 +412,9 @@ class PageEndpoint(RunEndpoint):
     def parameters(self, request, kwargs):
         params = _validated(PageQuerySerializer, request.query_params)
         return params, f"{params['limit']}:{params['after']}"
+
+    def names(self, run, params):
+        return extensions.cluster_names().of_page(run.id, params["after"], params["limit"])
 
     def body(self, request, run, params, context):
         limit, after = params["limit"], params["after"]
@@ -451,6 +469,9 @@ class ClusterEndpoint(RunEndpoint):
         around = _validated(AroundQuerySerializer, request.query_params)["around"]
         return {"cluster_id": cluster_id, "around": around}, f"{around}:{cluster_id}"
 
+    def names(self, run, params):
+        return extensions.cluster_names().around(run.id, params["cluster_id"], params["around"])
+
     def body(self, request, run, params, context):
         standing = selectors.cluster_standing(run, params["cluster_id"], around=params["around"])
         data = {
@@ -489,6 +510,9 @@ class ClustersEndpoint(RunEndpoint):
         ids = _validated(ClusterIdsQuerySerializer, request.query_params)["ids"]
         # Length-prefixed, so no id can make two different lists read the same.
         return {"ids": ids}, ",".join(f"{len(cluster_id)}:{cluster_id}" for cluster_id in ids)
+
+    def names(self, run, params):
+        return extensions.cluster_names().of_clusters(params["ids"])
 
     def body(self, request, run, params, context):
         entries = selectors.entries_of_clusters(run, params["ids"])

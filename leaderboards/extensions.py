@@ -8,13 +8,18 @@ and each item of `GET /leaderboards` gains `name`: `values(definitions)` is call
 with every definition listed (one query for all of them, never one per definition) and returns
 {definition key: value}; a definition it leaves out gets `default()`. `field` documents the value in
 the API schema (it is not used to write it).
+
+Display names (issue #24): every entry of a run read carries `displayName` and `avatarUrl`, which
+another app (profiles) owns and provides by registering a ClusterNames. Each of its readers is one
+query for all the clusters a response shows, and selects them as the entries do, so the run reads
+can fold the names into their ETag before reading any entry. Without one, every name is null.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from rest_framework import serializers
 
@@ -49,3 +54,40 @@ def list_item_values(definitions: list) -> dict[str, dict[str, Any]]:
         }
         for definition in definitions
     }
+
+
+class ClusterName(NamedTuple):
+    """What a response shows next to a cluster id: its public display name and avatar (either may be None)."""
+
+    display_name: str | None
+    avatar_url: str | None
+
+
+# {cluster id: ClusterName} of the clusters shown that have a name or an avatar.
+Names = dict[str, ClusterName]
+
+
+@dataclass(frozen=True)
+class ClusterNames:
+    # (run id, after, limit): the clusters of a page of entries (leaderboards.sql.ENTRIES_PAGE).
+    of_page: Callable[[int, int, int], Names]
+    # (run id, cluster id, around): a cluster and its neighbours (leaderboards.sql.CLUSTER_NEIGHBOURHOOD).
+    around: Callable[[int, str, int], Names]
+    # (cluster ids): these clusters.
+    of_clusters: Callable[[list[str]], Names]
+
+
+def _none(*args) -> Names:
+    return {}
+
+
+_NAMES = [ClusterNames(of_page=_none, around=_none, of_clusters=_none)]
+
+
+def register_cluster_names(names: ClusterNames) -> None:
+    """Where the display names of entries come from (the last registered wins)."""
+    _NAMES[1:] = [names]
+
+
+def cluster_names() -> ClusterNames:
+    return _NAMES[-1]

@@ -10,6 +10,7 @@ from hedge.api import ClusterIdField, DigitsIntegerField, api_datetime
 from hedge.challenges.models import CLUSTER_ID_MAX_LENGTH
 
 from . import extensions
+from .extensions import ClusterName
 from .models import RankMode, TimeWindow
 from .periods import period_label
 
@@ -25,6 +26,14 @@ MAX_POSITION = 2**31 - 1
 MAX_RUN_ID = 2**63 - 1
 # Why a run has no entry of a cluster (leaderboards.selectors.not_ranked_reason).
 NOT_RANKED_REASONS = ["below_cut", "no_score", "excluded"]
+
+
+DISPLAY_NAME_HELP = (
+    "The cluster's public name, set by the game's backend (1..64 characters, no control characters); null when "
+    "it has none. Show the clusterId then."
+)
+AVATAR_URL_HELP = "The cluster's avatar, an https:// URL set by the game's backend; null when it has none."
+_NO_NAME = ClusterName(None, None)
 
 
 PERIOD_LABEL_HELP = (
@@ -299,10 +308,13 @@ class LeaderboardEntrySerializer(serializers.Serializer):
         allow_null=True, help_text="previousRank - rank: positive = moved up; null when previousRank is null."
     )
     payload = EntryPayloadSerializer()
+    displayName = serializers.CharField(allow_null=True, help_text=DISPLAY_NAME_HELP)
+    avatarUrl = serializers.URLField(allow_null=True, help_text=AVATAR_URL_HELP)
 
     def to_representation(self, entry):
         run = self.context["run"]
         rank, previous_rank = entry["rank"], entry["previous_rank"]
+        name = self.context.get("names", {}).get(entry["cluster_id"], _NO_NAME)
         return {
             "rank": rank,
             "position": entry["position"],
@@ -316,6 +328,8 @@ class LeaderboardEntrySerializer(serializers.Serializer):
                 "fallbackChallengeCode": run.fallback_challenge.code if run.fallback_challenge else None,
                 "fallbackValue": entry["fallback_value"],
             },
+            "displayName": name.display_name,
+            "avatarUrl": name.avatar_url,
         }
 
 

@@ -6,13 +6,15 @@ Every read goes where public reads go (hedge.routers: a replica while a public A
 from __future__ import annotations
 
 import datetime
+import json
 from dataclasses import dataclass
 
 from django.db import connections
 from django.utils import timezone
 
-from hedge.db import db_datetime
+from hedge.db import db_datetime, json_strings
 from hedge.routers import read_alias
+from leaderboards.extensions import ClusterName, ClusterNames, Names
 from leaderboards.selectors import percentile_of
 from seasons.rewards import RewardState, get_season_tracks
 from seasons.selectors import ProgressWithheld, get_active_season, is_progress_withheld
@@ -83,6 +85,45 @@ def _rows(statement: str, params: dict) -> list[tuple]:
 def _total(ranked_total: int, last_position: int) -> int:
     # A run recorded before rankedTotal existed knows only what it kept (see leaderboards.selectors.percentile_of).
     return max(ranked_total, last_position)
+
+
+# --- display names (one query each, for all the clusters a response shows) ---------------------------
+
+
+def _names(statement: str, params: dict) -> Names:
+    return {cluster_id: ClusterName(name, avatar) for cluster_id, name, avatar in _rows(statement, params)}
+
+
+def names_of_page(run_id: int, after: int, limit: int) -> Names:
+    """The names of the clusters at positions after+1..after+limit of the run."""
+    return _names(sql.NAMES_OF_PAGE, {"run": run_id, "after": after, "limit": limit})
+
+
+def names_around(run_id: int, cluster_id: str, around: int) -> Names:
+    """The names of the cluster and of its `around` neighbours on each side in the run."""
+    return _names(sql.NAMES_AROUND, {"run": run_id, "cluster": cluster_id, "around": around})
+
+
+def names_of_movers(run_id: int, direction: str, limit: int) -> Names:
+    """The names of the run's first `limit` movers in `direction` (MoverDirection)."""
+    return _names(sql.NAMES_OF_MOVERS, {"run": run_id, "direction": direction, "limit": limit})
+
+
+def names_of_clusters(cluster_ids: list[str]) -> Names:
+    """The names of these clusters."""
+    if not cluster_ids:
+        return {}
+    statement = sql.NAMES_OF_CLUSTERS.format(ids=json_strings("ids"))
+    return _names(statement, {"ids": json.dumps(cluster_ids)})
+
+
+def name_of_cluster(cluster_id: str) -> ClusterName:
+    """The cluster's name and avatar (both None when it has none)."""
+    return names_of_clusters([cluster_id]).get(cluster_id, ClusterName(None, None))
+
+
+# What every run read of the leaderboards app shows next to its entries (registered in ProfilesConfig.ready).
+CLUSTER_NAMES = ClusterNames(of_page=names_of_page, around=names_around, of_clusters=names_of_clusters)
 
 
 def board_standings(cluster_id: str) -> list[BoardStanding]:
@@ -176,6 +217,7 @@ def season_summary(cluster_id: str, *, now: datetime.datetime) -> SeasonSummary 
 @dataclass(frozen=True)
 class Profile:
     cluster_id: str
+    name: ClusterName
     leaderboards: list[BoardStanding]
     season: SeasonSummary | None
     awards: dict[str, int]
@@ -185,15 +227,16 @@ def cluster_profile(cluster_id: str, *, now: datetime.datetime | None = None) ->
     """Where the cluster stands everywhere. Raises Excluded for a cluster excluded from everything.
 
     A constant number of queries, whatever the number of boards and of final runs: whether it is excluded,
-    its board standings (sql.PROFILE_STANDINGS), its awards, and season_summary's.
+    its display name, its board standings (sql.PROFILE_STANDINGS), its awards, and season_summary's.
     """
     now = now or timezone.now()
     if is_progress_withheld(cluster_id, now=now):
         raise Excluded(cluster_id)
+    name = name_of_cluster(cluster_id)
     leaderboards = board_standings(cluster_id)
     awards = award_counts(cluster_id)
     try:
         season = season_summary(cluster_id, now=now)
     except ProgressWithheld:  # excluded between the two reads
         raise Excluded(cluster_id) from None
-    return Profile(cluster_id=cluster_id, leaderboards=leaderboards, season=season, awards=awards)
+    return Profile(cluster_id=cluster_id, name=name, leaderboards=leaderboards, season=season, awards=awards)

@@ -112,3 +112,51 @@ SELECT COALESCE(SUM(CASE WHEN a.status = 'PENDING' THEN 1 ELSE 0 END), 0),
 FROM leaderboard_awards a
 WHERE a.cluster_id = %(cluster)s
 """
+
+
+# --- display names: the names shown with a response, each read in one statement --------------------
+# Each answers (cluster_id, display_name, avatar_url) of the clusters shown that have a name or avatar.
+# They select the clusters the same way as the entries they go with, so a run read can answer its 304
+# (whose ETag covers the names) without reading the entries first.
+
+# The clusters of a page of run %(run)s: positions after %(after)s, at most %(limit)s (a run's positions
+# are 1..rowCount without gaps, as leaderboards.sql.ENTRIES_PAGE pages them; the sum in 64 bits: `after` may
+# be the largest position).
+# Uses index: leaderboard_entries_unique_position (run_id, position); cluster_profiles_pkey (one probe each).
+NAMES_OF_PAGE = """
+SELECT p.cluster_id, p.display_name, p.avatar_url
+FROM leaderboard_entries e
+JOIN cluster_profiles p ON p.cluster_id = e.cluster_id
+WHERE e.run_id = %(run)s AND e.position > %(after)s AND e.position <= CAST(%(after)s AS BIGINT) + %(limit)s
+"""
+
+# The cluster %(cluster)s of run %(run)s and the entries %(around)s positions above and below it (as
+# leaderboards.sql.CLUSTER_NEIGHBOURHOOD shows them).
+# Uses index: leaderboard_entries_unique_cluster (the cluster); leaderboard_entries_unique_position (the
+# neighbours); cluster_profiles_pkey.
+NAMES_AROUND = """
+SELECT p.cluster_id, p.display_name, p.avatar_url
+FROM leaderboard_entries me
+JOIN leaderboard_entries n
+  ON n.run_id = me.run_id AND n.position BETWEEN me.position - %(around)s AND me.position + %(around)s
+JOIN cluster_profiles p ON p.cluster_id = n.cluster_id
+WHERE me.run_id = %(run)s AND me.cluster_id = %(cluster)s
+"""
+
+# The first %(limit)s movers of run %(run)s in %(direction)s (as leaderboards.sql.MOVERS shows them).
+# Uses index: leaderboard_run_movers_unique_place; leaderboard_entries_unique_position; cluster_profiles_pkey.
+NAMES_OF_MOVERS = """
+SELECT p.cluster_id, p.display_name, p.avatar_url
+FROM leaderboard_run_movers m
+JOIN leaderboard_entries e ON e.run_id = m.run_id AND e.position = m.position
+JOIN cluster_profiles p ON p.cluster_id = e.cluster_id
+WHERE m.run_id = %(run)s AND m.direction = %(direction)s AND m.place <= %(limit)s
+"""
+
+# The clusters named in %(ids)s. `{ids}` is hedge.db.json_strings("ids"): the ids, sent as one JSON
+# array, as a one-column subquery. Uses index: cluster_profiles_pkey (one probe per id).
+NAMES_OF_CLUSTERS = """
+SELECT p.cluster_id, p.display_name, p.avatar_url
+FROM cluster_profiles p
+WHERE p.cluster_id IN ({ids})
+"""

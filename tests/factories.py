@@ -431,3 +431,19 @@ class LeaderboardAwardFactory(factory.django.DjangoModelFactory):
     quantity = 1
     data = factory.LazyFunction(dict)
     created_at = factory.LazyFunction(timezone.now)
+
+
+# --- profiles ---------------------------------------------------------------------------------------
+
+
+class ClusterProfileFactory(factory.django.DjangoModelFactory):
+    """A cluster's display name and avatar, as the service API sets them (saved: it has a history row)."""
+
+    class Meta:
+        model = "profiles.ClusterProfile"
+
+    cluster_id = factory.Sequence(lambda n: f"cluster-{n:07d}")
+    display_name = factory.LazyAttribute(lambda o: f"Name of {o.cluster_id}")
+    avatar_url = factory.LazyAttribute(lambda o: f"https://cdn.example.com/{o.cluster_id}.png")
+    updated_at = factory.LazyFunction(timezone.now)
+    api_key = factory.SubFactory(APIKeyFactory)

@@ -34,6 +34,7 @@ from tests.factories import (
     AccessLogFactory,
     ChallengeFactory,
     ChallengeTierFactory,
+    ClusterProfileFactory,
     ExclusionFactory,
     GroupFactory,
     LeaderboardDefFactory,
@@ -88,6 +89,7 @@ KNOWN_ACTIONS = {
     "seasons.Season.recompute_progress",
     "seasons.Season.fill_level_curve",
     "axes.AccessAttempt.cleanup_expired_attempts",
+    "profiles.ClusterProfile.clear_names",
 }
 KNOWN_URLS = {
     "leaderboards_leaderboarddef_preview",
@@ -98,6 +100,7 @@ KNOWN_URLS = {
     "seasons_season_recompute",
     "seasons_season_progress_csv",
     "seasons_season_simple_history",
+    "profiles_clusterprofile_simple_history",
     "prizes_leaderboardaward_run_csv",
     "auth_user_password_change",
 }
@@ -166,6 +169,7 @@ def world(db):
     PremiumGrantFactory(season=season, cluster_id="alice")
     RewardClaimFactory(season=season, cluster_id="alice")
     exclusion = ExclusionFactory(cluster_id="bob", leaderboard=definition)
+    ClusterProfileFactory(cluster_id="alice")  # a display name to clear
     GroupFactory()
     AccessLogFactory()
     AccessFailureLogFactory()

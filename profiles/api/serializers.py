@@ -2,14 +2,23 @@
 
 from rest_framework import serializers
 
-from hedge.api import DigitsIntegerField, api_datetime
+from hedge.api import DigitsIntegerField, StrictSerializer, api_datetime
 from leaderboards.models import MAX_MOVERS, TimeWindow
 from leaderboards.serializers import (
+    AVATAR_URL_HELP,
+    DISPLAY_NAME_HELP,
     FinalsQuerySerializer,
     LeaderboardEntrySerializer,
     LeaderboardRunHeaderSerializer,
     _entries,
     _header,
+)
+
+from ..models import (
+    AVATAR_URL_MAX_LENGTH,
+    DISPLAY_NAME_MAX_LENGTH,
+    validate_avatar_url,
+    validate_display_name_characters,
 )
 
 _PERCENTILE_HELP = (
@@ -92,6 +101,8 @@ class AwardCountsSerializer(serializers.Serializer):
 
 class ProfileSerializer(serializers.Serializer):
     clusterId = serializers.CharField()
+    displayName = serializers.CharField(allow_null=True, help_text=DISPLAY_NAME_HELP)
+    avatarUrl = serializers.URLField(allow_null=True, help_text=AVATAR_URL_HELP)
     leaderboards = BoardStandingSerializer(many=True, help_text="Active boards whose latest run ranks it, by key.")
     season = SeasonSummarySerializer(allow_null=True, help_text="The active season; null when none is active.")
     awards = AwardCountsSerializer()
@@ -101,6 +112,8 @@ class ProfileSerializer(serializers.Serializer):
         season = profile.season
         return {
             "clusterId": profile.cluster_id,
+            "displayName": profile.name.display_name,
+            "avatarUrl": profile.name.avatar_url,
             "leaderboards": [board.to_representation(standing) for standing in profile.leaderboards],
             "season": None
             if season is None
@@ -129,12 +142,18 @@ class FinalStandingSerializer(serializers.Serializer):
 
 
 class HistorySerializer(serializers.Serializer):
+    clusterId = serializers.CharField()
+    displayName = serializers.CharField(allow_null=True, help_text=DISPLAY_NAME_HELP)
+    avatarUrl = serializers.URLField(allow_null=True, help_text=AVATAR_URL_HELP)
     results = FinalStandingSerializer(many=True, help_text="Newest period first; periods not ranked in are left out.")
     best = BestSerializer(allow_null=True, help_text="The best rank in every completed final run, not just this page.")
     next = serializers.URLField(allow_null=True)
 
     def to_representation(self, page):
         return {
+            "clusterId": page["cluster_id"],
+            "displayName": page["name"].display_name,
+            "avatarUrl": page["name"].avatar_url,
             "results": [
                 {
                     "runId": s.run_id,
@@ -197,3 +216,53 @@ class MoversSerializer(serializers.Serializer):
 
     def to_representation(self, found):
         return {"leaderboard": _header(found["run"], self.context), "entries": _entries(found["entries"], self.context)}
+
+
+# --- the service API: a cluster's display name and avatar ---------------------------------------------
+
+
+class DisplayNameField(serializers.CharField):
+    """A display name as the game sends it: trimmed here (StrictSerializer takes strings verbatim), then
+    1..DISPLAY_NAME_MAX_LENGTH characters without control characters."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data).strip()
+        if not value:
+            self.fail("blank")
+        return value
+
+
+class ClusterProfileRequestSerializer(StrictSerializer):
+    """PUT replaces both: a field left out or null clears it (both null: as DELETE)."""
+
+    displayName = DisplayNameField(
+        max_length=DISPLAY_NAME_MAX_LENGTH,
+        allow_null=True,
+        default=None,
+        validators=[validate_display_name_characters],
+        help_text=f"Trimmed, then 1..{DISPLAY_NAME_MAX_LENGTH} characters; no control characters (C0/C1, line "
+        "separators, bidirectional overrides). Null or left out: no name.",
+    )
+    avatarUrl = serializers.CharField(
+        max_length=AVATAR_URL_MAX_LENGTH,
+        allow_null=True,
+        default=None,
+        validators=[validate_avatar_url],
+        help_text="An https:// URL, taken verbatim. Null or left out: no avatar.",
+    )
+
+
+class ClusterProfileSerializer(serializers.Serializer):
+    clusterId = serializers.CharField()
+    displayName = serializers.CharField(allow_null=True)
+    avatarUrl = serializers.CharField(allow_null=True)
+    updatedAt = serializers.DateTimeField(allow_null=True, help_text="When they were set; null when both are.")
+
+    def to_representation(self, found):
+        cluster_id, profile = found
+        return {
+            "clusterId": cluster_id,
+            "displayName": profile.display_name if profile else None,
+            "avatarUrl": profile.avatar_url if profile else None,
+            "updatedAt": api_datetime(profile.updated_at) if profile else None,
+        }

@@ -98,6 +98,8 @@ _BEST_EXAMPLE = {
 }
 _PROFILE_EXAMPLE = {
     "clusterId": "c-7f3a",
+    "displayName": "mira.eth",
+    "avatarUrl": "https://cdn.example.com/avatars/c-7f3a.png",
     "leaderboards": [
         {
             "key": "daily_quests",
@@ -169,6 +171,8 @@ class ClusterProfileView(APIView):
                 "a cluster nobody knows while no season is active",
                 value={
                     "clusterId": "c-0000",
+                    "displayName": None,
+                    "avatarUrl": None,
                     "leaderboards": [],
                     "season": None,
                     "awards": {"pending": 0, "settled": 0},
@@ -206,6 +210,9 @@ class ClusterHistoryView(APIView):
             OpenApiExample(
                 "two final standings",
                 value={
+                    "clusterId": "c-7f3a",
+                    "displayName": "mira.eth",
+                    "avatarUrl": "https://cdn.example.com/avatars/c-7f3a.png",
                     "results": [
                         {
                             "runId": FINAL_HEADER_EXAMPLE["runId"],
@@ -250,7 +257,9 @@ class ClusterHistoryView(APIView):
             query = urlencode({"limit": limit, "before": results[-1].run_id})
             next_url = request.build_absolute_uri(f"{request.path}?{query}")
         best = selectors.best_final(key, cluster_id)
-        body = HistorySerializer({"results": results, "best": best, "next": next_url}).data
+        name = selectors.name_of_cluster(cluster_id)
+        page = {"cluster_id": cluster_id, "name": name, "results": results, "best": best, "next": next_url}
+        body = HistorySerializer(page).data
         now = timezone.now()
         resets = next_resets([definition.time_window], now=now)
         return _cached_response(request, body, list(resets.values()), now=now)
@@ -280,6 +289,8 @@ class MoversEndpoint(RunEndpoint):
                 "previousRank": 388,
                 "rankChange": 371,
                 "payload": {**payload, "fallbackValue": 22},
+                "displayName": "Nightowls",
+                "avatarUrl": "https://cdn.example.com/avatars/c-a2c8.png",
             },
             {
                 "rank": 41,
@@ -290,6 +301,8 @@ class MoversEndpoint(RunEndpoint):
                 "previousRank": 201,
                 "rankChange": 160,
                 "payload": {**payload, "fallbackValue": 7},
+                "displayName": None,
+                "avatarUrl": None,
             },
         ]
         return [("the two biggest risers", {"leaderboard": header, "entries": risers})]
@@ -303,6 +316,9 @@ class MoversEndpoint(RunEndpoint):
         params.is_valid(raise_exception=True)
         direction, limit = params.validated_data["direction"], params.validated_data["limit"]
         return {"direction": direction, "limit": limit}, f"{direction}:{limit}"
+
+    def names(self, run, params):
+        return selectors.names_of_movers(run.id, params["direction"].upper(), params["limit"])
 
     def body(self, request, run, params, context):
         entries = leaderboard_selectors.movers(run, direction=params["direction"].upper(), limit=params["limit"])

@@ -7,6 +7,7 @@ import pytest
 from tests.factories import (
     ChallengeFactory,
     ChallengeProgressFactory,
+    ClusterProfileFactory,
     LeaderboardDefFactory,
     LeaderboardEntryFactory,
     LeaderboardRunFactory,
@@ -46,6 +47,8 @@ def ranked():
         leaderboard=definition, is_backfill=True, period_start=datetime.datetime(2025, 6, 1, tzinfo=UTC)
     )
     LeaderboardEntryFactory(run=backfill, cluster_id="bob", score=3)
+    for cluster_id in ("c01", "c03", "c14", "c16", "c20", "c30"):  # display names shown around and on pages
+        ClusterProfileFactory(cluster_id=cluster_id, avatar_url=None if cluster_id == "c03" else "https://x.test/a")
     return run
 
 
@@ -89,6 +92,7 @@ def test_the_floors_several_clusters_answer_found_entries_by_position_and_the_mi
     assert floor["entries"] == hedge["entries"]
     assert floor["missing"] == hedge["missing"] == ["nobody"]
     assert [e["clusterId"] for e in floor["entries"]] == ["c03", "c20"]
+    assert [e["displayName"] for e in floor["entries"]] == ["Name of c03", "Name of c20"]
 
 
 def test_the_floors_season_progress_answers_hedges_points_level_and_breakdown(client):

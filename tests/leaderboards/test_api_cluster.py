@@ -36,6 +36,8 @@ def test_a_cluster_is_shown_with_its_neighbours_and_the_run(api, published):
         "previousRank": None,
         "rankChange": None,
         "payload": {"challengeCode": "wins", "fallbackChallengeCode": "streak", "fallbackValue": None},
+        "displayName": None,
+        "avatarUrl": None,
         "percentile": 40.0,
     }
     assert (cluster_ids(body["above"]), cluster_ids(body["below"])) == (["alice"], ["dave"])
@@ -139,8 +141,9 @@ def test_a_lookup_costs_the_run_and_one_statement_whatever_around_and_the_tie(
     a_run_with_ranks(wins, [1] + [2] * 500 + [3])
 
     # 1. the latest COMPLETE run with its definition;
-    # 2. the cluster, its neighbours and its percentile (sql.CLUSTER_NEIGHBOURHOOD)
-    with django_assert_num_queries(2):
+    # 2. the display names of the cluster and its neighbours (issue #24: profiles.sql.NAMES_AROUND, before the ETag)
+    # 3. the cluster, its neighbours and its percentile (sql.CLUSTER_NEIGHBOURHOOD)
+    with django_assert_num_queries(3):
         response = api.get("/leaderboards/lb/latest/clusters/c250", {"around": around})
 
     assert response.json()["entry"]["percentile"] == 0.1
@@ -148,8 +151,9 @@ def test_a_lookup_costs_the_run_and_one_statement_whatever_around_and_the_tie(
 
 
 def test_a_cluster_without_an_entry_costs_one_more_query_for_its_reason(api, published, django_assert_num_queries):
-    # 1. the run, 2. the neighbourhood (empty), 3. whether an exclusion of the run names it (the reason)
-    with django_assert_num_queries(3):
+    # 1. the run, 2. the display names (issue #24: none, it has no entry), 3. the neighbourhood (empty),
+    # 4. whether an exclusion of the run names it (the reason)
+    with django_assert_num_queries(4):
         assert api.get("/leaderboards/top_wins/latest/clusters/nobody").json()["reason"] == "no_score"
 
 

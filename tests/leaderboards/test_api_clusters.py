@@ -24,6 +24,8 @@ def test_the_entries_found_come_by_position_and_the_others_are_missing_in_the_or
         "previousRank": None,
         "rankChange": None,
         "payload": {"challengeCode": "wins", "fallbackChallengeCode": "streak", "fallbackValue": 3},
+        "displayName": None,
+        "avatarUrl": None,
     }
     assert body["missing"] == ["zed", "yan"]
 
@@ -82,8 +84,9 @@ def test_a_hundred_ids_cost_the_run_and_one_query(api, wins, source, django_asse
     ids = [cluster_id for pair in zip(present, absent, strict=True) for cluster_id in pair]
     url = "/leaderboards/lb/latest/clusters" if source == "latest" else f"/leaderboards/lb/runs/{run.pk}/clusters"
 
-    # 1. the run with its definition; 2. the entries of the ids, by the (run, cluster_id) index
-    with django_assert_num_queries(2):
+    # 1. the run with its definition; 2. the display names of the ids (issue #24: profiles.sql.NAMES_OF_CLUSTERS,
+    # before the ETag); 3. the entries of the ids, by the (run, cluster_id) index
+    with django_assert_num_queries(3):
         body = api.get(url, {"ids": ",".join(ids)}).json()
 
     assert cluster_ids(body["entries"]) == sorted(present)

@@ -48,6 +48,8 @@ def test_latest_returns_the_leaderboard_and_its_entries_by_position(api, publish
                 "previousRank": None,
                 "rankChange": None,
                 "payload": {"challengeCode": "wins", "fallbackChallengeCode": "streak", "fallbackValue": 3},
+                "displayName": None,
+                "avatarUrl": None,
             },
             {
                 "rank": 2,
@@ -58,6 +60,8 @@ def test_latest_returns_the_leaderboard_and_its_entries_by_position(api, publish
                 "previousRank": None,
                 "rankChange": None,
                 "payload": {"challengeCode": "wins", "fallbackChallengeCode": "streak", "fallbackValue": 1},
+                "displayName": None,
+                "avatarUrl": None,
             },
             {
                 "rank": 3,
@@ -68,6 +72,8 @@ def test_latest_returns_the_leaderboard_and_its_entries_by_position(api, publish
                 "previousRank": None,
                 "rankChange": None,
                 "payload": {"challengeCode": "wins", "fallbackChallengeCode": "streak", "fallbackValue": None},
+                "displayName": None,
+                "avatarUrl": None,
             },
             {
                 "rank": 4,
@@ -78,6 +84,8 @@ def test_latest_returns_the_leaderboard_and_its_entries_by_position(api, publish
                 "previousRank": None,
                 "rankChange": None,
                 "payload": {"challengeCode": "wins", "fallbackChallengeCode": "streak", "fallbackValue": None},
+                "displayName": None,
+                "avatarUrl": None,
             },
             {
                 "rank": 5,
@@ -88,6 +96,8 @@ def test_latest_returns_the_leaderboard_and_its_entries_by_position(api, publish
                 "previousRank": None,
                 "rankChange": None,
                 "payload": {"challengeCode": "wins", "fallbackChallengeCode": "streak", "fallbackValue": None},
+                "displayName": None,
+                "avatarUrl": None,
             },
         ],
         "next": None,

@@ -240,7 +240,7 @@ def test_finals_are_listed_newest_period_first_in_pages(api, finals, django_asse
 
 
 def test_the_previous_final_run_is_served_like_latest(api, finals, django_assert_num_queries):
-    with django_assert_num_queries(3):  # the definition, the run, its entries
+    with django_assert_num_queries(4):  # the definition, the run, the display names (issue #24), its entries
         body = api.get("/leaderboards/lb_daily/finals/previous/?limit=5").json()
 
     assert body["leaderboard"]["runId"] == finals[0].pk

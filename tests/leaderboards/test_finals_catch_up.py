@@ -206,7 +206,7 @@ def test_finals_previous_serves_yesterday_s_final_once_it_exists(api, today, dja
         leaderboard_id="lb_daily", is_final=True, period_start=today.start - DAY, period_end=today.start
     )
 
-    with django_assert_num_queries(3):  # the definition, the run, its entries
+    with django_assert_num_queries(4):  # the definition, the run, the display names (issue #24), its entries
         body = api.get("/leaderboards/lb_daily/finals/previous").json()
 
     assert body["leaderboard"]["runId"] == yesterday.pk

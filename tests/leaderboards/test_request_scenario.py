@@ -49,7 +49,7 @@ def latest_entries():
     response = APIClient().get("/leaderboards/lb_pvp_alltime_wins/latest", {"limit": 10})
     assert response.status_code == 200
     body = response.json()
-    moves = {"payload", "previousRank", "rankChange"}
+    moves = {"payload", "previousRank", "rankChange", "displayName", "avatarUrl"}
     entries = [{k: v for k, v in entry.items() if k not in moves} for entry in body["entries"]]
     changes = {(entry["previousRank"], entry["rankChange"]) for entry in body["entries"]}
     return body["leaderboard"], entries, [entry["payload"] for entry in body["entries"]], changes

@@ -33,4 +33,6 @@ def test_an_entry_payload_names_the_run_challenges_and_carries_the_entry_fallbac
         "previousRank": 5,
         "rankChange": 3,
         "payload": {"challengeCode": "wins", "fallbackChallengeCode": "streak", "fallbackValue": None},
+        "displayName": None,
+        "avatarUrl": None,
     }

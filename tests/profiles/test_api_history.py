@@ -58,7 +58,14 @@ def test_a_superseded_final_is_never_listed_nor_best(api, weekly):
 def test_a_cluster_never_in_a_final_has_an_empty_history(api, weekly):
     a_final(weekly, 0, {"x": 1})
 
-    assert api.get("/leaderboards/weekly/clusters/me/history").json() == {"results": [], "best": None, "next": None}
+    assert api.get("/leaderboards/weekly/clusters/me/history").json() == {
+        "clusterId": "me",
+        "displayName": None,
+        "avatarUrl": None,
+        "results": [],
+        "best": None,
+        "next": None,
+    }
 
 
 def test_an_unknown_or_inactive_leaderboard_is_a_404(api, wins):
@@ -78,11 +85,12 @@ def test_a_bad_parameter_is_a_400_naming_it(api, weekly, query, name):
     assert name in response.json()
 
 
-def test_history_costs_three_queries_whatever_the_page(api, weekly, django_assert_num_queries):
+def test_history_costs_four_queries_whatever_the_page(api, weekly, django_assert_num_queries):
     for week in range(30):
         a_final(weekly, week, {"x": 1, "me": 2})
 
     # 1. the leaderboard 2. the page (profiles.sql.HISTORY_PAGE) 3. the best (profiles.sql.BEST_FINAL)
+    # 4. the cluster's display name (issue #24: profiles.sql.NAMES_OF_CLUSTERS)
     for limit in (1, 25):
-        with django_assert_num_queries(3):
+        with django_assert_num_queries(4):
             assert len(api.get("/leaderboards/weekly/clusters/me/history", {"limit": limit}).json()["results"]) == limit

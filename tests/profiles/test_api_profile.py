@@ -70,6 +70,8 @@ def test_best_is_the_best_rank_of_the_completed_finals_and_never_a_superseded_on
 def test_a_cluster_nobody_knows_has_an_empty_profile(api, db):
     assert api.get("/clusters/nobody").json() == {
         "clusterId": "nobody",
+        "displayName": None,
+        "avatarUrl": None,
         "leaderboards": [],
         "season": None,
         "awards": {"pending": 0, "settled": 0},
@@ -138,11 +140,11 @@ def test_the_profile_costs_the_same_queries_whatever_the_boards_and_finals(api, 
 
     boards(1, 1)
     boards(4, 6)
-    # 1. excluded from everything? 2. the board standings (profiles.sql.PROFILE_STANDINGS) 3. the awards
-    # 4. the active season 5-8. its tracks (seasons.rewards.get_season_tracks: the season with the cluster's
-    # standing, excluded?, the rewards, the claims)
+    # 1. excluded from everything? 2. its display name (issue #24: profiles.sql.NAMES_OF_CLUSTERS) 3. the board
+    # standings (profiles.sql.PROFILE_STANDINGS) 4. the awards 5. the active season 6-9. its tracks
+    # (seasons.rewards.get_season_tracks: the season with the cluster's standing, excluded?, the rewards, the claims)
     for cluster_id, items in (("me1", 1), ("me4", 4)):
-        with django_assert_num_queries(8):
+        with django_assert_num_queries(9):
             body = api.get(f"/clusters/{cluster_id}").json()
         assert len(body["leaderboards"]) == items
         assert {board["best"]["rank"] for board in body["leaderboards"]} == {2}
