@@ -370,3 +370,42 @@ class LeaderboardAwardFactory(factory.django.DjangoModelFactory):
     quantity = 1
     data = factory.LazyFunction(dict)
     created_at = factory.LazyFunction(timezone.now)
+
+
+# --- leagues --------------------------------------------------------------------------------------
+
+
+class LeagueFactory(factory.django.DjangoModelFactory):
+    """A league over `leaderboard` (a new DAILY board unless given), cohorts of 30, no tiers yet."""
+
+    class Meta:
+        model = "leagues.League"
+
+    key = factory.Sequence(lambda n: f"league_{n}")
+    name = factory.LazyAttribute(lambda o: f"League {o.key}")
+    leaderboard = factory.SubFactory(LeaderboardDefFactory, time_window="DAILY")
+    cohort_size = 30
+    idle_demotion = False
+
+
+class LeagueTierFactory(factory.django.DjangoModelFactory):
+    """A tier of `league`: level 1 unless given, no zones unless given (counts or percents)."""
+
+    class Meta:
+        model = "leagues.LeagueTier"
+
+    league = factory.SubFactory(LeagueFactory)
+    level = 1
+    name = factory.LazyAttribute(lambda o: f"Tier {o.level}")
+    promote_count = None
+    promote_percent = None
+    demote_count = None
+    demote_percent = None
+
+
+def given_tiers(league, zones: list[tuple[int, int]]) -> list:
+    """Tiers 1..n of `league`, each (promote count, demote count) from `zones`, lowest first (saved, audited)."""
+    return [
+        LeagueTierFactory(league=league, level=level, promote_count=promote, demote_count=demote)
+        for level, (promote, demote) in enumerate(zones, start=1)
+    ]
