@@ -78,8 +78,8 @@ SELECT z.cluster_id, z.level, z.cohort, z.rank, z.place, z.members, z.score,
        END AS move
 FROM (
     SELECT r.cluster_id, r.level, r.cohort, r.rank, r.place, r.members, r.score, r.idle, r.top,
-           MAX(CASE WHEN r.place = r.promote_n THEN r.rank END)
-               OVER (PARTITION BY r.level, r.cohort) AS promote_rank,
+           MAX(CASE WHEN r.place = CASE WHEN r.promote_n > r.members THEN r.members ELSE r.promote_n END
+                    THEN r.rank END) OVER (PARTITION BY r.level, r.cohort) AS promote_rank,
            COALESCE(MAX(CASE WHEN r.place = r.members - r.demote_n THEN r.rank END)
                         OVER (PARTITION BY r.level, r.cohort), 0) AS stay_rank
     FROM (
