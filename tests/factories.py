@@ -403,6 +403,50 @@ class LeagueTierFactory(factory.django.DjangoModelFactory):
     demote_percent = None
 
 
+class LeaguePeriodFactory(factory.django.DjangoModelFactory):
+    """A period of `league` in which it placed clusters (placement opens real ones), not closed."""
+
+    class Meta:
+        model = "leagues.LeaguePeriod"
+
+    league = factory.SubFactory(LeagueFactory)
+    period_start = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
+    period_end = factory.LazyAttribute(lambda o: o.period_start + datetime.timedelta(days=1))
+    cohort_size = factory.LazyAttribute(lambda o: o.league.cohort_size)
+    opened_at = factory.LazyFunction(timezone.now)
+
+
+class LeagueMemberFactory(factory.django.DjangoModelFactory):
+    """A cluster's seat written directly (placement writes real ones): level 1, cohort 1, seat 0 unless given."""
+
+    class Meta:
+        model = "leagues.LeagueMember"
+
+    league = factory.SubFactory(LeagueFactory)
+    period_start = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
+    cluster_id = factory.Sequence(lambda n: f"cluster-{n:07d}")
+    level = 1
+    cohort = 1
+    slot = 0
+
+
+class LeagueMoveFactory(factory.django.DjangoModelFactory):
+    """A member's result written directly (a final run writes real ones): stayed at level 1 unless given."""
+
+    class Meta:
+        model = "leagues.LeagueMove"
+
+    league = factory.SubFactory(LeagueFactory)
+    period_start = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
+    cluster_id = factory.Sequence(lambda n: f"cluster-{n:07d}")
+    level = 1
+    cohort = 1
+    rank = 1
+    score = 0
+    move = "STAY"
+    next_level = factory.LazyAttribute(lambda o: o.level + {"PROMOTE": 1, "STAY": 0, "DEMOTE": -1}[o.move])
+
+
 def given_tiers(league, zones: list[tuple[int, int]]) -> list:
     """Tiers 1..n of `league`, each (promote count, demote count) from `zones`, lowest first (saved, audited)."""
     return [

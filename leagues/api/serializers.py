@@ -18,18 +18,18 @@ def _share(value):
     return None if value is None else float(value)
 
 
-class ZoneSerializer(serializers.Serializer):
+class LeagueZoneSerializer(serializers.Serializer):
     count = serializers.IntegerField(allow_null=True, help_text="How many of a cohort; null when a share is given.")
     percent = serializers.FloatField(
         allow_null=True, help_text="Or: a share of the cohort's members, in percent (ceil(P/100 x members))."
     )
 
 
-class TierSerializer(serializers.Serializer):
+class LeagueTierSerializer(serializers.Serializer):
     level = serializers.IntegerField(help_text="1 is the lowest.")
     name = serializers.CharField()
-    promote = ZoneSerializer(help_text="The top of each cohort; the top tier promotes nobody (count 0).")
-    demote = ZoneSerializer(help_text="The bottom of each cohort; level 1 demotes nobody (count 0).")
+    promote = LeagueZoneSerializer(help_text="The top of each cohort; the top tier promotes nobody (count 0).")
+    demote = LeagueZoneSerializer(help_text="The bottom of each cohort; level 1 demotes nobody (count 0).")
 
     def to_representation(self, tier):
         top = self.context["top"]
@@ -53,11 +53,11 @@ class LeagueSerializer(serializers.Serializer):
     timeWindow = serializers.CharField(help_text="The board's: DAILY, WEEKLY, MONTHLY or SEASON.")
     cohortSize = serializers.IntegerField()
     idleDemotion = serializers.BooleanField(help_text="A member who gained nothing in a period drops one tier.")
-    tiers = TierSerializer(many=True, help_text="Lowest first.")
+    tiers = LeagueTierSerializer(many=True, help_text="Lowest first.")
 
     def to_representation(self, league):
         tiers = list(league.tiers.all())
-        tier = TierSerializer(context={"top": max((t.level for t in tiers), default=0)})
+        tier = LeagueTierSerializer(context={"top": max((t.level for t in tiers), default=0)})
         return {
             "key": league.key,
             "name": league.name,
@@ -69,17 +69,17 @@ class LeagueSerializer(serializers.Serializer):
         }
 
 
-class TierRefSerializer(serializers.Serializer):
+class LeagueTierRefSerializer(serializers.Serializer):
     level = serializers.IntegerField()
     name = serializers.CharField()
 
 
-class CohortRefSerializer(serializers.Serializer):
+class LeagueCohortRefSerializer(serializers.Serializer):
     id = serializers.CharField(help_text='"<level>-<cohort>": unique within the league\'s period.')
     size = serializers.IntegerField(help_text="Its members now.")
 
 
-class StandingSerializer(serializers.Serializer):
+class LeagueStandingSerializer(serializers.Serializer):
     clusterId = serializers.CharField()
     rank = serializers.IntegerField(help_text="Within the cohort, by the board's rank mode.")
     score = serializers.IntegerField(help_text="0 for a member the run does not rank (gained nothing).")
@@ -96,18 +96,18 @@ class StandingSerializer(serializers.Serializer):
         }
 
 
-class CohortSerializer(serializers.Serializer):
-    tier = TierRefSerializer()
-    cohort = CohortRefSerializer()
+class LeagueStandingsSerializer(serializers.Serializer):
+    tier = LeagueTierRefSerializer()
+    cohort = LeagueCohortRefSerializer()
     runId = serializers.IntegerField(help_text="The board's run the standings come from (its latest).")
     periodStart = serializers.DateTimeField()
     periodEnd = serializers.DateTimeField()
     nextResetAt = serializers.DateTimeField(allow_null=True, help_text="When the board's current period ends.")
-    standings = StandingSerializer(many=True, help_text="The cohort's members by rank (ties by board position).")
-    you = StandingSerializer(help_text="The cluster's own row of `standings`.")
+    standings = LeagueStandingSerializer(many=True, help_text="The cohort's members by rank (ties by board position).")
+    you = LeagueStandingSerializer(help_text="The cluster's own row of `standings`.")
 
     def to_representation(self, now):
-        standing = StandingSerializer()
+        standing = LeagueStandingSerializer()
         return {
             "tier": {"level": now.level, "name": now.tier_name},
             "cohort": {"id": cohort_id(now.level, now.cohort), "size": len(now.standings)},
@@ -120,15 +120,15 @@ class CohortSerializer(serializers.Serializer):
         }
 
 
-class HistoryItemSerializer(serializers.Serializer):
+class LeagueHistoryItemSerializer(serializers.Serializer):
     periodStart = serializers.DateTimeField()
     periodEnd = serializers.DateTimeField()
-    tier = TierRefSerializer()
+    tier = LeagueTierRefSerializer()
     cohort = serializers.CharField(help_text="The cohort's id in that period.")
     rank = serializers.IntegerField(help_text="Within the cohort, in the period's final run.")
     score = serializers.IntegerField()
     move = serializers.ChoiceField(choices=list(ZONES.values()))
-    nextTier = TierRefSerializer(help_text="Where the move put it.")
+    nextTier = LeagueTierRefSerializer(help_text="Where the move put it.")
 
     def to_representation(self, row):
         return {
@@ -143,7 +143,11 @@ class HistoryItemSerializer(serializers.Serializer):
         }
 
 
-class HistorySerializer(serializers.Serializer):
+class LeagueClusterErrorSerializer(serializers.Serializer):
+    clusterId = serializers.ListField(child=serializers.CharField(), help_text="Why the path's cluster id is refused.")
+
+
+class LeagueHistorySerializer(serializers.Serializer):
     league = serializers.CharField()
     clusterId = serializers.CharField()
-    results = HistoryItemSerializer(many=True, help_text="Ended periods, newest first (at most 100).")
+    results = LeagueHistoryItemSerializer(many=True, help_text="Ended periods, newest first (at most 100).")

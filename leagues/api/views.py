@@ -26,7 +26,12 @@ from leaderboards.serializers import ClusterPathSerializer
 
 from .. import selectors
 from ..models import League
-from .serializers import CohortSerializer, HistorySerializer, LeagueSerializer
+from .serializers import (
+    LeagueClusterErrorSerializer,
+    LeagueHistorySerializer,
+    LeagueSerializer,
+    LeagueStandingsSerializer,
+)
 
 _CLUSTER_ID = OpenApiParameter(
     "clusterId",
@@ -47,7 +52,7 @@ _CACHE = [
     ),
 ]
 _NOT_MODIFIED = OpenApiResponse(description="Not modified: If-None-Match names the current ETag. No body.")
-_BAD_CLUSTER = OpenApiResponse(description="`clusterId` is malformed; the body names it.")
+_BAD_CLUSTER = OpenApiResponse(LeagueClusterErrorSerializer, description="`clusterId` is malformed; the body names it.")
 
 
 def _cluster_id(kwargs) -> str:
@@ -82,6 +87,11 @@ class LeagueListView(APIView):
     @extend_schema(
         operation_id="list_leagues",
         summary="Active leagues, each with its board, cohort size and tiers with their promotion and demotion zones.",
+        description=(
+            "Every active league by key: the board it follows (`leaderboard`, `timeWindow`), `cohortSize`, "
+            "`idleDemotion`, and its tiers lowest first, each zone a `count` or a `percent` of a cohort (rounded up). "
+            "Ties at a zone's edge go the members' way; a member in both zones promotes."
+        ),
         parameters=_CACHE,
         responses={200: LeagueSerializer(many=True), 304: _NOT_MODIFIED},
         examples=[
@@ -134,7 +144,7 @@ class LeagueClusterView(APIView):
         ),
         parameters=[_KEY, _CLUSTER_ID, *_CACHE],
         responses={
-            200: CohortSerializer,
+            200: LeagueStandingsSerializer,
             304: _NOT_MODIFIED,
             400: _BAD_CLUSTER,
             404: OpenApiResponse(ErrorSerializer, description="Unknown league, or the cluster is not in it now."),
@@ -148,7 +158,7 @@ class LeagueClusterView(APIView):
             raise NotFound(f"Cluster {cluster_id!r} has no place in league {key!r} this period.")
         now = timezone.now()
         reset = next_resets([league.leaderboard.time_window], now=now)[league.leaderboard.time_window]
-        body = CohortSerializer(context={"next_reset_at": reset}).to_representation(cohort)
+        body = LeagueStandingsSerializer(context={"next_reset_at": reset}).to_representation(cohort)
         return _cached_response(request, body, [reset], now=now)
 
 
@@ -156,9 +166,14 @@ class LeagueClusterHistoryView(APIView):
     @extend_schema(
         operation_id="list_league_history_of_cluster",
         summary="The cluster's tier, cohort rank and move in each ended period of the league, newest first.",
+        description=(
+            "One item per period whose final run wrote the league's moves (at most 100): the tier the cluster raced "
+            "in, its cohort, its rank and score in the cohort by the final run, the move and the tier it led to. "
+            "An unknown cluster is a 200 with no results."
+        ),
         parameters=[_KEY, _CLUSTER_ID, *_CACHE],
         responses={
-            200: HistorySerializer,
+            200: LeagueHistorySerializer,
             304: _NOT_MODIFIED,
             400: _BAD_CLUSTER,
             404: OpenApiResponse(ErrorSerializer, description="Unknown or inactive league."),
@@ -168,7 +183,7 @@ class LeagueClusterHistoryView(APIView):
         cluster_id = _cluster_id(kwargs)
         league = _league(key)
         results = selectors.cluster_history(league, cluster_id)
-        serializer = HistorySerializer().fields["results"].child
+        serializer = LeagueHistorySerializer().fields["results"].child
         body = {
             "league": league.key,
             "clusterId": cluster_id,
