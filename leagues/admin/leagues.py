@@ -155,6 +155,7 @@ class LeaguePeriodAdmin(LargeTableAdmin):
 @admin.register(LeagueMember)
 class LeagueMemberAdmin(LargeTableAdmin):
     list_display = ["cluster_id", "league", "period_start", "level", "cohort", "slot"]
+    ordering = ["-period_start", "league", "level", "cohort", "slot"]
     list_filter = ["league", "level"]
     search_fields = ["cluster_id__exact"]  # exact: served by league_members_unique_cluster
     list_select_related = ["league"]
@@ -166,6 +167,7 @@ class LeagueMoveAdmin(LargeTableAdmin):
     """Moves at period end; searched by a cluster's exact id, it is the cluster's league history on one page."""
 
     list_display = ["cluster_id", "league", "period_start", "level", "cohort", "rank", "score", "move", "next_level"]
+    ordering = ["-period_start", "league", "level", "cohort", "rank", "cluster_id"]
     list_filter = ["league", "move", "level"]
     search_fields = ["cluster_id__exact"]
     list_select_related = ["league"]
