@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from . import prize_views, views
+from . import league_views, prize_views, views
 
 _LATEST = "bench-floor/leaderboards/<str:key>/latest"
 
@@ -12,5 +12,10 @@ urlpatterns = [
     path(f"{_LATEST}/clusters/<str:cluster_id>", views.floor_leaderboard_cluster, name="bench-floor-latest-cluster"),
     path("bench-floor/seasons/<str:season_id>/progress", views.floor_season_progress, name="bench-floor-progress"),
     path("bench-floor/service/awards", prize_views.floor_service_awards, name="bench-floor-service-awards"),
+    path(
+        "bench-floor/leagues/<str:key>/clusters/<str:cluster_id>",
+        league_views.floor_league_cluster,
+        name="bench-floor-league-cluster",
+    ),
     path("", include("hedge.urls")),
 ]

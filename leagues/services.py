@@ -14,7 +14,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from hedge.db import sql_datetime
+from hedge.db import bulk_join_plan, sql_datetime
 from leaderboards.models import LeaderboardRun
 from leaderboards.sql import RANK_FUNCTIONS
 
@@ -57,7 +57,7 @@ def place_run_members(run: LeaderboardRun, *, now: datetime.datetime | None = No
             "run": run.pk,
             "size": period.cohort_size,
         }
-        with connection.cursor() as cursor:
+        with connection.cursor() as cursor, bulk_join_plan(cursor):
             cursor.execute(sql.PLACE_MEMBERS, params)
             placed[league.key] = cursor.rowcount
     return placed

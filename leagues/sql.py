@@ -35,11 +35,10 @@ FROM (
         SELECT k.cluster_id, k.position, CASE WHEN k.level > t.top THEN t.top ELSE k.level END AS level
         FROM (
             SELECT e.cluster_id, e.position,
-                   COALESCE((SELECT COALESCE(v.next_level, p.level)
+                   COALESCE((SELECT COALESCE((SELECT v.next_level FROM league_moves v
+                                              WHERE v.league_id = p.league_id AND v.cluster_id = p.cluster_id
+                                                AND v.period_start = p.period_start), p.level)
                              FROM league_members p
-                             LEFT JOIN league_moves v
-                               ON v.league_id = p.league_id AND v.cluster_id = p.cluster_id
-                              AND v.period_start = p.period_start
                              WHERE p.league_id = %(league)s AND p.cluster_id = e.cluster_id
                                AND p.period_start < %(start)s
                              ORDER BY p.period_start DESC
@@ -66,7 +65,7 @@ JOIN (
 
 # Each member's standing in its cohort, with its zone as a move: the rule (see the module docstring).
 # `{scope}` narrows the members (SCOPES). Uses index: league_members_unique_seat (league_id, period_start,
-# level, cohort, slot); leaderboard_entries_unique_cluster (run_id, cluster_id), one probe per member;
+# level, cohort, slot); leaderboard_entries_unique_cluster (run_id, cluster_id), three probes per member;
 # league_tiers_unique_level.
 STANDINGS = """
 SELECT z.cluster_id, z.level, z.cohort, z.rank, z.place, z.members, z.score,
@@ -92,18 +91,28 @@ FROM (
                     THEN (CAST(ROUND(t.demote_percent * 10000) AS BIGINT) * s.members + 999999) / 1000000
                     ELSE COALESCE(t.demote_count, 0) END AS demote_n
         FROM (
-            SELECT m.cluster_id, m.level, m.cohort, COALESCE(e.score, 0) AS score,
-                   CASE WHEN e.cluster_id IS NULL THEN 1 ELSE 0 END AS idle,
-                   {rank_function}() OVER (PARTITION BY m.level, m.cohort
-                                           ORDER BY COALESCE(e.score, 0) DESC, COALESCE(e.tiebreaker, 0) DESC) AS rank,
-                   ROW_NUMBER() OVER (PARTITION BY m.level, m.cohort
-                                      ORDER BY COALESCE(e.score, 0) DESC, COALESCE(e.tiebreaker, 0) DESC,
-                                               CASE WHEN e.position IS NULL THEN 1 ELSE 0 END, e.position,
-                                               m.slot) AS place,
-                   COUNT(*) OVER (PARTITION BY m.level, m.cohort) AS members
-            FROM league_members m
-            LEFT JOIN leaderboard_entries e ON e.run_id = %(run)s AND e.cluster_id = m.cluster_id
-            WHERE m.league_id = %(league)s AND m.period_start = %(start)s{scope}
+            SELECT q.cluster_id, q.level, q.cohort, COALESCE(q.score, 0) AS score,
+                   CASE WHEN q.position IS NULL THEN 1 ELSE 0 END AS idle,
+                   {rank_function}() OVER (PARTITION BY q.level, q.cohort
+                                           ORDER BY COALESCE(q.score, 0) DESC, COALESCE(q.tiebreaker, 0) DESC) AS rank,
+                   ROW_NUMBER() OVER (PARTITION BY q.level, q.cohort
+                                      ORDER BY COALESCE(q.score, 0) DESC, COALESCE(q.tiebreaker, 0) DESC,
+                                               CASE WHEN q.position IS NULL THEN 1 ELSE 0 END, q.position,
+                                               q.slot) AS place,
+                   COUNT(*) OVER (PARTITION BY q.level, q.cohort) AS members
+            FROM (
+                -- Each member entry by three probes, not a join: the run and the members are
+                -- newer than the statistics, and a join planned on a guess can compare every pair.
+                SELECT m.cluster_id, m.level, m.cohort, m.slot,
+                       (SELECT e.score FROM leaderboard_entries e
+                        WHERE e.run_id = %(run)s AND e.cluster_id = m.cluster_id) AS score,
+                       (SELECT e.tiebreaker FROM leaderboard_entries e
+                        WHERE e.run_id = %(run)s AND e.cluster_id = m.cluster_id) AS tiebreaker,
+                       (SELECT e.position FROM leaderboard_entries e
+                        WHERE e.run_id = %(run)s AND e.cluster_id = m.cluster_id) AS position
+                FROM league_members m
+                WHERE m.league_id = %(league)s AND m.period_start = %(start)s{scope}
+            ) q
         ) s
         LEFT JOIN league_tiers t ON t.league_id = %(league)s AND t.level = s.level
     ) r
