@@ -14,7 +14,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from hedge.db import bulk_join_plan, sql_datetime
+from hedge.db import analyze_temp_table, bulk_join_plan, create_temp_table, drop_temp_table, sql_datetime
 from leaderboards.models import LeaderboardRun
 from leaderboards.sql import RANK_FUNCTIONS
 
@@ -57,9 +57,16 @@ def place_run_members(run: LeaderboardRun, *, now: datetime.datetime | None = No
             "run": run.pk,
             "size": period.cohort_size,
         }
-        with connection.cursor() as cursor, bulk_join_plan(cursor):
-            cursor.execute(sql.PLACE_MEMBERS, params)
-            placed[league.key] = cursor.rowcount
+        with connection.cursor() as cursor:
+            create_temp_table(cursor, sql.SEATS_TABLE, sql.SEATS_COLUMNS)
+            try:
+                cursor.execute(sql.TIER_SEATS, params)
+                analyze_temp_table(cursor, sql.SEATS_TABLE)
+                with bulk_join_plan(cursor):
+                    cursor.execute(sql.PLACE_MEMBERS, params)
+                placed[league.key] = cursor.rowcount
+            finally:
+                drop_temp_table(cursor, sql.SEATS_TABLE)
     return placed
 
 

@@ -23,8 +23,8 @@ run), %(size)s (the period's cohort size), %(idle_demotion)s (1 or 0).
 # The run's clusters not yet placed in the period, seated after each tier's last seat.
 # Uses index: leaderboard_entries_unique_position (run_id, position) for the run's clusters in order;
 # league_members_unique_cluster (league_id, cluster_id, period_start) for "placed already" and for the
-# latest earlier place; league_moves_unique_cluster for its move; league_members_unique_seat (league_id,
-# period_start, level, cohort, slot) for each tier's last seat, one probe per tier.
+# latest earlier place; league_moves_unique_cluster for its move; league_seats (TIER_SEATS) for each
+# tier's first free seat.
 PLACE_MEMBERS = """
 INSERT INTO league_members (league_id, period_start, cluster_id, level, cohort, slot)
 SELECT %(league)s, %(start)s, a.cluster_id, a.level,
@@ -52,15 +52,25 @@ FROM (
         CROSS JOIN (SELECT MAX(level) AS top FROM league_tiers WHERE league_id = %(league)s) t
     ) n
 ) a
-JOIN (
-    SELECT t.level,
-           COALESCE((SELECT s.slot + 1 FROM league_members s
-                     WHERE s.league_id = %(league)s AND s.period_start = %(start)s AND s.level = t.level
-                     ORDER BY s.cohort DESC, s.slot DESC
-                     LIMIT 1), 0) AS base
-    FROM league_tiers t
-    WHERE t.league_id = %(league)s
-) b ON b.level = a.level
+JOIN league_seats b ON b.level = a.level
+"""
+
+# The scratch table of each tier's first free seat (read before PLACE_MEMBERS writes: probed inside it, the
+# tier's last seat would be looked for among the rows the statement is inserting, once per row).
+SEATS_TABLE = "league_seats"
+SEATS_COLUMNS = "level integer NOT NULL PRIMARY KEY, base integer NOT NULL"
+
+# Each tier's first free seat in the period. Uses index: league_members_unique_seat (league_id, period_start,
+# level, cohort, slot), one backward probe per tier; league_tiers_unique_level.
+TIER_SEATS = """
+INSERT INTO league_seats (level, base)
+SELECT t.level,
+       COALESCE((SELECT s.slot + 1 FROM league_members s
+                 WHERE s.league_id = %(league)s AND s.period_start = %(start)s AND s.level = t.level
+                 ORDER BY s.cohort DESC, s.slot DESC
+                 LIMIT 1), 0)
+FROM league_tiers t
+WHERE t.league_id = %(league)s
 """
 
 # Each member's standing in its cohort, with its zone as a move: the rule (see the module docstring).
