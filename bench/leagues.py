@@ -31,7 +31,7 @@ from django.db import connection, transaction
 
 from hedge.challenges.models import Challenge, ChallengeCategory
 from hedge.challenges.services.history import DEFAULT_MONTHS_AHEAD, create_history_partitions
-from hedge.db import bulk_join_plan
+from hedge.db import bulk_join_plan, create_temp_table
 from leaderboards.models import LeaderboardDef, LeaderboardRun, RankMode, RunStatus, TimeWindow
 from leaderboards.services import generate_final_run, generate_leaderboard_run
 from leagues import sql as league_sql
@@ -275,6 +275,8 @@ def measure_placement(clusters: int, options: Options, log: Log) -> dict:
         cursor.execute(
             "DELETE FROM league_members WHERE league_id = %s AND period_start = %s", [params["league"], WEEK_START]
         )
+        create_temp_table(cursor, league_sql.SEATS_TABLE, league_sql.SEATS_COLUMNS)
+        cursor.execute(league_sql.TIER_SEATS, params)
 
     op["plan"] = explain(league_sql.PLACE_MEMBERS, params, setup=setup)
     return op
