@@ -107,7 +107,8 @@ def close_period(
             statement = sql.WRITE_MOVES.format(
                 rank_function=RANK_FUNCTIONS[league.leaderboard.rank_mode], scope=sql.PERIOD_SCOPE
             )
-            cursor.execute(statement, {**params, "run": run.pk, "idle_demotion": int(league.idle_demotion)})
+            with bulk_join_plan(cursor):
+                cursor.execute(statement, {**params, "run": run.pk, "idle_demotion": int(league.idle_demotion)})
             counts = move_counts(cursor, params)
         period.closed_by_run_id, period.closed_at, period.unapplied_correction_run_id = run.pk, now, None
         period.save(update_fields=["closed_by_run_id", "closed_at", "unapplied_correction_run_id"])

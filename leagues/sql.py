@@ -75,7 +75,8 @@ WHERE t.league_id = %(league)s
 
 # Each member's standing in its cohort, with its zone as a move: the rule (see the module docstring).
 # `{scope}` narrows the members (SCOPES). Uses index: league_members_unique_seat (league_id, period_start,
-# level, cohort, slot); leaderboard_entries_unique_cluster (run_id, cluster_id), three probes per member;
+# level, cohort, slot); leaderboard_entries_unique_cluster (run_id, cluster_id) for one cohort, a hash join for a period
+# (the moves run under hedge.db.bulk_join_plan);
 # league_tiers_unique_level.
 STANDINGS = """
 SELECT z.cluster_id, z.level, z.cohort, z.rank, z.place, z.members, z.score,
@@ -111,16 +112,9 @@ FROM (
                                                q.slot) AS place,
                    COUNT(*) OVER (PARTITION BY q.level, q.cohort) AS members
             FROM (
-                -- Each member entry by three probes, not a join: the run and the members are
-                -- newer than the statistics, and a join planned on a guess can compare every pair.
-                SELECT m.cluster_id, m.level, m.cohort, m.slot,
-                       (SELECT e.score FROM leaderboard_entries e
-                        WHERE e.run_id = %(run)s AND e.cluster_id = m.cluster_id) AS score,
-                       (SELECT e.tiebreaker FROM leaderboard_entries e
-                        WHERE e.run_id = %(run)s AND e.cluster_id = m.cluster_id) AS tiebreaker,
-                       (SELECT e.position FROM leaderboard_entries e
-                        WHERE e.run_id = %(run)s AND e.cluster_id = m.cluster_id) AS position
+                SELECT m.cluster_id, m.level, m.cohort, m.slot, e.score, e.tiebreaker, e.position
                 FROM league_members m
+                LEFT JOIN leaderboard_entries e ON e.run_id = %(run)s AND e.cluster_id = m.cluster_id
                 WHERE m.league_id = %(league)s AND m.period_start = %(start)s{scope}
             ) q
         ) s
