@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from . import prize_views, profile_views, views
+from . import league_views, prize_views, profile_views, views
 
 _LATEST = "bench-floor/leaderboards/<str:key>/latest"
 
@@ -19,5 +19,10 @@ urlpatterns = [
         name="bench-floor-history",
     ),
     path(f"{_LATEST}/movers", profile_views.floor_latest_movers, name="bench-floor-latest-movers"),
+    path(
+        "bench-floor/leagues/<str:key>/clusters/<str:cluster_id>",
+        league_views.floor_league_cluster,
+        name="bench-floor-league-cluster",
+    ),
     path("", include("hedge.urls")),
 ]

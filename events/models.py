@@ -22,6 +22,7 @@ class EventType(models.TextChoices):
     REWARD_CLAIMED = "reward.claimed", "reward.claimed"
     PREMIUM_GRANTED = "premium.granted", "premium.granted"
     AWARD_SETTLED = "award.settled", "award.settled"
+    LEAGUE_PERIOD_CLOSED = "league.period_closed", "league.period_closed"
     # "Send test event" in the admin: delivered to the one endpoint it was sent from, never fanned out.
     TEST = "webhook.test", "webhook.test"
 

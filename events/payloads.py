@@ -177,3 +177,25 @@ def test_event(endpoint, *, requested_by) -> dict:
         "requestedBy": requested_by.get_username() if requested_by is not None else None,
         "message": "A test event sent from the hedge admin; nothing changed.",
     }
+
+
+def league_period_closed(league, period, *, counts: dict) -> dict:
+    """Promoted, stayed and demoted per tier (tiers without members are left out), lowest tier first."""
+    names = dict(league.tiers.values_list("level", "name"))
+    return {
+        "key": league.key,
+        "leaderboard": league.leaderboard_id,
+        "periodStart": iso(period.period_start),
+        "periodEnd": iso(period.period_end),
+        "runId": period.closed_by_run_id,
+        "tiers": [
+            {
+                "level": level,
+                "name": names.get(level, ""),
+                "promoted": moves["PROMOTE"],
+                "stayed": moves["STAY"],
+                "demoted": moves["DEMOTE"],
+            }
+            for level, moves in sorted(counts.items())
+        ],
+    }

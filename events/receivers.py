@@ -1,7 +1,7 @@
 """The events app's receivers of the product's hooks: each writes one event in the transaction of the change.
 
 The product apps never import events; their signals are documented where they are defined
-(leaderboards.signals, seasons.signals, hedge.challenges.signals and prizes.signals). A receiver that
+(leaderboards.signals, seasons.signals, hedge.challenges.signals, prizes.signals and leagues.signals). A receiver that
 raises rolls the change back, as the hooks document.
 """
 
@@ -55,11 +55,16 @@ def on_award_settled(sender, *, award, api_key, **kwargs) -> None:
     record_event(EventType.AWARD_SETTLED, payloads.award_settled(award, api_key=api_key))
 
 
+def on_league_period_closed(sender, *, league, period, counts, **kwargs) -> None:
+    record_event(EventType.LEAGUE_PERIOD_CLOSED, payloads.league_period_closed(league, period, counts=counts))
+
+
 def connect() -> None:
     """Subscribe to every hook (EventsConfig.ready). events is installed after the apps it listens to, so a
     final run's awards (prizes' receiver of the same signal) are written before its event counts them."""
     from hedge.challenges import signals as challenges
     from leaderboards import signals as leaderboards
+    from leagues import signals as leagues
     from prizes import signals as prizes
     from seasons import signals as seasons
 
@@ -73,3 +78,4 @@ def connect() -> None:
     challenges.etl_completed.connect(on_etl_completed, dispatch_uid="events.etl_completed")
     prizes.awards_created.connect(on_awards_created, dispatch_uid="events.awards_created")
     prizes.award_settled.connect(on_award_settled, dispatch_uid="events.award_settled")
+    leagues.period_closed.connect(on_league_period_closed, dispatch_uid="events.league_period_closed")

@@ -223,6 +223,24 @@ def ranking_plan(cursor) -> Iterator[None]:
     cursor.execute("SELECT set_config('jit', %s, true), set_config('enable_material', %s, true)", [jit, material])
 
 
+@contextmanager
+def bulk_join_plan(cursor) -> Iterator[None]:
+    """Plan the statements inside the block as joins of two whole sets (PostgreSQL): no nested loop joins.
+
+    A statement that joins a period's league members with a run's entries, both written moments ago in
+    the same transaction, sees statistics that estimate each side at one row: the planner then loops
+    over one side for every row of the other (minutes at 20,000 rows). Without nested loop joins it hashes
+    or merges, whatever the estimate; correlated subqueries (one index probe per row) are not joins and
+    stay as they are. JIT is off too (see ranking_plan). Both are restored after the block.
+    """
+    if not is_postgresql():
+        yield
+        return
+    cursor.execute("SELECT set_config('jit', 'off', true), set_config('enable_nestloop', 'off', true)")
+    yield
+    cursor.execute("SELECT set_config(name, reset_val, true) FROM pg_settings WHERE name IN ('jit', 'enable_nestloop')")
+
+
 def estimated_rows(table: str) -> int | None:
     """The planner's estimate of a table's rows (PostgreSQL, no scan); None on SQLite or before the first ANALYZE."""
     if not is_postgresql():

@@ -131,6 +131,7 @@ INSTALLED_APPS = [
     "leaderboards",
     "prizes",
     "profiles",
+    "leagues",
     # After every app whose hooks it receives (prizes included), so their receivers run first.
     "events",
     "hedge.demo",

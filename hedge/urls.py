@@ -28,5 +28,6 @@ urlpatterns = [
     # Before leaderboards.urls, whose catch-all answers any other path under /leaderboards.
     path("", include("prizes.api.urls")),
     path("", include("profiles.api.urls")),
+    path("", include("leagues.api.urls")),
     path("", include("leaderboards.urls")),
 ]

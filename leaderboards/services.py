@@ -271,6 +271,7 @@ def _generate(
                 watermark=watermark,
                 finished=finished,
             )
+            signals.run_published.send(sender=LeaderboardRun, run=run)
             if is_final:
                 signals.final_run_published.send(sender=LeaderboardRun, run=run, superseded=superseded)
     except BaseException as exc:

@@ -447,3 +447,86 @@ class ClusterProfileFactory(factory.django.DjangoModelFactory):
     avatar_url = factory.LazyAttribute(lambda o: f"https://cdn.example.com/{o.cluster_id}.png")
     updated_at = factory.LazyFunction(timezone.now)
     api_key = factory.SubFactory(APIKeyFactory)
+
+
+# --- leagues --------------------------------------------------------------------------------------
+
+
+class LeagueFactory(factory.django.DjangoModelFactory):
+    """A league over `leaderboard` (a new DAILY board unless given), cohorts of 30, no tiers yet."""
+
+    class Meta:
+        model = "leagues.League"
+
+    key = factory.Sequence(lambda n: f"league_{n}")
+    name = factory.LazyAttribute(lambda o: f"League {o.key}")
+    leaderboard = factory.SubFactory(LeaderboardDefFactory, time_window="DAILY")
+    cohort_size = 30
+    idle_demotion = False
+
+
+class LeagueTierFactory(factory.django.DjangoModelFactory):
+    """A tier of `league`: level 1 unless given, no zones unless given (counts or percents)."""
+
+    class Meta:
+        model = "leagues.LeagueTier"
+
+    league = factory.SubFactory(LeagueFactory)
+    level = 1
+    name = factory.LazyAttribute(lambda o: f"Tier {o.level}")
+    promote_count = None
+    promote_percent = None
+    demote_count = None
+    demote_percent = None
+
+
+class LeaguePeriodFactory(factory.django.DjangoModelFactory):
+    """A period of `league` in which it placed clusters (placement opens real ones), not closed."""
+
+    class Meta:
+        model = "leagues.LeaguePeriod"
+
+    league = factory.SubFactory(LeagueFactory)
+    period_start = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
+    period_end = factory.LazyAttribute(lambda o: o.period_start + datetime.timedelta(days=1))
+    cohort_size = factory.LazyAttribute(lambda o: o.league.cohort_size)
+    opened_at = factory.LazyFunction(timezone.now)
+
+
+class LeagueMemberFactory(factory.django.DjangoModelFactory):
+    """A cluster's seat written directly (placement writes real ones): level 1, cohort 1, seat 0 unless given."""
+
+    class Meta:
+        model = "leagues.LeagueMember"
+
+    league = factory.SubFactory(LeagueFactory)
+    period_start = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
+    cluster_id = factory.Sequence(lambda n: f"cluster-{n:07d}")
+    level = 1
+    cohort = 1
+    slot = 0
+
+
+class LeagueMoveFactory(factory.django.DjangoModelFactory):
+    """A member's result written directly (a final run writes real ones): stayed at level 1 unless given."""
+
+    class Meta:
+        model = "leagues.LeagueMove"
+
+    league = factory.SubFactory(LeagueFactory)
+    period_start = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
+    cluster_id = factory.Sequence(lambda n: f"cluster-{n:07d}")
+    level = 1
+    cohort = 1
+    rank = 1
+    score = 0
+    move = "STAY"
+    next_level = factory.LazyAttribute(lambda o: o.level + {"PROMOTE": 1, "STAY": 0, "DEMOTE": -1}[o.move])
+
+
+def given_tiers(league, zones: list[tuple[int, int]]) -> list:
+    """Tiers 1..n of `league`, each (promote count, demote count) from `zones`, lowest first (saved, audited)."""
+    return [
+        LeagueTierFactory(league=league, level=level, promote_count=promote, demote_count=demote)
+        for level, (promote, demote) in enumerate(zones, start=1)
+    ]

@@ -39,6 +39,8 @@ from tests.factories import (
     GroupFactory,
     LeaderboardDefFactory,
     LeaderboardPrizeFactory,
+    LeagueFactory,
+    LeagueTierFactory,
     PremiumGrantFactory,
     RewardClaimFactory,
     SeasonChallengeWeightFactory,
@@ -102,6 +104,7 @@ KNOWN_URLS = {
     "seasons_season_simple_history",
     "profiles_clusterprofile_simple_history",
     "prizes_leaderboardaward_run_csv",
+    "leagues_league_simple_history",
     "auth_user_password_change",
 }
 
@@ -160,6 +163,9 @@ def world(db):
     definition = LeaderboardDefFactory(key="lb_daily", challenge=wins, time_window="DAILY")
     WebhookEndpointFactory()  # the final run's event is delivered to it: an event and a delivery to act on
     LeaderboardPrizeFactory(leaderboard=definition, rank_from=1, rank_to=1)  # the final run awards it
+    league = LeagueFactory(leaderboard=definition)  # the final run places and moves its members
+    LeagueTierFactory(league=league, level=1, promote_count=1)
+    LeagueTierFactory(league=league, level=2)
     final = generate_final_run("lb_daily", period_start=today.start - DAY, period_end=today.start)
     season = SeasonFactory(id="S1", is_active=True, points_per_level=10)
     SeasonChallengeWeightFactory(season=season, challenge=wins, weight=2)

@@ -20,6 +20,11 @@ from tests.factories import (
     LeaderboardEntryFactory,
     LeaderboardPrizeFactory,
     LeaderboardRunFactory,
+    LeagueFactory,
+    LeagueMemberFactory,
+    LeagueMoveFactory,
+    LeaguePeriodFactory,
+    LeagueTierFactory,
     SeasonChallengeWeightFactory,
     SeasonFactory,
     SeasonProgressFactory,
@@ -55,6 +60,13 @@ def data():
     award = LeaderboardAwardFactory(
         run_id=final.pk, leaderboard_key="lb_daily", cluster_id="c1", position=1, prize=prize
     )
+    league = LeagueFactory(key="lg_daily", leaderboard=daily)
+    LeagueTierFactory(league=league, level=1, promote_count=1)
+    LeagueTierFactory(league=league, level=2, promote_percent="10", demote_count=1)
+    placed = {"league": league, "period_start": final.period_start, "cluster_id": "c1"}
+    LeaguePeriodFactory(league=league, period_start=final.period_start, period_end=final.period_end)
+    LeagueMemberFactory(**placed)
+    LeagueMoveFactory(**placed, score=3, move="PROMOTE")
     return {"season": season, "run": run, "final": final, "award": award}
 
 
@@ -143,6 +155,13 @@ CASES = [
     ("/leaderboards/{key}/runs/{runId}/movers", "/leaderboards/lb_daily/runs/1/movers?limit=0", 400),
     ("/leaderboards/{key}/finals/previous/movers", "/leaderboards/lb_daily/finals/previous/movers", 200),
     ("/leaderboards/{key}/finals/previous/movers", "/leaderboards/lb_wins/finals/previous/movers", 404),
+    ("/leagues", "/leagues", 200),
+    ("/leagues/{key}/clusters/{clusterId}", "/leagues/lg_daily/clusters/c1", 200),
+    ("/leagues/{key}/clusters/{clusterId}", "/leagues/lg_daily/clusters/" + "x" * 129, 400),
+    ("/leagues/{key}/clusters/{clusterId}", "/leagues/lg_daily/clusters/nobody", 404),
+    ("/leagues/{key}/clusters/{clusterId}/history", "/leagues/lg_daily/clusters/c1/history", 200),
+    ("/leagues/{key}/clusters/{clusterId}/history", "/leagues/lg_daily/clusters/a%00/history", 400),
+    ("/leagues/{key}/clusters/{clusterId}/history", "/leagues/nope/clusters/c1/history", 404),
 ]
 
 

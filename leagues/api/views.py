@@ -1,0 +1,194 @@
+"""Public, anonymous, read-only league endpoints. Thin: validate, select, serialize.
+
+Like the run reads they carry an ETag (of the body) and a Cache-Control header capped by the next reset
+of the board; a request whose If-None-Match matches is answered 304 with no body.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils import timezone
+from django.utils.http import parse_etags
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from hedge.api import ErrorSerializer
+from leaderboards.models import is_well_formed_key
+from leaderboards.periods import next_resets
+from leaderboards.serializers import ClusterPathSerializer
+
+from .. import selectors
+from ..models import League
+from .serializers import (
+    LeagueClusterErrorSerializer,
+    LeagueHistorySerializer,
+    LeagueSerializer,
+    LeagueStandingsSerializer,
+)
+
+_CLUSTER_ID = OpenApiParameter(
+    "clusterId",
+    {"type": "string", "minLength": 1, "maxLength": 128, "pattern": r"^(?!\.\.?$)[^/\u0000]+$"},
+    OpenApiParameter.PATH,
+    description="The cluster's id, taken verbatim (no trimming).",
+)
+_KEY = OpenApiParameter("key", str, OpenApiParameter.PATH, description="The league's key.")
+_CACHE = [
+    OpenApiParameter("If-None-Match", str, OpenApiParameter.HEADER, required=False),
+    OpenApiParameter("ETag", str, OpenApiParameter.HEADER, response=[200, 304], description="Of the body."),
+    OpenApiParameter(
+        "Cache-Control",
+        str,
+        OpenApiParameter.HEADER,
+        response=[200, 304],
+        description="`public, max-age=N`, N at most API_CACHE_SECONDS and never past the board's next reset.",
+    ),
+]
+_NOT_MODIFIED = OpenApiResponse(description="Not modified: If-None-Match names the current ETag. No body.")
+_BAD_CLUSTER = OpenApiResponse(LeagueClusterErrorSerializer, description="`clusterId` is malformed; the body names it.")
+
+
+def _cluster_id(kwargs) -> str:
+    params = ClusterPathSerializer(data={"clusterId": kwargs["clusterId"]})
+    params.is_valid(raise_exception=True)
+    return params.validated_data["clusterId"]
+
+
+def _league(key: str) -> League:
+    league = selectors.active_league(key) if is_well_formed_key(key) else None
+    if league is None:
+        raise NotFound(f"No active league {key!r}.")
+    return league
+
+
+def _cached_response(request, body, resets: list[datetime.datetime | None], *, now) -> Response:
+    """`body` with its ETag and Cache-Control, or a 304 when If-None-Match names the ETag."""
+    max_age = settings.API_CACHE_SECONDS
+    for reset in resets:
+        if reset is not None:
+            max_age = max(0, min(max_age, int((reset - now).total_seconds())))
+    text = json.dumps(body, sort_keys=True, cls=DjangoJSONEncoder)
+    etag = f'"{hashlib.blake2b(text.encode(), digest_size=16).hexdigest()}"'
+    headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}"}
+    header = request.headers.get("If-None-Match")
+    if header and any(tag == "*" or tag.removeprefix("W/") == etag for tag in parse_etags(header)):
+        return Response(status=304, headers=headers)
+    return Response(body, headers=headers)
+
+
+class LeagueListView(APIView):
+    @extend_schema(
+        operation_id="list_leagues",
+        summary="Active leagues, each with its board, cohort size and tiers with their promotion and demotion zones.",
+        description=(
+            "Every active league by key: the board it follows (`leaderboard`, `timeWindow`), `cohortSize`, "
+            "`idleDemotion`, and its tiers lowest first, each zone a `count` or a `percent` of a cohort (rounded up). "
+            "Ties at a zone's edge go the members' way; a member in both zones promotes."
+        ),
+        parameters=_CACHE,
+        responses={200: LeagueSerializer(many=True), 304: _NOT_MODIFIED},
+        examples=[
+            OpenApiExample(
+                "a weekly league",
+                response_only=True,
+                value=[
+                    {
+                        "key": "weekly",
+                        "name": "Weekly league",
+                        "leaderboard": "weekly_wins",
+                        "timeWindow": "WEEKLY",
+                        "cohortSize": 30,
+                        "idleDemotion": True,
+                        "tiers": [
+                            {
+                                "level": 1,
+                                "name": "Bronze",
+                                "promote": {"count": 10, "percent": None},
+                                "demote": {"count": 0, "percent": None},
+                            },
+                            {
+                                "level": 2,
+                                "name": "Silver",
+                                "promote": {"count": 0, "percent": None},
+                                "demote": {"count": None, "percent": 16.7},
+                            },
+                        ],
+                    }
+                ],
+            )
+        ],
+    )
+    def get(self, request):
+        leagues = list(selectors.active_leagues())
+        now = timezone.now()
+        resets = next_resets([league.leaderboard.time_window for league in leagues], now=now)
+        body = [LeagueSerializer().to_representation(league) for league in leagues]
+        return _cached_response(request, body, list(resets.values()), now=now)
+
+
+class LeagueClusterView(APIView):
+    @extend_schema(
+        operation_id="get_league_cohort_of_cluster",
+        summary="The cluster's tier and cohort in the league's current period, its cohort's standings and zones.",
+        description=(
+            "The period is the one of the board's latest completed run; the standings rank the cohort's members by "
+            "that run (members it does not rank gained nothing: score 0, at the bottom), with the zone each would "
+            "end in if the period ended now. 404 for a cluster without a place in that period."
+        ),
+        parameters=[_KEY, _CLUSTER_ID, *_CACHE],
+        responses={
+            200: LeagueStandingsSerializer,
+            304: _NOT_MODIFIED,
+            400: _BAD_CLUSTER,
+            404: OpenApiResponse(ErrorSerializer, description="Unknown league, or the cluster is not in it now."),
+        },
+    )
+    def get(self, request, key, **kwargs):
+        cluster_id = _cluster_id(kwargs)
+        league = _league(key)
+        cohort = selectors.cohort_now(league, cluster_id)
+        if cohort is None:
+            raise NotFound(f"Cluster {cluster_id!r} has no place in league {key!r} this period.")
+        now = timezone.now()
+        reset = next_resets([league.leaderboard.time_window], now=now)[league.leaderboard.time_window]
+        body = LeagueStandingsSerializer(context={"next_reset_at": reset}).to_representation(cohort)
+        return _cached_response(request, body, [reset], now=now)
+
+
+class LeagueClusterHistoryView(APIView):
+    @extend_schema(
+        operation_id="list_league_history_of_cluster",
+        summary="The cluster's tier, cohort rank and move in each ended period of the league, newest first.",
+        description=(
+            "One item per period whose final run wrote the league's moves (at most 100): the tier the cluster raced "
+            "in, its cohort, its rank and score in the cohort by the final run, the move and the tier it led to. "
+            "An unknown cluster is a 200 with no results."
+        ),
+        parameters=[_KEY, _CLUSTER_ID, *_CACHE],
+        responses={
+            200: LeagueHistorySerializer,
+            304: _NOT_MODIFIED,
+            400: _BAD_CLUSTER,
+            404: OpenApiResponse(ErrorSerializer, description="Unknown or inactive league."),
+        },
+    )
+    def get(self, request, key, **kwargs):
+        cluster_id = _cluster_id(kwargs)
+        league = _league(key)
+        results = selectors.cluster_history(league, cluster_id)
+        serializer = LeagueHistorySerializer().fields["results"].child
+        body = {
+            "league": league.key,
+            "clusterId": cluster_id,
+            "results": [serializer.to_representation(row) for row in results],
+        }
+        now = timezone.now()
+        reset = next_resets([league.leaderboard.time_window], now=now)[league.leaderboard.time_window]
+        return _cached_response(request, body, [reset], now=now)
