@@ -322,6 +322,7 @@ SPECTACULAR_SETTINGS = {
         {"name": "leaderboards", "description": "Public, anonymous, read-only: boards, their runs and final runs."},
         {"name": "clusters", "description": "Public, anonymous, read-only: where one cluster stands everywhere."},
         {"name": "seasons", "description": "Public, anonymous, read-only: seasons, progress and reward tracks."},
+        {"name": "leagues", "description": "Public, anonymous, read-only: leagues, a cluster's cohort and its moves."},
         {
             "name": "service",
             "description": "Key-protected, for the game's backend: `Authorization: Api-Key <key>` on every call.",

@@ -48,8 +48,8 @@ def test_the_document_has_public_and_service_operations_and_each_is_checked_here
     names = [name for name, _ in OPERATIONS]
 
     assert sum(" /service/" in name for name in names) == 7
-    assert len(names) == 29
-    assert len(SUCCESSES) == 30  # two service writes answer 201 (written) and 200 (written before)
+    assert len(names) == 32
+    assert len(SUCCESSES) == 33  # two service writes answer 201 (written) and 200 (written before)
 
 
 @pytest.mark.parametrize(("name", "operation"), OPERATIONS, ids=[name for name, _ in OPERATIONS])

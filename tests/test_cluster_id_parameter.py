@@ -12,11 +12,18 @@ from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
 from leaderboards.periods import calendar_period
+from profiles.models import ClusterProfile
 from tests.factories import (
     APIKeyFactory,
+    ClusterProfileFactory,
     LeaderboardDefFactory,
     LeaderboardEntryFactory,
     LeaderboardRunFactory,
+    LeagueFactory,
+    LeagueMemberFactory,
+    LeagueMoveFactory,
+    LeaguePeriodFactory,
+    LeagueTierFactory,
     RewardClaimFactory,
     SeasonFactory,
     SeasonProgressFactory,
@@ -66,6 +73,18 @@ CASES = {
         "clusterId",
         lambda id: ("/service/seasons/S1/claims", {"clusterId": id, "track": "FREE", "level": 2}),
     ),
+    "set_cluster_display_name": (
+        "put",
+        "clusterId",
+        lambda id: (f"/service/clusters/{quote(id)}", {"displayName": "Mira", "avatarUrl": None}),
+    ),
+    "clear_cluster_display_name": ("delete", "clusterId", lambda id: (f"/service/clusters/{quote(id)}", None)),
+    "get_league_cohort_of_cluster": ("get", "clusterId", lambda id: (f"/leagues/lg/clusters/{quote(id)}", None)),
+    "list_league_history_of_cluster": (
+        "get",
+        "clusterId",
+        lambda id: (f"/leagues/lg/clusters/{quote(id)}/history", None),
+    ),
     "grant_premium": (
         "post",
         "clusterId",
@@ -84,6 +103,12 @@ def world(client):
     RewardClaimFactory(season=season, cluster_id="c1", level=1)
     run = LeaderboardRunFactory(leaderboard=LeaderboardDefFactory(key="lb"), row_count=1)
     LeaderboardEntryFactory(run=run, cluster_id="c1", position=1, rank=1, score=10)
+    league = LeagueFactory(key="lg", leaderboard=run.leaderboard)
+    LeagueTierFactory(league=league, level=1)
+    LeaguePeriodFactory(league=league, period_start=run.period_start, period_end=run.period_end)
+    LeagueMemberFactory(league=league, period_start=run.period_start, cluster_id="c1")
+    LeagueMoveFactory(league=league, period_start=run.period_start, cluster_id="c1", score=10)
+    ClusterProfileFactory(cluster_id="c1")
     yesterday = calendar_period("DAILY", now=timezone.now()).start - datetime.timedelta(days=1)
     final = LeaderboardRunFactory(
         leaderboard=LeaderboardDefFactory(key="daily", time_window="DAILY"),
@@ -101,9 +126,9 @@ def ask(client, world, operation: str, cluster_id: str):
     method, _, request = CASES[operation]
     url, body = request(cluster_id)
     url = url.format(run=world["run"])
-    if method == "post":
-        return client.post(url, body, content_type="application/json")
-    return client.get(url)
+    if method == "get":
+        return client.get(url)
+    return getattr(client, method)(url, body, content_type="application/json")
 
 
 def test_every_operation_that_takes_a_cluster_id_is_listed_here():
@@ -122,7 +147,7 @@ def test_every_operation_that_takes_a_cluster_id_is_listed_here():
     assert taking == set(CASES)
 
 
-@pytest.mark.parametrize("operation", list(CASES))
+@pytest.mark.parametrize("operation", [name for name in CASES if name != "clear_cluster_display_name"])
 def test_a_cluster_id_is_taken_verbatim_never_trimmed(client, world, operation):
     padded = ask(client, world, operation, " c1")
     exact = ask(client, world, operation, "c1")
@@ -139,3 +164,10 @@ def test_a_cluster_id_no_cluster_can_have_is_a_400_naming_it(client, world, oper
 
     assert response.status_code == 400
     assert CASES[operation][1] in response.json()
+
+
+def test_clearing_a_padded_cluster_id_leaves_the_cluster_it_resembles_alone(client, world):
+    response = ask(client, world, "clear_cluster_display_name", " c1")
+
+    assert response.status_code == 204
+    assert ClusterProfile.objects.filter(cluster_id="c1").exists()

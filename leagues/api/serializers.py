@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from hedge.api import api_datetime
+from leaderboards.models import TimeWindow
+
 from ..selectors import cohort_id
 
-_DATETIME = serializers.DateTimeField()
 ZONES = {"PROMOTE": "promote", "STAY": "stay", "DEMOTE": "demote"}
-
-
-def _datetime(value):
-    return None if value is None else _DATETIME.to_representation(value)
 
 
 def _share(value):
@@ -50,7 +48,7 @@ class LeagueSerializer(serializers.Serializer):
     key = serializers.CharField()
     name = serializers.CharField()
     leaderboard = serializers.CharField(help_text="The key of the board it follows.")
-    timeWindow = serializers.CharField(help_text="The board's: DAILY, WEEKLY, MONTHLY or SEASON.")
+    timeWindow = serializers.ChoiceField(choices=TimeWindow.values, help_text="The board's.")
     cohortSize = serializers.IntegerField()
     idleDemotion = serializers.BooleanField(help_text="A member who gained nothing in a period drops one tier.")
     tiers = LeagueTierSerializer(many=True, help_text="Lowest first.")
@@ -112,9 +110,9 @@ class LeagueStandingsSerializer(serializers.Serializer):
             "tier": {"level": now.level, "name": now.tier_name},
             "cohort": {"id": cohort_id(now.level, now.cohort), "size": len(now.standings)},
             "runId": now.run.pk,
-            "periodStart": _datetime(now.run.period_start),
-            "periodEnd": _datetime(now.run.period_end),
-            "nextResetAt": _datetime(self.context["next_reset_at"]),
+            "periodStart": api_datetime(now.run.period_start),
+            "periodEnd": api_datetime(now.run.period_end),
+            "nextResetAt": api_datetime(self.context["next_reset_at"]),
             "standings": [standing.to_representation(s) for s in now.standings],
             "you": standing.to_representation(now.you),
         }
@@ -132,8 +130,8 @@ class LeagueHistoryItemSerializer(serializers.Serializer):
 
     def to_representation(self, row):
         return {
-            "periodStart": _datetime(row["period_start"]),
-            "periodEnd": _datetime(row["period_end"]),
+            "periodStart": api_datetime(row["period_start"]),
+            "periodEnd": api_datetime(row["period_end"]),
             "tier": {"level": row["level"], "name": row["tier_name"] or ""},
             "cohort": cohort_id(row["level"], row["cohort"]),
             "rank": row["rank"],

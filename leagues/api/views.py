@@ -98,30 +98,28 @@ class LeagueListView(APIView):
             OpenApiExample(
                 "a weekly league",
                 response_only=True,
-                value=[
-                    {
-                        "key": "weekly",
-                        "name": "Weekly league",
-                        "leaderboard": "weekly_wins",
-                        "timeWindow": "WEEKLY",
-                        "cohortSize": 30,
-                        "idleDemotion": True,
-                        "tiers": [
-                            {
-                                "level": 1,
-                                "name": "Bronze",
-                                "promote": {"count": 10, "percent": None},
-                                "demote": {"count": 0, "percent": None},
-                            },
-                            {
-                                "level": 2,
-                                "name": "Silver",
-                                "promote": {"count": 0, "percent": None},
-                                "demote": {"count": None, "percent": 16.7},
-                            },
-                        ],
-                    }
-                ],
+                value={
+                    "key": "weekly",
+                    "name": "Weekly league",
+                    "leaderboard": "weekly_wins",
+                    "timeWindow": "WEEKLY",
+                    "cohortSize": 30,
+                    "idleDemotion": True,
+                    "tiers": [
+                        {
+                            "level": 1,
+                            "name": "Bronze",
+                            "promote": {"count": 10, "percent": None},
+                            "demote": {"count": 0, "percent": None},
+                        },
+                        {
+                            "level": 2,
+                            "name": "Silver",
+                            "promote": {"count": 0, "percent": None},
+                            "demote": {"count": None, "percent": 16.7},
+                        },
+                    ],
+                },
             )
         ],
     )
@@ -149,6 +147,27 @@ class LeagueClusterView(APIView):
             400: _BAD_CLUSTER,
             404: OpenApiResponse(ErrorSerializer, description="Unknown league, or the cluster is not in it now."),
         },
+        examples=[
+            OpenApiExample(
+                "a silver cohort in midweek",
+                response_only=True,
+                value={
+                    "tier": {"level": 2, "name": "Silver"},
+                    "cohort": {"id": "2-14", "size": 30},
+                    "runId": 1042,
+                    "periodStart": "2026-11-23T00:00:00Z",
+                    "periodEnd": "2026-11-30T00:00:00Z",
+                    "nextResetAt": "2026-11-30T00:00:00Z",
+                    "standings": [
+                        {"clusterId": "c-19d2", "rank": 1, "score": 240, "zone": "promote"},
+                        {"clusterId": "c-7f3a", "rank": 2, "score": 212, "zone": "promote"},
+                        {"clusterId": "c-0b44", "rank": 3, "score": 198, "zone": "stay"},
+                        {"clusterId": "c-5e10", "rank": 30, "score": 0, "zone": "demote"},
+                    ],
+                    "you": {"clusterId": "c-7f3a", "rank": 2, "score": 212, "zone": "promote"},
+                },
+            )
+        ],
     )
     def get(self, request, key, **kwargs):
         cluster_id = _cluster_id(kwargs)
@@ -178,6 +197,28 @@ class LeagueClusterHistoryView(APIView):
             400: _BAD_CLUSTER,
             404: OpenApiResponse(ErrorSerializer, description="Unknown or inactive league."),
         },
+        examples=[
+            OpenApiExample(
+                "promoted last week",
+                response_only=True,
+                value={
+                    "league": "weekly",
+                    "clusterId": "c-7f3a",
+                    "results": [
+                        {
+                            "periodStart": "2026-11-16T00:00:00Z",
+                            "periodEnd": "2026-11-23T00:00:00Z",
+                            "tier": {"level": 1, "name": "Bronze"},
+                            "cohort": "1-88",
+                            "rank": 3,
+                            "score": 187,
+                            "move": "promote",
+                            "nextTier": {"level": 2, "name": "Silver"},
+                        }
+                    ],
+                },
+            )
+        ],
     )
     def get(self, request, key, **kwargs):
         cluster_id = _cluster_id(kwargs)
