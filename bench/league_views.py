@@ -36,10 +36,11 @@ SELECT m.level, m.cohort, t.name, t.promote_count, t.demote_count, (SELECT MAX(x
 FROM league_members m LEFT JOIN league_tiers t ON t.league_id = m.league_id AND t.level = m.level
 WHERE m.league_id = %(league)s AND m.cluster_id = %(cluster)s AND m.period_start = %(start)s
 """
-# Uses index: league_members_unique_seat; leaderboard_entries_unique_cluster.
+# Uses index: league_members_unique_seat; leaderboard_entries_unique_cluster. The run is a subquery's value, as in
+# leagues.sql.STANDINGS: as a constant the statistics do not know, the join scans the run per member (not a floor).
 _COHORT = """
 SELECT m.cluster_id, COALESCE(e.score, 0), COALESCE(e.tiebreaker, 0), e.position, m.slot
-FROM league_members m LEFT JOIN leaderboard_entries e ON e.run_id = %(run)s AND e.cluster_id = m.cluster_id
+FROM league_members m LEFT JOIN leaderboard_entries e ON e.run_id = (SELECT %(run)s) AND e.cluster_id = m.cluster_id
 WHERE m.league_id = %(league)s AND m.period_start = %(start)s AND m.level = %(level)s AND m.cohort = %(cohort)s
 """
 

@@ -75,8 +75,8 @@ WHERE t.league_id = %(league)s
 
 # Each member's standing in its cohort, with its zone as a move: the rule (see the module docstring).
 # `{scope}` narrows the members (SCOPES). Uses index: league_members_unique_seat (league_id, period_start,
-# level, cohort, slot); leaderboard_entries_unique_cluster (run_id, cluster_id) for one cohort, a hash join for a period
-# (the moves run under hedge.db.bulk_join_plan);
+# level, cohort, slot); leaderboard_entries_unique_cluster (run_id, cluster_id), one probe per member for one cohort
+# (the run as a subquery's value, see below), a hash join for a period (the moves run under hedge.db.bulk_join_plan);
 # league_tiers_unique_level.
 STANDINGS = """
 SELECT z.cluster_id, z.level, z.cohort, z.rank, z.place, z.members, z.score,
@@ -114,7 +114,12 @@ FROM (
             FROM (
                 SELECT m.cluster_id, m.level, m.cohort, m.slot, e.score, e.tiebreaker, e.position
                 FROM league_members m
-                LEFT JOIN leaderboard_entries e ON e.run_id = %(run)s AND e.cluster_id = m.cluster_id
+                -- The run is a subquery's value, not a constant, for the cohort read's plan: a run newer
+                -- than the statistics is estimated at one entry, and then reading the run down an index by
+                -- run_id alone, once per member, costs no more than a probe by (run_id, cluster_id): a 503
+                -- at 1M entries. A value the planner cannot see is estimated as an average run, so the
+                -- probe wins. (SQLite has no LATERAL, and a per-member subquery has the same tie.)
+                LEFT JOIN leaderboard_entries e ON e.run_id = (SELECT %(run)s) AND e.cluster_id = m.cluster_id
                 WHERE m.league_id = %(league)s AND m.period_start = %(start)s{scope}
             ) q
         ) s
