@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connections
 from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 
 from hedge.db import sql_datetime
+from hedge.routers import read_alias
 from leaderboards.models import LeaderboardRun
 from leaderboards.selectors import latest_complete_run
 from leaderboards.sql import RANK_FUNCTIONS
@@ -96,7 +97,7 @@ def cohort_now(league: League, cluster_id: str) -> CohortNow | None:
     statement = sql.COHORT_STANDINGS.format(
         rank_function=RANK_FUNCTIONS[league.leaderboard.rank_mode], scope=sql.COHORT_SCOPE
     )
-    with connection.cursor() as cursor:
+    with connections[read_alias()].cursor() as cursor:
         cursor.execute(statement, params)
         rows = cursor.fetchall()
     standings = [Standing(cluster_id=c, rank=rank, score=score, move=move) for c, rank, score, move, _ in rows]
