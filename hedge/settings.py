@@ -340,6 +340,8 @@ SPECTACULAR_SETTINGS = {
         # Three fields are named `status`: each enum gets a name of its own, not a numbered collision.
         "RunStatusEnum": ["COMPLETE", "SUPERSEDED"],
         "SeasonStatusEnum": ["upcoming", "active", "ended", "final"],
+        # A league member's zone now (`zone`) and the move it made at a period's end (`move`): one set.
+        "LeagueZoneEnum": ["promote", "stay", "demote"],
     },
     # 3.1 schemas are JSON Schema: nullable fields are `type: [..., "null"]`, which validators understand.
     "OAS_VERSION": "3.1.0",
