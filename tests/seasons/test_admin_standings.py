@@ -20,6 +20,7 @@ from tests.helpers import messages_of
 pytestmark = pytest.mark.django_db
 
 PAGE = "/admin/seasons/season/S1-TEST/change/"
+PAGE_QUERIES = 16  # the season change page with its charts, whatever the number of clusters
 
 
 @pytest.fixture
@@ -87,25 +88,17 @@ def test_the_page_shows_the_standings_in_a_fixed_number_of_queries(admin_client,
         assert response.status_code == 200
         return response
 
+    page()  # what a process loads once (content types, the session's user) is not the page's cost
     given_standings(season, [0, 150, 250])
-    with django_assert_num_queries(len(_queries(admin_client))):
+    with django_assert_num_queries(PAGE_QUERIES):
         page()
     given_standings(season, list(range(1000, 5000, 70)), prefix="more")
-    with django_assert_num_queries(len(_queries(admin_client))):
+    with django_assert_num_queries(PAGE_QUERIES):
         response = page()
 
     content = response.content.decode()
     assert '<svg xmlns="http://www.w3.org/2000/svg" class="hedge-chart"' in content
     assert "<th>p50</th><th>p90</th><th>p99</th><th>max</th>" in content
-
-
-def _queries(client) -> list:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as captured:
-        client.get(PAGE)
-    return captured.captured_queries
 
 
 def test_a_season_without_progress_says_so_instead_of_charting(admin_client, season):
