@@ -292,7 +292,7 @@ class SeasonReward(models.Model):
 class PremiumGrant(models.Model):
     """A cluster's premium pass in a season: one per (season, cluster), one per external reference.
 
-    Written only through the service API (seasons.claims.grant_premium), attributed to its key.
+    Written only through the service API (seasons.services.grant_premium), attributed to its key.
     """
 
     season = models.ForeignKey(Season, on_delete=models.CASCADE, related_name="premium_grants")

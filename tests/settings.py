@@ -37,7 +37,7 @@ WEBHOOK_ALLOW_HTTP = True
 WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
 
 # In-process requests share the test's own database connection (and its transaction): the deadline
-# that cuts a hung connection (hedge.watchdog) must not cut it on a slow, loaded test machine. The
+# that cuts a hung connection (hedge.core.watchdog) must not cut it on a slow, loaded test machine. The
 # deadline is tested against a real server with production settings (tests/hedge/test_database_faults.py).
 API_DATABASE_TIMEOUT = 60
 

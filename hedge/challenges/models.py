@@ -45,7 +45,7 @@ class ChallengeCategory(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    # The catalogue changes through sync_challenge_config, attributed to it (hedge.audit).
+    # The catalogue changes through sync_challenge_config, attributed to it (hedge.core.audit).
     history = HistoricalRecords(table_name="challenge_categories_history", excluded_fields=["updated_at"])
 
     class Meta:

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import datetime
 
-from axes.admin import AccessAttemptAdmin
-from axes.models import AccessAttempt
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
+from django.utils.html import format_html
+from django.utils.http import urlencode
 from simple_history.admin import SimpleHistoryAdmin
 
 
@@ -21,6 +22,12 @@ def compact_datetime(value: datetime.datetime | None) -> str:
     if value is None:
         return "—"
     return date_format(timezone.localtime(value), "Y-m-d H:i T")
+
+
+def changelist_link(model, label: str, **filters) -> str:
+    """A link to `model`'s admin list, filtered (`run__id__exact=7` -> `?run__id__exact=7`)."""
+    url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+    return format_html('<a href="{}?{}">{}</a>', url, urlencode(filters), label)
 
 
 class CappedCountPaginator(Paginator):
@@ -101,18 +108,3 @@ class HistoryAdmin(SimpleHistoryAdmin):
             if not allowed:
                 raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
-
-
-# django-axes' "Clean up expired attempts" deletes rows but declares no permission, so staff who may only view
-# login attempts could run it (and it failed with a 500 outside a login request): the same admin, with the
-# action declaring what it does.
-if admin.site.is_registered(AccessAttempt):
-    admin.site.unregister(AccessAttempt)
-
-
-@admin.register(AccessAttempt)
-class HedgeAccessAttemptAdmin(AccessAttemptAdmin):
-    @admin.action(description="Clean up expired attempts", permissions=["delete"])
-    def cleanup_expired_attempts(self, request, queryset):
-        request.axes_attempt_time = timezone.now()  # axes sets it on login requests only; the cleanup reads it
-        return super().cleanup_expired_attempts(request, queryset)

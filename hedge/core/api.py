@@ -21,9 +21,9 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
-from hedge.cache import safe_cache
 from hedge.challenges.models import CLUSTER_ID_MAX_LENGTH
-from hedge.db import QUERY_CANCELED
+from hedge.core.cache import safe_cache
+from hedge.core.db import QUERY_CANCELED
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -356,7 +356,7 @@ class ClientIpRateThrottle(SimpleRateThrottle):
     """The public API's rate limit per client IP (API_THROTTLE_RATE), counted in the shared cache.
 
     Addresses in API_THROTTLE_EXEMPT_IPS are never throttled. A cache that fails counts nothing:
-    the request is served (hedge.cache), throttling resumes when the cache is back.
+    the request is served (hedge.core.cache), throttling resumes when the cache is back.
     """
 
     scope = "client_ip"

@@ -35,7 +35,7 @@ def changes_attributed_to(source: str) -> Iterator[None]:
         _source.reset(token)
 
 
-@receiver(pre_create_historical_record, dispatch_uid="hedge.audit.attribute_history")
+@receiver(pre_create_historical_record, dispatch_uid="hedge.core.audit.attribute_history")
 def attribute_history(sender, *, history_instance, **kwargs) -> None:
     if not history_instance.history_change_reason and (source := _source.get()):
         history_instance.history_change_reason = source

@@ -1,6 +1,6 @@
 """Bar charts as inline SVG, drawn on the server: the admin's charts need no JavaScript and no CDN.
 
-Each chart is computed by an aggregate query in its app (leaderboards.charts, seasons.charts);
+Each chart is computed by an aggregate query in its app (leaderboards.admin.charts, seasons.admin.charts);
 this module only draws the bars it is given.
 """
 

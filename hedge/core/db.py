@@ -388,15 +388,11 @@ def is_timeout(exc: BaseException) -> bool:
     return getattr(cause, "sqlstate", None) == QUERY_CANCELED or "interrupted" in str(exc)
 
 
-# Run markers: a PostgreSQL session-level advisory lock per PROCESSING run, held by the process
-# generating it. The server releases it when that session ends, however it ends, so a PROCESSING
-# run whose marker is not held belongs to a process that died. Keys live above 2^62, apart from
-# hedge's fixed lock keys.
-_RUN_MARKER_BASE = 1 << 62
-
-
-def run_marker(run_id: int) -> int:
-    return _RUN_MARKER_BASE + run_id
+# Session markers: a PostgreSQL session-level advisory lock held by the process doing some work
+# (leaderboards: generating a run). The server releases it when that session ends, however it ends, so
+# work whose marker is not held belongs to a process that died. Keys live above 2^62
+# (SESSION_MARKER_BASE + the id of what is marked), apart from hedge's fixed lock keys.
+SESSION_MARKER_BASE = 1 << 62
 
 
 def hold_session_marker(key: int) -> None:
@@ -417,18 +413,14 @@ def release_session_marker(key: int) -> None:
         pass  # the session is gone, and the marker with it
 
 
-def run_marker_gone_sql() -> str:
-    """A SQL condition on `leaderboard_runs`: the run's generation is gone.
+def session_marker_gone_sql(key_sql: str) -> str:
+    """A PostgreSQL condition: no session holds the marker whose key is the SQL expression `key_sql`.
 
-    PostgreSQL: no session holds the run's marker (pg_locks shows a bigint advisory key as classid,
-    its high 32 bits, and objid, its low 32 bits). SQLite: the run is older than %(abandoned_before)s.
+    pg_locks shows a bigint advisory key as classid, its high 32 bits, and objid, its low 32 bits.
     """
-    if not is_postgresql():
-        return "created_at < %(abandoned_before)s"
     return (
         "NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.objsubid = 1 AND l.granted"
-        " AND CAST(l.classid AS bigint) * 4294967296 + CAST(l.objid AS bigint)"
-        f" = {_RUN_MARKER_BASE} + leaderboard_runs.id)"
+        f" AND CAST(l.classid AS bigint) * 4294967296 + CAST(l.objid AS bigint) = {key_sql})"
     )
 
 

@@ -30,19 +30,19 @@ class HealthCheckMiddleware:
 class PublicApiMiddleware:
     """What a public API request gets that the admin and commands do not.
 
-    - Its reads may go to a read replica (hedge.routers).
+    - Its reads may go to a read replica (hedge.core.routers).
     - Each statement is bounded by API_STATEMENT_TIMEOUT (PostgreSQL): a slow or stuck database
       costs the client a 503 after two seconds, not a worker for as long as the database takes.
     - A database that is down or too slow is a JSON 503 with Retry-After, never Django's HTML 500:
-      DRF's views answer it themselves (hedge.api.exception_handler); this catches it from any
+      DRF's views answer it themselves (hedge.core.api.exception_handler); this catches it from any
       other view under the API's paths.
     Other requests reset the statement timeout to the server's default (the admin has none), on
     the connections a public request left it set on.
 
-    Every request also runs under a deadline on all its waits for the database (hedge.watchdog),
+    Every request also runs under a deadline on all its waits for the database (hedge.core.watchdog),
     so a database that stops answering on an open connection cannot hold a worker until gunicorn
     kills it: API_DATABASE_TIMEOUT for the public and service APIs, ADMIN_DATABASE_TIMEOUT for the
-    admin, which then answers a plain 503 page saying the database is unavailable (hedge.views.server_error).
+    admin, which then answers a plain 503 page saying the database is unavailable (hedge.core.views.server_error).
     """
 
     def __init__(self, get_response):

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 from django.db import OperationalError
 
-from hedge.db import is_timeout, statement_timeout
+from hedge.core.db import is_timeout, statement_timeout
 
 SHOWN = 20
 TIMEOUT_SECONDS = 10

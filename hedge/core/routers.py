@@ -1,7 +1,7 @@
 """Read replicas for the public API.
 
 While a request of the public API is served (`public_api_reads()`, entered by
-hedge.middleware.PublicApiMiddleware), reads go to one of the DATABASE_REPLICAS, chosen once for
+hedge.core.middleware.PublicApiMiddleware), reads go to one of the DATABASE_REPLICAS, chosen once for
 the request: replicas lag by different amounts, and a run looked up on one replica with its entries
 read on another could be a published run with no entries. Everything else (the admin, commands,
 cron, every write, and reads outside such a request) uses the primary. A replica that lags only

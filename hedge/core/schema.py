@@ -18,7 +18,7 @@ from drf_spectacular.renderers import (
 )
 from drf_spectacular.views import SpectacularAPIView
 
-from hedge.api import RETRY_AFTER_SECONDS
+from hedge.core.api import RETRY_AFTER_SECONDS
 
 SERVICE_PREFIX = "/service/"
 _ERROR = {"$ref": "#/components/schemas/Error"}

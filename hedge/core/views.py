@@ -48,7 +48,7 @@ def healthz(request):
 def server_error(request):
     """Django's handler500: what an exception no view or middleware answered becomes (DEBUG off).
 
-    A database that is down or gave up on (hedge.watchdog) is a 503 with Retry-After, wherever it
+    A database that is down or gave up on (hedge.core.watchdog) is a 503 with Retry-After, wherever it
     failed (a middleware reading the session, a view): JSON under the APIs, a plain page in the admin.
     Anything else under the APIs is a JSON 500; elsewhere Django's own page.
     """

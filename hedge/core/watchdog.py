@@ -9,7 +9,7 @@ takes, and gunicorn kills the worker after its timeout with no answer to the cli
 `database_deadline(seconds)` bounds that wait from the client's side: a thread per process
 watches the requests under a deadline, and when one outlives its deadline it shuts down the
 sockets of that request's database connections. The waiting driver then fails at once with
-OperationalError, which the API answers with a JSON 503 (hedge.api); the connections are closed
+OperationalError, which the API answers with a JSON 503 (hedge.core.api); the connections are closed
 when the block ends, so the next request connects afresh. A connection still being opened is
 bounded by DATABASE_CONNECT_TIMEOUT instead.
 """

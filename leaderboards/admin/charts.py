@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.db import connection
 from django.utils.safestring import SafeString
 
-from hedge.charts import Bar, bar_chart
+from hedge.core.charts import Bar, bar_chart
 
-from . import sql
-from .models import LeaderboardRun
+from .. import sql
+from ..models import LeaderboardRun
 
 # Steps of a 1-2-5 logarithmic scale within each power of ten (see sql.SCORE_HISTOGRAM).
 _LEADS = (1, 2, 5)

@@ -1,40 +1,33 @@
+"""The admin of leaderboard definitions: the form, Preview, Generate (a run for a period), the runs they keep."""
+
+from __future__ import annotations
+
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError
 from django.db.models import F
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
-from django.utils.html import format_html, format_html_join
-from django.utils.http import urlencode
+from django.utils.html import format_html
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
-from hedge.admin import HistoryAdmin, LargeTableAdmin, compact_datetime
+from hedge.core.admin import HistoryAdmin, changelist_link, compact_datetime
 
-from . import selectors
-from .admin_trust import ExclusionAdmin, RunTrustAdminMixin  # noqa: F401 - ExclusionAdmin registers itself
-from .charts import score_histogram_svg
-from .errors import GenerationFailed, LeaderboardError
-from .exports import run_entries_csv
+from .. import selectors
+from ..errors import GenerationFailed, LeaderboardError
+from ..models import LeaderboardDef, LeaderboardRun
+from ..services import generate_final_run, generate_leaderboard_run
 from .forms import GenerateRunForm, LeaderboardDefForm
-from .models import LeaderboardDef, LeaderboardEntry, LeaderboardRun
 from .preview import PreviewUnavailable, preview_definition
-from .services import generate_final_run, generate_leaderboard_run
 
-TOP_ENTRIES_SHOWN = 50
-RUN_FILTER = "run__id__exact"
 # What a definition stores of its challenges; the form fills them from the challenges staff pick.
 STORED_METRIC = ["category_key", "metric_source", "metric_key", "fallback_metric_key"]
-
-
-def _changelist_link(model, label: str, **filters) -> str:
-    url = reverse(f"admin:leaderboards_{model._meta.model_name}_changelist")
-    return format_html('<a href="{}?{}">{}</a>', url, urlencode(filters), label)
 
 
 def _window(definition) -> str:
@@ -173,7 +166,7 @@ class LeaderboardDefAdmin(HistoryAdmin):
         # "Generate a run…" is among the page's buttons, shown only to staff who may generate.
         if definition.pk is None:
             return "—"
-        return _changelist_link(LeaderboardRun, "runs of this leaderboard", leaderboard__key__exact=definition.key)
+        return changelist_link(LeaderboardRun, "runs of this leaderboard", leaderboard__key__exact=definition.key)
 
     # --- preview ---------------------------------------------------------------------------------
 
@@ -291,148 +284,3 @@ def _run_report(run: LeaderboardRun) -> str:
         f"{run.leaderboard_id}: run {run.pk} {run.status}, {run.row_count:,} rows "
         f"(period {run.period_start:%Y-%m-%d %H:%M} – {run.period_end:%Y-%m-%d %H:%M} UTC)."
     )
-
-
-@admin.register(LeaderboardRun)
-class LeaderboardRunAdmin(RunTrustAdminMixin, LargeTableAdmin):
-    list_display = ["id", "leaderboard", "status", "is_final", "period", "row_count", "created"]
-    list_filter = ["status", "is_final", "leaderboard"]
-    list_select_related = ["leaderboard"]
-    fields = [
-        "leaderboard",
-        "status",
-        "error",
-        "period_start",
-        "period_end",
-        "is_final",
-        "generated_for",
-        "row_count",
-        "entries",
-        "challenge",
-        "fallback_challenge",
-        "exclusions_applied",
-        "created_at",
-        "updated_at",
-        "finished_at",
-        *RunTrustAdminMixin.trust_fields,
-        "score_histogram",
-        "top_entries",
-    ]
-    readonly_fields = fields
-
-    def get_urls(self):
-        return [
-            path(
-                "<path:object_id>/entries.csv",
-                self.admin_site.admin_view(self.entries_csv_view),
-                name="leaderboards_leaderboardrun_entries_csv",
-            ),
-            *super().get_urls(),
-        ]
-
-    @admin.display(description="generated for")
-    def generated_for(self, run):
-        # is_backfill is also set on a final run of an explicit period; staff read "backfill" as "served as latest".
-        if run.is_final:
-            return "The final standings of an ended period (never served as the latest run)."
-        if run.is_backfill:
-            return "An explicit period (a backfill): served as latest only while the board has no scheduled run."
-        return "The period of the time window (a scheduled run)."
-
-    @admin.display(description="period")
-    def period(self, run):
-        return f"{compact_datetime(run.period_start)} – {compact_datetime(run.period_end)}"
-
-    @admin.display(description="rows", ordering="row_count")
-    def row_count(self, run):
-        return f"{run.row_count:,}"
-
-    @admin.display(description="created", ordering="created_at")
-    def created(self, run):
-        return compact_datetime(run.created_at)
-
-    @admin.display(description="entries")
-    def entries(self, run):
-        if run.pk is None:
-            return "—"
-        download = reverse("admin:leaderboards_leaderboardrun_entries_csv", args=[run.pk])
-        return format_html(
-            '{} · <a href="{}" class="hedge-download">Download CSV</a>',
-            _changelist_link(LeaderboardEntry, "browse", run__id__exact=run.pk),
-            download,
-        )
-
-    @admin.display(description="scores")
-    def score_histogram(self, run):
-        return score_histogram_svg(run)
-
-    @admin.display(description=f"top {TOP_ENTRIES_SHOWN} entries")
-    def top_entries(self, run):
-        entries = selectors.top_entries(run, limit=TOP_ENTRIES_SHOWN).values_list(
-            "position", "rank", "cluster_id", "score", "tiebreaker"
-        )
-        rows = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", entries)
-        if not rows:
-            return "no entries"
-        link = _changelist_link(LeaderboardEntry, f"all {run.row_count} entries", run__id__exact=run.pk)
-        return format_html(
-            "<table><thead><tr><th>position</th><th>rank</th><th>cluster</th><th>score</th><th>tiebreaker</th>"
-            "</tr></thead><tbody>{}</tbody></table><p>{}</p>",
-            rows,
-            link,
-        )
-
-    def entries_csv_view(self, request, object_id):
-        """Every entry of the run as CSV, streamed."""
-        run = self.get_object(request, unquote(object_id))
-        if run is None:
-            raise Http404("No such run.")
-        if not self.has_view_permission(request, run):
-            raise PermissionDenied
-        return run_entries_csv(run)
-
-
-@admin.register(LeaderboardEntry)
-class LeaderboardEntryAdmin(LargeTableAdmin):
-    """Entries of one run at a time: the list always has a run filter, so the (run, position) index
-    serves its order and the (run, cluster_id) index its search; it never sorts every run's entries."""
-
-    list_display = ["position", "rank", "cluster_id", "score", "tiebreaker", "fallback_value", "previous_rank"]
-    # Filter by run through the run page's link (?run__id__exact=N); a sidebar filter would list every run.
-    search_fields = ["cluster_id__exact"]  # exact, not iexact: UPPER(cluster_id) could not use the index
-    list_per_page = 100
-    ordering = ["run_id", "position"]
-    fields = ["run", "position", "rank", "cluster_id", "score", "tiebreaker", "fallback_value", "previous_rank"]
-    readonly_fields = fields
-
-    def changelist_view(self, request, extra_context=None):
-        if not self.has_view_or_change_permission(request):
-            raise PermissionDenied  # before the redirect below, which names the newest run
-        if RUN_FILTER in request.GET:
-            run = _run_of_filter(request.GET[RUN_FILTER])
-            if run is not None:
-                # The list never names its run otherwise: say which leaderboard and period it is.
-                extra_context = {
-                    **(extra_context or {}),
-                    "title": f"Entries of {run.leaderboard_id}, run {run.pk}",
-                    "subtitle": f"{run.leaderboard.name} · period {compact_datetime(run.period_start)} – "
-                    f"{compact_datetime(run.period_end)} · {run.status}",
-                }
-            return super().changelist_view(request, extra_context)
-        run_id = selectors.newest_complete_run_id()
-        if run_id is None:
-            self.message_user(request, "There are no completed runs, so there are no entries to show.")
-            return HttpResponseRedirect(reverse("admin:leaderboards_leaderboardrun_changelist"))
-        self.message_user(
-            request, f"Showing the entries of run {run_id}, the newest completed run; open a run to see its entries."
-        )
-        query = request.GET.copy()
-        query.pop("e", None)  # Django's "bad filter" marker
-        query[RUN_FILTER] = str(run_id)
-        return HttpResponseRedirect(f"{request.path}?{query.urlencode()}")
-
-
-def _run_of_filter(value: str) -> LeaderboardRun | None:
-    if not value.isdigit():
-        return None
-    return LeaderboardRun.objects.select_related("leaderboard").filter(pk=int(value)).first()

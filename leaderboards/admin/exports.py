@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.http import StreamingHttpResponse
 
-from hedge.exports import CHUNK_SIZE, streaming_csv
+from hedge.core.exports import CHUNK_SIZE, streaming_csv
 
-from .models import LeaderboardEntry, LeaderboardRun
+from ..models import LeaderboardEntry, LeaderboardRun
 
 HEADER = ("position", "rank", "cluster_id", "score", "tiebreaker", "fallback_value", "previous_rank")
 

@@ -1,4 +1,5 @@
-"""The admin's forms for leaderboards: a definition picked from the catalogue by name, and a run for a period."""
+"""The admin's forms for leaderboards: a definition picked from the catalogue by name, a run for a period,
+many clusters excluded at once, and the note of a regenerated final run."""
 
 from __future__ import annotations
 
@@ -9,10 +10,14 @@ from django.utils import timezone
 
 from hedge.challenges.models import Challenge
 
-from .errors import InvalidPeriod
-from .models import LeaderboardDef
-from .periods import check_final_period, explicit_period
-from .resolve import SEASON_POINTS, ranks_season_points
+from ..errors import InvalidPeriod
+from ..exclusions import InvalidExclusion, check_expiry, checked_reason, parse_cluster_ids
+from ..models import Exclusion, LeaderboardDef
+from ..periods import check_final_period, explicit_period
+from ..resolve import SEASON_POINTS, ranks_season_points
+
+# The most cluster ids one "Add exclusion" form takes (a larger list: several forms, or a script).
+MAX_CLUSTER_IDS = 10_000
 
 
 class ChallengeChoiceField(forms.ModelChoiceField):
@@ -185,3 +190,50 @@ class GenerateRunForm(forms.Form):
         except InvalidPeriod as exc:
             raise ValidationError(str(exc)) from exc
         return cleaned
+
+
+class ExclusionAddForm(forms.ModelForm):
+    """Several clusters at once: one id per line, the same scope, reason and expiry for each."""
+
+    cluster_ids = forms.CharField(
+        label="Cluster ids",
+        widget=forms.Textarea(attrs={"rows": 8, "cols": 60}),
+        help_text=f"One per line (up to {MAX_CLUSTER_IDS:,}); blank lines are skipped.",
+    )
+
+    class Meta:
+        model = Exclusion
+        fields = ["leaderboard", "reason", "expires_at"]
+
+    def clean_cluster_ids(self):
+        try:
+            cluster_ids = parse_cluster_ids(self.cleaned_data["cluster_ids"])
+        except InvalidExclusion as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        if len(cluster_ids) > MAX_CLUSTER_IDS:
+            raise forms.ValidationError(f"{len(cluster_ids):,} cluster ids: give at most {MAX_CLUSTER_IDS:,} at once.")
+        return cluster_ids
+
+    def clean_reason(self):
+        try:
+            return checked_reason(self.cleaned_data["reason"])
+        except InvalidExclusion as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+    def clean_expires_at(self):
+        try:
+            check_expiry(self.cleaned_data.get("expires_at"), now=timezone.now())
+        except InvalidExclusion as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        return self.cleaned_data.get("expires_at")
+
+    def _post_clean(self):
+        # The exclusions are built by the service (one per cluster id), not from this form's instance.
+        pass
+
+
+class RegenerateFinalRunForm(forms.Form):
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        help_text="Why the final standings are regenerated (e.g. the exclusions it must apply); kept on the new run.",
+    )

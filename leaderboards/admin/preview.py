@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
-from hedge.db import binary_collation, sql_datetime, sql_limit
-from hedge.preview import SHOWN, PreviewUnavailable, preview_timeout
+from hedge.core.db import binary_collation, sql_datetime, sql_limit
+from hedge.core.preview import SHOWN, PreviewUnavailable, preview_timeout
 
-from . import sql
-from .errors import InvalidPeriod
-from .models import LeaderboardDef
-from .periods import Period, derive_period, season_of
-from .resolve import ResolvedChallenges, resolve_challenges
+from .. import sql
+from ..errors import InvalidPeriod
+from ..models import LeaderboardDef
+from ..periods import Period, derive_period, season_of
+from ..resolve import ResolvedChallenges, resolve_challenges
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ def preview_definition(
 
     Writes nothing. Raises ValidationError when the definition does not resolve to its challenges,
     PreviewUnavailable when it has no period now (SEASON between seasons) or the statements take
-    longer than hedge.preview.TIMEOUT_SECONDS.
+    longer than hedge.core.preview.TIMEOUT_SECONDS.
     """
     now = now or timezone.now()
     resolved = resolve_challenges(definition)

@@ -6,13 +6,13 @@ from django.core.validators import ProhibitNullCharactersValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from hedge.api import ClusterIdField, DigitsIntegerField, api_datetime
 from hedge.challenges.models import CLUSTER_ID_MAX_LENGTH
+from hedge.core.api import ClusterIdField, DigitsIntegerField, api_datetime
 
-from . import extensions
-from .extensions import ClusterName
-from .models import RankMode, TimeWindow
-from .periods import period_label
+from .. import extensions
+from ..extensions import ClusterName
+from ..models import RankMode, TimeWindow
+from ..periods import period_label
 
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100

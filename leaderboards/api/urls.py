@@ -1,9 +1,9 @@
 from django.urls import path, re_path
 from drf_spectacular.utils import extend_schema
 
-from hedge.api import not_found
+from hedge.core.api import not_found
 
-from .api import (
+from .views import (
     LatestClustersView,
     LatestClusterView,
     LatestPageView,

@@ -26,13 +26,13 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hedge.api import ErrorSerializer
 from hedge.challenges.models import CLUSTER_ID_MAX_LENGTH
+from hedge.core.api import ErrorSerializer
 
-from . import extensions, selectors
-from .extensions import Names
-from .models import LeaderboardRun, is_well_formed_key
-from .periods import next_resets
+from .. import extensions, selectors
+from ..extensions import Names
+from ..models import LeaderboardRun, is_well_formed_key
+from ..periods import next_resets
 from .serializers import (
     MAX_IDS,
     AroundQuerySerializer,

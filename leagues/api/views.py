@@ -19,10 +19,10 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hedge.api import ErrorSerializer
+from hedge.core.api import ErrorSerializer
+from leaderboards.api.serializers import ClusterPathSerializer
 from leaderboards.models import is_well_formed_key
 from leaderboards.periods import next_resets
-from leaderboards.serializers import ClusterPathSerializer
 
 from .. import selectors
 from ..models import League

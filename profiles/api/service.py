@@ -1,6 +1,6 @@
 """The profiles' service API: the game's backend sets and clears a cluster's display name and avatar.
 
-The season pass's API keys (seasons.service_api: `Authorization: Api-Key <key>`); every write records
+The season pass's API keys (seasons.api.service: `Authorization: Api-Key <key>`); every write records
 the key. Both methods are idempotent: the same PUT again changes nothing, a DELETE of nothing is a 204.
 """
 
@@ -10,9 +10,9 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 from rest_framework import status
 from rest_framework.response import Response
 
-from hedge.api import ErrorSerializer
-from leaderboards.serializers import ClusterPathSerializer
-from seasons.service_api import ServiceView
+from hedge.core.api import ErrorSerializer
+from leaderboards.api.serializers import ClusterPathSerializer
+from seasons.api.service import ServiceView
 
 from ..services import clear_cluster_profile, set_cluster_profile
 from .serializers import ClusterProfileRequestSerializer, ClusterProfileSerializer

@@ -20,9 +20,10 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hedge.api import ErrorSerializer
+from hedge.core.api import ErrorSerializer
 from leaderboards import selectors as leaderboard_selectors
-from leaderboards.api import (
+from leaderboards.api.serializers import ClusterPathSerializer
+from leaderboards.api.views import (
     BY_ID,
     FINAL_HEADER_EXAMPLE,
     HEADER_EXAMPLE,
@@ -33,7 +34,6 @@ from leaderboards.api import (
 )
 from leaderboards.models import is_well_formed_key
 from leaderboards.periods import next_resets
-from leaderboards.serializers import ClusterPathSerializer
 
 from .. import selectors
 from .serializers import (
@@ -89,7 +89,7 @@ def _cached_response(request, body: dict, resets: list[datetime.datetime | None]
     return Response(body, headers=headers)
 
 
-# What the schema shows: the cluster of leaderboards.api's examples (second this week and in last week's final).
+# What the schema shows: the cluster of leaderboards.api.views's examples (second this week and in last week's final).
 _BEST_EXAMPLE = {
     "rank": 2,
     "runId": FINAL_HEADER_EXAMPLE["runId"],

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from django.db import connection
 from django.utils.safestring import SafeString
 
-from hedge.charts import Bar, bar_chart
-from hedge.db import sql_datetime
+from hedge.core.charts import Bar, bar_chart
+from hedge.core.db import sql_datetime
 
-from . import sql
-from .models import Season
+from .. import sql
+from ..models import Season
 
 # At most this many bars: wider level ranges are grouped into bands of equal width.
 MAX_BARS = 30

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.http import StreamingHttpResponse
 
-from hedge.exports import CHUNK_SIZE, streaming_csv
+from hedge.core.exports import CHUNK_SIZE, streaming_csv
 
-from .models import Season, SeasonProgress
+from ..models import Season, SeasonProgress
 
 HEADER = ("cluster_id", "points", "level", "updated_at")
 

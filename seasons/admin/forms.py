@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from .models import Season, SeasonLevel
+from ..models import Season, SeasonLevel
 
 
 class SeasonForm(forms.ModelForm):

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from hedge import preview
 from hedge.challenges.services.locks import ProgressWritesInFlight, settled_progress_writes
-from hedge.preview import SHOWN, PreviewUnavailable, preview_timeout
+from hedge.core import preview
+from hedge.core.preview import SHOWN, PreviewUnavailable, preview_timeout
 
-from .models import Season, SeasonProgress
-from .services import SeasonEndedError, SeasonNotStartedError, recompute_season
+from ..errors import SeasonEndedError, SeasonNotStartedError
+from ..models import Season, SeasonProgress
+from ..services import recompute_season
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ def preview_season(
     """Run `write` (which saves the unsaved season and its weights), recompute, read the top `shown`; roll back.
 
     Raises PreviewUnavailable with a message for staff when the season cannot be recomputed now or
-    the recompute takes longer than hedge.preview.TIMEOUT_SECONDS; errors of `write` propagate. Either way the
+    the recompute takes longer than hedge.core.preview.TIMEOUT_SECONDS; errors of `write` propagate. Either way the
     transaction is rolled back.
     """
     now = now or timezone.now()

@@ -14,12 +14,12 @@ from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 
-from hedge.admin import LargeTableAdmin
+from hedge.core.admin import LargeTableAdmin
 
-from .levels import Formula, curve_problem, formula_thresholds, replace_level_curve, reward_beyond_problem
-from .models import MAX_CURVE_LEVELS, PremiumGrant, RewardClaim, Season, SeasonLevel, SeasonReward, Track
-from .rewards import rewards_with_points_required
-from .services import mark_points_stale
+from ..levels import Formula, curve_problem, formula_thresholds, replace_level_curve, reward_beyond_problem
+from ..models import MAX_CURVE_LEVELS, PremiumGrant, RewardClaim, Season, SeasonLevel, SeasonReward, Track
+from ..selectors import rewards_with_points_required
+from ..services import mark_points_stale
 
 
 def _is_final(season: Season | None) -> bool:

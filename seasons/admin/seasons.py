@@ -1,3 +1,6 @@
+"""The admin of seasons: the season page (settings, weights, Preview, standings, recompute), progress, the history
+of a season's parts."""
+
 import logging
 
 from django.contrib import admin, messages
@@ -16,23 +19,24 @@ from django.utils.html import format_html, format_html_join
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
-from hedge.admin import CountedDeleteMixin, HistoryAdmin, LargeTableAdmin, ReadOnlyAdminMixin, compact_datetime
 from hedge.challenges.models import Challenge
 from hedge.challenges.services.locks import ProgressWritesInFlight
+from hedge.core.admin import CountedDeleteMixin, HistoryAdmin, LargeTableAdmin, ReadOnlyAdminMixin, compact_datetime
 
+from ..errors import SeasonEndedError, SeasonNotStartedError
+from ..models import MAX_WEIGHT, Season, SeasonChallengeWeight, SeasonLevel, SeasonProgress, SeasonReward
+from ..services import mark_points_stale, recompute_season
 from . import charts
 from .exports import season_progress_csv
 from .forms import SeasonForm
-from .models import MAX_WEIGHT, Season, SeasonChallengeWeight, SeasonLevel, SeasonProgress, SeasonReward
-from .pass_admin import (
+from .preview import PreviewUnavailable, preview_season
+from .rewards import (
     FinalSeasonReadOnly,
     LevelCurveFormulaMixin,
     SeasonLevelInline,
     SeasonRewardInline,
     link_pass_formsets,
 )
-from .preview import PreviewUnavailable, preview_season
-from .services import SeasonEndedError, SeasonNotStartedError, mark_points_stale, recompute_season
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +54,7 @@ def _challenge_label(challenge: Challenge) -> str:
 # The season's fields that stored points and levels follow from (with its weights and level curve).
 POINTS_FOLLOW_FROM = ("starts_at", "ends_at", "scoring", "points_per_level")
 
-# The season's standings, shown on its page (read-only, computed by seasons.charts).
+# The season's standings, shown on its page (read-only, computed by seasons.admin.charts).
 STANDINGS_FIELDS = ["level_distribution", "points_percentiles", "changed_last_update", "change_history"]
 
 

@@ -21,12 +21,13 @@ from rest_framework.views import APIView
 from rest_framework_api_key.models import APIKey
 from rest_framework_api_key.permissions import KeyParser
 
-from hedge.api import ClusterIdField, ErrorSerializer, StrictSerializer
+from hedge.core.api import ClusterIdField, ErrorSerializer, StrictSerializer
 
-from .api import get_season_or_404
-from .claims import ClaimRefused, UnknownLevel, claim_reward, grant_premium
-from .models import PremiumGrant, RewardClaim, Track
-from .rewards import get_cluster_claims
+from ..errors import ClaimRefused, UnknownLevel
+from ..models import PremiumGrant, RewardClaim, Track
+from ..selectors import get_cluster_claims
+from ..services import claim_reward, grant_premium
+from .views import get_season_or_404
 
 # --- authentication ----------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 from django.urls import re_path
 
-from .service_api import ClaimsView, PremiumGrantView
+from .service import ClaimsView, PremiumGrantView
 
 # Mounted under /service/ (hedge/urls.py). A trailing slash is accepted too.
 urlpatterns = [

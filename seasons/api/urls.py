@@ -1,9 +1,8 @@
 from django.urls import re_path
 
-from hedge.api import not_found
+from hedge.core.api import not_found
 
-from .api import ActiveSeasonView, SeasonLevelsView, SeasonListView, SeasonProgressView
-from .rewards_api import SeasonRewardsView
+from .views import ActiveSeasonView, SeasonLevelsView, SeasonListView, SeasonProgressView, SeasonRewardsView
 
 # A trailing slash is accepted too: clients add one as often as not.
 urlpatterns = [

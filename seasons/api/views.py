@@ -1,4 +1,4 @@
-"""The public, read-only season API: serializers and views."""
+"""The public, read-only season API: seasons, the active one, levels, a cluster's progress, reward tracks."""
 
 from __future__ import annotations
 
@@ -7,187 +7,37 @@ from typing import TypeVar
 
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_field
-from rest_framework import serializers
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+)
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hedge.api import ClusterIdField, ErrorSerializer, api_datetime
+from hedge.core.api import ErrorSerializer
 
-from .models import Scoring, Season, season_id_validator
-from .selectors import (
-    POINTS_OVERFLOW,
-    ClusterSeasonProgress,
-    ProgressWithheld,
-    SeasonStatus,
+from ..errors import ProgressWithheld
+from ..models import Season, season_id_validator
+from ..selectors import (
     active_season_id,
     active_season_with_weights,
     get_explained_cluster_progress,
+    get_season_tracks,
     listed_seasons,
     season_levels,
-    season_status,
 )
-
-# --- serializers -------------------------------------------------------------------------------
-
-
-class SeasonProgressQueryErrorSerializer(serializers.Serializer):
-    clusterId = serializers.ListField(child=serializers.CharField())
-
-
-class SeasonWeightSerializer(serializers.Serializer):
-    challengeCode = serializers.CharField(source="challenge_id")
-    challengeName = serializers.CharField(source="challenge.name")
-    weight = serializers.IntegerField(help_text="Points per unit of the challenge's value (or gain).")
-
-
-class SeasonSerializer(serializers.Serializer):
-    """A season, where it is in its life, how its points are earned and how levels follow from them."""
-
-    id = serializers.CharField()
-    name = serializers.CharField()
-    startsAt = serializers.DateTimeField(source="starts_at")
-    endsAt = serializers.DateTimeField(source="ends_at")
-    status = serializers.SerializerMethodField()
-    scoring = serializers.ChoiceField(
-        choices=Scoring.choices,
-        help_text="GAINS: points = Σ weight × what each challenge's value gained inside the season. "
-        "LIFETIME: Σ weight × the whole value.",
-    )
-    pointsPerLevel = serializers.SerializerMethodField()
-    maxLevel = serializers.IntegerField(
-        source="curve_max_level",
-        allow_null=True,
-        help_text="The level curve's last level (levels are capped there); null without a curve (uncapped).",
-    )
-    weights = SeasonWeightSerializer(many=True, source="weights_with_challenges", help_text="By challenge code.")
-
-    @extend_schema_field(
-        serializers.ChoiceField(
-            choices=SeasonStatus.values,
-            help_text="upcoming: not started; active: running, progress is updated; ended: past its end (or "
-            "stopped by staff), progress no longer updated; final: ended and its standings are fixed.",
-        )
-    )
-    def get_status(self, season) -> str:
-        return season_status(season, now=self.context["now"])
-
-    @extend_schema_field(
-        serializers.IntegerField(
-            allow_null=True,
-            min_value=1,
-            help_text="Without a level curve, level = points ÷ pointsPerLevel (rounded down). null while a level "
-            "curve decides levels: see GET /seasons/{seasonId}/levels.",
-        )
-    )
-    def get_pointsPerLevel(self, season) -> int | None:
-        return None if season.curve_max_level is not None else season.points_per_level
-
-
-class SeasonLevelSerializer(serializers.Serializer):
-    level = serializers.IntegerField(min_value=1)
-    pointsRequired = serializers.IntegerField(source="points_required", help_text="The points the level needs.")
-
-
-class SeasonLevelsSerializer(serializers.Serializer):
-    """How a season's levels follow from its points: a level curve, or a flat number of points per level."""
-
-    seasonId = serializers.CharField(source="season_id")
-    pointsPerLevel = serializers.IntegerField(
-        source="points_per_level",
-        allow_null=True,
-        help_text="Without a curve: level = points ÷ pointsPerLevel (rounded down), uncapped. null with a curve.",
-    )
-    maxLevel = serializers.IntegerField(
-        source="max_level", allow_null=True, help_text="The curve's last level; null without a curve (uncapped)."
-    )
-    levels = SeasonLevelSerializer(
-        many=True,
-        help_text="The curve, by level: a cluster is at the highest level whose points it has. Empty without one.",
-    )
-
-
-class ProgressQuerySerializer(serializers.Serializer):
-    clusterId = ClusterIdField(help_text="The cluster whose progress to show, taken verbatim (no trimming).")
-
-
-class ChallengePointsSerializer(serializers.Serializer):
-    challengeCode = serializers.CharField(source="challenge_code")
-    challengeName = serializers.CharField(source="challenge_name")
-    weight = serializers.IntegerField()
-    value = serializers.IntegerField(help_text="The gain inside the season (GAINS) or the lifetime value (LIFETIME).")
-    points = serializers.IntegerField(help_text="weight × value")
-
-
-class ClusterSeasonProgressSerializer(serializers.Serializer):
-    seasonId = serializers.CharField(source="season_id")
-    clusterId = serializers.CharField(source="cluster_id")
-    points = serializers.IntegerField()
-    level = serializers.IntegerField()
-    maxLevel = serializers.IntegerField(
-        source="max_level", allow_null=True, help_text="The level curve's last level; null without a curve (uncapped)."
-    )
-    levelStartsAt = serializers.IntegerField(source="level_starts_at", help_text="The points the current level needs.")
-    nextLevelThreshold = serializers.IntegerField(
-        source="next_level_threshold", allow_null=True, help_text="The points the next level needs; null at the cap."
-    )
-    pointsToNextLevel = serializers.IntegerField(source="points_to_next_level", allow_null=True)
-    progressPercent = serializers.IntegerField(
-        source="progress_percent", min_value=0, max_value=100, help_text="Within the current level; 100 at the cap."
-    )
-    updatedAt = serializers.DateTimeField(source="updated_at", allow_null=True)
-    error = serializers.ChoiceField(
-        choices=[POINTS_OVERFLOW],
-        allow_null=True,
-        help_text="null, or points_overflow: the last recompute could not store this cluster's points (their sum "
-        "is beyond 64-bit integers), so points, level and updatedAt are the last stored and breakdown shows the "
-        "sum that did not fit. Staff see the cluster in the admin.",
-    )
-    stale = serializers.BooleanField(
-        help_text="True while the season's stored points are out of date: staff changed its dates, scoring, weights "
-        "or level curve and it has not been recomputed since."
-    )
-    known = serializers.BooleanField(
-        help_text="False for a cluster hedge has never seen (no challenge progress, no points in any recompute of "
-        "the season): its zeros then mean 'unknown id', not 'a new player with no points yet'."
-    )
-    breakdown = ChallengePointsSerializer(
-        many=True, help_text="Each weighted challenge's share of the points, most points first; they sum to points."
-    )
-
-    # The fields document the shape (OpenAPI); the body is written out directly, because DRF's
-    # per-field machinery (a deep copy of every field, the nested ones too, for each response)
-    # cost about as much as the endpoint's queries. The API tests pin the body byte for byte.
-    def to_representation(self, progress: ClusterSeasonProgress) -> dict:
-        return {
-            "seasonId": progress.season_id,
-            "clusterId": progress.cluster_id,
-            "points": progress.points,
-            "level": progress.level,
-            "maxLevel": progress.max_level,
-            "levelStartsAt": progress.level_starts_at,
-            "nextLevelThreshold": progress.next_level_threshold,
-            "pointsToNextLevel": progress.points_to_next_level,
-            "progressPercent": progress.progress_percent,
-            "updatedAt": api_datetime(progress.updated_at),
-            "error": progress.error,
-            "stale": progress.stale,
-            "known": progress.known,
-            "breakdown": [
-                {
-                    "challengeCode": share.challenge_code,
-                    "challengeName": share.challenge_name,
-                    "weight": share.weight,
-                    "value": share.value,
-                    "points": share.points,
-                }
-                for share in progress.breakdown
-            ],
-        }
-
-
-# --- views -------------------------------------------------------------------------------------
+from .serializers import (
+    ClusterSeasonProgressSerializer,
+    ProgressQuerySerializer,
+    RewardsQueryErrorSerializer,
+    RewardsQuerySerializer,
+    SeasonLevelsSerializer,
+    SeasonProgressQueryErrorSerializer,
+    SeasonRewardsSerializer,
+    SeasonSerializer,
+)
 
 _SEASON_ID_MAX_LENGTH = Season._meta.get_field("id").max_length
 T = TypeVar("T")
@@ -419,3 +269,97 @@ class SeasonProgressView(APIView):
             seasonId, lambda season_id: get_explained_cluster_progress(season_id=season_id, cluster_id=cluster_id)
         )
         return Response(ClusterSeasonProgressSerializer(progress).data)
+
+
+def _reward_example(track: str, level: int, name: str, kind: str, quantity: int, data: dict, state) -> dict:
+    return {
+        "level": level,
+        "pointsRequired": LEVELS_EXAMPLE[level - 1]["pointsRequired"],
+        "name": name,
+        "description": f"{name} ({track.lower()} track, level {level}).",
+        "kind": kind,
+        "quantity": quantity,
+        "data": data,
+        "state": state,
+    }
+
+
+def _tracks_example(states: dict[tuple[str, int], str] | None) -> list[dict]:
+    """S1-2026's tracks, each reward in the state `states` gives it (None: no cluster asked about)."""
+    rewards = {
+        "FREE": [(5, "Frost badge", "badge", 1, {"badge": "frost"}), (14, "HDG", "token", 100, {"token": "HDG"})],
+        "PREMIUM": [(5, "Ice crown", "cosmetic", 1, {"sku": "crown_ice"}), (20, "HDG", "token", 500, {"token": "HDG"})],
+    }
+    return [
+        {
+            "track": track,
+            "rewards": [
+                _reward_example(track, *reward, states[track, reward[0]] if states else None)
+                for reward in rewards[track]
+            ],
+        }
+        for track in ("FREE", "PREMIUM")
+    ]
+
+
+# A cluster at level 14 without premium: it claimed level 5, level 14 is waiting, premium would unlock more.
+_CLUSTER_STATES = {
+    ("FREE", 5): "claimed",
+    ("FREE", 14): "claimable",
+    ("PREMIUM", 5): "premium_required",
+    ("PREMIUM", 20): "locked",
+}
+
+
+class SeasonRewardsView(APIView):
+    @extend_schema(
+        operation_id="get_season_rewards",
+        summary="A season's FREE and PREMIUM reward tracks, with a cluster's state on each reward",
+        description=(
+            "Rewards by track and level. With `clusterId`, each has a `state`: claimed (the cluster claimed "
+            "it), closed (claims have closed), locked (level not reached), premium_required (a premium reward "
+            "of a reached level, without premium), claimable. `level` and `maxLevel` are the cluster's level "
+            "and the curve's cap (null: uncapped). "
+            'A cluster excluded by staff from every leaderboard and the season pass is a 404 {"detail": "excluded"}, '
+            "as in /progress: nothing is shown claimable that a claim would refuse."
+        ),
+        parameters=[
+            SEASON_ID,
+            RewardsQuerySerializer,
+        ],
+        responses={200: SeasonRewardsSerializer, 400: RewardsQueryErrorSerializer, 404: ErrorSerializer},
+        examples=[
+            OpenApiExample(
+                "a cluster at level 14 without premium",
+                value={
+                    "seasonId": "S1-2026",
+                    "clusterId": "c-7f3a",
+                    "level": 14,
+                    "maxLevel": 30,
+                    "isPremium": False,
+                    "claimsCloseAt": "2027-01-15T00:00:00Z",
+                    "tracks": _tracks_example(_CLUSTER_STATES),
+                },
+                response_only=True,
+            ),
+            OpenApiExample(
+                "the tracks alone without clusterId",
+                value={
+                    "seasonId": "S1-2026",
+                    "clusterId": None,
+                    "level": None,
+                    "maxLevel": None,
+                    "isPremium": None,
+                    "claimsCloseAt": "2027-01-15T00:00:00Z",
+                    "tracks": _tracks_example(None),
+                },
+                response_only=True,
+            ),
+        ],
+    )
+    def get(self, request, seasonId: str):
+        query = RewardsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        cluster_id = query.validated_data.get("clusterId")
+        tracks = read_season(seasonId, lambda season_id: get_season_tracks(season_id=season_id, cluster_id=cluster_id))
+        return Response(SeasonRewardsSerializer(tracks).data)

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from django.db import connection, transaction
 from django.utils import timezone
 
-from hedge.db import bulk_load, create_temp_table, drop_temp_table
+from hedge.core.db import bulk_load, create_temp_table, drop_temp_table
 
 from .. import sql
 from ..models import MAX_PROGRESS_VALUE, Challenge, cluster_id_problem
