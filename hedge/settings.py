@@ -134,7 +134,6 @@ INSTALLED_APPS = [
     "leagues",
     # After every app whose hooks it receives (prizes included), so their receivers run first.
     "events",
-    "hedge.demo",
 ]
 
 MIDDLEWARE = [

@@ -18,7 +18,7 @@ HEDGE_EXTRACTORS = {}
 LEADERBOARD_TIMEZONE = "UTC"
 # The benchmark is a tool that production never installs (bench.settings does); its command is
 # tested in-process against the test database, so the test run installs it too.
-INSTALLED_APPS = [*INSTALLED_APPS, "bench"]  # noqa: F405
+INSTALLED_APPS = [*INSTALLED_APPS, "hedge.demo", "bench"]  # noqa: F405
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not :memory:, so tests that use threads see one database with real locking.
