@@ -2,18 +2,21 @@
 
 import codecs
 import datetime
+import hashlib
 import ipaddress
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 from django.utils import timezone
+from django.utils.http import parse_etags
 from drf_spectacular.extensions import OpenApiSerializerExtension
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, ParseError
 from rest_framework.parsers import JSONParser
@@ -97,6 +100,47 @@ class ClusterIdField(serializers.CharField):
         if hasattr(dictionary, "getlist") and dictionary.get(self.field_name) == "":
             return ""
         return super().get_value(dictionary)
+
+
+# A cluster id in a path, for every endpoint that names one there: a path segment, so no "/" and not
+# "." or ".." (which clients resolve away); such an id is looked up with `clusters?ids=` instead.
+CLUSTER_ID_PATH_PARAMETER = OpenApiParameter(
+    "clusterId",
+    {"type": "string", "minLength": 1, "maxLength": CLUSTER_ID_MAX_LENGTH, "pattern": r"^(?!\.\.?$)[^/\u0000]+$"},
+    OpenApiParameter.PATH,
+    description="The cluster's id, taken verbatim (no trimming).",
+)
+
+
+# --- cacheable public bodies -----------------------------------------------------------------------
+
+
+def cache_control(resets: Iterable[datetime.datetime | None], *, now: datetime.datetime) -> str:
+    """How long a client may keep a public body: API_CACHE_SECONDS, and never past the next of `resets` (a
+    board's next reset; None: the board never resets)."""
+    max_age = settings.API_CACHE_SECONDS
+    for reset in resets:
+        if reset is not None:
+            max_age = max(0, min(max_age, int((reset - now).total_seconds())))
+    return f"public, max-age={max_age}"
+
+
+def still_current(request, etag: str) -> bool:
+    """Whether If-None-Match names `etag` (weak comparison: GZipMiddleware weakens the ETags it compresses)."""
+    header = request.headers.get("If-None-Match")
+    if not header:
+        return False
+    return any(tag == "*" or tag.removeprefix("W/") == etag for tag in parse_etags(header))
+
+
+def cached_response(request, body, resets: Iterable[datetime.datetime | None], *, now: datetime.datetime) -> Response:
+    """`body` with an ETag of its content and its Cache-Control, or a 304 while If-None-Match names the ETag."""
+    text = json.dumps(body, sort_keys=True, cls=DjangoJSONEncoder)
+    etag = f'"{hashlib.blake2b(text.encode(), digest_size=16).hexdigest()}"'
+    headers = {"ETag": etag, "Cache-Control": cache_control(resets, now=now)}
+    if still_current(request, etag):
+        return Response(status=304, headers=headers)
+    return Response(body, headers=headers)
 
 
 # --- strict JSON bodies ----------------------------------------------------------------------------

@@ -18,16 +18,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
-from django.conf import settings
 from django.utils import timezone
-from django.utils.http import parse_etags
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hedge.challenges.models import CLUSTER_ID_MAX_LENGTH
-from hedge.core.api import ErrorSerializer
+from hedge.core.api import CLUSTER_ID_PATH_PARAMETER, ErrorSerializer, cache_control, still_current
 
 from .. import extensions, selectors
 from ..extensions import Names
@@ -66,14 +63,6 @@ _KEY = OpenApiParameter(
 )
 _RUN_ID = OpenApiParameter(
     "runId", {"type": "integer", "minimum": 1}, OpenApiParameter.PATH, description="The run's id."
-)
-_CLUSTER_ID = OpenApiParameter(
-    "clusterId",
-    # A path segment: no "/", and not "." or ".." (which clients resolve away); such an id is
-    # looked up with `clusters?ids=` instead.
-    {"type": "string", "minLength": 1, "maxLength": CLUSTER_ID_MAX_LENGTH, "pattern": r"^(?!\.\.?$)[^/\u0000]+$"},
-    OpenApiParameter.PATH,
-    description="The cluster's id, taken verbatim (no trimming).",
 )
 _IDS = OpenApiParameter(
     "ids",
@@ -291,15 +280,6 @@ PREVIOUS_FINAL = RunSource(
 )
 
 
-def _cache_control(next_reset: datetime.datetime | None, *, now: datetime.datetime) -> str:
-    """How long a client may keep the body. The same for every run source: even a run by id is not immutable,
-    its body names the leaderboard as it is now (ETag revalidation answers 304 while nothing changed)."""
-    max_age = settings.API_CACHE_SECONDS
-    if next_reset is not None:
-        max_age = max(0, min(max_age, int((next_reset - now).total_seconds())))
-    return f"public, max-age={max_age}"
-
-
 def _etag(run: LeaderboardRun, next_reset: datetime.datetime | None, parameters: str, names: Names) -> str:
     """What the body depends on: the run (id and publication, so a reused id differs), its definition's edits,
     the next reset, the question asked, the display names shown (a name set or cleared changes the body)."""
@@ -322,14 +302,6 @@ def _etag(run: LeaderboardRun, next_reset: datetime.datetime | None, parameters:
 def run_path(run: LeaderboardRun) -> str:
     """The path that names `run` itself, whichever way it was asked for."""
     return f"/leaderboards/{quote(run.leaderboard.key, safe='')}/runs/{run.id}"
-
-
-def _still_current(request, etag: str) -> bool:
-    """Whether If-None-Match names `etag` (weak comparison: GZipMiddleware weakens the ETags it compresses)."""
-    header = request.headers.get("If-None-Match")
-    if not header:
-        return False
-    return any(tag == "*" or tag.removeprefix("W/") == etag for tag in parse_etags(header))
 
 
 class RunEndpoint(APIView):
@@ -366,8 +338,8 @@ class RunEndpoint(APIView):
         next_reset = resets[run.leaderboard.time_window]
         names = self.names(run, params)
         etag = _etag(run, next_reset, f"{self.kind}:{canonical}", names)
-        headers = {"ETag": etag, "Cache-Control": _cache_control(next_reset, now=now)}
-        if _still_current(request, etag):
+        headers = {"ETag": etag, "Cache-Control": cache_control([next_reset], now=now)}
+        if still_current(request, etag):
             return Response(status=304, headers=headers)
         context = {"run": run, "next_reset_at": resets, "names": names}
         return Response(self.body(request, run, params, context), headers=headers)
@@ -460,7 +432,7 @@ class ClusterEndpoint(RunEndpoint):
             ),
         ]
 
-    query = (_CLUSTER_ID, AroundQuerySerializer)
+    query = (CLUSTER_ID_PATH_PARAMETER, AroundQuerySerializer)
     response = ClusterStandingSerializer
     bad_request = OpenApiResponse(ClusterQueryErrorSerializer, description="`clusterId` or `around` is malformed.")
 
@@ -571,8 +543,8 @@ def _conditional(request, body, *, next_reset: datetime.datetime | None, now: da
     """`body` with an ETag of its content and the run reads' Cache-Control; 304 while If-None-Match names it."""
     material = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str).encode()
     etag = f'"{hashlib.blake2b(material, digest_size=16).hexdigest()}"'
-    headers = {"ETag": etag, "Cache-Control": _cache_control(next_reset, now=now)}
-    if _still_current(request, etag):
+    headers = {"ETag": etag, "Cache-Control": cache_control([next_reset], now=now)}
+    if still_current(request, etag):
         return Response(status=304, headers=headers)
     return Response(body, headers=headers)
 
