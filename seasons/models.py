@@ -7,7 +7,8 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
-from hedge.challenges.models import CLUSTER_ID_MAX_LENGTH, Challenge
+from hedge.challenges.models import Challenge
+from hedge.core.clusters import CLUSTER_ID_MAX_LENGTH
 
 season_id_validator = RegexValidator(r"^[A-Za-z0-9_-]+$", "Use letters, digits, '-' and '_' only (e.g. S1-2025).")
 

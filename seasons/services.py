@@ -15,8 +15,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from rest_framework_api_key.models import APIKey
 
-from hedge.challenges.models import BIGINT_MAX, CLUSTER_ID_MAX_LENGTH, MAX_PROGRESS_VALUE, cluster_id_problem
+from hedge.challenges.models import BIGINT_MAX, MAX_PROGRESS_VALUE
 from hedge.challenges.services.locks import settled_progress_writes
+from hedge.core.clusters import CLUSTER_ID_MAX_LENGTH, cluster_id_problem
 from hedge.core.db import (
     analyze_temp_table,
     bulk_load,

@@ -24,8 +24,8 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
-from hedge.challenges.models import CLUSTER_ID_MAX_LENGTH
 from hedge.core.cache import safe_cache
+from hedge.core.clusters import CLUSTER_ID_MAX_LENGTH
 from hedge.core.db import QUERY_CANCELED
 
 

@@ -6,8 +6,8 @@ from django.core.validators import ProhibitNullCharactersValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from hedge.challenges.models import CLUSTER_ID_MAX_LENGTH
 from hedge.core.api import ClusterIdField, DigitsIntegerField, api_datetime
+from hedge.core.clusters import CLUSTER_ID_MAX_LENGTH
 
 from .. import extensions
 from ..extensions import ClusterName

@@ -1,6 +1,6 @@
 """The prizes' service API: what the game's backend calls to list awards and report them paid.
 
-The season pass's API keys (seasons.api.service: `Authorization: Api-Key <key>`); every settle
+The service API keys (hedge.core.service: `Authorization: Api-Key <key>`); every settle
 records the key. Settling is idempotent: the same reference again answers 200 with the same award.
 """
 
@@ -16,7 +16,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from hedge.core.api import ErrorSerializer
-from seasons.api.service import ServiceView
+from hedge.core.service import ServiceView
 
 from .. import selectors
 from ..errors import SettleRefused, UnknownAward

@@ -1,6 +1,6 @@
 """The profiles' service API: the game's backend sets and clears a cluster's display name and avatar.
 
-The season pass's API keys (seasons.api.service: `Authorization: Api-Key <key>`); every write records
+The service API keys (hedge.core.service: `Authorization: Api-Key <key>`); every write records
 the key. Both methods are idempotent: the same PUT again changes nothing, a DELETE of nothing is a 204.
 """
 
@@ -11,8 +11,8 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from hedge.core.api import CLUSTER_ID_PATH_PARAMETER, ErrorSerializer
+from hedge.core.service import ServiceView
 from leaderboards.api.serializers import ClusterPathSerializer
-from seasons.api.service import ServiceView
 
 from ..services import clear_cluster_profile, set_cluster_profile
 from .serializers import ClusterProfileRequestSerializer, ClusterProfileSerializer
