@@ -6,7 +6,8 @@ import sys
 
 
 def main():
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hedge.settings")
+    # hedge.settings plus the demo app (quickstart) while DEBUG is on; with DEBUG off, hedge.settings exactly.
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hedge.demo.settings")
     try:
         from django.core.management import execute_from_command_line
     except ImportError as exc:

@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone
 
-from hedge.db import binary_collation
+from hedge.core.db import binary_collation
 from leaderboards.models import Exclusion
 
 from .seeding import cluster_id

@@ -8,7 +8,7 @@ checksums, level curves, overflow guards, zero rows for clusters that earned not
 its own copy of hedge's target table (`bench_floor_<table>`, same columns, defaults, checks,
 indexes and foreign keys), so both sides pay the same price for every row they write.
 
-The slots are `{entries}` (the table written) and `{binary}` (hedge.db.binary_collation(): cluster
+The slots are `{entries}` (the table written) and `{binary}` (hedge.core.db.binary_collation(): cluster
 ids compared byte by byte, on SQLite as on PostgreSQL); the benchmark's boards are all DENSE.
 """
 
@@ -19,7 +19,7 @@ import re
 from django.db import connection, transaction
 from django.utils import timezone
 
-from hedge.db import binary_collation, sql_datetime, sql_limit
+from hedge.core.db import binary_collation, sql_datetime, sql_limit
 
 FLOOR_PREFIX = "bench_floor_"
 ENTRIES = f"{FLOOR_PREFIX}leaderboard_entries"

@@ -31,7 +31,7 @@ from django.db import connection, transaction
 
 from hedge.challenges.models import Challenge, ChallengeCategory
 from hedge.challenges.services.history import DEFAULT_MONTHS_AHEAD, create_history_partitions
-from hedge.db import bulk_join_plan, create_temp_table
+from hedge.core.db import bulk_join_plan, create_temp_table
 from leaderboards.models import LeaderboardDef, LeaderboardRun, RankMode, RunStatus, TimeWindow
 from leaderboards.services import generate_final_run, generate_leaderboard_run
 from leagues import sql as league_sql

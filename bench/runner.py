@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from hedge.challenges.models import Challenge
 from hedge.challenges.services.upsert import upsert_progress
-from hedge.db import analyze_temp_table, binary_collation, create_temp_table
+from hedge.core.db import analyze_temp_table, binary_collation, create_temp_table
 from leaderboards import sql as lb_sql
 from leaderboards.models import LeaderboardDef, LeaderboardRun, RankMode, RunStatus, TimeWindow
 from leaderboards.periods import Period, previous_period

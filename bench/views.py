@@ -23,7 +23,7 @@ from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from hedge.db import json_strings
+from hedge.core.db import json_strings
 from leaderboards import selectors
 from leaderboards import sql as lb_sql
 from leaderboards.periods import next_resets, period_label

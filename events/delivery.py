@@ -28,7 +28,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.util import Timeout
 
-from hedge.db import db_datetime, row_locking_transaction, skip_locked_clause, sql_datetime
+from hedge.core.db import db_datetime, row_locking_transaction, skip_locked_clause, sql_datetime
 
 from . import discord, sql
 from .addresses import check_peer

@@ -11,7 +11,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
-from hedge.db import notify_listeners, sql_datetime
+from hedge.core.db import notify_listeners, sql_datetime
 
 from . import payloads, sql
 from .models import Delivery, DeliveryStatus, Event, EventType, WebhookEndpoint

@@ -134,11 +134,10 @@ INSTALLED_APPS = [
     "leagues",
     # After every app whose hooks it receives (prizes included), so their receivers run first.
     "events",
-    "hedge.demo",
 ]
 
 MIDDLEWARE = [
-    "hedge.middleware.HealthCheckMiddleware",
+    "hedge.core.middleware.HealthCheckMiddleware",
     # CORS headers on every API response, errors included; only the API (CORS_URLS_REGEX).
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -148,7 +147,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Public API requests: reads to the replicas, statement timeout, JSON 503 when the database fails.
-    "hedge.middleware.PublicApiMiddleware",
+    "hedge.core.middleware.PublicApiMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -163,16 +162,16 @@ MIDDLEWARE = [
 # username from one client IP (the same address the API throttles, see NUM_PROXIES), that username
 # is refused from that address, and after ADMIN_LOGIN_IP_FAILURE_LIMIT wrong passwords from one
 # address across usernames (spraying), that address is refused, each for ADMIN_LOGIN_LOCKOUT_MINUTES.
-# A username alone is never locked: anyone could lock `admin` out from anywhere (hedge.lockout).
+# A username alone is never locked: anyone could lock `admin` out from anywhere (hedge.core.lockout).
 # `manage.py axes_reset` lifts every lockout (axes_reset_username NAME, axes_reset_ip ADDRESS for one).
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
-AXES_HANDLER = "hedge.lockout.LoginLockoutHandler"
+AXES_HANDLER = "hedge.core.lockout.LoginLockoutHandler"
 AXES_FAILURE_LIMIT = _env_int("ADMIN_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 HEDGE_LOGIN_IP_FAILURE_LIMIT = _env_int("ADMIN_LOGIN_IP_FAILURE_LIMIT", 20, minimum=AXES_FAILURE_LIMIT)
 AXES_COOLOFF_TIME = _env_int("ADMIN_LOGIN_LOCKOUT_MINUTES", 15, minimum=1) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]  # in the order hedge.lockout reads them
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]  # in the order hedge.core.lockout reads them
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "hedge.api.client_ip"
+AXES_CLIENT_IP_CALLABLE = "hedge.core.api.client_ip"
 
 ROOT_URLCONF = "hedge.urls"
 
@@ -201,7 +200,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # (for up to `timeout` seconds) instead of failing half-way with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 30})
 
-# Read replicas (PostgreSQL): the public API's reads go to them (hedge.routers); the admin,
+# Read replicas (PostgreSQL): the public API's reads go to them (hedge.core.routers); the admin,
 # commands and every write use the primary. Aliases replica_1, replica_2, ... in this order.
 DATABASE_REPLICAS = []
 for _number, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), start=1):
@@ -210,7 +209,7 @@ for _number, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), st
         raise ImproperlyConfigured("DATABASE_REPLICA_URLS must name PostgreSQL replicas of a PostgreSQL DATABASE_URL")
     DATABASES[f"replica_{_number}"] = {**_replica, "TEST": {"MIRROR": "default"}}
     DATABASE_REPLICAS.append(f"replica_{_number}")
-DATABASE_ROUTERS = ["hedge.routers.PublicApiReplicaRouter"]
+DATABASE_ROUTERS = ["hedge.core.routers.PublicApiReplicaRouter"]
 
 # Persistent connections: opening a PostgreSQL connection per request costs more than the
 # request (README: ~120 req/s with 0, ~520 req/s with 60 under 32 clients). Off under DEBUG, whose
@@ -227,7 +226,7 @@ API_STATEMENT_TIMEOUT = _env_int("API_STATEMENT_TIMEOUT", 2)
 # workers, the admin and commands alike).
 DATABASE_TCP_USER_TIMEOUT = _env_int("DATABASE_TCP_USER_TIMEOUT", 5, minimum=1)
 # A database that is alive at the TCP level but no longer answers (a frozen pooler or server) is
-# noticed only by a deadline on the client's side (hedge.watchdog): a public API request or
+# noticed only by a deadline on the client's side (hedge.core.watchdog): a public API request or
 # /healthz gives up on the database after API_DATABASE_TIMEOUT seconds in all (503), an admin
 # page after ADMIN_DATABASE_TIMEOUT (below gunicorn's --timeout, so the page says why); 0: none.
 API_DATABASE_TIMEOUT = _env_int("API_DATABASE_TIMEOUT", 2)
@@ -249,9 +248,9 @@ for _alias in DATABASES:
 
 # Published leaderboard entries and the API's throttle counters are cached. The default is each
 # process's memory; CACHE_URL=redis://HOST:6379/1 shares one cache between workers. The cache is an
-# optimisation: when it fails, hedge reads the database (hedge.cache), so its timeouts are short (a
+# optimisation: when it fails, hedge reads the database (hedge.core.cache), so its timeouts are short (a
 # Redis on the same network answers in about a millisecond) and, after a failure, each process skips
-# the cache for 30 s (hedge.cache.SKIP_SECONDS) instead of waiting on it at every operation.
+# the cache for 30 s (hedge.core.cache.SKIP_SECONDS) instead of waiting on it at every operation.
 CACHE_SOCKET_TIMEOUT = 0.1
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
@@ -289,16 +288,16 @@ STORAGES = {
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # JSON bodies only, refused (400 JSON) when too deep, with duplicate keys, NaN, or over
-    # DATA_UPLOAD_MAX_MEMORY_SIZE (413): hedge.api.StrictJSONParser.
-    "DEFAULT_PARSER_CLASSES": ["hedge.api.StrictJSONParser"],
+    # DATA_UPLOAD_MAX_MEMORY_SIZE (413): hedge.core.api.StrictJSONParser.
+    "DEFAULT_PARSER_CLASSES": ["hedge.core.api.StrictJSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # A database that is down or too slow is a JSON 503 with Retry-After, never an HTML page.
-    "EXCEPTION_HANDLER": "hedge.api.exception_handler",
+    "EXCEPTION_HANDLER": "hedge.core.api.exception_handler",
     # Per client IP, counted in the shared cache; 429 with Retry-After beyond the rate.
-    "DEFAULT_THROTTLE_CLASSES": ["hedge.api.ClientIpRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["hedge.core.api.ClientIpRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"client_ip": _env_throttle_rate("API_THROTTLE_RATE", "600/minute")},
     # How many proxies (load balancer, TLS terminator) append to X-Forwarded-For in front of hedge:
     # the client is the address the outermost trusted one saw. 0: the peer address, XFF ignored.
@@ -328,13 +327,13 @@ SPECTACULAR_SETTINGS = {
             "description": "Key-protected, for the game's backend: `Authorization: Api-Key <key>` on every call.",
         },
     ],
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "hedge.schema.postprocess"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "hedge.core.schema.postprocess"],
     # Enums named for what they list (a generated client's types), not after the field that held them first.
     "ENUM_NAME_OVERRIDES": {
         "TimeWindowEnum": "leaderboards.models.TimeWindow.values",
         "RankModeEnum": "leaderboards.models.RankMode.values",
         "RewardTrackEnum": "seasons.models.Track.values",
-        "RewardStateEnum": "seasons.rewards.RewardState.values",
+        "RewardStateEnum": "seasons.selectors.RewardState.values",
         "AwardStatusEnum": "prizes.models.AwardStatus.values",
         "ScoringEnum": "seasons.models.Scoring.values",
         # Three fields are named `status`: each enum gets a name of its own, not a numbered collision.

@@ -17,8 +17,8 @@ from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from hedge.audit import current_source
-from hedge.challenges.models import cluster_id_problem
+from hedge.core.audit import current_source
+from hedge.core.clusters import cluster_id_problem
 
 from .models import Exclusion, LeaderboardDef
 

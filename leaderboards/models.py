@@ -12,7 +12,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from hedge.challenges.models import CLUSTER_ID_MAX_LENGTH, Challenge
+from hedge.challenges.models import Challenge
+from hedge.core.clusters import CLUSTER_ID_MAX_LENGTH
 
 from .resolve import ranks_season_points, resolve_challenges, season_points_shape
 

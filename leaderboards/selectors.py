@@ -18,10 +18,10 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from hedge.cache import safe_cache as cache  # a cache failure is a miss, never an error
 from hedge.challenges.models import Challenge
-from hedge.db import json_strings
-from hedge.routers import read_alias
+from hedge.core.cache import safe_cache as cache  # a cache failure is a miss, never an error
+from hedge.core.db import json_strings
+from hedge.core.routers import read_alias
 from seasons.models import Season
 
 from . import sql

@@ -15,13 +15,14 @@ from django.db.models import Q
 from django.utils import timezone
 
 from hedge.challenges.services.locks import ProgressWritesInFlight, settled_progress_writes
-from hedge.db import (
+from hedge.core.db import (
+    SESSION_MARKER_BASE,
     binary_collation,
     hold_session_marker,
+    is_postgresql,
     ranking_plan,
     release_session_marker,
-    run_marker,
-    run_marker_gone_sql,
+    session_marker_gone_sql,
     set_local_lock_timeout,
     sql_datetime,
     sql_limit,
@@ -331,6 +332,21 @@ def _supersede_final_run(run: LeaderboardRun, *, finished: datetime.datetime) ->
     return previous
 
 
+def run_marker(run_id: int) -> int:
+    """The key of a PROCESSING run's session marker, held by the process generating it (hedge.core.db)."""
+    return SESSION_MARKER_BASE + run_id
+
+
+def _run_marker_gone_sql() -> str:
+    """A SQL condition on `leaderboard_runs`: the run's generation is gone.
+
+    PostgreSQL: no session holds the run's marker. SQLite: the run is older than %(abandoned_before)s.
+    """
+    if not is_postgresql():
+        return "created_at < %(abandoned_before)s"
+    return session_marker_gone_sql(f"{SESSION_MARKER_BASE} + leaderboard_runs.id")
+
+
 def _fail_abandoned_runs(key: str, *, now: datetime.datetime) -> int:
     """Mark FAILED the PROCESSING runs of `key` whose generation is gone (a killed process).
 
@@ -345,7 +361,7 @@ def _fail_abandoned_runs(key: str, *, now: datetime.datetime) -> int:
         "error": "abandoned: the process generating it stopped before it finished",
     }
     with connection.cursor() as cursor:
-        cursor.execute(sql.FAIL_ABANDONED_RUNS.format(marker_gone=run_marker_gone_sql()), params)
+        cursor.execute(sql.FAIL_ABANDONED_RUNS.format(marker_gone=_run_marker_gone_sql()), params)
         return cursor.rowcount
 
 

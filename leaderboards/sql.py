@@ -2,12 +2,12 @@
 
 Each finished statement is one constant below, readable as written. Its clause-sized slots, filled
 by the caller: `{rank_function}` (RANK_FUNCTIONS: DENSE_RANK or RANK) and `{binary}`
-(hedge.db.binary_collation(), so ties are ordered by cluster id byte by byte on every database).
+(hedge.core.db.binary_collation(), so ties are ordered by cluster id byte by byte on every database).
 The gain rule (hedge.challenges.history_sql.PERIOD_GAINS) and the active-exclusion rule
 (ACTIVE_EXCLUSION) are embedded where a statement needs them, each written once.
 
 Parameters: `%(run)s`, `%(leaderboard)s`, `%(challenge)s` / `%(fallback)s` (NULL: none),
-`%(limit)s` (hedge.db.sql_limit), `%(previous_run)s` (NULL: none), `%(now)s`; for gains `%(start)s`
+`%(limit)s` (hedge.core.db.sql_limit), `%(previous_run)s` (NULL: none), `%(now)s`; for gains `%(start)s`
 and `%(until)s` = min(period end, now); for season points `%(season)s`.
 
 How they rank: the scores (`r`) are cut to the top `%(limit)s` in the full ranking order before
@@ -22,7 +22,7 @@ entries, read once through leaderboard_entries_unique_cluster (run_id, cluster_i
 per entry. The statistics seldom know the previous run (it is newer than the last ANALYZE) and
 estimate its entries at one row, for which the planner's cheapest join is a nested loop over a
 materialized copy of the run, comparing every entry with every previous one; so the statement runs
-inside hedge.db.ranking_plan (no Materialize nodes, no JIT, for this statement only), where
+inside hedge.core.db.ranking_plan (no Materialize nodes, no JIT, for this statement only), where
 hashing the previous run is the cheapest join whatever its estimate, and the nested loops that
 are right (a top N read down an index, one probe per row) stay as they are.
 """
@@ -402,7 +402,7 @@ ORDER BY e.position
 LIMIT %(limit)s
 """
 
-# The entries of several clusters of a run, by position. `{ids}` is hedge.db.json_strings("ids"):
+# The entries of several clusters of a run, by position. `{ids}` is hedge.core.db.json_strings("ids"):
 # the ids, sent as one JSON array in %(ids)s, as a one-column subquery.
 # Uses index: leaderboard_entries_unique_cluster (one probe per id).
 ENTRIES_OF_CLUSTERS = """
@@ -424,7 +424,7 @@ ORDER BY e.position
 
 
 # PROCESSING runs of a leaderboard whose generation is gone: `{marker_gone}` is
-# hedge.db.run_marker_gone_sql() (the run's session marker is no longer held; on SQLite, an age).
+# leaderboards.services._run_marker_gone_sql() (the run's session marker is no longer held; on SQLite, an age).
 # Uses index: leaderboard_runs_latest_idx (the leaderboard's runs).
 FAIL_ABANDONED_RUNS = """
 UPDATE leaderboard_runs

@@ -18,7 +18,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
-from hedge.challenges.models import CLUSTER_ID_MAX_LENGTH
+from hedge.core.clusters import CLUSTER_ID_MAX_LENGTH
 from leaderboards.models import GAIN_WINDOWS, LEADERBOARD_KEY_MAX_LENGTH, LeaderboardDef, leaderboard_key_validator
 
 MIN_COHORT_SIZE, MAX_COHORT_SIZE, DEFAULT_COHORT_SIZE = 2, 1000, 30

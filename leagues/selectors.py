@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from django.db import connections
 from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 
-from hedge.db import sql_datetime
-from hedge.routers import read_alias
+from hedge.core.db import sql_datetime
+from hedge.core.routers import read_alias
 from leaderboards.models import LeaderboardRun
 from leaderboards.selectors import latest_complete_run
 from leaderboards.sql import RANK_FUNCTIONS

@@ -14,7 +14,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from hedge.db import analyze_temp_table, bulk_join_plan, create_temp_table, drop_temp_table, sql_datetime
+from hedge.core.db import analyze_temp_table, bulk_join_plan, create_temp_table, drop_temp_table, sql_datetime
 from leaderboards.models import LeaderboardRun
 from leaderboards.sql import RANK_FUNCTIONS
 

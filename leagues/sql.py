@@ -16,7 +16,7 @@ member demotes only when ranked below the rank at place n - d (the last place th
 member never promotes; with idle demotion it drops one tier. The top tier promotes nobody, level 1
 demotes nobody, and a member in both zones (p + d > n) promotes.
 
-Parameters: %(league)s, %(start)s (the period's start, hedge.db.sql_datetime), %(run)s (the board's
+Parameters: %(league)s, %(start)s (the period's start, hedge.core.db.sql_datetime), %(run)s (the board's
 run), %(size)s (the period's cohort size), %(idle_demotion)s (1 or 0).
 """
 
@@ -76,8 +76,8 @@ WHERE t.league_id = %(league)s
 # Each member's standing in its cohort, with its zone as a move: the rule (see the module docstring).
 # `{scope}` narrows the members (SCOPES). Uses index: league_members_unique_seat (league_id, period_start,
 # level, cohort, slot); leaderboard_entries_unique_cluster (run_id, cluster_id), one probe per member for one cohort
-# (the run as a subquery's value, see below), a hash join for a period (the moves run under hedge.db.bulk_join_plan);
-# league_tiers_unique_level.
+# (the run as a subquery's value, see below), a hash join for a period (the moves run under
+# hedge.core.db.bulk_join_plan); league_tiers_unique_level.
 STANDINGS = """
 SELECT z.cluster_id, z.level, z.cohort, z.rank, z.place, z.members, z.score,
        CASE

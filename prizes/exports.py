@@ -6,7 +6,7 @@ import json
 
 from django.http import StreamingHttpResponse
 
-from hedge.exports import CHUNK_SIZE, streaming_csv
+from hedge.core.exports import CHUNK_SIZE, streaming_csv
 from leaderboards.models import LeaderboardRun
 
 from .models import LeaderboardAward

@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
-from hedge.challenges.models import CLUSTER_ID_MAX_LENGTH
+from hedge.core.clusters import CLUSTER_ID_MAX_LENGTH
 from leaderboards.models import LEADERBOARD_KEY_MAX_LENGTH, LeaderboardDef
 
 REFERENCE_MAX_LENGTH = 200

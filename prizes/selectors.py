@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from django.db import connection, connections, transaction
 from django.db.models import Count, QuerySet, Sum
 
-from hedge.db import db_datetime
-from hedge.routers import read_alias
+from hedge.core.db import db_datetime
+from hedge.core.routers import read_alias
 from leaderboards.models import LeaderboardRun, RunStatus
 
 from . import sql

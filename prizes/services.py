@@ -10,7 +10,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from rest_framework_api_key.models import APIKey
 
-from hedge.db import sql_datetime
+from hedge.core.db import sql_datetime
 from leaderboards.models import LeaderboardRun
 
 from . import signals, sql

@@ -7,7 +7,7 @@ position and never exceed it, so the entries a row wins lie between position fir
 last position whose rank is <= last_rank: found as (the first position ranked beyond it) - 1, an
 index walk over the winners only, so a row costs what it awards, not what the run holds.
 
-Parameters: %(run)s (the final run), %(rows)s (its row_count), %(now)s (hedge.db.sql_datetime).
+Parameters: %(run)s (the final run), %(rows)s (its row_count), %(now)s (hedge.core.db.sql_datetime).
 """
 
 # Every (entry, prize row) the run's standings win, as awards with a snapshot of the prize.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from hedge.admin import CappedCountPaginator, HistoryAdmin, compact_datetime
+from hedge.core.admin import CappedCountPaginator, HistoryAdmin, compact_datetime
 
 from .models import ClusterProfile
 from .services import clear_cluster_profiles

@@ -16,7 +16,7 @@ from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 from simple_history.models import HistoricalRecords
 
-from hedge.challenges.models import CLUSTER_ID_MAX_LENGTH
+from hedge.core.clusters import CLUSTER_ID_MAX_LENGTH
 
 DISPLAY_NAME_MAX_LENGTH = 64
 AVATAR_URL_MAX_LENGTH = 2000

@@ -1,6 +1,6 @@
 """Reads of one cluster across apps: its standing on every board, its final-run history, season and awards.
 
-Every read goes where public reads go (hedge.routers: a replica while a public API request is served).
+Every read goes where public reads go (hedge.core.routers: a replica while a public API request is served).
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from django.db import connections
 from django.utils import timezone
 
-from hedge.db import db_datetime, json_strings
-from hedge.routers import read_alias
+from hedge.core.db import db_datetime, json_strings
+from hedge.core.routers import read_alias
 from leaderboards.extensions import ClusterName, ClusterNames, Names
 from leaderboards.selectors import percentile_of
-from seasons.rewards import RewardState, get_season_tracks
-from seasons.selectors import ProgressWithheld, get_active_season, is_progress_withheld
+from seasons.errors import ProgressWithheld
+from seasons.selectors import RewardState, get_active_season, get_season_tracks, is_progress_withheld
 
 from . import sql
 

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework_api_key.models import APIKey
 
-from hedge.audit import changes_attributed_to
+from hedge.core.audit import changes_attributed_to
 
 from .models import ClusterProfile
 

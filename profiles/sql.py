@@ -153,7 +153,7 @@ JOIN cluster_profiles p ON p.cluster_id = e.cluster_id
 WHERE m.run_id = %(run)s AND m.direction = %(direction)s AND m.place <= %(limit)s
 """
 
-# The clusters named in %(ids)s. `{ids}` is hedge.db.json_strings("ids"): the ids, sent as one JSON
+# The clusters named in %(ids)s. `{ids}` is hedge.core.db.json_strings("ids"): the ids, sent as one JSON
 # array, as a one-column subquery. Uses index: cluster_profiles_pkey (one probe per id).
 NAMES_OF_CLUSTERS = """
 SELECT p.cluster_id, p.display_name, p.avatar_url

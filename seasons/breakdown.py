@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from hedge.db import sql_datetime
+from hedge.core.db import sql_datetime
 
 from . import sql
 from .models import Scoring

@@ -7,7 +7,8 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
-from hedge.challenges.models import CLUSTER_ID_MAX_LENGTH, Challenge
+from hedge.challenges.models import Challenge
+from hedge.core.clusters import CLUSTER_ID_MAX_LENGTH
 
 season_id_validator = RegexValidator(r"^[A-Za-z0-9_-]+$", "Use letters, digits, '-' and '_' only (e.g. S1-2025).")
 
@@ -292,7 +293,7 @@ class SeasonReward(models.Model):
 class PremiumGrant(models.Model):
     """A cluster's premium pass in a season: one per (season, cluster), one per external reference.
 
-    Written only through the service API (seasons.claims.grant_premium), attributed to its key.
+    Written only through the service API (seasons.services.grant_premium), attributed to its key.
     """
 
     season = models.ForeignKey(Season, on_delete=models.CASCADE, related_name="premium_grants")

@@ -10,9 +10,10 @@ from django.db import transaction
 from hedge.challenges.signals import ProgressChange
 
 from . import signals
+from .errors import SeasonPointsFailed
 from .models import Season, SeasonChallengeWeight
 from .selectors import get_active_season
-from .services import RecomputeResult, SeasonPointsFailed, recompute_changed_since, recompute_season
+from .services import RecomputeResult, recompute_changed_since, recompute_season
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,5 @@
-"""Writes of the season engine: each cluster's points and level in a season, computed set-based."""
+"""Writes of the season engine: each cluster's points and level in a season, computed set-based; and of its pass:
+premium grants and reward claims."""
 
 from __future__ import annotations
 
@@ -6,15 +7,18 @@ import datetime
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import DateTimeField, Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from rest_framework_api_key.models import APIKey
 
-from hedge.challenges.models import BIGINT_MAX, CLUSTER_ID_MAX_LENGTH, MAX_PROGRESS_VALUE, cluster_id_problem
+from hedge.challenges.models import BIGINT_MAX, MAX_PROGRESS_VALUE
 from hedge.challenges.services.locks import settled_progress_writes
-from hedge.db import (
+from hedge.core.clusters import CLUSTER_ID_MAX_LENGTH, cluster_id_problem
+from hedge.core.db import (
     analyze_temp_table,
     bulk_load,
     counted_upsert,
@@ -27,8 +31,10 @@ from hedge.db import (
 )
 
 from . import signals, sql
-from .models import Scoring, Season, SeasonProgress
-from .selectors import get_active_season
+from .errors import ClaimRefused, SeasonEndedError, SeasonNotStartedError, UnknownLevel
+from .levels import level_of
+from .models import PremiumGrant, RewardClaim, Scoring, Season, SeasonProgress, SeasonReward, Track
+from .selectors import get_active_season, is_progress_withheld
 
 
 @dataclass(frozen=True)
@@ -55,18 +61,6 @@ class RecomputeResult:
             f"season {self.season_id}: {self.considered} clusters computed, {self.inserted} inserted,"
             f" {self.updated} updated, {self.unchanged} unchanged{failed}"
         )
-
-
-class SeasonEndedError(ValueError):
-    """A season that has ended and was finalized is not recomputed again: its stored progress is final."""
-
-
-class SeasonNotStartedError(ValueError):
-    """A season that has not started has no progress to compute."""
-
-
-class SeasonPointsFailed(Exception):
-    """Some clusters' points could not be stored (recorded in season_progress_errors); the others were."""
 
 
 def recompute_season(season: Season, *, now: datetime.datetime | None = None) -> RecomputeResult:
@@ -292,3 +286,173 @@ def _checked_cluster_ids(cluster_ids: Iterable[str]) -> Iterator[tuple[str]]:
         if (problem := cluster_id_problem(cluster_id)) is not None:
             raise ValueError(problem)
         yield (cluster_id,)
+
+
+# --- the pass: premium grants and reward claims ---------------------------------------------------
+#
+# Writes of the pass: premium grants and reward claims, each idempotent and safe under concurrency.
+#
+# Both are called by the service API only, with the API key that asked (every row records it).
+# Idempotency rests on the database's unique constraints: a second identical request, concurrent
+# or later, finds the first one's row instead of writing another.
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Written(Generic[T]):
+    row: T
+    # False: the row already existed (an identical earlier or concurrent request wrote it).
+    created: bool
+
+
+def grant_premium(
+    season: Season,
+    *,
+    cluster_id: str,
+    reference: str,
+    source: str,
+    api_key: APIKey,
+    now: datetime.datetime | None = None,
+) -> Written[PremiumGrant]:
+    """Give a cluster the season's premium track, idempotent on `reference` (a payment or transaction id).
+
+    The same reference again (for the same cluster) returns the first grant. Refused (ClaimRefused):
+    the reference was used for another cluster (`reference_used`), the cluster already has premium
+    through another reference (`already_premium`: the second payment is not recorded, refund it),
+    or the season's claims have closed (`claims_closed`: there is nothing left to unlock).
+    """
+    now = now or timezone.now()
+    existing = PremiumGrant.objects.filter(season=season, reference=reference).first()
+    if existing is None:
+        if now >= season.claims_deadline:
+            raise ClaimRefused("claims_closed", _closed_message(season))
+        try:
+            with transaction.atomic():
+                grant = PremiumGrant.objects.create(
+                    season=season,
+                    cluster_id=cluster_id,
+                    reference=reference,
+                    source=source,
+                    granted_at=now,
+                    api_key=api_key,
+                )
+                signals.premium_granted.send(sender=PremiumGrant, grant=grant)
+            return Written(grant, created=True)
+        except IntegrityError:
+            # Another request wrote a grant of this reference or this cluster first; it is committed now.
+            existing = PremiumGrant.objects.filter(season=season, reference=reference).first()
+    if existing is None:
+        held = PremiumGrant.objects.get(season=season, cluster_id=cluster_id)
+        raise ClaimRefused(
+            "already_premium",
+            f"Cluster {cluster_id!r} already has premium in season {season.pk} (reference {held.reference!r},"
+            f" granted {held.granted_at:%Y-%m-%d %H:%M} UTC); this reference was not recorded.",
+        )
+    if existing.cluster_id != cluster_id:
+        raise ClaimRefused(
+            "reference_used",
+            f"Reference {reference!r} already granted premium to another cluster in season {season.pk}.",
+        )
+    return Written(existing, created=False)
+
+
+def claim_reward(
+    season: Season,
+    *,
+    cluster_id: str,
+    track: str,
+    level: int,
+    api_key: APIKey,
+    now: datetime.datetime | None = None,
+) -> Written[RewardClaim]:
+    """Claim the rewards of one level of one track for a cluster; a claim that exists is returned as it is.
+
+    Decided against the cluster's stored points (recomputed by the post-ETL hook) on the season's
+    current level curve, under a row lock on that progress row, in the transaction that writes the
+    claim: so the check and the insert see one state, and 32 identical concurrent claims write one
+    row (the unique constraint; the others return it). UnknownLevel when the track has no reward at
+    that level; ClaimRefused with `claims_closed`, `excluded` (an exclusion from everything, see
+    selectors.withhold_progress_where), `stale`, `level_not_reached` or `premium_required`.
+    A season whose stored points are out of date (`points_stale_since`: staff changed its dates,
+    scoring, weights or curve) decides on fresh points: a running season recomputes the cluster
+    first; an ended one refuses (`stale`) until the season's final recompute.
+    A claim stays when the cluster later loses the level (a corrected value): it is never taken back.
+    """
+    now = now or timezone.now()
+    rewards = list(SeasonReward.objects.filter(season=season, track=track, level=level).order_by("name"))
+    if not rewards:
+        raise UnknownLevel(f"Season {season.pk} has no {track} reward at level {level}.")
+    existing = RewardClaim.objects.filter(season=season, cluster_id=cluster_id, track=track, level=level).first()
+    if existing is not None:
+        return Written(existing, created=False)
+    if now >= season.claims_deadline:
+        raise ClaimRefused("claims_closed", _closed_message(season))
+    if is_progress_withheld(cluster_id, now=now):
+        raise ClaimRefused("excluded", f"Cluster {cluster_id!r} is excluded from the season pass; it cannot claim.")
+    if season.points_stale_since is not None and season.starts_at <= now:
+        _refresh_stale_points(season, cluster_id, now=now)
+    with transaction.atomic():
+        points = (
+            SeasonProgress.objects.select_for_update()
+            .filter(season=season, cluster_id=cluster_id)
+            .values_list("points", flat=True)
+            .first()
+        )
+        if points is None or now < season.starts_at:
+            points = 0
+        reached = level_of(season, points)
+        if reached < level:
+            raise ClaimRefused(
+                "level_not_reached",
+                f"Cluster {cluster_id!r} is at level {reached} of season {season.pk} ({points:,} points);"
+                f" level {level} is not reached.",
+            )
+        if track == Track.PREMIUM and not PremiumGrant.objects.filter(season=season, cluster_id=cluster_id).exists():
+            raise ClaimRefused("premium_required", f"Cluster {cluster_id!r} has no premium pass in season {season.pk}.")
+        try:
+            with transaction.atomic():
+                claim = RewardClaim.objects.create(
+                    season=season,
+                    cluster_id=cluster_id,
+                    track=track,
+                    level=level,
+                    claimed_at=now,
+                    level_at_claim=reached,
+                    points_at_claim=points,
+                    rewards=[_granted(reward) for reward in rewards],
+                    api_key=api_key,
+                )
+                signals.reward_claimed.send(sender=RewardClaim, claim=claim)
+        except IntegrityError:
+            # A concurrent identical claim committed first (on SQLite, or without a progress row to lock).
+            claim = RewardClaim.objects.get(season=season, cluster_id=cluster_id, track=track, level=level)
+            return Written(claim, created=False)
+    return Written(claim, created=True)
+
+
+def _refresh_stale_points(season: Season, cluster_id: str, *, now: datetime.datetime) -> None:
+    """Bring one cluster's stored points up to the season's current settings before a claim is decided on them."""
+    if now < season.ends_at:
+        recompute_clusters(season, [cluster_id], now=now)
+        return
+    raise ClaimRefused(
+        "stale",
+        f"Season {season.pk}'s points are out of date since {season.points_stale_since:%Y-%m-%d %H:%M} UTC (its"
+        " settings changed after it ended); claims are decided again once the season is recomputed.",
+    )
+
+
+def _granted(reward: SeasonReward) -> dict:
+    return {
+        "name": reward.name,
+        "description": reward.description,
+        "kind": reward.kind,
+        "quantity": reward.quantity,
+        "data": reward.data,
+    }
+
+
+def _closed_message(season: Season) -> str:
+    return f"Claims of season {season.pk} closed at {season.claims_deadline:%Y-%m-%d %H:%M} UTC."

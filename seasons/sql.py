@@ -263,7 +263,7 @@ SELECT x.cluster_id FROM season_progress_errors x WHERE x.season_id = %(season)s
 """
 
 # Per-cluster errors: run only for a season whose weights could overflow (services._can_overflow).
-# `{beyond_bigint}` is a clause, hedge.db.sum_beyond_bigint("r.points"). Extra parameter: %(error)s.
+# `{beyond_bigint}` is a clause, hedge.core.db.sum_beyond_bigint("r.points"). Extra parameter: %(error)s.
 # Uses index: as the matching upsert.
 FIND_OVERFLOWS_LIFETIME = """
 INSERT INTO season_progress_errors (season_id, cluster_id, error, recorded_at)

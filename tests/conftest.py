@@ -7,10 +7,10 @@ from django.db import connection
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
-from hedge import routers
-from hedge.cache import safe_cache
 from hedge.challenges.services.catalogue import sync_challenge_config
 from hedge.challenges.services.locks import PROGRESS_LOCK_KEY, progress_lock_path
+from hedge.core import routers
+from hedge.core.cache import safe_cache
 from tests.factories import APIKeyFactory, ChallengeFactory
 from tests.writes_in_flight import Pause
 
@@ -20,8 +20,8 @@ def empty_cache():
     """Every test starts with nothing cached (the API caches each run's entries), a cache not skipped, and
     every replica worth trying.
 
-    A test that makes the cache fail opens its circuit breaker (hedge.cache) for 30 s, and one whose replica
-    does not answer leaves it out for a few seconds (hedge.routers): later tests must not inherit that.
+    A test that makes the cache fail opens its circuit breaker (hedge.core.cache) for 30 s, and one whose replica
+    does not answer leaves it out for a few seconds (hedge.core.routers): later tests must not inherit that.
     """
     cache.clear()
     safe_cache.forget_failures()

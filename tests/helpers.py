@@ -96,7 +96,7 @@ def season_form(season=None, *, weights=(), **changes):
         "weights-INITIAL_FORMS": sum(1 for row, _, _ in weights if row is not None),
         "weights-MIN_NUM_FORMS": 0,
         "weights-MAX_NUM_FORMS": 1000,
-        # The season pass's inlines (seasons.pass_admin), left as they are.
+        # The season pass's inlines (seasons.admin.rewards), left as they are.
         "levels-TOTAL_FORMS": 0,
         "levels-INITIAL_FORMS": 0,
         "rewards-TOTAL_FORMS": 0,

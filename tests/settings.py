@@ -18,7 +18,7 @@ HEDGE_EXTRACTORS = {}
 LEADERBOARD_TIMEZONE = "UTC"
 # The benchmark is a tool that production never installs (bench.settings does); its command is
 # tested in-process against the test database, so the test run installs it too.
-INSTALLED_APPS = [*INSTALLED_APPS, "bench"]  # noqa: F405
+INSTALLED_APPS = [*INSTALLED_APPS, "hedge.demo", "bench"]  # noqa: F405
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not :memory:, so tests that use threads see one database with real locking.
@@ -37,7 +37,7 @@ WEBHOOK_ALLOW_HTTP = True
 WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
 
 # In-process requests share the test's own database connection (and its transaction): the deadline
-# that cuts a hung connection (hedge.watchdog) must not cut it on a slow, loaded test machine. The
+# that cuts a hung connection (hedge.core.watchdog) must not cut it on a slow, loaded test machine. The
 # deadline is tested against a real server with production settings (tests/hedge/test_database_faults.py).
 API_DATABASE_TIMEOUT = 60
 

@@ -300,7 +300,8 @@ def test_docs_and_schema_are_served_without_external_assets(client):
 
 
 def test_every_request_body_is_strict_and_says_so(schema):
-    """A new endpoint that takes a body must take it through hedge.api.StrictSerializer (unknown fields refused)."""
+    """A new endpoint that takes a body must take it through hedge.core.api.StrictSerializer (unknown fields
+    refused)."""
     components = schema["components"]["schemas"]
     bodies = {
         f"{method.upper()} {path}": components[content["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]]

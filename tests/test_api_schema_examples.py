@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 
-from hedge.schema import SERVICE_AUTHENTICATION
+from hedge.core.schema import SERVICE_AUTHENTICATION
 from tests.openapi_shapes import key_mismatches, reachable_components, shown_components
 
 pytestmark = pytest.mark.django_db

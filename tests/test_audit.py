@@ -6,8 +6,8 @@ from django import forms
 from django.core.management import call_command
 from django.urls import reverse
 
-from hedge.audit import changes_attributed_to
 from hedge.challenges.models import Challenge
+from hedge.core.audit import changes_attributed_to
 from leaderboards.models import Exclusion, LeaderboardDef
 from tests.factories import (
     ChallengeFactory,

@@ -178,6 +178,29 @@ def test_production_settings_do_not_install_the_benchmark():
     assert not [app for app in apps if app.split(".")[0] == "bench" or app.startswith("hedge.bench")]
 
 
+def test_the_demo_app_is_installed_by_the_development_settings_only_while_debug_is_on():
+    listing = "import django.conf as c; print(*c.settings.INSTALLED_APPS, sep='\\n')"
+    production = run_python("-c", listing, DJANGO_SETTINGS_MODULE="hedge.settings")
+    development = run_python("-c", listing, DJANGO_SETTINGS_MODULE="hedge.demo.settings")
+    debug_off = run_python("-c", listing, DJANGO_SETTINGS_MODULE="hedge.demo.settings", DEBUG="false", SECRET_KEY="x")
+
+    assert production.returncode == development.returncode == debug_off.returncode == 0
+    assert "hedge.demo" not in production.stdout.split()
+    assert "hedge.demo" in development.stdout.split()
+    assert debug_off.stdout.split() == production.stdout.split()
+
+
+def test_quickstart_is_a_command_of_manage_py_in_development_only():
+    development = run_python("manage.py", "help", "--commands")  # DEBUG=true, manage.py's own settings
+    production = run_python("manage.py", "help", "--commands", DEBUG="false", SECRET_KEY="x")
+    served = run_python("manage.py", "help", "--commands", DJANGO_SETTINGS_MODULE="hedge.settings")
+
+    assert development.returncode == production.returncode == served.returncode == 0
+    assert "quickstart" in development.stdout.split()
+    assert "quickstart" not in production.stdout.split()
+    assert "quickstart" not in served.stdout.split()
+
+
 def test_the_bench_command_exists_only_under_the_bench_settings():
     production = run_python("manage.py", "help", "--commands")
     benchmark = run_python("manage.py", "help", "--commands", DJANGO_SETTINGS_MODULE="bench.settings")

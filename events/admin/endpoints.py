@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from hedge.admin import HistoryAdmin
+from hedge.core.admin import HistoryAdmin
 
 from ..delivery import send_test_event
 from ..models import DeliveryStatus, WebhookEndpoint

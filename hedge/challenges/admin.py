@@ -6,7 +6,7 @@ change hedge/challenges/config.py and sync instead. Progress is written by the E
 
 from django.contrib import admin
 
-from hedge.admin import HistoryAdmin, LargeTableAdmin, ReadOnlyAdminMixin
+from hedge.core.admin import HistoryAdmin, LargeTableAdmin, ReadOnlyAdminMixin
 
 from .models import Challenge, ChallengeCategory, ChallengeProgress, ChallengeTier
 

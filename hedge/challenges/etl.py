@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
+from hedge.core.clusters import cluster_id_problem
+
 from .extractors import Extractor, configured_extractors
-from .models import MAX_PROGRESS_VALUE, Challenge, cluster_id_problem
+from .models import MAX_PROGRESS_VALUE, Challenge
 from .services.history import create_history_partitions
 from .services.locks import exclusive_progress_writes
 from .services.upsert import UpsertResult, upsert_progress

@@ -8,8 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
-# A cluster is a group of wallets that belong to one person; hedge only ever sees its id.
-CLUSTER_ID_MAX_LENGTH = 128
+from hedge.core.clusters import CLUSTER_ID_MAX_LENGTH
 
 # The largest progress value hedge accepts (a trillion; no real count of wins, trades or points
 # comes near it). With a season weight of at most 1,000,000 (seasons.models.MAX_WEIGHT) every
@@ -18,19 +17,6 @@ CLUSTER_ID_MAX_LENGTH = 128
 # Import, ETL and the upsert's staging table check it, and so do the tables' CHECK constraints.
 MAX_PROGRESS_VALUE = 10**12
 BIGINT_MAX = 2**63 - 1
-
-
-def cluster_id_problem(cluster_id) -> str | None:
-    """Why `cluster_id` is not a valid cluster id (blank, too long, not text), or None when it is."""
-    if not isinstance(cluster_id, str):
-        return f"cluster id {cluster_id!r} is not text"
-    if not cluster_id.strip():
-        return "cluster id is blank"
-    if len(cluster_id) > CLUSTER_ID_MAX_LENGTH:
-        return f"cluster id {cluster_id[:20]!r}... is longer than {CLUSTER_ID_MAX_LENGTH} characters"
-    if "\x00" in cluster_id:
-        return f"cluster id {cluster_id!r} contains a NUL character"
-    return None
 
 
 slug_validator = RegexValidator(
@@ -45,7 +31,7 @@ class ChallengeCategory(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    # The catalogue changes through sync_challenge_config, attributed to it (hedge.audit).
+    # The catalogue changes through sync_challenge_config, attributed to it (hedge.core.audit).
     history = HistoricalRecords(table_name="challenge_categories_history", excluded_fields=["updated_at"])
 
     class Meta:

@@ -1,6 +1,8 @@
 """The raw SQL of the challenge substrate: one statement per constant, placeholders named."""
 
-from .models import CLUSTER_ID_MAX_LENGTH, MAX_PROGRESS_VALUE
+from hedge.core.clusters import CLUSTER_ID_MAX_LENGTH
+
+from .models import MAX_PROGRESS_VALUE
 
 # The rows an ETL run or an import is about to write: checked like challenge_progress itself, so a
 # bad row fails the load before anything is written.

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 
-from hedge.admin import HistoryAdmin, LargeTableAdmin, compact_datetime
+from hedge.core.admin import HistoryAdmin, LargeTableAdmin, compact_datetime
 
 from ..models import League, LeagueMember, LeagueMove, LeaguePeriod, LeagueTier
 from ..selectors import cohort_id, period_cohorts, period_tiers

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from hedge.api import api_datetime
+from hedge.core.api import api_datetime
 from leaderboards.models import TimeWindow
 
 from ..selectors import cohort_id

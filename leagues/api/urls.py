@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 from drf_spectacular.utils import extend_schema
 
-from hedge.api import not_found
+from hedge.core.api import not_found
 
 from .views import LeagueClusterHistoryView, LeagueClusterView, LeagueListView
 

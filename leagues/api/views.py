@@ -6,23 +6,15 @@ of the board; a request whose If-None-Match matches is answered 304 with no body
 
 from __future__ import annotations
 
-import datetime
-import hashlib
-import json
-
-from django.conf import settings
-from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
-from django.utils.http import parse_etags
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import NotFound
-from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hedge.api import ErrorSerializer
+from hedge.core.api import CLUSTER_ID_PATH_PARAMETER, ErrorSerializer, cached_response
+from leaderboards.api.serializers import ClusterPathSerializer
 from leaderboards.models import is_well_formed_key
 from leaderboards.periods import next_resets
-from leaderboards.serializers import ClusterPathSerializer
 
 from .. import selectors
 from ..models import League
@@ -33,12 +25,6 @@ from .serializers import (
     LeagueStandingsSerializer,
 )
 
-_CLUSTER_ID = OpenApiParameter(
-    "clusterId",
-    {"type": "string", "minLength": 1, "maxLength": 128, "pattern": r"^(?!\.\.?$)[^/\u0000]+$"},
-    OpenApiParameter.PATH,
-    description="The cluster's id, taken verbatim (no trimming).",
-)
 _KEY = OpenApiParameter("key", str, OpenApiParameter.PATH, description="The league's key.")
 _CACHE = [
     OpenApiParameter("If-None-Match", str, OpenApiParameter.HEADER, required=False),
@@ -66,21 +52,6 @@ def _league(key: str) -> League:
     if league is None:
         raise NotFound(f"No active league {key!r}.")
     return league
-
-
-def _cached_response(request, body, resets: list[datetime.datetime | None], *, now) -> Response:
-    """`body` with its ETag and Cache-Control, or a 304 when If-None-Match names the ETag."""
-    max_age = settings.API_CACHE_SECONDS
-    for reset in resets:
-        if reset is not None:
-            max_age = max(0, min(max_age, int((reset - now).total_seconds())))
-    text = json.dumps(body, sort_keys=True, cls=DjangoJSONEncoder)
-    etag = f'"{hashlib.blake2b(text.encode(), digest_size=16).hexdigest()}"'
-    headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}"}
-    header = request.headers.get("If-None-Match")
-    if header and any(tag == "*" or tag.removeprefix("W/") == etag for tag in parse_etags(header)):
-        return Response(status=304, headers=headers)
-    return Response(body, headers=headers)
 
 
 class LeagueListView(APIView):
@@ -128,7 +99,7 @@ class LeagueListView(APIView):
         now = timezone.now()
         resets = next_resets([league.leaderboard.time_window for league in leagues], now=now)
         body = [LeagueSerializer().to_representation(league) for league in leagues]
-        return _cached_response(request, body, list(resets.values()), now=now)
+        return cached_response(request, body, list(resets.values()), now=now)
 
 
 class LeagueClusterView(APIView):
@@ -140,7 +111,7 @@ class LeagueClusterView(APIView):
             "that run (members it does not rank gained nothing: score 0, at the bottom), with the zone each would "
             "end in if the period ended now. 404 for a cluster without a place in that period."
         ),
-        parameters=[_KEY, _CLUSTER_ID, *_CACHE],
+        parameters=[_KEY, CLUSTER_ID_PATH_PARAMETER, *_CACHE],
         responses={
             200: LeagueStandingsSerializer,
             304: _NOT_MODIFIED,
@@ -178,7 +149,7 @@ class LeagueClusterView(APIView):
         now = timezone.now()
         reset = next_resets([league.leaderboard.time_window], now=now)[league.leaderboard.time_window]
         body = LeagueStandingsSerializer(context={"next_reset_at": reset}).to_representation(cohort)
-        return _cached_response(request, body, [reset], now=now)
+        return cached_response(request, body, [reset], now=now)
 
 
 class LeagueClusterHistoryView(APIView):
@@ -190,7 +161,7 @@ class LeagueClusterHistoryView(APIView):
             "in, its cohort, its rank and score in the cohort by the final run, the move and the tier it led to. "
             "An unknown cluster is a 200 with no results."
         ),
-        parameters=[_KEY, _CLUSTER_ID, *_CACHE],
+        parameters=[_KEY, CLUSTER_ID_PATH_PARAMETER, *_CACHE],
         responses={
             200: LeagueHistorySerializer,
             304: _NOT_MODIFIED,
@@ -232,4 +203,4 @@ class LeagueClusterHistoryView(APIView):
         }
         now = timezone.now()
         reset = next_resets([league.leaderboard.time_window], now=now)[league.leaderboard.time_window]
-        return _cached_response(request, body, [reset], now=now)
+        return cached_response(request, body, [reset], now=now)

@@ -17,8 +17,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 
-from hedge.admin import LargeTableAdmin, compact_datetime
-from leaderboards.admin import LeaderboardRunAdmin
+from hedge.core.admin import LargeTableAdmin, compact_datetime
+from leaderboards.admin.runs import LeaderboardRunAdmin
 from leaderboards.models import LeaderboardRun
 
 from ..exports import run_awards_csv

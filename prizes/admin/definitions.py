@@ -20,8 +20,8 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
-from hedge.admin import HistoryAdmin
-from leaderboards.admin import LeaderboardDefAdmin
+from hedge.core.admin import HistoryAdmin
+from leaderboards.admin.definitions import LeaderboardDefAdmin
 from leaderboards.models import LeaderboardDef, LeaderboardRun, RunStatus
 from leaderboards.selectors import LATEST_ORDER
 

@@ -6,10 +6,10 @@ from collections.abc import Mapping
 
 from rest_framework import serializers
 
-from hedge.api import DigitsIntegerField, StrictQuerySerializer, StrictSerializer, api_datetime
+from hedge.core.api import DigitsIntegerField, StrictQuerySerializer, StrictSerializer, api_datetime
+from leaderboards.api.serializers import MAX_LIMIT, MAX_POSITION, MAX_RUN_ID
 from leaderboards.extensions import ListItemField
 from leaderboards.models import LEADERBOARD_KEY_MAX_LENGTH, leaderboard_key_validator
-from leaderboards.serializers import MAX_LIMIT, MAX_POSITION, MAX_RUN_ID
 
 from ..models import REFERENCE_MAX_LENGTH, AwardStatus
 from ..selectors import SERVICE_FIELDS, prize_tables

@@ -1,6 +1,6 @@
 """The prizes' service API: what the game's backend calls to list awards and report them paid.
 
-The season pass's API keys (seasons.service_api: `Authorization: Api-Key <key>`); every settle
+The service API keys (hedge.core.service: `Authorization: Api-Key <key>`); every settle
 records the key. Settling is idempotent: the same reference again answers 200 with the same award.
 """
 
@@ -15,8 +15,8 @@ from rest_framework.exceptions import NotFound
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
-from hedge.api import ErrorSerializer
-from seasons.service_api import ServiceView
+from hedge.core.api import ErrorSerializer
+from hedge.core.service import ServiceView
 
 from .. import selectors
 from ..errors import SettleRefused, UnknownAward
@@ -33,7 +33,7 @@ _BIGINT_ID = re.compile(r"[0-9]{1,18}")
 _AUTH = {401: OpenApiResponse(ErrorSerializer, description="No valid API key.")}
 
 
-# What the schema shows: the awards of weekly_wins' final run 1031 (leaderboards.api.FINAL_HEADER_EXAMPLE).
+# What the schema shows: the awards of weekly_wins' final run 1031 (leaderboards.api.views.FINAL_HEADER_EXAMPLE).
 _AWARD_EXAMPLE = {
     "id": 5120,
     "leaderboard": "weekly_wins",

@@ -13,9 +13,9 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hedge.api import ErrorSerializer
+from hedge.core.api import ErrorSerializer
+from leaderboards.api.serializers import PageQueryErrorSerializer
 from leaderboards.models import is_well_formed_key
-from leaderboards.serializers import PageQueryErrorSerializer
 
 from .. import selectors
 from .serializers import RunAwardsQuerySerializer, RunAwardsSerializer
@@ -23,7 +23,7 @@ from .serializers import RunAwardsQuerySerializer, RunAwardsSerializer
 _BIGINT_ID = re.compile(r"[0-9]{1,18}")
 
 
-# What the schema shows: the prize table of leaderboards.api's example board (its GET /leaderboards item).
+# What the schema shows: the prize table of leaderboards.api.views's example board (its GET /leaderboards item).
 _GOLD_CRATE = {"name": "Gold crate", "kind": "item", "quantity": 1, "data": {"sku": "crate_gold"}}
 _TOKENS = {"name": "HDG", "kind": "token", "quantity": 50, "data": {"token": "HDG"}}
 

@@ -2,9 +2,8 @@
 
 from rest_framework import serializers
 
-from hedge.api import DigitsIntegerField, StrictSerializer, api_datetime
-from leaderboards.models import MAX_MOVERS, TimeWindow
-from leaderboards.serializers import (
+from hedge.core.api import DigitsIntegerField, StrictSerializer, api_datetime
+from leaderboards.api.serializers import (
     AVATAR_URL_HELP,
     DISPLAY_NAME_HELP,
     FinalsQuerySerializer,
@@ -13,6 +12,7 @@ from leaderboards.serializers import (
     _entries,
     _header,
 )
+from leaderboards.models import MAX_MOVERS, TimeWindow
 
 from ..models import (
     AVATAR_URL_MAX_LENGTH,

@@ -1,28 +1,22 @@
 """The profiles' service API: the game's backend sets and clears a cluster's display name and avatar.
 
-The season pass's API keys (seasons.service_api: `Authorization: Api-Key <key>`); every write records
+The service API keys (hedge.core.service: `Authorization: Api-Key <key>`); every write records
 the key. Both methods are idempotent: the same PUT again changes nothing, a DELETE of nothing is a 204.
 """
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
-from hedge.api import ErrorSerializer
-from leaderboards.serializers import ClusterPathSerializer
-from seasons.service_api import ServiceView
+from hedge.core.api import CLUSTER_ID_PATH_PARAMETER, ErrorSerializer
+from hedge.core.service import ServiceView
+from leaderboards.api.serializers import ClusterPathSerializer
 
 from ..services import clear_cluster_profile, set_cluster_profile
 from .serializers import ClusterProfileRequestSerializer, ClusterProfileSerializer
 
-_CLUSTER_ID = OpenApiParameter(
-    "clusterId",
-    {"type": "string", "minLength": 1, "maxLength": 128, "pattern": r"^(?!\.\.?$)[^/\u0000]+$"},
-    OpenApiParameter.PATH,
-    description="The cluster's id, taken verbatim (no trimming).",
-)
 _MESSAGES = {"type": "array", "items": {"type": "string"}}
 _CLUSTER_ID_REFUSED = {
     "type": "object",
@@ -51,7 +45,7 @@ class ClusterProfileView(ServiceView):
             "characters without control characters; `avatarUrl` must be an https:// URL. Staff can clear an "
             "abusive name in the admin."
         ),
-        parameters=[_CLUSTER_ID],
+        parameters=[CLUSTER_ID_PATH_PARAMETER],
         request=ClusterProfileRequestSerializer,
         responses={200: ClusterProfileSerializer, 400: _BAD, **_AUTH},
         examples=[
@@ -88,7 +82,7 @@ class ClusterProfileView(ServiceView):
         operation_id="clear_cluster_display_name",
         summary="Clear a cluster's public display name and avatar",
         description="Idempotent: 204 whether or not the cluster had any.",
-        parameters=[_CLUSTER_ID],
+        parameters=[CLUSTER_ID_PATH_PARAMETER],
         responses={
             204: OpenApiResponse(description="Cleared."),
             400: OpenApiResponse(_CLUSTER_ID_REFUSED, description="`clusterId` is refused; the body names it."),

@@ -6,23 +6,17 @@ of the boards shown; a request whose If-None-Match matches is answered 304 with 
 
 from __future__ import annotations
 
-import datetime
-import hashlib
-import json
 from urllib.parse import urlencode
 
-from django.conf import settings
-from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
-from django.utils.http import parse_etags
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import NotFound
-from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hedge.api import ErrorSerializer
+from hedge.core.api import CLUSTER_ID_PATH_PARAMETER, ErrorSerializer, cached_response
 from leaderboards import selectors as leaderboard_selectors
-from leaderboards.api import (
+from leaderboards.api.serializers import ClusterPathSerializer
+from leaderboards.api.views import (
     BY_ID,
     FINAL_HEADER_EXAMPLE,
     HEADER_EXAMPLE,
@@ -33,7 +27,6 @@ from leaderboards.api import (
 )
 from leaderboards.models import is_well_formed_key
 from leaderboards.periods import next_resets
-from leaderboards.serializers import ClusterPathSerializer
 
 from .. import selectors
 from .serializers import (
@@ -47,12 +40,6 @@ from .serializers import (
     ProfileSerializer,
 )
 
-_CLUSTER_ID = OpenApiParameter(
-    "clusterId",
-    {"type": "string", "minLength": 1, "maxLength": 128, "pattern": r"^(?!\.\.?$)[^/\u0000]+$"},
-    OpenApiParameter.PATH,
-    description="The cluster's id, taken verbatim (no trimming).",
-)
 _KEY = OpenApiParameter("key", str, OpenApiParameter.PATH, description="The leaderboard's key.")
 _CACHE_HEADERS = [
     OpenApiParameter("ETag", str, OpenApiParameter.HEADER, response=[200, 304], description="Of the body."),
@@ -74,22 +61,7 @@ def _cluster_id(kwargs) -> str:
     return params.validated_data["clusterId"]
 
 
-def _cached_response(request, body: dict, resets: list[datetime.datetime | None], *, now) -> Response:
-    """`body` with its ETag and Cache-Control, or a 304 when If-None-Match names the ETag."""
-    max_age = settings.API_CACHE_SECONDS
-    for reset in resets:
-        if reset is not None:
-            max_age = max(0, min(max_age, int((reset - now).total_seconds())))
-    text = json.dumps(body, sort_keys=True, cls=DjangoJSONEncoder)
-    etag = f'"{hashlib.blake2b(text.encode(), digest_size=16).hexdigest()}"'
-    headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}"}
-    header = request.headers.get("If-None-Match")
-    if header and any(tag == "*" or tag.removeprefix("W/") == etag for tag in parse_etags(header)):
-        return Response(status=304, headers=headers)
-    return Response(body, headers=headers)
-
-
-# What the schema shows: the cluster of leaderboards.api's examples (second this week and in last week's final).
+# What the schema shows: the cluster of leaderboards.api.views's examples (second this week and in last week's final).
 _BEST_EXAMPLE = {
     "rank": 2,
     "runId": FINAL_HEADER_EXAMPLE["runId"],
@@ -158,7 +130,7 @@ class ClusterProfileView(APIView):
             "rank it, an exclusion included, are left out). A cluster nobody knows is a 200 with an empty list; "
             'one excluded by staff from every leaderboard and the season pass is a 404 {"detail": "excluded"}.'
         ),
-        parameters=[_CLUSTER_ID, _IF_NONE_MATCH, *_CACHE_HEADERS],
+        parameters=[CLUSTER_ID_PATH_PARAMETER, _IF_NONE_MATCH, *_CACHE_HEADERS],
         responses={
             200: ProfileSerializer,
             304: _NOT_MODIFIED,
@@ -190,7 +162,7 @@ class ClusterProfileView(APIView):
             raise NotFound("excluded") from None
         resets = next_resets([standing.time_window for standing in profile.leaderboards], now=now)
         body = ProfileSerializer(profile, context={"next_reset_at": resets}).data
-        return _cached_response(request, body, list(resets.values()), now=now)
+        return cached_response(request, body, list(resets.values()), now=now)
 
 
 class ClusterHistoryView(APIView):
@@ -199,7 +171,7 @@ class ClusterHistoryView(APIView):
         summary="A cluster's standing in each final run of a leaderboard, newest period first.",
         description="Periods the cluster was not ranked in are left out. `best` is over every completed final run "
         "(superseded ones never count). Keyset pages like /finals: `before` is the last runId of the previous page.",
-        parameters=[_KEY, _CLUSTER_ID, HistoryQuerySerializer, _IF_NONE_MATCH, *_CACHE_HEADERS],
+        parameters=[_KEY, CLUSTER_ID_PATH_PARAMETER, HistoryQuerySerializer, _IF_NONE_MATCH, *_CACHE_HEADERS],
         responses={
             200: HistorySerializer,
             304: _NOT_MODIFIED,
@@ -262,7 +234,7 @@ class ClusterHistoryView(APIView):
         body = HistorySerializer(page).data
         now = timezone.now()
         resets = next_resets([definition.time_window], now=now)
-        return _cached_response(request, body, list(resets.values()), now=now)
+        return cached_response(request, body, list(resets.values()), now=now)
 
 
 class MoversEndpoint(RunEndpoint):

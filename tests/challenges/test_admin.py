@@ -1,6 +1,6 @@
 import pytest
 
-from hedge.admin import CappedCountPaginator
+from hedge.core.admin import CappedCountPaginator
 from tests.factories import ChallengeFactory, ChallengeProgressFactory, ChallengeTierFactory
 
 pytestmark = pytest.mark.django_db

@@ -16,8 +16,7 @@ from leaderboards.periods import calendar_period
 from leaderboards.services import generate_final_run, generate_leaderboard_run
 from prizes.models import LeaderboardAward
 from prizes.services import settle_award
-from seasons.claims import claim_reward, grant_premium
-from seasons.services import recompute_season
+from seasons.services import claim_reward, grant_premium, recompute_season
 from tests.events.conftest import events_of
 from tests.factories import (
     APIKeyFactory,

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
-from hedge import cache as hedge_cache
+from hedge.core import cache as hedge_cache
 from leaderboards.services import generate_leaderboard_run
 from tests.factories import ChallengeFactory, ChallengeProgressFactory, LeaderboardDefFactory
 from tests.helpers import closed_port, cluster_ids
@@ -110,7 +110,7 @@ def test_a_cache_outage_is_logged_once_per_interval_not_per_request(client, run,
     monkeypatch.setattr(hedge_cache, "safe_cache", hedge_cache.SafeCache())  # a fresh "last logged"
     monkeypatch.setattr("leaderboards.selectors.cache", hedge_cache.safe_cache)
 
-    with caplog.at_level(logging.WARNING, logger="hedge.cache"):
+    with caplog.at_level(logging.WARNING, logger="hedge.core.cache"):
         for _ in range(3):
             client.get("/leaderboards/top_wins/latest")
 
@@ -135,7 +135,7 @@ def test_a_hung_cache_costs_one_timeout_per_process_per_interval_not_one_per_ope
     clock = Clock()
     breaker = hedge_cache.SafeCache(clock=clock)
     monkeypatch.setattr("leaderboards.selectors.cache", breaker)
-    monkeypatch.setattr("hedge.api.ClientIpRateThrottle.cache", breaker)
+    monkeypatch.setattr("hedge.core.api.ClientIpRateThrottle.cache", breaker)
 
     served = [client.get("/leaderboards/top_wins/latest") for _ in range(5)]
 

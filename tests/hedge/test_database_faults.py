@@ -16,7 +16,7 @@ from django.db import OperationalError, connection
 from django.http import HttpResponse
 from django.test import RequestFactory
 
-from hedge.middleware import PublicApiMiddleware
+from hedge.core.middleware import PublicApiMiddleware
 from tests.helpers import closed_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

@@ -14,7 +14,7 @@ import urllib.parse
 import pytest
 from django.db import connection
 
-from hedge.api import RequestBodyTooLarge, StrictJSONParser
+from hedge.core.api import RequestBodyTooLarge, StrictJSONParser
 from seasons.models import RewardClaim
 from tests.factories import APIKeyFactory, SeasonFactory, SeasonProgressFactory, SeasonRewardFactory
 

@@ -15,8 +15,8 @@ import pytest
 from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
-from hedge import routers
-from hedge.routers import PublicApiReplicaRouter, public_api_reads
+from hedge.core import routers
+from hedge.core.routers import PublicApiReplicaRouter, public_api_reads
 from leaderboards import selectors
 from leaderboards.models import LeaderboardDef, LeaderboardRun
 from leaderboards.services import generate_leaderboard_run
@@ -112,7 +112,7 @@ def replicas_in_turn(*aliases):
         first = next(turns)
         return [*aliases[first:], *aliases[:first]][:k]
 
-    return mock.patch("hedge.routers.random.sample", rotated)
+    return mock.patch("hedge.core.routers.random.sample", rotated)
 
 
 @contextmanager

@@ -22,8 +22,8 @@ from django.db import close_old_connections, connections
 from django.test import Client
 from django.utils import timezone
 
-from hedge import routers
 from hedge.challenges.models import Challenge
+from hedge.core import routers
 from leaderboards.periods import calendar_period
 from leaderboards.selectors import top_entry_values
 from leaderboards.services import generate_final_run, generate_leaderboard_run

@@ -4,9 +4,9 @@ from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from hedge.admin import LargeTableAdmin
 from hedge.challenges.models import Challenge
-from leaderboards import admin as leaderboards_admin
+from hedge.core.admin import LargeTableAdmin
+from leaderboards.admin import definitions as leaderboards_admin
 from leaderboards.models import LeaderboardDef, LeaderboardEntry, LeaderboardRun, RunStatus
 from leaderboards.services import generate_leaderboard_run
 from tests.factories import LeaderboardDefFactory, LeaderboardEntryFactory, LeaderboardRunFactory, given_progress

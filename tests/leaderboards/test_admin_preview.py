@@ -7,8 +7,8 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from hedge import preview as preview_core
-from leaderboards import preview as preview_module
+from hedge.core import preview as preview_core
+from leaderboards.admin import preview as preview_module
 from leaderboards.models import LeaderboardDef, LeaderboardRun
 from tests.factories import ChallengeFactory, LeaderboardDefFactory, given_history, given_progress
 from tests.helpers import definition_form

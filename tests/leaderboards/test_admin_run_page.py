@@ -6,7 +6,7 @@ import io
 import pytest
 from django.urls import reverse
 
-from leaderboards import charts
+from leaderboards.admin import charts
 from leaderboards.services import generate_leaderboard_run
 from tests.factories import LeaderboardDefFactory, LeaderboardEntryFactory, LeaderboardRunFactory, given_progress
 

@@ -6,7 +6,7 @@ import datetime
 import pytest
 from django.db import connection
 
-from hedge.db import sql_datetime
+from hedge.core.db import sql_datetime
 from leaderboards import sql
 from leaderboards.exclusions import InvalidExclusion, active_q, exclude_clusters, lift_exclusions
 from leaderboards.models import Exclusion, RunExclusion

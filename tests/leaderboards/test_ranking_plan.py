@@ -5,7 +5,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from hedge.challenges.models import ChallengeProgress
-from hedge.db import binary_collation, ranking_plan, sql_datetime, sql_limit
+from hedge.core.db import binary_collation, ranking_plan, sql_datetime, sql_limit
 from leaderboards import sql
 from leaderboards.models import LeaderboardEntry
 from leaderboards.services import generate_leaderboard_run

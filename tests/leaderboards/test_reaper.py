@@ -1,6 +1,6 @@
 """A run left PROCESSING by a killed generation is marked FAILED by the next generation or prune, at once (PostgreSQL).
 
-Each generation holds a session-level marker on its run (hedge.db.run_marker) that the server
+Each generation holds a session-level marker on its run (leaderboards.services.run_marker) that the server
 drops with the session, however the process ends. SQLite has no such locks and keeps the age rule
 (tests/leaderboards/test_prune.py).
 """
@@ -14,9 +14,8 @@ import textwrap
 import pytest
 from django.db import connection
 
-from hedge.db import run_marker
 from leaderboards.models import LeaderboardRun, RunStatus
-from leaderboards.services import generate_leaderboard_run, prune_leaderboard_runs
+from leaderboards.services import generate_leaderboard_run, prune_leaderboard_runs, run_marker
 from tests.factories import LeaderboardDefFactory, LeaderboardRunFactory, given_progress
 
 pytestmark = [

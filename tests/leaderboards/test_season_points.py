@@ -11,9 +11,9 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from leaderboards.admin.preview import preview_definition
 from leaderboards.errors import InvalidPeriod
 from leaderboards.models import LeaderboardDef, LeaderboardRun
-from leaderboards.preview import preview_definition
 from leaderboards.services import generate_final_run, generate_leaderboard_run
 from seasons.models import Season, SeasonProgress
 from tests.factories import (

@@ -1,8 +1,8 @@
-"""leaderboards.serializers"""
+"""leaderboards.api.serializers"""
 
 import pytest
 
-from leaderboards.serializers import LeaderboardEntrySerializer
+from leaderboards.api.serializers import LeaderboardEntrySerializer
 from tests.factories import ChallengeFactory, LeaderboardRunFactory
 
 pytestmark = pytest.mark.django_db

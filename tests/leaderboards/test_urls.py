@@ -1,4 +1,4 @@
-"""leaderboards.urls: the public paths, with or without a trailing slash."""
+"""leaderboards.api.urls: the public paths, with or without a trailing slash."""
 
 import pytest
 

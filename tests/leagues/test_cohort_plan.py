@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.db import connection, transaction
 
-from hedge.db import sql_datetime
+from hedge.core.db import sql_datetime
 from leaderboards.models import LeaderboardEntry
 from leaderboards.sql import RANK_FUNCTIONS
 from leagues import sql

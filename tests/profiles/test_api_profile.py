@@ -142,7 +142,7 @@ def test_the_profile_costs_the_same_queries_whatever_the_boards_and_finals(api, 
     boards(4, 6)
     # 1. excluded from everything? 2. its display name (issue #24: profiles.sql.NAMES_OF_CLUSTERS) 3. the board
     # standings (profiles.sql.PROFILE_STANDINGS) 4. the awards 5. the active season 6-9. its tracks
-    # (seasons.rewards.get_season_tracks: the season with the cluster's standing, excluded?, the rewards, the claims)
+    # (seasons.selectors.get_season_tracks: the season with the cluster's standing, excluded?, the rewards, the claims)
     for cluster_id, items in (("me1", 1), ("me4", 4)):
         with django_assert_num_queries(9):
             body = api.get(f"/clusters/{cluster_id}").json()

@@ -5,8 +5,8 @@ from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from hedge.admin import CappedCountPaginator
-from seasons import admin as season_admin
+from hedge.core.admin import CappedCountPaginator
+from seasons.admin import seasons as season_admin
 from seasons.models import Season, SeasonChallengeWeight, SeasonProgress
 from tests.factories import (
     ChallengeFactory,

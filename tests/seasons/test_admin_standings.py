@@ -7,7 +7,7 @@ import io
 import pytest
 from django.utils import timezone
 
-from seasons import charts
+from seasons.admin import charts
 from tests.factories import (
     ChallengeFactory,
     ChallengeProgressFactory,

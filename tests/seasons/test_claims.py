@@ -1,13 +1,13 @@
-"""The claim and premium services (seasons.claims): the rules a claim is decided by, and idempotency."""
+"""The claim and premium services (seasons.services): the rules a claim is decided by, and idempotency."""
 
 import datetime
 
 import pytest
 from django.utils import timezone
 
-from seasons.claims import ClaimRefused, UnknownLevel, claim_reward, grant_premium
+from seasons.errors import ClaimRefused, UnknownLevel
 from seasons.models import PremiumGrant, RewardClaim
-from seasons.services import recompute_season
+from seasons.services import claim_reward, grant_premium, recompute_season
 from tests.factories import (
     APIKeyFactory,
     ChallengeFactory,

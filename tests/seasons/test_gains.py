@@ -9,13 +9,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from hedge.challenges.services.upsert import upsert_progress
-from seasons.services import (
-    SeasonEndedError,
-    SeasonNotStartedError,
-    recompute_changed_since,
-    recompute_clusters,
-    recompute_season,
-)
+from seasons.errors import SeasonEndedError, SeasonNotStartedError
+from seasons.services import recompute_changed_since, recompute_clusters, recompute_season
 from tests.factories import (
     ChallengeFactory,
     SeasonChallengeWeightFactory,

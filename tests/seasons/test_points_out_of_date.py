@@ -11,9 +11,9 @@ import pytest
 from django.utils import timezone
 
 from hedge.challenges.signals import ProgressChange, notify_progress_changed
-from seasons.claims import ClaimRefused, claim_reward
+from seasons.errors import ClaimRefused
 from seasons.models import RewardClaim, Season, SeasonProgress
-from seasons.services import mark_points_stale, recompute_season
+from seasons.services import claim_reward, mark_points_stale, recompute_season
 from tests.factories import (
     APIKeyFactory,
     ChallengeFactory,

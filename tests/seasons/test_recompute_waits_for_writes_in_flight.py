@@ -10,9 +10,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from hedge import preview as preview_core
 from hedge.challenges.etl import run_challenge_etl
-from seasons import preview
+from hedge.core import preview as preview_core
+from seasons.admin import preview
 from seasons.models import Season, SeasonProgress
 from seasons.services import recompute_changed_since, recompute_season
 from tests.factories import ChallengeFactory, SeasonChallengeWeightFactory, SeasonFactory, given_history

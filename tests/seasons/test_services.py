@@ -7,10 +7,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from hedge.challenges.models import ChallengeProgress
+from seasons.errors import SeasonEndedError
 from seasons.models import SeasonProgress
 from seasons.services import (
     RecomputeResult,
-    SeasonEndedError,
     compute_season_points_for_cluster,
     recompute_changed_since,
     recompute_clusters,

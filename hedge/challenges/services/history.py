@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
-from hedge.db import create_temp_table, sql_datetime
+from hedge.core.db import create_temp_table, sql_datetime
 
 from .. import sql
 from ..models import Challenge

@@ -16,10 +16,11 @@ from collections.abc import Iterable, Iterator
 from django.db import connection, transaction
 from django.utils import timezone
 
-from hedge.db import bulk_load, create_temp_table, drop_temp_table
+from hedge.core.clusters import cluster_id_problem
+from hedge.core.db import bulk_load, create_temp_table, drop_temp_table
 
 from .. import sql
-from ..models import MAX_PROGRESS_VALUE, Challenge, cluster_id_problem
+from ..models import MAX_PROGRESS_VALUE, Challenge
 from ..signals import ProgressChange, notify_progress_changed
 from .history import create_history_partitions
 from .locks import exclusive_progress_writes

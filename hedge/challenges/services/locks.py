@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.db import connection
 
-from hedge.db import try_exclusive_lock, wait_until_unlocked
+from hedge.core.db import try_exclusive_lock, wait_until_unlocked
 
 # An arbitrary, fixed key of PostgreSQL's advisory-lock space ("hedge" in ASCII).
 PROGRESS_LOCK_KEY = 0x6865646765

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from hedge.db import bulk_load, create_temp_table, drop_temp_table, sql_datetime
+from hedge.core.db import bulk_load, create_temp_table, drop_temp_table, sql_datetime
 
 from .. import sql
 

@@ -1,7 +1,7 @@
 from django.core.management.base import CommandError
 
-from hedge.audit import AuditedCommand
 from hedge.challenges.services.catalogue import sync_challenge_config
+from hedge.core.audit import AuditedCommand
 
 
 class Command(AuditedCommand):  # its changes are attributed to it in the audit trail

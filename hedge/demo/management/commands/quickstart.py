@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from hedge.audit import AuditedCommand
+from hedge.core.audit import AuditedCommand
 from hedge.demo.services import ensure_demo_leaderboards, ensure_demo_season, ensure_demo_superuser, run_demo_etl
 
 
