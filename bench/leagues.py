@@ -352,19 +352,28 @@ def _check_floor_agrees(server, path: str) -> None:
 
 
 def run_leagues_benchmark(options: Options, *, log: Log = lambda _: None) -> dict:
-    """The measurements in a scratch database (always dropped unless `keep_database`); the report."""
+    """The measurements in a scratch database (dropped unless `keep_database`), or in the kept one
+    `options.database` without seeding it again; the report."""
     report: dict = {"options": {"clusters": options.clusters, "repeat": options.repeat}, "operations": []}
-    with scratch_database(keep=options.keep_database, log=log) as scratch:
+    with scratch_database(keep=options.keep_database, existing=options.database, log=log) as scratch:
+        report["scratch_database"] = scratch.name
         report["machine"] = machine_info()
-        started = time.perf_counter()
-        seed(options.clusters)
-        log(
-            f"seeded {options.clusters:,} clusters' weekly gains and last week's levels"
-            f" in {time.perf_counter() - started:.1f} s"
-        )
-        report["operations"].append(measure_placement(options.clusters, options, log))
-        report["operations"].append(measure_moves(options.clusters, options, log))
+        clusters = options.clusters
+        if options.database is None:
+            started = time.perf_counter()
+            seed(clusters)
+            log(
+                f"seeded {clusters:,} clusters' weekly gains and last week's levels"
+                f" in {time.perf_counter() - started:.1f} s"
+            )
+        else:
+            # A kept database as it was seeded (each measurement resets what it measures): its size is last week's.
+            clusters = LeagueMember.objects.filter(league_id=_league_id(LEAGUE_KEY), period_start=PREVIOUS_WEEK).count()
+            report["options"]["clusters"] = clusters
+            log(f"measuring the kept database {scratch.name}: {clusters:,} clusters")
+        report["operations"].append(measure_placement(clusters, options, log))
+        report["operations"].append(measure_moves(clusters, options, log))
         if options.http_seconds > 0:
-            report["operations"].append(measure_cohort_reads(scratch, options.clusters, options, log))
+            report["operations"].append(measure_cohort_reads(scratch, clusters, options, log))
     report["machine"]["load_average_at_end"] = round(os.getloadavg()[0], 2)
     return report
