@@ -128,6 +128,27 @@ FROM (
 ) z
 """
 
+# The cohort read's first statement: the active league `%(key)s` of an active board (no row: unknown), the board's
+# latest COMPLETE run (the order of leaderboards.selectors.LATEST_ORDER: a scheduled run before a final, a backfill
+# last, then the newest) and the cluster `%(cluster)s`'s seat in its period with the tier's name (NULL: no run, or
+# no seat). Uses index: leagues' unique key; leaderboard_runs_complete_idx (the board's COMPLETE runs in that
+# order); league_members_unique_cluster (league_id, cluster_id, period_start), equality on all three (the seat
+# index, by (league, period) then a filter on the cluster, would read the period's members); league_tiers_unique_level.
+LEAGUE_RUN_AND_SEAT = """
+SELECT l.id, l.idle_demotion, d.rank_mode, d.time_window, r.id, r.period_start, r.period_end, m.level, m.cohort,
+       t.name
+FROM leagues l
+JOIN leaderboard_defs d ON d.key = l.leaderboard_key
+LEFT JOIN leaderboard_runs r
+  ON r.id = (SELECT x.id FROM leaderboard_runs x
+             WHERE x.leaderboard_key = l.leaderboard_key AND x.status = 'COMPLETE'
+             ORDER BY x.is_final, x.is_backfill, x.id DESC
+             LIMIT 1)
+LEFT JOIN league_members m ON m.league_id = l.id AND m.cluster_id = %(cluster)s AND m.period_start = r.period_start
+LEFT JOIN league_tiers t ON t.league_id = l.id AND t.level = m.level
+WHERE l.key = %(key)s AND l.is_active AND d.is_active
+"""
+
 # The `{scope}` of STANDINGS: every member of the period (the moves), or one cohort (%(level)s, %(cohort)s).
 PERIOD_SCOPE = ""
 COHORT_SCOPE = " AND m.level = %(level)s AND m.cohort = %(cohort)s"
