@@ -272,7 +272,13 @@ def measure_placement(clusters: int, options: Options, log: Log) -> dict:
     )
     op["target"] = "hedge <= 1.3x of the floor"
     run = LeaderboardRun.objects.get(leaderboard_id=LEAGUE_BOARD, status=RunStatus.COMPLETE)
-    params = {"league": _league_id(LEAGUE_KEY), "start": WEEK_START, "run": run.pk, "size": COHORT_SIZE}
+    params = {
+        "league": _league_id(LEAGUE_KEY),
+        "start": WEEK_START,
+        "previous": PREVIOUS_WEEK,
+        "run": run.pk,
+        "size": COHORT_SIZE,
+    }
 
     def setup(cursor) -> None:
         cursor.execute(
