@@ -286,6 +286,9 @@ def measure_placement(clusters: int, options: Options, log: Log) -> dict:
         )
         create_temp_table(cursor, league_sql.SEATS_TABLE, league_sql.SEATS_COLUMNS)
         cursor.execute(league_sql.TIER_SEATS, params)
+        # The planner settings PLACE_MEMBERS runs under (hedge.db.bulk_join_plan), for this transaction: without
+        # them the plan shown is one the service never runs (a nested loop over rows newer than the statistics).
+        cursor.execute("SELECT set_config('jit', 'off', true), set_config('enable_nestloop', 'off', true)")
 
     op["plan"] = explain(league_sql.PLACE_MEMBERS, params, setup=setup)
     return op
