@@ -129,9 +129,10 @@ INSTALLED_APPS = [
     "hedge.challenges",
     "seasons",
     "leaderboards",
+    # Before prizes: its moves at period end are written before the final run's awards read them (tier prizes).
+    "leagues",
     "prizes",
     "profiles",
-    "leagues",
     # After every app whose hooks it receives (prizes included), so their receivers run first.
     "events",
 ]

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
 from django.db import connections
 from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 
-from hedge.core.db import sql_datetime
+from hedge.core.db import db_datetime, sql_datetime
 from hedge.core.routers import read_alias
-from leaderboards.models import LeaderboardRun
-from leaderboards.selectors import latest_complete_run
 from leaderboards.sql import RANK_FUNCTIONS
 
 from . import sql
+from .errors import NotInLeague, UnknownLeague
 from .models import League, LeagueMember, LeagueMove, LeaguePeriod, LeagueTier
 
 HISTORY_LIMIT = 100
@@ -60,8 +60,10 @@ class Standing:
 @dataclass(frozen=True)
 class CohortNow:
     cluster_id: str
-    league: League
-    run: LeaderboardRun
+    time_window: str  # the board's
+    run_id: int  # the board's latest COMPLETE run
+    period_start: datetime.datetime
+    period_end: datetime.datetime
     level: int
     tier_name: str
     cohort: int
@@ -72,42 +74,50 @@ class CohortNow:
         return next(s for s in self.standings if s.cluster_id == self.cluster_id)
 
 
-def cohort_now(league: League, cluster_id: str) -> CohortNow | None:
-    """The cluster's cohort in the period of the board's latest run, ranked by that run, with zones; None when the
-    board has no run or the cluster has no place in that period. Three queries (run, place, standings)."""
-    run = latest_complete_run(league.leaderboard_id)
-    if run is None:
-        return None
-    member = (
-        LeagueMember.objects.filter(league=league, cluster_id=cluster_id, period_start=run.period_start)
-        .annotate(tier_name=_tier_name("level"))
-        .values("level", "cohort", "tier_name")
-        .first()
-    )
-    if member is None:
-        return None
-    params = {
-        "league": league.pk,
-        "start": sql_datetime(run.period_start),
-        "run": run.pk,
-        "idle_demotion": int(league.idle_demotion),
-        "level": member["level"],
-        "cohort": member["cohort"],
-    }
-    statement = sql.COHORT_STANDINGS.format(
-        rank_function=RANK_FUNCTIONS[league.leaderboard.rank_mode], scope=sql.COHORT_SCOPE
-    )
+# One cohort's standings per rank mode (the statement is formatted once, not per request).
+_COHORT_STATEMENTS = {
+    mode: sql.COHORT_STANDINGS.format(rank_function=function, scope=sql.COHORT_SCOPE)
+    for mode, function in RANK_FUNCTIONS.items()
+}
+
+
+def cohort_now(key: str, cluster_id: str) -> CohortNow:
+    """The cluster's cohort in league `key` in the period of the board's latest run, ranked by that run, with zones.
+
+    Raises UnknownLeague (no active league `key` of an active board) or NotInLeague (the board has no run, or the
+    cluster no place in that period). Two raw statements (league, run and seat; standings): the public read of
+    every member, where the ORM's compilation of the league and the run cost more than both statements.
+    """
+    params = {"key": key, "cluster": cluster_id}
     with connections[read_alias()].cursor() as cursor:
-        cursor.execute(statement, params)
+        cursor.execute(sql.LEAGUE_RUN_AND_SEAT, params)
+        found = cursor.fetchone()
+        if found is None:
+            raise UnknownLeague(f"No active league {key!r}.")
+        league_id, idle_demotion, rank_mode, time_window, run_id, period_start, period_end, level, cohort, tier = found
+        if level is None:
+            raise NotInLeague(f"Cluster {cluster_id!r} has no place in league {key!r} this period.")
+        period_start, period_end = db_datetime(period_start), db_datetime(period_end)
+        params = {
+            "league": league_id,
+            "start": sql_datetime(period_start),
+            "run": run_id,
+            "idle_demotion": int(idle_demotion),
+            "level": level,
+            "cohort": cohort,
+        }
+        cursor.execute(_COHORT_STATEMENTS[rank_mode], params)
         rows = cursor.fetchall()
     standings = [Standing(cluster_id=c, rank=rank, score=score, move=move) for c, rank, score, move, _ in rows]
     return CohortNow(
         cluster_id=cluster_id,
-        league=league,
-        run=run,
-        level=member["level"],
-        tier_name=member["tier_name"] or "",
-        cohort=member["cohort"],
+        time_window=time_window,
+        run_id=run_id,
+        period_start=period_start,
+        period_end=period_end,
+        level=level,
+        tier_name=tier or "",
+        cohort=cohort,
         standings=standings,
     )
 

@@ -51,9 +51,16 @@ def place_run_members(run: LeaderboardRun, *, now: datetime.datetime | None = No
             period_start=run.period_start,
             defaults={"period_end": run.period_end, "cohort_size": league.cohort_size, "opened_at": now},
         )
+        previous = (
+            LeaguePeriod.objects.filter(league=league, period_start__lt=period.period_start)
+            .order_by("-period_start")
+            .values_list("period_start", flat=True)
+            .first()
+        )
         params = {
             "league": league.pk,
             "start": sql_datetime(period.period_start),
+            "previous": sql_datetime(previous) if previous is not None else None,
             "run": run.pk,
             "size": period.cohort_size,
         }

@@ -17,14 +17,19 @@ member never promotes; with idle demotion it drops one tier. The top tier promot
 demotes nobody, and a member in both zones (p + d > n) promotes.
 
 Parameters: %(league)s, %(start)s (the period's start, hedge.core.db.sql_datetime), %(run)s (the board's
-run), %(size)s (the period's cohort size), %(idle_demotion)s (1 or 0).
+run), %(size)s (the period's cohort size), %(idle_demotion)s (1 or 0), %(previous)s (the start of the league's
+latest period before, or NULL).
 """
 
-# The run's clusters not yet placed in the period, seated after each tier's last seat.
-# Uses index: leaderboard_entries_unique_position (run_id, position) for the run's clusters in order;
-# league_members_unique_cluster (league_id, cluster_id, period_start) for "placed already" and for the
-# latest earlier place; league_moves_unique_cluster for its move; league_seats (TIER_SEATS) for each
-# tier's first free seat.
+# The run's clusters not yet placed in the period, seated after each tier's last seat. A cluster's level is its
+# move's next level in the league's previous period (%(previous)s, NULL for the league's first: one join of the
+# run with that period's moves, as a whole set), and only without one (a newcomer, a member of a period not closed
+# yet, a cluster back from an absence) its latest earlier place is looked up, one probe each (COALESCE evaluates
+# the subquery only then). Uses index: leaderboard_entries_unique_position (run_id, position) for the run's
+# clusters in order; league_moves_unique_cluster (or a hash join) for the previous period's moves;
+# league_members_unique_cluster (league_id, cluster_id, period_start) for "placed already" and for the latest
+# earlier place; league_moves_unique_cluster for its move; league_seats (TIER_SEATS) for each tier's first free
+# seat.
 PLACE_MEMBERS = """
 INSERT INTO league_members (league_id, period_start, cluster_id, level, cohort, slot)
 SELECT %(league)s, %(start)s, a.cluster_id, a.level,
@@ -35,7 +40,8 @@ FROM (
         SELECT k.cluster_id, k.position, CASE WHEN k.level > t.top THEN t.top ELSE k.level END AS level
         FROM (
             SELECT e.cluster_id, e.position,
-                   COALESCE((SELECT COALESCE((SELECT v.next_level FROM league_moves v
+                   COALESCE(w.next_level,
+                            (SELECT COALESCE((SELECT v.next_level FROM league_moves v
                                               WHERE v.league_id = p.league_id AND v.cluster_id = p.cluster_id
                                                 AND v.period_start = p.period_start), p.level)
                              FROM league_members p
@@ -44,6 +50,8 @@ FROM (
                              ORDER BY p.period_start DESC
                              LIMIT 1), 1) AS level
             FROM leaderboard_entries e
+            LEFT JOIN league_moves w
+              ON w.league_id = %(league)s AND w.cluster_id = e.cluster_id AND w.period_start = %(previous)s
             WHERE e.run_id = %(run)s
               AND NOT EXISTS (SELECT 1 FROM league_members m
                               WHERE m.league_id = %(league)s AND m.cluster_id = e.cluster_id
@@ -126,6 +134,27 @@ FROM (
         LEFT JOIN league_tiers t ON t.league_id = %(league)s AND t.level = s.level
     ) r
 ) z
+"""
+
+# The cohort read's first statement: the active league `%(key)s` of an active board (no row: unknown), the board's
+# latest COMPLETE run (the order of leaderboards.selectors.LATEST_ORDER: a scheduled run before a final, a backfill
+# last, then the newest) and the cluster `%(cluster)s`'s seat in its period with the tier's name (NULL: no run, or
+# no seat). Uses index: leagues' unique key; leaderboard_runs_complete_idx (the board's COMPLETE runs in that
+# order); league_members_unique_cluster (league_id, cluster_id, period_start), equality on all three (the seat
+# index, by (league, period) then a filter on the cluster, would read the period's members); league_tiers_unique_level.
+LEAGUE_RUN_AND_SEAT = """
+SELECT l.id, l.idle_demotion, d.rank_mode, d.time_window, r.id, r.period_start, r.period_end, m.level, m.cohort,
+       t.name
+FROM leagues l
+JOIN leaderboard_defs d ON d.key = l.leaderboard_key
+LEFT JOIN leaderboard_runs r
+  ON r.id = (SELECT x.id FROM leaderboard_runs x
+             WHERE x.leaderboard_key = l.leaderboard_key AND x.status = 'COMPLETE'
+             ORDER BY x.is_final, x.is_backfill, x.id DESC
+             LIMIT 1)
+LEFT JOIN league_members m ON m.league_id = l.id AND m.cluster_id = %(cluster)s AND m.period_start = r.period_start
+LEFT JOIN league_tiers t ON t.league_id = l.id AND t.level = m.level
+WHERE l.key = %(key)s AND l.is_active AND d.is_active
 """
 
 # The `{scope}` of STANDINGS: every member of the period (the moves), or one cohort (%(level)s, %(cohort)s).

@@ -21,11 +21,15 @@ PRIZE_KIND_MAX_LENGTH = 64
 
 
 class LeaderboardPrize(models.Model):
-    """One row of a board's prize table: a rank range or a top percentage, and what it wins.
+    """One row of a board's prize table, or of a league tier's: a rank range or a top percentage, and what it wins.
 
     Ties are never split: a row goes by rank, so every cluster sharing the boundary rank wins it.
     "Top P%" is every cluster whose rank is at most the rank at position ceil(P/100 x entries of
     the run). A cluster may win several rows: they stack.
+
+    A tier's row (`league_tier`, no `leaderboard`) goes by the rank within each cohort of that tier
+    at period end (the league's moves): "top P%" of the cohort's members, and a member who gained
+    nothing (score 0) wins nothing. It is awarded with the final run of the league's board.
     """
 
     leaderboard = models.ForeignKey(
@@ -34,6 +38,17 @@ class LeaderboardPrize(models.Model):
         to_field="key",
         db_column="leaderboard_key",
         related_name="prizes",
+        null=True,
+        blank=True,
+        help_text="The board whose rank wins it (empty for a league tier's row).",
+    )
+    league_tier = models.ForeignKey(
+        "leagues.LeagueTier",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="prizes",
+        help_text="The league tier whose cohort rank wins it (empty for a board's row).",
     )
     rank_from = models.PositiveIntegerField(null=True, blank=True, help_text="First rank that wins (inclusive).")
     rank_to = models.PositiveIntegerField(null=True, blank=True, help_text="Last rank that wins (inclusive).")
@@ -66,6 +81,12 @@ class LeaderboardPrize(models.Model):
         verbose_name = "prize"
         constraints = [
             models.CheckConstraint(
+                condition=Q(leaderboard__isnull=False, league_tier__isnull=True)
+                | Q(leaderboard__isnull=True, league_tier__isnull=False),
+                name="leaderboard_prizes_board_or_tier",
+                violation_error_message="A prize row belongs to a board or to a league tier, not both.",
+            ),
+            models.CheckConstraint(
                 condition=Q(rank_from__isnull=False, rank_to__isnull=False, top_percent__isnull=True)
                 | Q(rank_from__isnull=True, rank_to__isnull=True, top_percent__isnull=False),
                 name="leaderboard_prizes_range_or_percent",
@@ -87,7 +108,8 @@ class LeaderboardPrize(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.leaderboard_id}: {self.places} → {self.quantity} × {self.name}"
+        owner = self.leaderboard_id if self.league_tier_id is None else f"tier {self.league_tier_id}"
+        return f"{owner}: {self.places} → {self.quantity} × {self.name}"
 
     @property
     def places(self) -> str:
@@ -121,6 +143,13 @@ class LeaderboardAward(models.Model):
     rank = models.PositiveIntegerField()
     position = models.PositiveIntegerField()
     score = models.BigIntegerField()
+    # A league tier's prize: the league, tier level and cohort the rank is within (rank: the cohort rank,
+    # position: the place in the cohort). All NULL for a board's prize.
+    league_key = models.CharField(  # noqa: DJ001 - NULL for a board's prize, like its level and cohort
+        max_length=LEADERBOARD_KEY_MAX_LENGTH, null=True, blank=True
+    )
+    league_level = models.PositiveSmallIntegerField(null=True, blank=True)
+    league_cohort = models.PositiveIntegerField(null=True, blank=True)
     # The prize row it was won by (NULL once that row is deleted: its snapshot below stays). Indexed, so
     # deleting a prize row finds its awards without reading every award.
     prize = models.ForeignKey(LeaderboardPrize, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
@@ -161,6 +190,11 @@ class LeaderboardAward(models.Model):
             models.CheckConstraint(condition=Q(quantity__gte=1), name="leaderboard_awards_quantity_positive"),
             models.CheckConstraint(
                 condition=Q(rank__gte=1, rank__lte=F("position")), name="leaderboard_awards_rank_within_position"
+            ),
+            models.CheckConstraint(
+                condition=Q(league_key__isnull=True, league_level__isnull=True, league_cohort__isnull=True)
+                | Q(league_key__isnull=False, league_level__isnull=False, league_cohort__isnull=False),
+                name="leaderboard_awards_league_shape",
             ),
             models.CheckConstraint(
                 condition=Q(

@@ -34,6 +34,9 @@ SERVICE_FIELDS = (
     "status",
     "reference",
     "settled_at",
+    "league_key",
+    "league_level",
+    "league_cohort",
 )
 PUBLIC_FIELDS = ("cluster_id", "rank", "position", "score", "name", "kind", "quantity", "data", "status")
 
@@ -82,11 +85,12 @@ def final_run(key: str, run_id: int) -> LeaderboardRun | None:
 
 
 def run_awards_page(run_id: int, *, after: int, limit: int) -> list[dict]:
-    """The awards of the clusters at the next `limit` awarded positions after `after`, by position; one query.
+    """The board prizes' awards of the clusters at the next `limit` awarded positions after `after`; one query.
 
-    A page never splits one cluster's stacked awards. Uses index: leaderboard_awards_run_idx.
+    A page never splits one cluster's stacked awards. A league tier's awards (positions within a cohort)
+    are the league's, not the board's page. Uses index: leaderboard_awards_run_idx.
     """
-    awards = LeaderboardAward.objects.filter(run_id=run_id, position__gt=after)
+    awards = LeaderboardAward.objects.filter(run_id=run_id, position__gt=after, league_key__isnull=True)
     positions = awards.order_by("position").values("position").distinct()[:limit]
     return list(awards.filter(position__in=positions).order_by("position", "id").values(*PUBLIC_FIELDS))
 

@@ -31,9 +31,10 @@ def award_final_run(
 ) -> AwardResult:
     """Write the awards `run`'s standings win under its board's prize table; called inside its publication.
 
-    One INSERT ... SELECT from the run's entries (sql.AWARD). When `run` replaces `superseded` (a
-    correction): the superseded run's PENDING awards become VOID first; then every SETTLED award of
-    the period is marked "paid, no longer entitled" unless the new run awards the same prize row to
+    One INSERT ... SELECT from the run's entries (sql.AWARD), one from the period's league moves for the
+    league tiers' prize rows (sql.AWARD_TIERS: the leagues' receiver writes the moves first). When `run`
+    replaces `superseded` (a correction): the superseded run's PENDING awards become VOID first; then every
+    SETTLED award of the period is marked "paid, no longer entitled" unless the new run awards the same prize row to
     the same cluster, in which case the new run's copy is dropped (paid once). Sends
     signals.awards_created when awards were written. Must run inside the publishing transaction.
     """
@@ -47,6 +48,8 @@ def award_final_run(
             voided = cursor.rowcount
         cursor.execute(sql.AWARD, params)
         count = cursor.rowcount
+        cursor.execute(sql.AWARD_TIERS, params)
+        count += cursor.rowcount
         if superseded is not None:
             cursor.execute(sql.MARK_DISENTITLED, params)
             cursor.execute(sql.DROP_SETTLED_TWINS, params)

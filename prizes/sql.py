@@ -1,4 +1,5 @@
-"""The prizes' statements: awards are written from a final run's entries in one `INSERT ... SELECT`.
+"""The prizes' statements: awards are written from a final run's entries in one `INSERT ... SELECT`
+(and a league tier's, from the league's moves of that period, in another: AWARD_TIERS).
 
 A prize row wins ranks first_rank..last_rank (a range's from..to; a top percentage's 1..the rank of
 the entry at position ceil(P/100 x entries), computed in whole numbers as
@@ -37,6 +38,46 @@ JOIN leaderboard_entries e ON e.run_id = r.id AND e.position BETWEEN s.first_ran
 WHERE r.id = %(run)s
   AND e.rank >= s.first_rank
   AND (s.min_score IS NULL OR e.score >= s.min_score)
+"""
+
+# Every (league member, tier prize row) the period's moves win, as awards: a league tier's rows go by the
+# rank within the cohort as the league's moves store it (written before, in the same publication: leagues'
+# receiver runs first), "top P%" of the cohort's members (ties at the boundary win, as above), and a member who
+# gained nothing (score 0) wins nothing. The award's position is the place in the cohort (rank, then cluster
+# id). A league's moves are those of the period's final run, or of an earlier one when a correction came after
+# the next period's cohorts were filled (the league's moves stand; so do its prizes).
+# Uses index: league_tiers_unique_level and leaderboard_prizes' league_tier_id index (the tiers with prizes);
+# league_moves_period_idx (league_id, period_start, level, move) for each such tier's members.
+AWARD_TIERS = """
+INSERT INTO leaderboard_awards (run_id, leaderboard_key, period_start, period_end, cluster_id, rank, position,
+                                score, league_key, league_level, league_cohort, prize_id, name, kind, quantity,
+                                data, status, created_at)
+SELECT r.id, r.leaderboard_key, r.period_start, r.period_end, w.cluster_id, w.rank, w.place,
+       w.score, w.league_key, w.level, w.cohort, w.prize_id, w.name, w.kind, w.quantity, w.data, 'PENDING', %(now)s
+FROM leaderboard_runs r
+CROSS JOIN (
+    SELECT c.league_key, c.level, c.cohort, c.cluster_id, c.rank, c.score, c.place, c.prize_id, c.name, c.kind,
+           c.quantity, c.data, c.rank_from, c.rank_to, c.min_score,
+           MAX(CASE WHEN c.place = c.cut THEN c.rank END) OVER (PARTITION BY c.prize_id, c.cohort) AS cut_rank
+    FROM (
+        SELECT g.key AS league_key, v.level, v.cohort, v.cluster_id, v.rank, v.score, p.id AS prize_id, p.name,
+               p.kind, p.quantity, p.data, p.rank_from, p.rank_to, p.min_score,
+               ROW_NUMBER() OVER (PARTITION BY p.id, v.cohort ORDER BY v.rank, v.cluster_id) AS place,
+               (CAST(ROUND(p.top_percent * 10000) AS BIGINT) * COUNT(*) OVER (PARTITION BY p.id, v.cohort)
+                + 999999) / 1000000 AS cut
+        FROM leaderboard_runs q
+        JOIN leagues g ON g.leaderboard_key = q.leaderboard_key AND g.is_active
+        JOIN league_tiers t ON t.league_id = g.id
+        JOIN leaderboard_prizes p ON p.league_tier_id = t.id
+        JOIN league_moves v ON v.league_id = g.id AND v.period_start = q.period_start AND v.level = t.level
+        WHERE q.id = %(run)s
+    ) c
+) w
+WHERE r.id = %(run)s
+  AND w.score > 0
+  AND w.rank >= COALESCE(w.rank_from, 1)
+  AND w.rank <= COALESCE(w.rank_to, w.cut_rank)
+  AND (w.min_score IS NULL OR w.score >= w.min_score)
 """
 
 # What each prize row would award in a run, written nowhere (the admin's preview): the selection
@@ -108,7 +149,8 @@ WHERE run_id = %(run)s AND EXISTS (
 # status, id), or the primary key without a status.
 SERVICE_AWARDS_PAGE = """
 SELECT a.id, a.leaderboard_key, a.run_id, a.period_start, a.period_end, a.cluster_id, a.rank, a.score,
-       a.name, a.kind, a.quantity, a.data, a.status, a.reference, a.settled_at
+       a.name, a.kind, a.quantity, a.data, a.status, a.reference, a.settled_at, a.league_key, a.league_level,
+       a.league_cohort
 FROM leaderboard_awards a
 WHERE a.id > %(after)s{scope}
 ORDER BY a.id

@@ -397,12 +397,13 @@ class WebhookEndpointFactory(factory.django.DjangoModelFactory):
 
 
 class LeaderboardPrizeFactory(factory.django.DjangoModelFactory):
-    """A prize row of `leaderboard`: ranks 1..1 unless given a range or `top_percent` (then no range)."""
+    """A prize row of `leaderboard` (or of `league_tier`): ranks 1..1 unless given a range or `top_percent`."""
 
     class Meta:
         model = "prizes.LeaderboardPrize"
 
-    leaderboard = factory.SubFactory(LeaderboardDefFactory)
+    leaderboard = factory.Maybe("league_tier", None, factory.SubFactory(LeaderboardDefFactory))
+    league_tier = None  # a league tier's row instead of a board's (then no leaderboard)
     rank_from = factory.LazyAttribute(lambda o: None if o.top_percent is not None else 1)
     rank_to = factory.LazyAttribute(lambda o: None if o.top_percent is not None else o.rank_from)
     top_percent = None

@@ -262,3 +262,23 @@ def test_seasons_0009_checks_curves_written_before_it(migrator):
 
     levels = new.apps.get_model("seasons", "SeasonLevel").objects.order_by("level")
     assert list(levels.values_list("level", "points_required")) == [(1, 100), (2, 300)]
+
+
+# --- prizes -----------------------------------------------------------------------------------------
+
+
+def test_prizes_0002_keeps_board_prize_rows_and_their_awards_valid(migrator):
+    old = migrator.apply_initial_migration(("prizes", "0001_initial"))
+    board = leaderboard(old.apps, challenge(old.apps))
+    prize = old.apps.get_model("prizes", "LeaderboardPrize").objects.create(
+        leaderboard=board, rank_from=1, rank_to=1, name="Gold", kind="token"
+    )
+    old.apps.get_model("prizes", "LeaderboardAward").objects.create(
+        run_id=1, leaderboard_key=board.key, period_start=T0, period_end=T0 + HOUR, cluster_id="c1", rank=1,
+        position=1, score=5, prize=prize, name="Gold", kind="token", quantity=1, created_at=T0,
+    )  # fmt: skip
+
+    new = migrator.apply_tested_migration(("prizes", "0002_league_tier_prizes"))
+
+    assert new.apps.get_model("prizes", "LeaderboardPrize").objects.get().league_tier_id is None
+    assert new.apps.get_model("prizes", "LeaderboardAward").objects.get().league_key is None

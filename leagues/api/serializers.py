@@ -109,9 +109,9 @@ class LeagueStandingsSerializer(serializers.Serializer):
         return {
             "tier": {"level": now.level, "name": now.tier_name},
             "cohort": {"id": cohort_id(now.level, now.cohort), "size": len(now.standings)},
-            "runId": now.run.pk,
-            "periodStart": api_datetime(now.run.period_start),
-            "periodEnd": api_datetime(now.run.period_end),
+            "runId": now.run_id,
+            "periodStart": api_datetime(now.period_start),
+            "periodEnd": api_datetime(now.period_end),
             "nextResetAt": api_datetime(self.context["next_reset_at"]),
             "standings": [standing.to_representation(s) for s in now.standings],
             "you": standing.to_representation(now.you),

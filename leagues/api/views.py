@@ -17,6 +17,7 @@ from leaderboards.models import is_well_formed_key
 from leaderboards.periods import next_resets
 
 from .. import selectors
+from ..errors import LeagueError
 from ..models import League
 from .serializers import (
     LeagueClusterErrorSerializer,
@@ -142,12 +143,14 @@ class LeagueClusterView(APIView):
     )
     def get(self, request, key, **kwargs):
         cluster_id = _cluster_id(kwargs)
-        league = _league(key)
-        cohort = selectors.cohort_now(league, cluster_id)
-        if cohort is None:
-            raise NotFound(f"Cluster {cluster_id!r} has no place in league {key!r} this period.")
+        if not is_well_formed_key(key):
+            raise NotFound(f"No active league {key!r}.")
+        try:
+            cohort = selectors.cohort_now(key, cluster_id)
+        except LeagueError as exc:  # UnknownLeague, NotInLeague
+            raise NotFound(str(exc)) from exc
         now = timezone.now()
-        reset = next_resets([league.leaderboard.time_window], now=now)[league.leaderboard.time_window]
+        reset = next_resets([cohort.time_window], now=now)[cohort.time_window]
         body = LeagueStandingsSerializer(context={"next_reset_at": reset}).to_representation(cohort)
         return cached_response(request, body, [reset], now=now)
 

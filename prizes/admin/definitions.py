@@ -120,12 +120,13 @@ def preview_runs(key: str) -> list[LeaderboardRun]:
 
 @admin.register(LeaderboardPrize)
 class LeaderboardPrizeAdmin(HistoryAdmin):
-    """Every board's prize rows, with each row's history (edited on the definition's page)."""
+    """Every board's and league tier's prize rows, with each row's history (edited on the definition's or the tier's
+    page)."""
 
-    list_display = ["leaderboard", "places", "min_score", "name", "kind", "quantity"]
+    list_display = ["leaderboard", "league_tier", "places", "min_score", "name", "kind", "quantity"]
     list_filter = ["leaderboard", "kind"]
-    list_select_related = ["leaderboard"]
-    search_fields = ["leaderboard__key", "name", "kind"]
+    list_select_related = ["leaderboard", "league_tier"]
+    search_fields = ["leaderboard__key", "league_tier__league__key", "name", "kind"]
 
     @admin.display(description="places")
     def places(self, prize):

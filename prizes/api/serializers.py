@@ -10,6 +10,7 @@ from hedge.core.api import DigitsIntegerField, StrictQuerySerializer, StrictSeri
 from leaderboards.api.serializers import MAX_LIMIT, MAX_POSITION, MAX_RUN_ID
 from leaderboards.extensions import ListItemField
 from leaderboards.models import LEADERBOARD_KEY_MAX_LENGTH, leaderboard_key_validator
+from leagues.selectors import cohort_id
 
 from ..models import REFERENCE_MAX_LENGTH, AwardStatus
 from ..selectors import SERVICE_FIELDS, prize_tables
@@ -73,6 +74,22 @@ PRIZES_LIST_ITEM_FIELD = ListItemField(
 # --- the service API ------------------------------------------------------------------------------
 
 
+class AwardLeagueSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="The league's key.")
+    level = serializers.IntegerField(help_text="The tier's level (1 = lowest).")
+    cohort = serializers.CharField(help_text="The cohort's id in the league's period (`<level>-<cohort>`).")
+
+
+def _league(award) -> dict | None:
+    if award["league_key"] is None:
+        return None
+    return {
+        "key": award["league_key"],
+        "level": award["league_level"],
+        "cohort": cohort_id(award["league_level"], award["league_cohort"]),
+    }
+
+
 class ServiceAwardSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     leaderboard = serializers.CharField()
@@ -80,8 +97,12 @@ class ServiceAwardSerializer(serializers.Serializer):
     periodStart = serializers.DateTimeField()
     periodEnd = serializers.DateTimeField()
     clusterId = serializers.CharField()
-    rank = serializers.IntegerField()
+    rank = serializers.IntegerField(help_text="The board rank; for a league tier's prize, the rank within the cohort.")
     score = serializers.IntegerField()
+    league = AwardLeagueSerializer(
+        allow_null=True,
+        help_text="A league tier's prize: the league, tier and cohort it was won in; null: the board's.",
+    )
     prize = PrizeSerializer(help_text="The prize as it was when the award was written.")
     status = serializers.ChoiceField(choices=AwardStatus.values)
     reference = serializers.CharField(allow_null=True, help_text="The game's payment reference; null until settled.")
@@ -113,6 +134,7 @@ class ServiceAwardSerializer(serializers.Serializer):
             "clusterId": award["cluster_id"],
             "rank": award["rank"],
             "score": award["score"],
+            "league": _league(award),
             "prize": _prize(award),
             "status": award["status"],
             "reference": award["reference"],

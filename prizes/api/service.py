@@ -43,10 +43,21 @@ _AWARD_EXAMPLE = {
     "clusterId": "c-19d2",
     "rank": 1,
     "score": 251,
+    "league": None,
     "prize": {"name": "Gold crate", "kind": "item", "quantity": 1, "data": {"sku": "crate_gold"}},
     "status": "PENDING",
     "reference": None,
     "settledAt": None,
+}
+# A league tier's prize in the same run: rank 1 of its cohort of the Gold tier (weekly_league).
+_TIER_AWARD_EXAMPLE = {
+    **_AWARD_EXAMPLE,
+    "id": 5121,
+    "clusterId": "c-7a30",
+    "rank": 1,
+    "score": 87,
+    "league": {"key": "weekly_league", "level": 3, "cohort": "3-12"},
+    "prize": {"name": "Gold tier winner", "kind": "token", "quantity": 50, "data": {}},
 }
 _SETTLED_EXAMPLE = {
     **_AWARD_EXAMPLE,
@@ -62,7 +73,9 @@ class AwardsView(ServiceView):
         summary="Awards, by id (keyset pages), optionally of one status and one leaderboard",
         description="The awards to pay (`status=PENDING`) or paid, oldest first: `limit` awards with an id after "
         "`after`. `next` is the URL of the next page (null when this one is not full). A VOID award belongs to "
-        "a final run a correction replaced: never pay it (the new run has its own awards).",
+        "a final run a correction replaced: never pay it (the new run has its own awards). `league` names the "
+        "league, tier and cohort of a league tier's prize (its `rank` is the rank within that cohort); null for "
+        "the board's prize table.",
         parameters=[ServiceAwardsQuerySerializer],
         responses={
             200: ServiceAwardListSerializer,
@@ -73,8 +86,8 @@ class AwardsView(ServiceView):
             OpenApiExample(
                 "awards to pay",
                 value={
-                    "results": [_AWARD_EXAMPLE],
-                    "next": "https://hedge.example.com/service/awards?status=PENDING&after=5120&limit=1",
+                    "results": [_AWARD_EXAMPLE, _TIER_AWARD_EXAMPLE],
+                    "next": "https://hedge.example.com/service/awards?status=PENDING&after=5121&limit=2",
                 },
                 response_only=True,
             )
@@ -122,6 +135,12 @@ class SettleAwardView(ServiceView):
         examples=[
             OpenApiExample("settle", request_only=True, value={"reference": _SETTLED_EXAMPLE["reference"]}),
             OpenApiExample("a settled award", value=_SETTLED_EXAMPLE, response_only=True),
+            OpenApiExample(
+                "a settled league tier award",
+                value={**_TIER_AWARD_EXAMPLE, **{k: _SETTLED_EXAMPLE[k] for k in ("status", "settledAt")}}
+                | {"reference": "0x9e41c7d2a5b8f3e06d1c4a7b2e9f5d83c6a0b4e7f1d2c5a8b3e6f9d0c7a4b1e2"},
+                response_only=True,
+            ),
         ],
     )
     def post(self, request, awardId: str):

@@ -37,7 +37,8 @@ class RunAwardsView(APIView):
         operation_id="list_run_awards",
         summary="The awards of a final run, by position.",
         description="Keyset pages as the run's entries: `limit` awarded clusters after position `after`, each with "
-        "all its awards (rows stack). The settlement reference is never shown here.",
+        "all its awards (rows stack). The board's prize table only (a league tier's awards are by cohort rank: "
+        "see `GET /service/awards`). The settlement reference is never shown here.",
         parameters=[
             OpenApiParameter("key", str, OpenApiParameter.PATH, description="The leaderboard's key."),
             OpenApiParameter("runId", {"type": "integer", "minimum": 1}, OpenApiParameter.PATH),

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from bench.scratch import leftover_databases
+from bench.scratch import drop_kept, leftover_databases
 
 postgresql_only = pytest.mark.skipif(
     os.environ.get("DATABASE_URL", "").split(":")[0] not in {"postgres", "postgresql", "pgsql"},
@@ -27,6 +27,26 @@ def test_a_small_run_compares_seats_and_moves_with_their_floors(tmp_path):
     assert all(op["ratio"] for op in report["operations"])  # measured only once the rows were equal
     # Ours only: other checkouts' benchmarks share the server and come and go meanwhile.
     assert not {name for name in leftover_databases() if name.startswith(f"hedge_bench_{os.getpid()}_")}
+
+
+@postgresql_only
+def test_a_kept_database_is_measured_again_without_seeding(tmp_path):
+    first, second = tmp_path / "first.json", tmp_path / "second.json"
+    call_command("bench_leagues", clusters=1_000, repeat=1, http_seconds=0, keep_database=True, json=first)
+    kept = json.loads(first.read_text())["scratch_database"]
+    try:
+        call_command("bench_leagues", database=kept, repeat=1, http_seconds=0, json=second, verbosity=0)
+
+        report = json.loads(second.read_text())
+        assert (report["scratch_database"], report["options"]["clusters"]) == (kept, 1_000)
+        assert all(op["ratio"] for op in report["operations"])
+    finally:
+        drop_kept(kept)
+
+
+def test_a_database_that_is_not_a_scratch_one_is_refused():
+    with pytest.raises(CommandError, match="kept scratch database"):
+        call_command("bench_leagues", database="hedge")
 
 
 def test_sqlite_is_refused_with_the_reason():

@@ -5,6 +5,9 @@ each run's new clusters, in board order, take the next seat of their tier: cohor
 Standings: a cohort's members by (score desc, board position), members the final run does not rank
 score 0 at the bottom; ranks by the board's rank mode. Zones: p and d members (a count, or ceil of a
 share), ties at each edge go the members' way; idle never promotes; idle demotion drops one tier.
+Tier prizes: a prize row of a tier wins, in each cohort of the tier, every member ranked within its range
+(or at or above the rank at place ceil(P/100 x members) for a top percentage), above its minimum score,
+who gained something; the award's place is its place in the cohort by (rank, cluster id).
 """
 
 from __future__ import annotations
@@ -146,3 +149,33 @@ class League:
             self.level_after[result.cluster_id] = result.next_level
         self.last_closed = results
         return results
+
+
+@dataclass
+class TierPrize:
+    prize_id: int
+    level: int
+    rank_from: int | None = None
+    rank_to: int | None = None
+    top_percent: Decimal | None = None
+    min_score: int | None = None
+
+
+def tier_awards(results: dict[str, Result], prizes: list[TierPrize]) -> set[tuple]:
+    """{(cluster, prize id, cohort rank, place in the cohort, score, level, cohort)} the period's results win."""
+    cohorts: dict[tuple[int, int], list[Result]] = {}
+    for result in results.values():
+        cohorts.setdefault((result.level, result.cohort), []).append(result)
+    won = set()
+    for (level, cohort), members in cohorts.items():
+        ordered = sorted(members, key=lambda r: (r.rank, r.cluster_id))
+        for prize in (p for p in prizes if p.level == level):
+            if prize.top_percent is not None:
+                last_rank = ordered[math.ceil(Decimal(prize.top_percent) * len(ordered) / 100) - 1].rank
+                first_rank = 1
+            else:
+                first_rank, last_rank = prize.rank_from, prize.rank_to
+            for place, r in enumerate(ordered, start=1):
+                if r.score > 0 and first_rank <= r.rank <= last_rank and r.score >= (prize.min_score or 0):
+                    won.add((r.cluster_id, prize.prize_id, r.rank, place, r.score, level, cohort))
+    return won

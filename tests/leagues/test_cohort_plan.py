@@ -61,3 +61,24 @@ def test_the_cohort_read_probes_each_member_in_a_run_the_statistics_do_not_know(
     scans = [(line, lines[i + 1]) for i, line in enumerate(lines) if "leaderboard_entries" in line]
     assert scans, plan
     assert all("Seq Scan" not in scan and "cluster_id" in condition for scan, condition in scans), plan
+
+
+def test_the_cohort_read_finds_the_seat_by_the_cluster_not_by_reading_the_period(wins):
+    league = LeagueFactory(key="weekly", cohort_size=30)
+    LeagueTierFactory(league=league, level=1, promote_count=7)
+    LeaderboardRunFactory(leaderboard=league.leaderboard, period_start=START)
+    LeagueMember.objects.bulk_create(
+        LeagueMember(league=league, period_start=START, cluster_id=f"c{i:06d}", level=1, cohort=i // 30 + 1, slot=i)
+        for i in range(ENTRIES)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE league_members")
+    params = {"key": league.key, "cluster": "c000042"}
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {sql.LEAGUE_RUN_AND_SEAT}", params)
+        plan = "\n".join(row for (row,) in cursor.fetchall())
+
+    # Down league_members_unique_seat by (league, period), the cluster would be a filter over the period's members.
+    assert "league_members_unique_cluster" in plan, plan
+    assert "league_members_unique_seat" not in plan, plan

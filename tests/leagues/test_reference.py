@@ -3,7 +3,9 @@
 Each history: a pool of clusters, 3 ended periods with 1..3 runs each (new clusters arrive between runs) and
 a final run (some members excluded just before it: they gained nothing by its count), then a current period
 with runs only. Cohorts of 2..5 (many not full), 1..4 tiers (one tier only included), counts and shares,
-small gains (ties at both zone edges), both rank modes, idle demotion on or off.
+small gains (ties at both zone edges), both rank modes, idle demotion on or off. Random tier prizes (rank
+ranges and top percentages, some with a minimum score, ties at their boundary): the awards of each final run
+equal the reference's.
 """
 
 from __future__ import annotations
@@ -19,7 +21,14 @@ from rest_framework.test import APIClient
 from leaderboards.models import Exclusion
 from leaderboards.services import generate_final_run, generate_leaderboard_run
 from leagues.models import LeagueMember, LeagueMove, LeaguePeriod
-from tests.factories import ExclusionFactory, LeagueFactory, LeagueTierFactory, given_history
+from prizes.models import LeaderboardAward
+from tests.factories import (
+    ExclusionFactory,
+    LeaderboardPrizeFactory,
+    LeagueFactory,
+    LeagueTierFactory,
+    given_history,
+)
 from tests.leagues import reference
 from tests.leagues.conftest import day
 
@@ -50,6 +59,7 @@ class History:
 
     def __init__(self, rng, board, challenge, league, ref):
         self.rng, self.board, self.challenge, self.league, self.ref = rng, board, challenge, league, ref
+        self.final_run = None
         self.pool = [f"c{i:02d}" for i in range(rng.randint(8, 22))]
         self.values = dict.fromkeys(self.pool, 1000)
         start, _ = day(PERIODS + 2)
@@ -75,10 +85,38 @@ class History:
             excluded = self.rng.sample(sorted(scores), k=len(scores) // 5)
             for c in excluded:
                 ExclusionFactory(cluster_id=c, leaderboard=self.board)
-            generate_final_run(self.board.key, period_start=start, period_end=end)
+            self.final_run = generate_final_run(self.board.key, period_start=start, period_end=end)
             Exclusion.objects.filter(lifted_at__isnull=True).update(lifted_at=timezone.now())
             self.ref.close({c: s for c, s in scores.items() if c not in excluded})
         return scores
+
+
+def random_tier_prizes(rng: random.Random, tiers) -> list[reference.TierPrize]:
+    """0..2 prize rows per tier: a rank range (1..1, 1..2, 2..3) or a top percentage, some with a minimum score."""
+    prizes = []
+    for tier in tiers:
+        for _ in range(rng.randint(0, 2)):
+            min_score = rng.choice([None, None, 2, 3])
+            if rng.random() < 0.4:
+                row = LeaderboardPrizeFactory(
+                    league_tier=tier, top_percent=Decimal(rng.choice(["20", "34", "50"])), min_score=min_score
+                )
+            else:
+                rank_from = rng.choice([1, 1, 2])
+                row = LeaderboardPrizeFactory(
+                    league_tier=tier, rank_from=rank_from, rank_to=rank_from + rng.choice([0, 1]), min_score=min_score
+                )
+            prizes.append(
+                reference.TierPrize(row.pk, tier.level, row.rank_from, row.rank_to, row.top_percent, row.min_score)
+            )
+    return prizes
+
+
+def stored_tier_awards(run) -> set[tuple]:
+    rows = LeaderboardAward.objects.filter(run_id=run.pk, league_key__isnull=False).values_list(
+        "cluster_id", "prize_id", "rank", "position", "score", "league_level", "league_cohort"
+    )
+    return set(rows)
 
 
 def stored_members(league, start) -> dict[str, tuple]:
@@ -107,8 +145,9 @@ def test_stored_and_served_leagues_equal_the_reference(board, wins, seed):
     board.rank_mode = mode
     board.save()
     league = LeagueFactory(leaderboard=board, cohort_size=rng.randint(2, 5), idle_demotion=rng.random() < 0.5)
+    stored_tiers = []
     for t in tiers:
-        LeagueTierFactory(
+        stored_tier = LeagueTierFactory(
             league=league,
             level=t.level,
             promote_count=t.promote_count,
@@ -116,9 +155,12 @@ def test_stored_and_served_leagues_equal_the_reference(board, wins, seed):
             demote_count=t.demote_count,
             demote_percent=t.demote_percent,
         )
+        stored_tiers.append(stored_tier)
+    prizes = random_tier_prizes(rng, stored_tiers)
     ref = reference.League(tiers=tiers, size=league.cohort_size, mode=mode, idle_demotion=league.idle_demotion)
     history = History(rng, board, wins, league, ref)
     expected_history: dict[str, list] = {}
+    won_prizes = 0
 
     for k in range(PERIODS):
         days_ago = PERIODS + 1 - k
@@ -128,6 +170,9 @@ def test_stored_and_served_leagues_equal_the_reference(board, wins, seed):
         assert stored_members(league, start) == placed, f"period {k}: placement"
         results = ref.last_closed
         assert stored_moves(league, start) == expected_moves(results), f"period {k}: moves"
+        expected_awards = reference.tier_awards(results, prizes)
+        assert stored_tier_awards(history.final_run) == expected_awards, f"period {k}: tier prizes"
+        won_prizes += len(expected_awards)
         for c, r in results.items():
             expected_history.setdefault(c, []).insert(0, (start, r))
 
@@ -156,3 +201,4 @@ def test_stored_and_served_leagues_equal_the_reference(board, wins, seed):
             (r.level, f"{r.level}-{r.cohort}", r.rank, r.score, r.move.lower(), r.next_level) for _, r in periods
         ]
     assert LeaguePeriod.objects.filter(league=league, closed_by_run_id__isnull=False).count() == PERIODS
+    assert won_prizes == LeaderboardAward.objects.filter(league_key=league.key).count()

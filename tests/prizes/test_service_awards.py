@@ -39,6 +39,7 @@ def test_the_list_shows_awards_by_id_with_their_prize(service):
                 "clusterId": "c1",
                 "rank": 1,
                 "score": 42,
+                "league": None,
                 "prize": {"name": "Gold", "kind": "token", "quantity": 1, "data": {"token": "HDG"}},
                 "status": "PENDING",
                 "reference": None,
@@ -47,6 +48,15 @@ def test_the_list_shows_awards_by_id_with_their_prize(service):
         ],
         "next": None,
     }
+
+
+def test_a_league_tier_award_names_its_league_tier_and_cohort(service):
+    LeaderboardAwardFactory(rank=2, position=3, league_key="weekly_league", league_level=3, league_cohort=12)
+
+    award = service.get("/service/awards").json()["results"][0]
+
+    assert award["league"] == {"key": "weekly_league", "level": 3, "cohort": "3-12"}
+    assert award["rank"] == 2
 
 
 def test_the_list_filters_by_status_and_leaderboard_and_pages_by_id(service, django_assert_num_queries):

@@ -6,6 +6,7 @@ from django.db import connection
 
 from bench.leagues import run_leagues_benchmark
 from bench.runner import Options
+from bench.scratch import SCRATCH_PREFIX
 
 MAX_CLUSTERS = 20_000_000
 
@@ -27,8 +28,18 @@ class Command(BaseCommand):
         parser.add_argument("--http-clients", type=int, default=8, help="concurrent HTTP clients (default 8)")
         parser.add_argument("--json", type=Path, help="write the report here")
         parser.add_argument("--keep-database", action="store_true", help="keep the scratch database")
+        parser.add_argument(
+            "--database",
+            metavar="NAME",
+            help=f"measure a kept scratch database ({SCRATCH_PREFIX}...) again instead of seeding a new one; it is"
+            " kept afterwards (--clusters is then what it was seeded with)",
+        )
 
     def handle(self, *args, **options):
+        if options["database"] is not None and not options["database"].startswith(SCRATCH_PREFIX):
+            raise CommandError(
+                f"--database must name a kept scratch database ({SCRATCH_PREFIX}...), got {options['database']}"
+            )
         if connection.vendor != "postgresql":
             raise CommandError("The leagues benchmark needs PostgreSQL (it seeds with generate_series).")
         if not 1_000 <= options["clusters"] <= MAX_CLUSTERS:
@@ -41,6 +52,7 @@ class Command(BaseCommand):
             http_seconds=options["http_seconds"],
             http_clients=options["http_clients"],
             keep_database=options["keep_database"],
+            database=options["database"],
         )
         report = run_leagues_benchmark(run, log=lambda message: self.stdout.write(message))
         for op in report["operations"]:
