@@ -120,8 +120,11 @@ class LeaguePeriodAdmin(LargeTableAdmin):
                 for r in rows
             ),
         )
-        head = "<tr><th>level</th><th>members</th><th>cohorts</th><th>promoted</th><th>stayed</th><th>demoted</th></tr>"
-        return format_html("<table>{}{}</table>", format_html(head), body)
+        return format_html(
+            "<table><tr><th>level</th><th>members</th><th>cohorts</th><th>promoted</th><th>stayed</th>"
+            "<th>demoted</th></tr>{}</table>",
+            body,
+        )
 
     @admin.display(description="cohorts")
     def cohorts(self, period):
