@@ -10,10 +10,11 @@ Seeded with plain SQL (generate_series), as a generation would have left it:
 No active season (the profile's season is null: both sides then ask for the active season and get none;
 the season pass's own reads are measured by `manage.py bench`).
 
-Measured through gunicorn, each next to a bare view (bench.profile_views) that runs the same statements
-with a bare cursor into JsonResponse (compared before timing): `/clusters/{id}`,
+Measured through gunicorn, each next to a bare view (bench.profile_views: plain SQL written for the same
+result, not hedge's statements) whose answers are compared before timing: `/clusters/{id}`,
 `/leaderboards/{key}/clusters/{id}/history?limit=52`, `/leaderboards/{key}/latest/movers?limit=10`.
 Targets: hedge >= 0.8x of the bare view's requests/s and p99 <= 1.3x of its p99, in the same run.
+`--keep-database` keeps what was seeded; `--database NAME` measures it again without seeding (`seeded`).
 
 Then the movers design: stored at generation (what hedge does) against an index query on the run, on the
 first board's run of `clusters` entries: the cost at generation of each (the recording statement; the two
@@ -57,6 +58,8 @@ MOVERS_LIMIT = 10
 # Multipliers coprime with any 2^a * 5^b size: g -> (g * m) mod n is then a permutation of 0..n-1.
 PERMUTATIONS = [7919, 104729, 1299709, 15485863, 32452843, 49979687, 67867967, 86028121, 104395301, 122949823]
 LATENCY_SAMPLES = 200
+# What --only may name.
+OPERATIONS = ("http", "movers_design")
 
 
 def board_key(number: int) -> str:
@@ -188,14 +191,35 @@ def seed(clusters: int, log: Log) -> ProfileBench:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(SEED_NAMES, {"n": clusters, "at": timezone.now(), "key": api_key.pk})
     _vacuum("leaderboard_runs", "leaderboard_entries", "leaderboard_run_movers", "cluster_profiles")
+    return ProfileBench(clusters=clusters, latest_runs=latest, record_movers_s=recorded, sample=_sample(clusters))
+
+
+def _sample(clusters: int) -> list[str]:
     rng = random.Random(24)  # noqa: S311 - a reproducible sample, not a secret
     numbers = rng.sample(range(1, min(clusters, FINAL_ENTRIES) + 1), min(SAMPLE, clusters, FINAL_ENTRIES))
-    return ProfileBench(
-        clusters=clusters,
-        latest_runs=latest,
-        record_movers_s=recorded,
-        sample=[cluster_id(n) for n in numbers],
-    )
+    return [cluster_id(n) for n in numbers]
+
+
+def seeded(log: Log) -> ProfileBench:
+    """What `seed` left in a kept scratch database (--database). What recording the movers costs at generation
+    is timed again, on each board's run, in a transaction rolled back (its movers deleted first)."""
+    latest, recorded = {}, []
+    for number in range(BOARDS):
+        key = board_key(number)
+        run = LeaderboardRun.objects.filter(leaderboard_id=key, status=RunStatus.COMPLETE, is_final=False).first()
+        if run is None:
+            raise RuntimeError(f"the database was not seeded by bench_profiles (no run of {key})")
+        latest[key] = run.pk
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("DELETE FROM leaderboard_run_movers WHERE run_id = %(run)s", {"run": run.pk})
+            started = time.perf_counter()
+            cursor.execute(lb_sql.RECORD_RUN_MOVERS, {"run": run.pk, "movers": MAX_MOVERS})
+            recorded.append(time.perf_counter() - started)
+            transaction.set_rollback(True)
+    clusters = LeaderboardRun.objects.get(pk=latest[board_key(0)]).row_count
+    median = statistics.median(recorded)
+    log(f"  {BOARDS} boards of {clusters:,} entries seeded earlier; movers recorded again in {median:.3f} s")
+    return ProfileBench(clusters=clusters, latest_runs=latest, record_movers_s=recorded, sample=_sample(clusters))
 
 
 # --- HTTP ------------------------------------------------------------------------------------------------
@@ -372,14 +396,26 @@ def measure_movers_design(bench: ProfileBench, options: Options, log: Log) -> di
 def run_profiles_benchmark(options: Options, *, log: Log = lambda _: None) -> dict:
     """Seed, measure the three reads over HTTP and the movers design, in a scratch database; the report."""
     report: dict = {
-        "options": {"clusters": options.clusters, "repeat": options.repeat, "http_seconds": options.http_seconds},
+        "options": {
+            "clusters": options.clusters,
+            "repeat": options.repeat,
+            "http_seconds": options.http_seconds,
+            "http_clients": options.http_clients,
+            "database": options.database,
+        },
         "operations": [],
     }
-    with scratch_database(keep=options.keep_database, log=log) as scratch:
+    with scratch_database(keep=options.keep_database, existing=options.database, log=log) as scratch:
         report["machine"] = machine_info()
-        started = time.perf_counter()
-        bench = seed(options.clusters, log)
-        log(f"seeded in {time.perf_counter() - started:.1f} s")
+        report["scratch_database"] = scratch.name
+        if options.database:
+            bench = seeded(log)
+            report["options"]["clusters"] = bench.clusters
+        else:
+            started = time.perf_counter()
+            bench = seed(options.clusters, log)
+            report["seed_seconds"] = round(time.perf_counter() - started, 1)
+            log(f"seeded in {report['seed_seconds']} s")
         wanted = set(options.only) or {"http", "movers_design"}
         if "http" in wanted and options.http_seconds > 0:
             report["operations"] += measure_http(scratch, bench, options, log)

@@ -175,6 +175,12 @@ def final_history(key: str, cluster_id: str, *, limit: int, before: int | None) 
     ]
 
 
+def active_board_window(key: str) -> str | None:
+    """The time window of the active leaderboard `key`, None when there is none; one query."""
+    rows = _rows(sql.ACTIVE_BOARD_WINDOW, {"leaderboard": key})
+    return rows[0][0] if rows else None
+
+
 def best_final(key: str, cluster_id: str) -> Best | None:
     """The cluster's best rank in the board's COMPLETE final runs (superseded ones never count); one query."""
     rows = _rows(sql.BEST_FINAL, {"cluster": cluster_id, "leaderboard": key})

@@ -219,8 +219,8 @@ class ClusterHistoryView(APIView):
         params = HistoryQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         limit, before = params.validated_data["limit"], params.validated_data.get("before")
-        definition = leaderboard_selectors.get_definition(key) if is_well_formed_key(key) else None
-        if definition is None:
+        window = selectors.active_board_window(key) if is_well_formed_key(key) else None
+        if window is None:
             raise NotFound(f"No active leaderboard {key!r}.")
         results = selectors.final_history(key, cluster_id, limit=limit + 1, before=before)
         next_url = None
@@ -233,7 +233,7 @@ class ClusterHistoryView(APIView):
         page = {"cluster_id": cluster_id, "name": name, "results": results, "best": best, "next": next_url}
         body = HistorySerializer(page).data
         now = timezone.now()
-        resets = next_resets([definition.time_window], now=now)
+        resets = next_resets([window], now=now)
         return cached_response(request, body, list(resets.values()), now=now)
 
 

@@ -1,16 +1,8 @@
-import json
-from pathlib import Path
-
-from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
-
+from bench.cli import FeatureBenchCommand
 from bench.prizes import run_prizes_benchmark
-from bench.runner import Options
-
-MAX_CLUSTERS = 20_000_000
 
 
-class Command(BaseCommand):
+class Command(FeatureBenchCommand):
     help = (
         "Benchmark the prizes (issue #22) in a scratch database: publishing a final run of --clusters entries "
         "with 10 prize rows covering the top 1%, next to publishing it without prizes plus a plain "
@@ -18,36 +10,12 @@ class Command(BaseCommand):
         "view. Prints each operation's medians and ratio; --json writes the report with the awards plan. "
         "Needs PostgreSQL. Nothing here is a test: no ratio is asserted."
     )
+    title = "The prizes benchmark"
 
-    def add_arguments(self, parser):
-        parser.add_argument("--clusters", type=int, default=1_000_000, help="entries of the final run (default 1M)")
-        parser.add_argument("--repeat", type=int, default=3, help="measurements per side (default 3)")
-        parser.add_argument("--http-seconds", type=float, default=10.0, help="per HTTP measurement; 0 skips it")
-        parser.add_argument("--http-clients", type=int, default=8, help="concurrent HTTP clients (default 8)")
-        parser.add_argument("--json", type=Path, help="write the report here")
-        parser.add_argument("--keep-database", action="store_true", help="keep the scratch database")
+    def run_benchmark(self, options, *, log):
+        return run_prizes_benchmark(options, log=log)
 
-    def handle(self, *args, **options):
-        if connection.vendor != "postgresql":
-            raise CommandError("The prizes benchmark needs PostgreSQL (it seeds with generate_series).")
-        if not 1_000 <= options["clusters"] <= MAX_CLUSTERS:
-            raise CommandError(f"--clusters must be between 1,000 and {MAX_CLUSTERS:,}.")
-        if options["repeat"] < 1:
-            raise CommandError("--repeat must be at least 1.")
-        run = Options(
-            clusters=options["clusters"],
-            repeat=options["repeat"],
-            http_seconds=options["http_seconds"],
-            http_clients=options["http_clients"],
-            keep_database=options["keep_database"],
-        )
-        report = run_prizes_benchmark(run, log=lambda message: self.stdout.write(message))
-        for op in report["operations"]:
-            self.stdout.write(
-                f"{op['operation']}: hedge {op['hedge']}, floor {op['floor']}, ratio {op['ratio']} ({op['target']})"
-                if op["kind"] == "http"
-                else f"{op['operation']}: hedge {op['hedge']['median']} s, floor {op['floor']['median']} s,"
-                f" ratio {op['ratio']} ({op['target']}); the awards statement alone {op['award_statement_s']} s"
-            )
-        if options["json"]:
-            options["json"].write_text(json.dumps(report, indent=2, default=str))
+    def describe(self, op):
+        if op["kind"] == "http":
+            return super().describe(op)
+        return f"{super().describe(op)}; the awards statement alone {op['award_statement_s']} s"
