@@ -29,7 +29,8 @@ WHERE k.prefix = %(prefix)s AND NOT k.revoked AND (k.expiry_date IS NULL OR k.ex
 # Uses index: leaderboard_awards_status_idx (status, id).
 _PAGE = """
 SELECT a.id, a.leaderboard_key, a.run_id, a.period_start, a.period_end, a.cluster_id, a.rank, a.score,
-       a.name, a.kind, a.quantity, a.data, a.status, a.reference, a.settled_at
+       a.name, a.kind, a.quantity, a.data, a.status, a.reference, a.settled_at,
+       a.league_key, a.league_level, a.league_cohort
 FROM leaderboard_awards a
 WHERE a.status = %(status)s AND a.id > %(after)s
 ORDER BY a.id
@@ -77,6 +78,7 @@ def floor_service_awards(request):
             "clusterId": row[5],
             "rank": row[6],
             "score": row[7],
+            "league": None if row[15] is None else {"key": row[15], "level": row[16], "cohort": f"{row[16]}-{row[17]}"},
             "prize": {"name": row[8], "kind": row[9], "quantity": row[10], "data": json.loads(row[11])},
             "status": row[12],
             "reference": row[13],
