@@ -48,15 +48,10 @@ _CLUSTERS = replay.Statement(
 )
 
 
-def _progress_selector():
-    """The selector hedge's /progress view calls: with the breakdown (issue #12) where the product has it."""
-    return getattr(season_selectors, "get_explained_cluster_progress", season_selectors.get_cluster_progress)
-
-
 @functools.cache
 def _progress_statements(season_id: str) -> list[replay.Statement]:
     """What hedge's /progress runs for one cluster of `season_id`: its row, then any exclusion check and breakdown."""
-    selector = _progress_selector()
+    selector = season_selectors.get_explained_cluster_progress  # what hedge's /progress view calls
     return replay.capture(lambda cluster: selector(season_id=season_id, cluster_id=cluster), {"cluster": _CLUSTER})
 
 
