@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import connection, connections, transaction
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from hedge.core.db import db_datetime
 from hedge.core.routers import read_alias
@@ -106,9 +106,12 @@ def run_award_totals(run_id: int) -> list[dict]:
     )
 
 
+# SETTLED awards whose cluster a correcting final run no longer entitles (staff decide what to do).
+PAID_NO_LONGER_ENTITLED = Q(status=AwardStatus.SETTLED, disentitled_by_run_id__isnull=False)
+
+
 def paid_no_longer_entitled() -> QuerySet[LeaderboardAward]:
-    """SETTLED awards whose cluster a correcting final run no longer entitles (staff decide what to do)."""
-    return LeaderboardAward.objects.filter(status=AwardStatus.SETTLED, disentitled_by_run_id__isnull=False)
+    return LeaderboardAward.objects.filter(PAID_NO_LONGER_ENTITLED)
 
 
 @dataclass(frozen=True)

@@ -136,7 +136,7 @@ class ClusterSeasonProgress:
     level_starts_at: int = 0
     # 0..100 within the current level (rounded down); 100 at the cap.
     progress_percent: int = 0
-    # Which challenge earned how many of the points (get_explained_cluster_progress only).
+    # Which challenge earned how many of the points.
     breakdown: tuple[ChallengePoints, ...] = ()
     # POINTS_OVERFLOW when the last recompute could not store the cluster's points (their sum is beyond 64-bit
     # integers): `points` and `updated_at` are then the last stored, `breakdown` the sum that did not fit.
@@ -151,28 +151,16 @@ class ClusterSeasonProgress:
         return None if self.next_level_threshold is None else self.next_level_threshold - self.points
 
 
-def get_cluster_progress(
-    *, season_id: str, cluster_id: str, now: datetime.datetime | None = None
-) -> ClusterSeasonProgress | None:
-    """A cluster's stored points in a season and the level they reach (zeros when it has no row).
-
-    None for an unknown season. The level follows from the points and the season's current level
-    curve (or points per level), not from the stored level column, which lags a change of either
-    until the season is recomputed: so `level`, `next_level_threshold` and `points_to_next_level`
-    always agree. One query (sql.PROGRESS), whether or not the cluster has a row. Seasons that have
-    ended answer too; a season that has not started answers zeros, whatever is stored.
-    """
-    row = _progress_row(season_id=season_id, cluster_id=cluster_id, now=now or timezone.now(), using=read_alias())
-    if row is None:
-        return None
-    return _progress(row, cluster_id=cluster_id)
-
-
 def get_explained_cluster_progress(
     *, season_id: str, cluster_id: str, now: datetime.datetime | None = None
 ) -> ClusterSeasonProgress | None:
-    """get_cluster_progress with its `breakdown`: weight x value of each weighted challenge; two queries.
+    """A cluster's stored points in a season, the level they reach, and its `breakdown`; two queries.
 
+    The level follows from the points and the season's current level curve (or points per level), not
+    from the stored level column, which lags a change of either until the season is recomputed: so
+    `level`, `next_level_threshold` and `points_to_next_level` always agree. Seasons that have ended
+    answer too; a season that has not started answers zeros, whatever is stored. The breakdown is the
+    weight x value of each weighted challenge. The queries:
     1. the season with the cluster's standing and whether its progress is withheld (sql.PROGRESS);
     2. the breakdown (breakdown.cluster_breakdown), whose statement follows the season's scoring.
     None for an unknown season (one query). Raises ProgressWithheld for a cluster whose progress

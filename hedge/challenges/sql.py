@@ -88,7 +88,6 @@ WHERE id IN (
 # --- challenge_progress_history's month partitions (PostgreSQL; migration 0004) ---------------------
 # Month partitions are named challenge_progress_history_YYYY_MM and cover that month in UTC; the
 # DEFAULT partition takes every row no month partition covers, so no write waits for one.
-HISTORY_DEFAULT_PARTITION = "challenge_progress_history_default"
 
 # Whether challenge_progress_history is partitioned (PostgreSQL after migration 0004).
 HISTORY_IS_PARTITIONED = """

@@ -16,7 +16,7 @@ from django.http import JsonResponse
 from django.utils import timezone
 from django.utils.http import parse_etags
 from drf_spectacular.extensions import OpenApiSerializerExtension
-from drf_spectacular.utils import OpenApiParameter, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, ParseError
 from rest_framework.parsers import JSONParser
@@ -110,6 +110,23 @@ CLUSTER_ID_PATH_PARAMETER = OpenApiParameter(
     OpenApiParameter.PATH,
     description="The cluster's id, taken verbatim (no trimming).",
 )
+
+
+class ClusterPathSerializer(serializers.Serializer):
+    clusterId = ClusterIdField()
+
+
+def path_cluster_id(kwargs) -> str:
+    """The view's `clusterId` path argument, checked like every cluster id parameter (else a 400 naming it)."""
+    params = ClusterPathSerializer(data={"clusterId": kwargs["clusterId"]})
+    params.is_valid(raise_exception=True)
+    return params.validated_data["clusterId"]
+
+
+def with_trailing_slash(view_class):
+    """The same view for the path with a trailing slash, left out of the API schema (one path per operation)."""
+    alias = type(f"{view_class.__name__}TrailingSlash", (view_class,), {})
+    return extend_schema(exclude=True)(alias).as_view()
 
 
 # --- cacheable public bodies -----------------------------------------------------------------------

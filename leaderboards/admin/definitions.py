@@ -2,29 +2,27 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError
 from django.db.models import F
-from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.decorators import method_decorator
 from django.utils.html import format_html
-from django.views.decorators.clickjacking import xframe_options_sameorigin
-from django.views.decorators.http import require_POST
 
-from hedge.core.admin import HistoryAdmin, changelist_link, compact_datetime
+from hedge.core.admin import HistoryAdmin, PreviewAdminMixin, changelist_link, compact_datetime
 
 from .. import selectors
 from ..errors import GenerationFailed, LeaderboardError
 from ..models import LeaderboardDef, LeaderboardRun
 from ..services import generate_final_run, generate_leaderboard_run
 from .forms import GenerateRunForm, LeaderboardDefForm
-from .preview import PreviewUnavailable, preview_definition
+from .preview import preview_definition
 
 # What a definition stores of its challenges; the form fills them from the challenges staff pick.
 STORED_METRIC = ["category_key", "metric_source", "metric_key", "fallback_metric_key"]
@@ -35,7 +33,7 @@ def _window(definition) -> str:
 
 
 @admin.register(LeaderboardDef)
-class LeaderboardDefAdmin(HistoryAdmin):
+class LeaderboardDefAdmin(PreviewAdminMixin, HistoryAdmin):
     form = LeaderboardDefForm
     list_display = [
         "key",
@@ -51,6 +49,8 @@ class LeaderboardDefAdmin(HistoryAdmin):
     search_fields = ["key", "name", "category_key", "metric_source", "metric_key"]
     actions = ["generate_now", "generate_now_forced"]
     change_form_template = "admin/leaderboards/leaderboarddef/change_form.html"
+    preview_template = "admin/leaderboards/leaderboarddef/preview.html"
+    object_tools = ("generate",)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = [
@@ -74,12 +74,6 @@ class LeaderboardDefAdmin(HistoryAdmin):
 
     def get_urls(self):
         return [
-            path("preview/", self.admin_site.admin_view(self.preview_view), name="leaderboards_leaderboarddef_preview"),
-            path(
-                "<path:object_id>/preview/",
-                self.admin_site.admin_view(self.preview_view),
-                name="leaderboards_leaderboarddef_preview",
-            ),
             path(
                 "<path:object_id>/generate/",
                 self.admin_site.admin_view(self.generate_view),
@@ -97,14 +91,6 @@ class LeaderboardDefAdmin(HistoryAdmin):
     def has_preview_permission(self, request, obj=None) -> bool:
         """The preview only reads: whoever may see the definition (on the add page, whoever may add one)."""
         return self.has_view_permission(request, obj) if obj is not None else self.has_add_permission(request)
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        definition = self.get_object(request, unquote(object_id)) if object_id else None
-        args = [object_id] if object_id else []
-        extra_context = {**(extra_context or {}), "can_generate": self.has_generate_permission(request, definition)}
-        if self.has_preview_permission(request, definition):
-            extra_context["preview_url"] = reverse("admin:leaderboards_leaderboarddef_preview", args=args)
-        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_actions(self, request):
         # "Delete selected" would offer what fails for every definition with runs: delete one from its page.
@@ -170,28 +156,13 @@ class LeaderboardDefAdmin(HistoryAdmin):
 
     # --- preview ---------------------------------------------------------------------------------
 
-    @method_decorator(xframe_options_sameorigin)
-    @method_decorator(require_POST)
-    def preview_view(self, request, object_id=None):
-        """The top entries the form's (unsaved) settings would rank now: shown in a frame of the form page."""
-        definition = self.get_object(request, unquote(object_id)) if object_id else None
-        if object_id and definition is None:
-            raise Http404("No such leaderboard definition.")
-        if not self.has_preview_permission(request, definition):
-            raise PermissionDenied
+    def preview_input(self, request, definition):
+        """The top entries the form's (unsaved) settings would rank now."""
         if definition is not None and not self.has_change_permission(request, definition):
             # Staff who may only view see the page read-only: they preview the definition as it is stored.
-            form, valid = None, True
-        else:
-            form = self.get_form(request, definition, change=definition is not None)(request.POST, instance=definition)
-            valid = form.is_valid()
-        context = {"form": form, "invalid": not valid}
-        if valid:
-            try:
-                context["preview"] = preview_definition(form.instance if form else definition)
-            except PreviewUnavailable as exc:
-                context["unavailable"] = str(exc)
-        return TemplateResponse(request, "admin/leaderboards/leaderboarddef/preview.html", context)
+            return {"form": None}, partial(preview_definition, definition)
+        form = self.get_form(request, definition, change=definition is not None)(request.POST, instance=definition)
+        return {"form": form}, partial(preview_definition, form.instance) if form.is_valid() else None
 
     # --- generation ------------------------------------------------------------------------------
 

@@ -5,17 +5,16 @@ from __future__ import annotations
 import json
 
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError
-from django.http import Http404, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 
-from hedge.core.admin import LargeTableAdmin, changelist_link, compact_datetime
+from hedge.core.admin import LargeTableAdmin, changelist_link, compact_datetime, permitted_object
 
 from .. import selectors
 from ..errors import LeaderboardError
@@ -136,12 +135,7 @@ class LeaderboardRunAdmin(LargeTableAdmin):
 
     def entries_csv_view(self, request, object_id):
         """Every entry of the run as CSV, streamed."""
-        run = self.get_object(request, unquote(object_id))
-        if run is None:
-            raise Http404("No such run.")
-        if not self.has_view_permission(request, run):
-            raise PermissionDenied
-        return run_entries_csv(run)
+        return run_entries_csv(permitted_object(self, request, object_id, "view"))
 
     def has_regenerate_permission(self, request, obj=None) -> bool:
         """Regenerating writes a new run of the definition: staff who may generate its runs."""

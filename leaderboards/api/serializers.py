@@ -75,10 +75,6 @@ class AroundQuerySerializer(serializers.Serializer):
     )
 
 
-class ClusterPathSerializer(serializers.Serializer):
-    clusterId = ClusterIdField()
-
-
 class ClusterIdListField(serializers.Field):
     """`ids=a&ids=b&ids=c` or `ids=a,b,c`: 1..MAX_IDS cluster ids, each taken verbatim; duplicates are answered
     once, in first-seen order.

@@ -24,7 +24,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hedge.core.api import CLUSTER_ID_PATH_PARAMETER, ErrorSerializer, cache_control, still_current
+from hedge.core.api import CLUSTER_ID_PATH_PARAMETER, ErrorSerializer, cache_control, path_cluster_id, still_current
 
 from .. import extensions, selectors
 from ..extensions import Names
@@ -37,7 +37,6 @@ from .serializers import (
     ClusterIdListField,
     ClusterIdsQueryErrorSerializer,
     ClusterIdsQuerySerializer,
-    ClusterPathSerializer,
     ClusterQueryErrorSerializer,
     ClusterStandingSerializer,
     FinalRunListSerializer,
@@ -437,7 +436,7 @@ class ClusterEndpoint(RunEndpoint):
     bad_request = OpenApiResponse(ClusterQueryErrorSerializer, description="`clusterId` or `around` is malformed.")
 
     def parameters(self, request, kwargs):
-        cluster_id = _validated(ClusterPathSerializer, {"clusterId": kwargs["clusterId"]})["clusterId"]
+        cluster_id = path_cluster_id(kwargs)
         around = _validated(AroundQuerySerializer, request.query_params)["around"]
         return {"cluster_id": cluster_id, "around": around}, f"{around}:{cluster_id}"
 

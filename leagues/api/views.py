@@ -11,8 +11,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 from rest_framework.exceptions import NotFound
 from rest_framework.views import APIView
 
-from hedge.core.api import CLUSTER_ID_PATH_PARAMETER, ErrorSerializer, cached_response
-from leaderboards.api.serializers import ClusterPathSerializer
+from hedge.core.api import CLUSTER_ID_PATH_PARAMETER, ErrorSerializer, cached_response, path_cluster_id
 from leaderboards.models import is_well_formed_key
 from leaderboards.periods import next_resets
 
@@ -40,12 +39,6 @@ _CACHE = [
 ]
 _NOT_MODIFIED = OpenApiResponse(description="Not modified: If-None-Match names the current ETag. No body.")
 _BAD_CLUSTER = OpenApiResponse(LeagueClusterErrorSerializer, description="`clusterId` is malformed; the body names it.")
-
-
-def _cluster_id(kwargs) -> str:
-    params = ClusterPathSerializer(data={"clusterId": kwargs["clusterId"]})
-    params.is_valid(raise_exception=True)
-    return params.validated_data["clusterId"]
 
 
 def _league(key: str) -> League:
@@ -142,7 +135,7 @@ class LeagueClusterView(APIView):
         ],
     )
     def get(self, request, key, **kwargs):
-        cluster_id = _cluster_id(kwargs)
+        cluster_id = path_cluster_id(kwargs)
         if not is_well_formed_key(key):
             raise NotFound(f"No active league {key!r}.")
         try:
@@ -195,7 +188,7 @@ class LeagueClusterHistoryView(APIView):
         ],
     )
     def get(self, request, key, **kwargs):
-        cluster_id = _cluster_id(kwargs)
+        cluster_id = path_cluster_id(kwargs)
         league = _league(key)
         results = selectors.cluster_history(league, cluster_id)
         serializer = LeagueHistorySerializer().fields["results"].child

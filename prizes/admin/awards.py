@@ -23,7 +23,7 @@ from leaderboards.models import LeaderboardRun
 
 from ..exports import run_awards_csv
 from ..models import LeaderboardAward
-from ..selectors import run_award_totals
+from ..selectors import PAID_NO_LONGER_ENTITLED, run_award_totals
 
 NO_LONGER_ENTITLED = "no_longer_entitled"
 # A run id in a URL: digits that fit a bigint (a longer number would upset the database, not find a run).
@@ -39,7 +39,7 @@ class EntitlementFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == NO_LONGER_ENTITLED:
-            return queryset.filter(status="SETTLED", disentitled_by_run_id__isnull=False)
+            return queryset.filter(PAID_NO_LONGER_ENTITLED)
         return queryset
 
 

@@ -10,17 +10,15 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.forms.formsets import all_valid
-from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
-from hedge.core.admin import HistoryAdmin
+from hedge.core.admin import HistoryAdmin, permitted_object
 from leaderboards.admin.definitions import LeaderboardDefAdmin
 from leaderboards.models import LeaderboardDef, LeaderboardRun, RunStatus
 from leaderboards.selectors import LATEST_ORDER
@@ -88,11 +86,7 @@ class PrizeDefinitionAdmin(LeaderboardDefAdmin):
         The table is written inside a transaction that is rolled back, so the preview reads it with
         the very statement that awards (nothing is kept).
         """
-        definition = self.get_object(request, unquote(object_id))
-        if definition is None:
-            raise Http404("No such leaderboard definition.")
-        if not self.has_change_permission(request, definition):
-            raise PermissionDenied
+        definition = permitted_object(self, request, object_id, "change")
         runs = preview_runs(definition.key)
         chosen = request.POST.get("_prize_preview_run", "")
         run = next((r for r in runs if str(r.pk) == chosen), runs[0] if runs else None)

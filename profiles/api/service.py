@@ -10,9 +10,8 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
-from hedge.core.api import CLUSTER_ID_PATH_PARAMETER, ErrorSerializer
+from hedge.core.api import CLUSTER_ID_PATH_PARAMETER, ErrorSerializer, path_cluster_id
 from hedge.core.service import ServiceView
-from leaderboards.api.serializers import ClusterPathSerializer
 
 from ..services import clear_cluster_profile, set_cluster_profile
 from .serializers import ClusterProfileRequestSerializer, ClusterProfileSerializer
@@ -26,12 +25,6 @@ _CLUSTER_ID_REFUSED = {
 }
 _AUTH = {401: OpenApiResponse(ErrorSerializer, description="No valid API key.")}
 _BAD = OpenApiResponse(description="`clusterId`, `displayName` or `avatarUrl` is refused; the body names it.")
-
-
-def _cluster_id(kwargs) -> str:
-    params = ClusterPathSerializer(data={"clusterId": kwargs["clusterId"]})
-    params.is_valid(raise_exception=True)
-    return params.validated_data["clusterId"]
 
 
 class ClusterProfileView(ServiceView):
@@ -67,7 +60,7 @@ class ClusterProfileView(ServiceView):
         ],
     )
     def put(self, request, **kwargs):
-        cluster_id = _cluster_id(kwargs)
+        cluster_id = path_cluster_id(kwargs)
         body = ClusterProfileRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         profile = set_cluster_profile(
@@ -90,5 +83,5 @@ class ClusterProfileView(ServiceView):
         },
     )
     def delete(self, request, **kwargs):
-        clear_cluster_profile(_cluster_id(kwargs), api_key=request.auth)
+        clear_cluster_profile(path_cluster_id(kwargs), api_key=request.auth)
         return Response(status=status.HTTP_204_NO_CONTENT)

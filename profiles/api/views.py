@@ -13,9 +13,8 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 from rest_framework.exceptions import NotFound
 from rest_framework.views import APIView
 
-from hedge.core.api import CLUSTER_ID_PATH_PARAMETER, ErrorSerializer, cached_response
+from hedge.core.api import CLUSTER_ID_PATH_PARAMETER, ErrorSerializer, cached_response, path_cluster_id
 from leaderboards import selectors as leaderboard_selectors
-from leaderboards.api.serializers import ClusterPathSerializer
 from leaderboards.api.views import (
     BY_ID,
     FINAL_HEADER_EXAMPLE,
@@ -53,12 +52,6 @@ _CACHE_HEADERS = [
 ]
 _IF_NONE_MATCH = OpenApiParameter("If-None-Match", str, OpenApiParameter.HEADER, required=False)
 _NOT_MODIFIED = OpenApiResponse(description="Not modified: If-None-Match names the current ETag. No body.")
-
-
-def _cluster_id(kwargs) -> str:
-    params = ClusterPathSerializer(data={"clusterId": kwargs["clusterId"]})
-    params.is_valid(raise_exception=True)
-    return params.validated_data["clusterId"]
 
 
 # What the schema shows: the cluster of leaderboards.api.views's examples (second this week and in last week's final).
@@ -154,7 +147,7 @@ class ClusterProfileView(APIView):
         ],
     )
     def get(self, request, **kwargs):
-        cluster_id = _cluster_id(kwargs)
+        cluster_id = path_cluster_id(kwargs)
         now = timezone.now()
         try:
             profile = selectors.cluster_profile(cluster_id, now=now)
@@ -215,7 +208,7 @@ class ClusterHistoryView(APIView):
         ],
     )
     def get(self, request, key, **kwargs):
-        cluster_id = _cluster_id(kwargs)
+        cluster_id = path_cluster_id(kwargs)
         params = HistoryQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         limit, before = params.validated_data["limit"], params.validated_data.get("before")

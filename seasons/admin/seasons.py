@@ -2,26 +2,30 @@
 of a season's parts."""
 
 import logging
+from functools import partial
 
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, models
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
-from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from hedge.challenges.models import Challenge
 from hedge.challenges.services.locks import ProgressWritesInFlight
-from hedge.core.admin import CountedDeleteMixin, HistoryAdmin, LargeTableAdmin, ReadOnlyAdminMixin, compact_datetime
+from hedge.core.admin import (
+    CountedDeleteMixin,
+    HistoryAdmin,
+    LargeTableAdmin,
+    PreviewAdminMixin,
+    ReadOnlyAdminMixin,
+    compact_datetime,
+    permitted_object,
+)
 
 from ..errors import SeasonEndedError, SeasonNotStartedError
 from ..models import MAX_WEIGHT, Season, SeasonChallengeWeight, SeasonLevel, SeasonProgress, SeasonReward
@@ -29,7 +33,7 @@ from ..services import mark_points_stale, recompute_season
 from . import charts
 from .exports import season_progress_csv
 from .forms import SeasonForm
-from .preview import PreviewUnavailable, preview_season
+from .preview import preview_season
 from .rewards import (
     FinalSeasonReadOnly,
     LevelCurveFormulaMixin,
@@ -76,9 +80,11 @@ class SeasonChallengeWeightInline(FinalSeasonReadOnly, admin.TabularInline):
 
 
 @admin.register(Season)
-class SeasonAdmin(LevelCurveFormulaMixin, CountedDeleteMixin, HistoryAdmin):
+class SeasonAdmin(LevelCurveFormulaMixin, CountedDeleteMixin, PreviewAdminMixin, HistoryAdmin):
     form = SeasonForm
     change_form_template = "admin/seasons/season/change_form.html"
+    preview_template = "admin/seasons/season/preview.html"
+    object_tools = ("recompute",)
     list_display = [
         "id",
         "name",
@@ -119,8 +125,6 @@ class SeasonAdmin(LevelCurveFormulaMixin, CountedDeleteMixin, HistoryAdmin):
     def get_urls(self):
         wrap = self.admin_site.admin_view
         return [
-            path("preview/", wrap(self.preview_view), name="seasons_season_preview"),
-            path("<path:object_id>/preview/", wrap(self.preview_view), name="seasons_season_preview"),
             path("<path:object_id>/recompute/", wrap(self.recompute_view), name="seasons_season_recompute"),
             path("<path:object_id>/progress.csv", wrap(self.progress_csv_view), name="seasons_season_progress_csv"),
             *super().get_urls(),
@@ -140,14 +144,6 @@ class SeasonAdmin(LevelCurveFormulaMixin, CountedDeleteMixin, HistoryAdmin):
         formsets, inline_instances = super()._create_formsets(request, obj, change)
         link_pass_formsets(formsets)
         return formsets, inline_instances
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        season = self.get_object(request, unquote(object_id)) if object_id else None
-        args = [object_id] if object_id else []
-        extra_context = {**(extra_context or {}), "can_recompute": self.has_recompute_permission(request, season)}
-        if self.has_preview_permission(request, season):
-            extra_context["preview_url"] = reverse("admin:seasons_season_preview", args=args)
-        return super().changeform_view(request, object_id, form_url, extra_context)
 
     @admin.display(description="change history")
     def change_history(self, season):
@@ -276,15 +272,8 @@ class SeasonAdmin(LevelCurveFormulaMixin, CountedDeleteMixin, HistoryAdmin):
             " changed): run “Recompute progress”, or the next ETL run recomputes every cluster."
         )
 
-    @method_decorator(xframe_options_sameorigin)
-    @method_decorator(require_POST)
-    def preview_view(self, request, object_id=None):
+    def preview_input(self, request, season):
         """The top clusters by the points the form's (unsaved) settings and weights would give; rolled back."""
-        season = self.get_object(request, unquote(object_id)) if object_id else None
-        if object_id and season is None:
-            raise Http404("No such season.")
-        if not self.has_preview_permission(request, season):
-            raise PermissionDenied
         form = self.get_form(request, season, change=season is not None)(request.POST, request.FILES, instance=season)
         valid = form.is_valid()  # first: the inline formsets belong to the season as the form sets it
         formsets = [
@@ -293,41 +282,26 @@ class SeasonAdmin(LevelCurveFormulaMixin, CountedDeleteMixin, HistoryAdmin):
         ]
         link_pass_formsets(formsets)
         valid = all([valid, *(formset.is_valid() for formset in formsets)])
-        context = {"form": form, "formsets": formsets, "invalid": not valid}
-        if valid:
 
-            def write():
-                saved = form.save()
-                for formset in formsets:
-                    formset.instance = saved
-                    formset.save()
-                return saved
+        def write():
+            saved = form.save()
+            for formset in formsets:
+                formset.instance = saved
+                formset.save()
+            return saved
 
-            try:
-                context["preview"] = preview_season(write)
-            except PreviewUnavailable as exc:
-                context["unavailable"] = str(exc)
-        return TemplateResponse(request, "admin/seasons/season/preview.html", context)
+        return {"form": form, "formsets": formsets}, partial(preview_season, write) if valid else None
 
     @method_decorator(require_POST)
     def recompute_view(self, request, object_id):
         """The season page's Recompute button: the action, for this one season."""
-        season = self.get_object(request, unquote(object_id))
-        if season is None:
-            raise Http404("No such season.")
-        if not self.has_recompute_permission(request, season):
-            raise PermissionDenied
+        season = permitted_object(self, request, object_id, "recompute")
         self.recompute_progress(request, [season])
         return redirect("admin:seasons_season_change", season.pk)
 
     def progress_csv_view(self, request, object_id):
         """Every cluster's points and level in the season as CSV, streamed."""
-        season = self.get_object(request, unquote(object_id))
-        if season is None:
-            raise Http404("No such season.")
-        if not self.has_view_permission(request, season):
-            raise PermissionDenied
-        return season_progress_csv(season)
+        return season_progress_csv(permitted_object(self, request, object_id, "view"))
 
     @admin.action(description="Recompute progress", permissions=["recompute"])
     def recompute_progress(self, request, queryset):

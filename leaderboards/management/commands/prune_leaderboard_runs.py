@@ -1,20 +1,10 @@
-import argparse
 import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
+from hedge.core.commands import at_least_one
 from leaderboards.errors import UnknownLeaderboard
 from leaderboards.services import DEFAULT_KEEP, prune_leaderboard_runs
-
-
-def _at_least_one(raw: str) -> int:
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{raw!r} is not a whole number of at least 1")
-    return value
 
 
 class Command(BaseCommand):
@@ -31,11 +21,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("keys", nargs="*", metavar="KEY", help="leaderboard keys (default: every leaderboard)")
         parser.add_argument(
-            "--keep", type=_at_least_one, default=DEFAULT_KEEP, metavar="N", help="COMPLETE runs to keep, at least 1"
+            "--keep", type=at_least_one, default=DEFAULT_KEEP, metavar="N", help="COMPLETE runs to keep, at least 1"
         )
         parser.add_argument(
             "--finals-older-than",
-            type=_at_least_one,
+            type=at_least_one,
             metavar="DAYS",
             help="also delete final runs whose period ended more than DAYS days ago (default: keep every final run)",
         )

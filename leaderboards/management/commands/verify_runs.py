@@ -1,21 +1,11 @@
-import argparse
 import datetime
 import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from hedge.core.commands import at_least_one
 from leaderboards.checksum import verify_runs
 from leaderboards.errors import UnknownLeaderboard
-
-
-def _at_least_one(raw: str) -> int:
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{raw!r} is not a whole number of at least 1")
-    return value
 
 
 class Command(BaseCommand):
@@ -29,7 +19,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("keys", nargs="*", metavar="KEY", help="leaderboard keys (default: every leaderboard)")
         parser.add_argument(
-            "--since", type=_at_least_one, metavar="DAYS", help="only runs published in the last DAYS days"
+            "--since", type=at_least_one, metavar="DAYS", help="only runs published in the last DAYS days"
         )
         parser.add_argument("--finals", action="store_true", help="only final runs (the standings of ended periods)")
 
