@@ -4,7 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from bench.leagues import run_leagues_benchmark
+from bench.leagues import MEASUREMENTS, run_leagues_benchmark
 from bench.runner import Options
 from bench.scratch import SCRATCH_PREFIX
 
@@ -28,6 +28,12 @@ class Command(BaseCommand):
         parser.add_argument("--http-clients", type=int, default=8, help="concurrent HTTP clients (default 8)")
         parser.add_argument("--json", type=Path, help="write the report here")
         parser.add_argument("--keep-database", action="store_true", help="keep the scratch database")
+        parser.add_argument(
+            "--only",
+            action="append",
+            choices=MEASUREMENTS,
+            help="measure only this (repeatable): placement, moves or http (the cohort read); default all three",
+        )
         parser.add_argument(
             "--database",
             metavar="NAME",
@@ -54,7 +60,7 @@ class Command(BaseCommand):
             keep_database=options["keep_database"],
             database=options["database"],
         )
-        report = run_leagues_benchmark(run, log=lambda message: self.stdout.write(message))
+        report = run_leagues_benchmark(run, only=options["only"], log=lambda message: self.stdout.write(message))
         for op in report["operations"]:
             self.stdout.write(
                 f"{op['operation']}: hedge {op['hedge']}, floor {op['floor']}, ratio {op['ratio']} ({op['target']})"
