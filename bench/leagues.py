@@ -54,6 +54,8 @@ TIERS, COHORT_SIZE = 10, 30
 PROMOTE, DEMOTE = 7, 5
 # Cohort reads whose answers (hedge's and the bare view's) are compared before any is timed.
 AGREEMENT_CHECKS = 25
+# What `manage.py bench_leagues --only` picks from (each measurement sets up what it measures).
+MEASUREMENTS = ("placement", "moves", "http")
 
 # One history row per cluster inside the week (its gain: 1..1000, many ties as in a real week), and one row
 # before it (so the challenge's history starts before the week and every other cluster's baseline is 0).
@@ -367,8 +369,9 @@ def _check_floor_agrees(server, path: str) -> None:
 
 
 def run_leagues_benchmark(options: Options, *, log: Log = lambda _: None) -> dict:
-    """The measurements in a scratch database (dropped unless `keep_database`), or in the kept one
-    `options.database` without seeding it again; the report."""
+    """The measurements (`options.only` of MEASUREMENTS, default all) in a scratch database (dropped unless
+    `keep_database`), or in the kept one `options.database` without seeding it again; the report."""
+    wanted = set(options.only or MEASUREMENTS)
     report: dict = {"options": {"clusters": options.clusters, "repeat": options.repeat}, "operations": []}
     with scratch_database(keep=options.keep_database, existing=options.database, log=log) as scratch:
         report["scratch_database"] = scratch.name
@@ -386,9 +389,11 @@ def run_leagues_benchmark(options: Options, *, log: Log = lambda _: None) -> dic
             clusters = LeagueMember.objects.filter(league_id=_league_id(LEAGUE_KEY), period_start=PREVIOUS_WEEK).count()
             report["options"]["clusters"] = clusters
             log(f"measuring the kept database {scratch.name}: {clusters:,} clusters")
-        report["operations"].append(measure_placement(clusters, options, log))
-        report["operations"].append(measure_moves(clusters, options, log))
-        if options.http_seconds > 0:
+        if "placement" in wanted:
+            report["operations"].append(measure_placement(clusters, options, log))
+        if "moves" in wanted:
+            report["operations"].append(measure_moves(clusters, options, log))
+        if "http" in wanted and options.http_seconds > 0:
             report["operations"].append(measure_cohort_reads(scratch, clusters, options, log))
     report["machine"]["load_average_at_end"] = round(os.getloadavg()[0], 2)
     return report
