@@ -44,6 +44,7 @@ class TierInline(admin.TabularInline):
     model = LeagueTier
     formset = TierFormSet
     extra = 0
+    template = "admin/hedge/narrow_tabular.html"
     fields = ["level", "name", "promote_count", "promote_percent", "demote_count", "demote_percent"]
     verbose_name_plural = (
         "Tiers — level 1 is the lowest. Each zone is a count or a share (percent, rounded up) of a cohort; ties at "

@@ -38,6 +38,7 @@ RANK_MODE_NOTE = (
 class PrizeInline(admin.TabularInline):
     model = LeaderboardPrize
     extra = 0
+    template = "admin/hedge/narrow_tabular.html"
     fields = ["rank_from", "rank_to", "top_percent", "min_score", "name", "kind", "quantity", "data"]
     verbose_name = "prize"
     verbose_name_plural = (

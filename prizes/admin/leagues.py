@@ -44,6 +44,7 @@ class TierPrizeInline(admin.TabularInline):
     fk_name = "league_tier"
     form = TierPrizeForm
     extra = 0
+    template = "admin/hedge/narrow_tabular.html"
     fields = ["rank_from", "rank_to", "top_percent", "min_score", "name", "kind", "quantity", "data"]
     verbose_name = "prize"
     verbose_name_plural = (
