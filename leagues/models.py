@@ -140,7 +140,7 @@ class LeagueTier(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.league_id} · {self.level} {self.name}"
+        return f"{self.league.key} · {self.level} {self.name}"
 
     @staticmethod
     def zone_text(count, percent) -> str:
@@ -182,7 +182,7 @@ class LeaguePeriod(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.league_id} {self.period_start:%Y-%m-%d %H:%M}–{self.period_end:%Y-%m-%d %H:%M}"
+        return f"{self.league.key} {self.period_start:%Y-%m-%d %H:%M}–{self.period_end:%Y-%m-%d %H:%M}"
 
 
 class LeagueMember(models.Model):

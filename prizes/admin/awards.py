@@ -55,6 +55,7 @@ class LeaderboardAwardAdmin(LargeTableAdmin):
         "leaderboard_key",
         "period",
         "run",
+        "league",
         "position",
         "rank",
         "cluster_id",
@@ -75,6 +76,7 @@ class LeaderboardAwardAdmin(LargeTableAdmin):
         "period_start",
         "period_end",
         "cluster_id",
+        "league",
         "rank",
         "position",
         "score",
@@ -118,6 +120,13 @@ class LeaderboardAwardAdmin(LargeTableAdmin):
     def run(self, award):
         url = reverse("admin:leaderboards_leaderboardrun_change", args=[award.run_id])
         return format_html('<a href="{}">{}</a>', url, award.run_id)
+
+    @admin.display(description="league (tier-cohort)")
+    def league(self, award):
+        """A league tier's prize: its rank is within this cohort; "—": the board's rank."""
+        if award.league_key is None:
+            return "—"
+        return f"{award.league_key} {award.league_level}-{award.league_cohort}"
 
     @admin.display(description="settled", ordering="settled_at")
     def settled(self, award):

@@ -154,3 +154,9 @@ def test_staff_see_a_closed_periods_counts_per_tier_and_its_tier_prize_awards(
     }
     assert shown == winners
     assert page.locator("#result_list tbody .field-rank").all_inner_texts() == ["1", "1", "1"]
+    # The rank is within a cohort: the list says which (league, tier-cohort), as the service API's `league` does.
+    assert sorted(page.locator("#result_list tbody .field-league").all_inner_texts()) == [
+        "weekly_cups 1-1",
+        "weekly_cups 1-2",
+        "weekly_cups 2-1",
+    ]
