@@ -137,6 +137,7 @@ def previous_final_run(key: str, *, now: datetime.datetime | None = None) -> Lea
 # What every run response shows of a run: the blocks of the run reads' `r.*, d.*, c.*, fc.*` (leaderboards.sql).
 _RUN_BLOCKS = (LeaderboardRun, LeaderboardDef, Challenge, Challenge)
 _RUN_RELATED = ("leaderboard", "challenge", "fallback_challenge")
+_RUN_COLUMNS: dict[tuple[str, str], list[str]] = {}
 
 
 def _run(statement: str, params: dict, *, superseded_by: bool = False) -> LeaderboardRun | None:
@@ -151,7 +152,10 @@ def _run(statement: str, params: dict, *, superseded_by: bool = False) -> Leader
         row = cursor.fetchone()
         if row is None:
             return None
-        columns = [column[0] for column in cursor.description]
+        # The column names a statement selects are the same on every call: read once (psycopg builds them per call).
+        columns = _RUN_COLUMNS.get((db.alias, statement))
+        if columns is None:
+            columns = _RUN_COLUMNS[db.alias, statement] = [column[0] for column in cursor.description]
     blocks = (*_RUN_BLOCKS, LeaderboardRun) if superseded_by else _RUN_BLOCKS
     run, *related = instances_from_row(db, row, columns, blocks)
     for name, instance in zip((*_RUN_RELATED, "superseded_by")[: len(related)], related, strict=True):
@@ -358,14 +362,6 @@ def entries_of_clusters(run: LeaderboardRun, cluster_ids: list[str]) -> list[dic
     """The entries of `run` of these clusters (those that have one), by position; one query (ENTRIES_OF_CLUSTERS)."""
     statement = sql.ENTRIES_OF_CLUSTERS.format(ids=json_strings("ids"))
     return _entry_rows(statement, {"run": run.id, "ids": json.dumps(cluster_ids)})
-
-
-def movers(run: LeaderboardRun, *, direction: str, limit: int) -> list[dict]:
-    """The entries of `run` that moved most in `direction` (MoverDirection), first `limit` by place; one query.
-
-    Read from the movers recorded when the run was generated (sql.MOVERS), never from a scan of the run.
-    """
-    return _entry_rows(sql.MOVERS, {"run": run.id, "direction": direction, "limit": limit})
 
 
 def run_counts(keys: list[str]) -> dict[str, int]:

@@ -214,7 +214,8 @@ FROM (SELECT m.moved AS moved, m.position AS position
       LIMIT %(movers)s) d
 """
 
-# A run's movers of one direction, the first %(limit)s by place, as entries.
+# A run's movers of one direction, the first %(limit)s by place, as entries (the API reads them with their
+# names: profiles.sql.MOVERS_WITH_NAMES; the benchmark times this one).
 # Uses index: leaderboard_run_movers_unique_place, then leaderboard_entries_unique_position.
 MOVERS = """
 SELECT e.rank, e.position, e.cluster_id, e.score, e.tiebreaker, e.fallback_value, e.previous_rank

@@ -15,7 +15,7 @@ from django.utils import timezone
 from hedge.core.db import db_datetime, json_strings
 from hedge.core.routers import read_alias
 from leaderboards.extensions import ClusterName, ClusterNames, Names
-from leaderboards.selectors import percentile_of
+from leaderboards.selectors import ENTRY_FIELDS, percentile_of
 from seasons.errors import ProgressWithheld
 from seasons.selectors import RewardState, get_active_season, get_season_tracks, is_progress_withheld
 
@@ -104,9 +104,18 @@ def names_around(run_id: int, cluster_id: str, around: int) -> Names:
     return _names(sql.NAMES_AROUND, {"run": run_id, "cluster": cluster_id, "around": around})
 
 
-def names_of_movers(run_id: int, direction: str, limit: int) -> Names:
-    """The names of the run's first `limit` movers in `direction` (MoverDirection)."""
-    return _names(sql.NAMES_OF_MOVERS, {"run": run_id, "direction": direction, "limit": limit})
+def movers_with_names(run_id: int, direction: str, limit: int) -> tuple[list[dict], Names]:
+    """The run's first `limit` movers in `direction` (MoverDirection) as entries, and the names of those who have one.
+
+    One query: the movers recorded when the run was generated (never a scan of the run), with their names joined.
+    """
+    entries, names = [], {}
+    params = {"run": run_id, "direction": direction, "limit": limit}
+    for *entry, named, name, avatar in _rows(sql.MOVERS_WITH_NAMES, params):
+        entries.append(dict(zip(ENTRY_FIELDS, entry, strict=True)))
+        if named is not None:
+            names[named] = ClusterName(name, avatar)
+    return entries, names
 
 
 def names_of_clusters(cluster_ids: list[str]) -> Names:

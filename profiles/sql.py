@@ -166,14 +166,18 @@ JOIN cluster_profiles p ON p.cluster_id = n.cluster_id
 WHERE me.run_id = %(run)s AND me.cluster_id = %(cluster)s
 """
 
-# The first %(limit)s movers of run %(run)s in %(direction)s (as leaderboards.sql.MOVERS shows them).
-# Uses index: leaderboard_run_movers_unique_place; leaderboard_entries_unique_position; cluster_profiles_pkey.
-NAMES_OF_MOVERS = """
-SELECT p.cluster_id, p.display_name, p.avatar_url
+# The first %(limit)s movers of run %(run)s in %(direction)s as entries (leaderboards.selectors.ENTRY_FIELDS),
+# each with its cluster's profile: id, display name and avatar (NULLs without one): the movers and the names the
+# ETag needs in one read. Uses index: leaderboard_run_movers_unique_place; leaderboard_entries_unique_position;
+# cluster_profiles_pkey.
+MOVERS_WITH_NAMES = """
+SELECT e.rank, e.position, e.cluster_id, e.score, e.tiebreaker, e.fallback_value, e.previous_rank,
+       p.cluster_id, p.display_name, p.avatar_url
 FROM leaderboard_run_movers m
 JOIN leaderboard_entries e ON e.run_id = m.run_id AND e.position = m.position
-JOIN cluster_profiles p ON p.cluster_id = e.cluster_id
+LEFT JOIN cluster_profiles p ON p.cluster_id = e.cluster_id
 WHERE m.run_id = %(run)s AND m.direction = %(direction)s AND m.place <= %(limit)s
+ORDER BY m.place
 """
 
 # The clusters named in %(ids)s. `{ids}` is hedge.core.db.json_strings("ids"): the ids, sent as one JSON

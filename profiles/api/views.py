@@ -14,7 +14,6 @@ from rest_framework.exceptions import NotFound
 from rest_framework.views import APIView
 
 from hedge.core.api import CLUSTER_ID_PATH_PARAMETER, ErrorSerializer, cached_response
-from leaderboards import selectors as leaderboard_selectors
 from leaderboards.api.serializers import ClusterPathSerializer
 from leaderboards.api.views import (
     BY_ID,
@@ -290,11 +289,12 @@ class MoversEndpoint(RunEndpoint):
         return {"direction": direction, "limit": limit}, f"{direction}:{limit}"
 
     def names(self, run, params):
-        return selectors.names_of_movers(run.id, params["direction"].upper(), params["limit"])
+        # The movers come with their names, which the ETag needs before the body (one query for both).
+        self.entries, names = selectors.movers_with_names(run.id, params["direction"].upper(), params["limit"])
+        return names
 
     def body(self, request, run, params, context):
-        entries = leaderboard_selectors.movers(run, direction=params["direction"].upper(), limit=params["limit"])
-        return MoversSerializer({"run": run, "entries": entries}, context=context).data
+        return MoversSerializer({"run": run, "entries": self.entries}, context=context).data
 
 
 LatestMoversView = run_endpoint(MoversEndpoint, LATEST)
