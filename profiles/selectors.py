@@ -199,10 +199,10 @@ def best_final(key: str, cluster_id: str) -> Best | None:
     return Best(rank=rank, run_id=run_id, period_start=db_datetime(start), period_end=db_datetime(end))
 
 
-def award_counts(cluster_id: str) -> dict[str, int]:
-    """How many of the cluster's prize awards are pending and settled; one query."""
-    [(pending, settled)] = _rows(sql.AWARD_COUNTS, {"cluster": cluster_id})
-    return {"pending": int(pending), "settled": int(settled)}
+def name_and_award_counts(cluster_id: str) -> tuple[ClusterName, dict[str, int]]:
+    """The cluster's name and avatar, and how many of its prize awards are pending and settled; one query."""
+    [(name, avatar, pending, settled)] = _rows(sql.NAME_AND_AWARD_COUNTS, {"cluster": cluster_id})
+    return ClusterName(name, avatar), {"pending": int(pending), "settled": int(settled)}
 
 
 def season_summary(cluster_id: str, *, now: datetime.datetime) -> SeasonSummary | None:
@@ -242,14 +242,13 @@ def cluster_profile(cluster_id: str, *, now: datetime.datetime | None = None) ->
     """Where the cluster stands everywhere. Raises Excluded for a cluster excluded from everything.
 
     A constant number of queries, whatever the number of boards and of final runs: whether it is excluded,
-    its display name, its board standings (sql.PROFILE_STANDINGS), its awards, and season_summary's.
+    its display name with its awards, its board standings (sql.PROFILE_STANDINGS), and season_summary's.
     """
     now = now or timezone.now()
     if is_progress_withheld(cluster_id, now=now):
         raise Excluded(cluster_id)
-    name = name_of_cluster(cluster_id)
+    name, awards = name_and_award_counts(cluster_id)
     leaderboards = board_standings(cluster_id)
-    awards = award_counts(cluster_id)
     try:
         season = season_summary(cluster_id, now=now)
     except ProgressWithheld:  # excluded between the two reads

@@ -119,10 +119,13 @@ ORDER BY fe.rank, f.period_end DESC, f.id DESC
 LIMIT 1
 """
 
-# How many awards of the cluster are pending and settled (void ones are not counted).
-# Uses index: leaderboard_awards_cluster_idx.
-AWARD_COUNTS = """
-SELECT COALESCE(SUM(CASE WHEN a.status = 'PENDING' THEN 1 ELSE 0 END), 0),
+# The cluster's display name and avatar (NULLs without a profile) and how many of its awards are pending and
+# settled (void ones are not counted): the profile's two small reads in one round trip.
+# Uses index: cluster_profiles_pkey; leaderboard_awards_cluster_idx.
+NAME_AND_AWARD_COUNTS = """
+SELECT (SELECT p.display_name FROM cluster_profiles p WHERE p.cluster_id = %(cluster)s),
+       (SELECT p.avatar_url FROM cluster_profiles p WHERE p.cluster_id = %(cluster)s),
+       COALESCE(SUM(CASE WHEN a.status = 'PENDING' THEN 1 ELSE 0 END), 0),
        COALESCE(SUM(CASE WHEN a.status = 'SETTLED' THEN 1 ELSE 0 END), 0)
 FROM leaderboard_awards a
 WHERE a.cluster_id = %(cluster)s
