@@ -14,14 +14,21 @@ while galloping (0 once a probe missed). Each probe is in (lo, hi] and the searc
 
 # The cluster's entry in the latest COMPLETE run of every active board that ranks it (latest: scheduled
 # runs before finals and backfills, then the newest, as leaderboards.selectors.LATEST_ORDER), with the
-# last position tied with it and its best rank in the board's COMPLETE final runs (ties: the newest period).
+# last position tied with it and its best rank in the board's COMPLETE final runs (ties: the newest period):
+# the best final run found beside the entry (one scalar subquery per board), its row and entry joined once.
 # Uses index: leaderboard_runs_complete_idx (each board's latest run, its final runs);
 # leaderboard_entries_unique_cluster (the cluster in each run); leaderboard_entries_unique_position (probes).
 PROFILE_STANDINGS = """
 WITH RECURSIVE me AS (
     SELECT d.key AS leaderboard_key, d.name AS name, d.time_window AS time_window, e.run_id AS run_id,
+           lr.period_start AS period_start, lr.period_end AS period_end, lr.ranked_total AS ranked_total,
            e.rank AS rank, e.position AS position, e.score AS score, e.previous_rank AS previous_rank,
-           lr.row_count AS last_position
+           lr.row_count AS last_position,
+           (SELECT f.id FROM leaderboard_runs f
+            JOIN leaderboard_entries fe ON fe.run_id = f.id AND fe.cluster_id = %(cluster)s
+            WHERE f.leaderboard_key = d.key AND f.status = 'COMPLETE' AND f.is_final
+            ORDER BY fe.rank, f.period_end DESC, f.id DESC
+            LIMIT 1) AS best_run_id
     FROM leaderboard_defs d
     JOIN leaderboard_runs lr
       ON lr.id = (SELECT r.id FROM leaderboard_runs r
@@ -45,24 +52,13 @@ tied (run_id, lo, hi, step) AS (
      AND p.position = CASE WHEN t.step > 0 AND t.lo + t.step <= t.hi THEN t.lo + t.step
                            ELSE (t.lo + t.hi + 1) / 2 END
     WHERE t.lo < t.hi
-),
-best AS (
-    SELECT me.run_id AS run_id,
-           (SELECT f.id FROM leaderboard_runs f
-            JOIN leaderboard_entries fe ON fe.run_id = f.id AND fe.cluster_id = %(cluster)s
-            WHERE f.leaderboard_key = me.leaderboard_key AND f.status = 'COMPLETE' AND f.is_final
-            ORDER BY fe.rank, f.period_end DESC, f.id DESC
-            LIMIT 1) AS best_run_id
-    FROM me
 )
-SELECT me.leaderboard_key, me.name, me.time_window, r.id, r.period_start, r.period_end, r.ranked_total,
+SELECT me.leaderboard_key, me.name, me.time_window, me.run_id, me.period_start, me.period_end, me.ranked_total,
        me.rank, me.position, me.score, me.previous_rank, me.last_position,
        (SELECT t.lo FROM tied t WHERE t.run_id = me.run_id AND t.lo = t.hi) AS last_tied_position,
        br.id, br.period_start, br.period_end, be.rank
 FROM me
-JOIN leaderboard_runs r ON r.id = me.run_id
-JOIN best b ON b.run_id = me.run_id
-LEFT JOIN leaderboard_runs br ON br.id = b.best_run_id
+LEFT JOIN leaderboard_runs br ON br.id = me.best_run_id
 LEFT JOIN leaderboard_entries be ON be.run_id = br.id AND be.cluster_id = %(cluster)s
 ORDER BY me.leaderboard_key
 """
