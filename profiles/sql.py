@@ -65,7 +65,8 @@ ORDER BY me.leaderboard_key
 
 # A keyset page of the cluster's entries in the COMPLETE final runs of board %(leaderboard)s, newest period
 # first (run id breaks ties), after run %(before)s (NULL: from the newest), at most %(limit)s, each with the
-# last position tied with it. Periods the cluster has no entry in are left out.
+# last position tied with it (the search's one row per run with lo = hi, joined: a subquery per row scanned
+# every run's rows). Periods the cluster has no entry in are left out.
 # Uses index: leaderboard_runs_complete_idx (the board's final runs); leaderboard_entries_unique_cluster (the
 # cluster in each); leaderboard_entries_unique_position (the probes).
 HISTORY_PAGE = """
@@ -99,8 +100,9 @@ tied (run_id, lo, hi, step) AS (
     WHERE t.lo < t.hi
 )
 SELECT page.run_id, page.period_start, page.period_end, page.ranked_total, page.rank, page.position, page.score,
-       page.last_position, (SELECT t.lo FROM tied t WHERE t.run_id = page.run_id AND t.lo = t.hi)
+       page.last_position, t.lo
 FROM page
+LEFT JOIN tied t ON t.run_id = page.run_id AND t.lo = t.hi
 ORDER BY page.period_end DESC, page.run_id DESC
 """
 
