@@ -126,11 +126,6 @@ def names_of_clusters(cluster_ids: list[str]) -> Names:
     return _names(statement, {"ids": json.dumps(cluster_ids)})
 
 
-def name_of_cluster(cluster_id: str) -> ClusterName:
-    """The cluster's name and avatar (both None when it has none)."""
-    return names_of_clusters([cluster_id]).get(cluster_id, ClusterName(None, None))
-
-
 # What every run read of the leaderboards app shows next to its entries (registered in ProfilesConfig.ready).
 CLUSTER_NAMES = ClusterNames(of_page=names_of_page, around=names_around, of_clusters=names_of_clusters)
 
@@ -184,19 +179,26 @@ def final_history(key: str, cluster_id: str, *, limit: int, before: int | None) 
     ]
 
 
-def active_board_window(key: str) -> str | None:
-    """The time window of the active leaderboard `key`, None when there is none; one query."""
-    rows = _rows(sql.ACTIVE_BOARD_WINDOW, {"leaderboard": key})
-    return rows[0][0] if rows else None
+@dataclass(frozen=True)
+class HistoryHead:
+    """What the history shows beside its page: the board's time window, the cluster's name, its best final."""
+
+    time_window: str
+    name: ClusterName
+    best: Best | None
 
 
-def best_final(key: str, cluster_id: str) -> Best | None:
-    """The cluster's best rank in the board's COMPLETE final runs (superseded ones never count); one query."""
-    rows = _rows(sql.BEST_FINAL, {"cluster": cluster_id, "leaderboard": key})
+def history_head(key: str, cluster_id: str) -> HistoryHead | None:
+    """The active board's time window, the cluster's name and its best rank in the board's COMPLETE final runs
+    (superseded ones never count); None when there is no active board `key`. One query."""
+    rows = _rows(sql.HISTORY_HEAD, {"cluster": cluster_id, "leaderboard": key})
     if not rows:
         return None
-    run_id, start, end, rank = rows[0]
-    return Best(rank=rank, run_id=run_id, period_start=db_datetime(start), period_end=db_datetime(end))
+    window, name, avatar, run_id, start, end, rank = rows[0]
+    best = None
+    if run_id is not None:
+        best = Best(rank=rank, run_id=run_id, period_start=db_datetime(start), period_end=db_datetime(end))
+    return HistoryHead(time_window=window, name=ClusterName(name, avatar), best=best)
 
 
 def name_and_award_counts(cluster_id: str) -> tuple[ClusterName, dict[str, int]]:

@@ -106,17 +106,6 @@ LEFT JOIN tied t ON t.run_id = page.run_id AND t.lo = t.hi
 ORDER BY page.period_end DESC, page.run_id DESC
 """
 
-# The cluster's best rank in the COMPLETE final runs of board %(leaderboard)s (ties: the newest period).
-# Uses index: leaderboard_runs_complete_idx; leaderboard_entries_unique_cluster (one probe per final run).
-BEST_FINAL = """
-SELECT f.id, f.period_start, f.period_end, fe.rank
-FROM leaderboard_runs f
-JOIN leaderboard_entries fe ON fe.run_id = f.id AND fe.cluster_id = %(cluster)s
-WHERE f.leaderboard_key = %(leaderboard)s AND f.status = 'COMPLETE' AND f.is_final
-ORDER BY fe.rank, f.period_end DESC, f.id DESC
-LIMIT 1
-"""
-
 # The cluster's display name and avatar (NULLs without a profile) and how many of its awards are pending and
 # settled (void ones are not counted): the profile's two small reads in one round trip.
 # Uses index: cluster_profiles_pkey; leaderboard_awards_cluster_idx.
@@ -130,11 +119,24 @@ WHERE a.cluster_id = %(cluster)s
 """
 
 
-# The time window of the ACTIVE leaderboard %(leaderboard)s (no row: unknown or inactive), for the history.
-# A plain statement: the ORM's get_definition costs four times the read it makes (measured in bench_profiles).
-# Uses index: leaderboard_defs_key_key (unique key).
-ACTIVE_BOARD_WINDOW = """
-SELECT d.time_window FROM leaderboard_defs d WHERE d.key = %(leaderboard)s AND d.is_active
+# What the history shows beside its page, in one round trip: the time window of the ACTIVE leaderboard
+# %(leaderboard)s (no row: unknown or inactive), the cluster's display name and avatar (NULLs without a
+# profile) and its best rank in the board's COMPLETE final runs (ties: the newest period; NULLs without one).
+# Uses index: leaderboard_defs_key_key (unique key); cluster_profiles_pkey; leaderboard_runs_complete_idx and
+# leaderboard_entries_unique_cluster (one probe per final run).
+HISTORY_HEAD = """
+SELECT d.time_window, p.display_name, p.avatar_url, b.id, b.period_start, b.period_end, b.rank
+FROM leaderboard_defs d
+LEFT JOIN cluster_profiles p ON p.cluster_id = %(cluster)s
+LEFT JOIN (
+    SELECT f.id AS id, f.period_start AS period_start, f.period_end AS period_end, fe.rank AS rank
+    FROM leaderboard_runs f
+    JOIN leaderboard_entries fe ON fe.run_id = f.id AND fe.cluster_id = %(cluster)s
+    WHERE f.leaderboard_key = %(leaderboard)s AND f.status = 'COMPLETE' AND f.is_final
+    ORDER BY fe.rank, f.period_end DESC, f.id DESC
+    LIMIT 1
+) b ON TRUE
+WHERE d.key = %(leaderboard)s AND d.is_active
 """
 
 

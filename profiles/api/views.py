@@ -218,8 +218,8 @@ class ClusterHistoryView(APIView):
         params = HistoryQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         limit, before = params.validated_data["limit"], params.validated_data.get("before")
-        window = selectors.active_board_window(key) if is_well_formed_key(key) else None
-        if window is None:
+        head = selectors.history_head(key, cluster_id) if is_well_formed_key(key) else None
+        if head is None:
             raise NotFound(f"No active leaderboard {key!r}.")
         results = selectors.final_history(key, cluster_id, limit=limit + 1, before=before)
         next_url = None
@@ -227,12 +227,10 @@ class ClusterHistoryView(APIView):
             results = results[:limit]
             query = urlencode({"limit": limit, "before": results[-1].run_id})
             next_url = request.build_absolute_uri(f"{request.path}?{query}")
-        best = selectors.best_final(key, cluster_id)
-        name = selectors.name_of_cluster(cluster_id)
-        page = {"cluster_id": cluster_id, "name": name, "results": results, "best": best, "next": next_url}
+        page = {"cluster_id": cluster_id, "name": head.name, "results": results, "best": head.best, "next": next_url}
         body = HistorySerializer(page).data
         now = timezone.now()
-        resets = next_resets([window], now=now)
+        resets = next_resets([head.time_window], now=now)
         return cached_response(request, body, list(resets.values()), now=now)
 
 
