@@ -38,15 +38,14 @@ WITH RECURSIVE me AS (
     JOIN leaderboard_entries e ON e.run_id = lr.id AND e.cluster_id = %(cluster)s
     WHERE d.is_active
 ),
-tied (run_id, lo, hi, step) AS (
-    SELECT me.run_id, me.position, me.last_position, 1 FROM me
+tied (run_id, rank, lo, hi, step) AS (
+    SELECT me.run_id, me.rank, me.position, me.last_position, 1 FROM me
     UNION ALL
-    SELECT t.run_id,
-           CASE WHEN p.rank = me.rank THEN p.position ELSE t.lo END,
-           CASE WHEN p.rank = me.rank THEN t.hi ELSE p.position - 1 END,
-           CASE WHEN p.rank = me.rank AND t.step > 0 THEN t.step * 2 ELSE 0 END
+    SELECT t.run_id, t.rank,
+           CASE WHEN p.rank = t.rank THEN p.position ELSE t.lo END,
+           CASE WHEN p.rank = t.rank THEN t.hi ELSE p.position - 1 END,
+           CASE WHEN p.rank = t.rank AND t.step > 0 THEN t.step * 2 ELSE 0 END
     FROM tied t
-    JOIN me ON me.run_id = t.run_id
     JOIN leaderboard_entries p
       ON p.run_id = t.run_id
      AND p.position = CASE WHEN t.step > 0 AND t.lo + t.step <= t.hi THEN t.lo + t.step
@@ -55,9 +54,10 @@ tied (run_id, lo, hi, step) AS (
 )
 SELECT me.leaderboard_key, me.name, me.time_window, me.run_id, me.period_start, me.period_end, me.ranked_total,
        me.rank, me.position, me.score, me.previous_rank, me.last_position,
-       (SELECT t.lo FROM tied t WHERE t.run_id = me.run_id AND t.lo = t.hi) AS last_tied_position,
+       t.lo AS last_tied_position,
        br.id, br.period_start, br.period_end, be.rank
 FROM me
+LEFT JOIN tied t ON t.run_id = me.run_id AND t.lo = t.hi
 LEFT JOIN leaderboard_runs br ON br.id = me.best_run_id
 LEFT JOIN leaderboard_entries be ON be.run_id = br.id AND be.cluster_id = %(cluster)s
 ORDER BY me.leaderboard_key
