@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from hedge.challenges.models import Challenge
 from hedge.core.cache import safe_cache as cache  # a cache failure is a miss, never an error
-from hedge.core.db import json_strings
+from hedge.core.db import instances_from_row, json_strings, sql_datetime
 from hedge.core.routers import read_alias
 from seasons.models import Season
 
@@ -105,7 +105,7 @@ def _public_runs(key: str, *, statuses=(RunStatus.COMPLETE,)) -> QuerySet[Leader
 
 def latest_complete_run(key: str) -> LeaderboardRun | None:
     """The latest COMPLETE run of an active leaderboard (see LATEST_ORDER), with its definition; one query."""
-    return _public_runs(key).order_by(*LATEST_ORDER).first()
+    return _run(sql.LATEST_COMPLETE_RUN, {"key": key})
 
 
 def published_run(key: str, run_id: int) -> LeaderboardRun | None:
@@ -114,7 +114,7 @@ def published_run(key: str, run_id: int) -> LeaderboardRun | None:
     A corrected final run stays readable by its id (links to it never break), with the run that
     replaced it (`superseded_by`, whose note says why) joined in.
     """
-    return _public_runs(key, statuses=PUBLISHED_STATUSES).select_related("superseded_by").filter(pk=run_id).first()
+    return _run(sql.PUBLISHED_RUN, {"key": key, "run": run_id}, superseded_by=True)
 
 
 def previous_final_run(key: str, *, now: datetime.datetime | None = None) -> LeaderboardRun | None:
@@ -130,8 +130,38 @@ def previous_final_run(key: str, *, now: datetime.datetime | None = None) -> Lea
     period = previous_period(definition.time_window, now=now or timezone.now())
     if period is None:
         return None
-    runs = _public_runs(key).filter(is_final=True, period_start=period.start, period_end=period.end)
-    return runs.order_by("-id").first()
+    params = {"key": key, "start": sql_datetime(period.start), "end": sql_datetime(period.end)}
+    return _run(sql.FINAL_RUN_OF_PERIOD, params)
+
+
+# What every run response shows of a run: the blocks of the run reads' `r.*, d.*, c.*, fc.*` (leaderboards.sql).
+_RUN_BLOCKS = (LeaderboardRun, LeaderboardDef, Challenge, Challenge)
+_RUN_RELATED = ("leaderboard", "challenge", "fallback_challenge")
+_RUN_COLUMNS: dict[tuple[str, str], list[str]] = {}
+
+
+def _run(statement: str, params: dict, *, superseded_by: bool = False) -> LeaderboardRun | None:
+    """The run a run read selects, with its definition and challenges (and the run that replaced it) in place.
+
+    A plain statement hydrated into the models, as the ORM's select_related would: the queryset
+    cost more to compile on every request than the statement to run.
+    """
+    db = connections[read_alias()]
+    with db.cursor() as cursor:
+        cursor.execute(statement, params)
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        # The column names a statement selects are the same on every call: read once (psycopg builds them per call).
+        columns = _RUN_COLUMNS.get((db.alias, statement))
+        if columns is None:
+            columns = _RUN_COLUMNS[db.alias, statement] = [column[0] for column in cursor.description]
+    blocks = (*_RUN_BLOCKS, LeaderboardRun) if superseded_by else _RUN_BLOCKS
+    run, *related = instances_from_row(db, row, columns, blocks)
+    for name, instance in zip((*_RUN_RELATED, "superseded_by")[: len(related)], related, strict=True):
+        LeaderboardRun._meta.get_field(name).set_cached_value(run, instance)
+    run.season_id_of_period = row[-1]
+    return run
 
 
 @dataclass(frozen=True)
@@ -332,14 +362,6 @@ def entries_of_clusters(run: LeaderboardRun, cluster_ids: list[str]) -> list[dic
     """The entries of `run` of these clusters (those that have one), by position; one query (ENTRIES_OF_CLUSTERS)."""
     statement = sql.ENTRIES_OF_CLUSTERS.format(ids=json_strings("ids"))
     return _entry_rows(statement, {"run": run.id, "ids": json.dumps(cluster_ids)})
-
-
-def movers(run: LeaderboardRun, *, direction: str, limit: int) -> list[dict]:
-    """The entries of `run` that moved most in `direction` (MoverDirection), first `limit` by place; one query.
-
-    Read from the movers recorded when the run was generated (sql.MOVERS), never from a scan of the run.
-    """
-    return _entry_rows(sql.MOVERS, {"run": run.id, "direction": direction, "limit": limit})
 
 
 def run_counts(keys: list[str]) -> dict[str, int]:

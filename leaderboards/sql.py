@@ -214,7 +214,8 @@ FROM (SELECT m.moved AS moved, m.position AS position
       LIMIT %(movers)s) d
 """
 
-# A run's movers of one direction, the first %(limit)s by place, as entries.
+# A run's movers of one direction, the first %(limit)s by place, as entries (the API reads them with their
+# names: profiles.sql.MOVERS_WITH_NAMES; the benchmark times this one).
 # Uses index: leaderboard_run_movers_unique_place, then leaderboard_entries_unique_position.
 MOVERS = """
 SELECT e.rank, e.position, e.cluster_id, e.score, e.tiebreaker, e.fallback_value, e.previous_rank
@@ -441,3 +442,55 @@ EXCLUDED_EVERYWHERE = f"""EXISTS (
     WHERE x.cluster_id = %(cluster)s AND x.leaderboard_key IS NULL
       AND {EXCLUSION_IN_FORCE}
 )"""
+
+
+# The run reads of the public API (leaderboards.selectors): one run with what every run response shows of it,
+# as `r.*, d.*, c.*, fc.*` (the run, its definition, its challenge and fallback challenge; hedge.core.db.
+# instances_from_row turns each block into its model), then the id of the season whose dates are the
+# run's period (a SEASON period's name; a handful of seasons, no index).
+
+# The latest COMPLETE run of the active board %(key)s: scheduled runs before finals and backfills, then the
+# newest (selectors.LATEST_ORDER). Uses index: leaderboard_runs_complete_idx.
+LATEST_COMPLETE_RUN = """
+SELECT r.*, d.*, c.*, fc.*,
+       (SELECT s.id FROM seasons s
+        WHERE s.starts_at = r.period_start AND s.ends_at = r.period_end ORDER BY s.id DESC LIMIT 1)
+FROM leaderboard_runs r
+JOIN leaderboard_defs d ON d.key = r.leaderboard_key AND d.is_active
+LEFT JOIN challenges c ON c.id = r.challenge_id
+LEFT JOIN challenges fc ON fc.id = r.fallback_challenge_id
+WHERE r.leaderboard_key = %(key)s AND r.status = 'COMPLETE'
+ORDER BY r.is_final, r.is_backfill, r.id DESC
+LIMIT 1
+"""
+
+# Run %(run)s of the active board %(key)s if it is COMPLETE or SUPERSEDED, and `n.*`: the run that replaced
+# it (NULLs when none). Uses index: leaderboard_runs_pkey.
+PUBLISHED_RUN = """
+SELECT r.*, d.*, c.*, fc.*,
+       n.*,
+       (SELECT s.id FROM seasons s
+        WHERE s.starts_at = r.period_start AND s.ends_at = r.period_end ORDER BY s.id DESC LIMIT 1)
+FROM leaderboard_runs r
+JOIN leaderboard_defs d ON d.key = r.leaderboard_key AND d.is_active
+LEFT JOIN challenges c ON c.id = r.challenge_id
+LEFT JOIN challenges fc ON fc.id = r.fallback_challenge_id
+LEFT JOIN leaderboard_runs n ON n.id = r.superseded_by_id
+WHERE r.id = %(run)s AND r.leaderboard_key = %(key)s AND r.status IN ('COMPLETE', 'SUPERSEDED')
+"""
+
+# The newest COMPLETE final run of the active board %(key)s for the period [%(start)s, %(end)s).
+# Uses index: leaderboard_runs_complete_idx.
+FINAL_RUN_OF_PERIOD = """
+SELECT r.*, d.*, c.*, fc.*,
+       (SELECT s.id FROM seasons s
+        WHERE s.starts_at = r.period_start AND s.ends_at = r.period_end ORDER BY s.id DESC LIMIT 1)
+FROM leaderboard_runs r
+JOIN leaderboard_defs d ON d.key = r.leaderboard_key AND d.is_active
+LEFT JOIN challenges c ON c.id = r.challenge_id
+LEFT JOIN challenges fc ON fc.id = r.fallback_challenge_id
+WHERE r.leaderboard_key = %(key)s AND r.status = 'COMPLETE' AND r.is_final
+  AND r.period_start = %(start)s AND r.period_end = %(end)s
+ORDER BY r.id DESC
+LIMIT 1
+"""

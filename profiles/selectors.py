@@ -15,7 +15,7 @@ from django.utils import timezone
 from hedge.core.db import db_datetime, json_strings
 from hedge.core.routers import read_alias
 from leaderboards.extensions import ClusterName, ClusterNames, Names
-from leaderboards.selectors import percentile_of
+from leaderboards.selectors import ENTRY_FIELDS, percentile_of
 from seasons.errors import ProgressWithheld
 from seasons.selectors import RewardState, get_active_season, get_season_tracks, is_progress_withheld
 
@@ -104,9 +104,18 @@ def names_around(run_id: int, cluster_id: str, around: int) -> Names:
     return _names(sql.NAMES_AROUND, {"run": run_id, "cluster": cluster_id, "around": around})
 
 
-def names_of_movers(run_id: int, direction: str, limit: int) -> Names:
-    """The names of the run's first `limit` movers in `direction` (MoverDirection)."""
-    return _names(sql.NAMES_OF_MOVERS, {"run": run_id, "direction": direction, "limit": limit})
+def movers_with_names(run_id: int, direction: str, limit: int) -> tuple[list[dict], Names]:
+    """The run's first `limit` movers in `direction` (MoverDirection) as entries, and the names of those who have one.
+
+    One query: the movers recorded when the run was generated (never a scan of the run), with their names joined.
+    """
+    entries, names = [], {}
+    params = {"run": run_id, "direction": direction, "limit": limit}
+    for *entry, named, name, avatar in _rows(sql.MOVERS_WITH_NAMES, params):
+        entries.append(dict(zip(ENTRY_FIELDS, entry, strict=True)))
+        if named is not None:
+            names[named] = ClusterName(name, avatar)
+    return entries, names
 
 
 def names_of_clusters(cluster_ids: list[str]) -> Names:
@@ -115,11 +124,6 @@ def names_of_clusters(cluster_ids: list[str]) -> Names:
         return {}
     statement = sql.NAMES_OF_CLUSTERS.format(ids=json_strings("ids"))
     return _names(statement, {"ids": json.dumps(cluster_ids)})
-
-
-def name_of_cluster(cluster_id: str) -> ClusterName:
-    """The cluster's name and avatar (both None when it has none)."""
-    return names_of_clusters([cluster_id]).get(cluster_id, ClusterName(None, None))
 
 
 # What every run read of the leaderboards app shows next to its entries (registered in ProfilesConfig.ready).
@@ -175,25 +179,32 @@ def final_history(key: str, cluster_id: str, *, limit: int, before: int | None) 
     ]
 
 
-def active_board_window(key: str) -> str | None:
-    """The time window of the active leaderboard `key`, None when there is none; one query."""
-    rows = _rows(sql.ACTIVE_BOARD_WINDOW, {"leaderboard": key})
-    return rows[0][0] if rows else None
+@dataclass(frozen=True)
+class HistoryHead:
+    """What the history shows beside its page: the board's time window, the cluster's name, its best final."""
+
+    time_window: str
+    name: ClusterName
+    best: Best | None
 
 
-def best_final(key: str, cluster_id: str) -> Best | None:
-    """The cluster's best rank in the board's COMPLETE final runs (superseded ones never count); one query."""
-    rows = _rows(sql.BEST_FINAL, {"cluster": cluster_id, "leaderboard": key})
+def history_head(key: str, cluster_id: str) -> HistoryHead | None:
+    """The active board's time window, the cluster's name and its best rank in the board's COMPLETE final runs
+    (superseded ones never count); None when there is no active board `key`. One query."""
+    rows = _rows(sql.HISTORY_HEAD, {"cluster": cluster_id, "leaderboard": key})
     if not rows:
         return None
-    run_id, start, end, rank = rows[0]
-    return Best(rank=rank, run_id=run_id, period_start=db_datetime(start), period_end=db_datetime(end))
+    window, name, avatar, run_id, start, end, rank = rows[0]
+    best = None
+    if run_id is not None:
+        best = Best(rank=rank, run_id=run_id, period_start=db_datetime(start), period_end=db_datetime(end))
+    return HistoryHead(time_window=window, name=ClusterName(name, avatar), best=best)
 
 
-def award_counts(cluster_id: str) -> dict[str, int]:
-    """How many of the cluster's prize awards are pending and settled; one query."""
-    [(pending, settled)] = _rows(sql.AWARD_COUNTS, {"cluster": cluster_id})
-    return {"pending": int(pending), "settled": int(settled)}
+def name_and_award_counts(cluster_id: str) -> tuple[ClusterName, dict[str, int]]:
+    """The cluster's name and avatar, and how many of its prize awards are pending and settled; one query."""
+    [(name, avatar, pending, settled)] = _rows(sql.NAME_AND_AWARD_COUNTS, {"cluster": cluster_id})
+    return ClusterName(name, avatar), {"pending": int(pending), "settled": int(settled)}
 
 
 def season_summary(cluster_id: str, *, now: datetime.datetime) -> SeasonSummary | None:
@@ -233,14 +244,13 @@ def cluster_profile(cluster_id: str, *, now: datetime.datetime | None = None) ->
     """Where the cluster stands everywhere. Raises Excluded for a cluster excluded from everything.
 
     A constant number of queries, whatever the number of boards and of final runs: whether it is excluded,
-    its display name, its board standings (sql.PROFILE_STANDINGS), its awards, and season_summary's.
+    its display name with its awards, its board standings (sql.PROFILE_STANDINGS), and season_summary's.
     """
     now = now or timezone.now()
     if is_progress_withheld(cluster_id, now=now):
         raise Excluded(cluster_id)
-    name = name_of_cluster(cluster_id)
+    name, awards = name_and_award_counts(cluster_id)
     leaderboards = board_standings(cluster_id)
-    awards = award_counts(cluster_id)
     try:
         season = season_summary(cluster_id, now=now)
     except ProgressWithheld:  # excluded between the two reads

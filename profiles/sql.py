@@ -14,14 +14,21 @@ while galloping (0 once a probe missed). Each probe is in (lo, hi] and the searc
 
 # The cluster's entry in the latest COMPLETE run of every active board that ranks it (latest: scheduled
 # runs before finals and backfills, then the newest, as leaderboards.selectors.LATEST_ORDER), with the
-# last position tied with it and its best rank in the board's COMPLETE final runs (ties: the newest period).
+# last position tied with it and its best rank in the board's COMPLETE final runs (ties: the newest period):
+# the best final run found beside the entry (one scalar subquery per board), its row and entry joined once.
 # Uses index: leaderboard_runs_complete_idx (each board's latest run, its final runs);
 # leaderboard_entries_unique_cluster (the cluster in each run); leaderboard_entries_unique_position (probes).
 PROFILE_STANDINGS = """
 WITH RECURSIVE me AS (
     SELECT d.key AS leaderboard_key, d.name AS name, d.time_window AS time_window, e.run_id AS run_id,
+           lr.period_start AS period_start, lr.period_end AS period_end, lr.ranked_total AS ranked_total,
            e.rank AS rank, e.position AS position, e.score AS score, e.previous_rank AS previous_rank,
-           lr.row_count AS last_position
+           lr.row_count AS last_position,
+           (SELECT f.id FROM leaderboard_runs f
+            JOIN leaderboard_entries fe ON fe.run_id = f.id AND fe.cluster_id = %(cluster)s
+            WHERE f.leaderboard_key = d.key AND f.status = 'COMPLETE' AND f.is_final
+            ORDER BY fe.rank, f.period_end DESC, f.id DESC
+            LIMIT 1) AS best_run_id
     FROM leaderboard_defs d
     JOIN leaderboard_runs lr
       ON lr.id = (SELECT r.id FROM leaderboard_runs r
@@ -31,45 +38,35 @@ WITH RECURSIVE me AS (
     JOIN leaderboard_entries e ON e.run_id = lr.id AND e.cluster_id = %(cluster)s
     WHERE d.is_active
 ),
-tied (run_id, lo, hi, step) AS (
-    SELECT me.run_id, me.position, me.last_position, 1 FROM me
+tied (run_id, rank, lo, hi, step) AS (
+    SELECT me.run_id, me.rank, me.position, me.last_position, 1 FROM me
     UNION ALL
-    SELECT t.run_id,
-           CASE WHEN p.rank = me.rank THEN p.position ELSE t.lo END,
-           CASE WHEN p.rank = me.rank THEN t.hi ELSE p.position - 1 END,
-           CASE WHEN p.rank = me.rank AND t.step > 0 THEN t.step * 2 ELSE 0 END
+    SELECT t.run_id, t.rank,
+           CASE WHEN p.rank = t.rank THEN p.position ELSE t.lo END,
+           CASE WHEN p.rank = t.rank THEN t.hi ELSE p.position - 1 END,
+           CASE WHEN p.rank = t.rank AND t.step > 0 THEN t.step * 2 ELSE 0 END
     FROM tied t
-    JOIN me ON me.run_id = t.run_id
     JOIN leaderboard_entries p
       ON p.run_id = t.run_id
      AND p.position = CASE WHEN t.step > 0 AND t.lo + t.step <= t.hi THEN t.lo + t.step
                            ELSE (t.lo + t.hi + 1) / 2 END
     WHERE t.lo < t.hi
-),
-best AS (
-    SELECT me.run_id AS run_id,
-           (SELECT f.id FROM leaderboard_runs f
-            JOIN leaderboard_entries fe ON fe.run_id = f.id AND fe.cluster_id = %(cluster)s
-            WHERE f.leaderboard_key = me.leaderboard_key AND f.status = 'COMPLETE' AND f.is_final
-            ORDER BY fe.rank, f.period_end DESC, f.id DESC
-            LIMIT 1) AS best_run_id
-    FROM me
 )
-SELECT me.leaderboard_key, me.name, me.time_window, r.id, r.period_start, r.period_end, r.ranked_total,
+SELECT me.leaderboard_key, me.name, me.time_window, me.run_id, me.period_start, me.period_end, me.ranked_total,
        me.rank, me.position, me.score, me.previous_rank, me.last_position,
-       (SELECT t.lo FROM tied t WHERE t.run_id = me.run_id AND t.lo = t.hi) AS last_tied_position,
+       t.lo AS last_tied_position,
        br.id, br.period_start, br.period_end, be.rank
 FROM me
-JOIN leaderboard_runs r ON r.id = me.run_id
-JOIN best b ON b.run_id = me.run_id
-LEFT JOIN leaderboard_runs br ON br.id = b.best_run_id
+LEFT JOIN tied t ON t.run_id = me.run_id AND t.lo = t.hi
+LEFT JOIN leaderboard_runs br ON br.id = me.best_run_id
 LEFT JOIN leaderboard_entries be ON be.run_id = br.id AND be.cluster_id = %(cluster)s
 ORDER BY me.leaderboard_key
 """
 
 # A keyset page of the cluster's entries in the COMPLETE final runs of board %(leaderboard)s, newest period
 # first (run id breaks ties), after run %(before)s (NULL: from the newest), at most %(limit)s, each with the
-# last position tied with it. Periods the cluster has no entry in are left out.
+# last position tied with it (the search's one row per run with lo = hi, joined: a subquery per row scanned
+# every run's rows). Periods the cluster has no entry in are left out.
 # Uses index: leaderboard_runs_complete_idx (the board's final runs); leaderboard_entries_unique_cluster (the
 # cluster in each); leaderboard_entries_unique_position (the probes).
 HISTORY_PAGE = """
@@ -103,37 +100,43 @@ tied (run_id, lo, hi, step) AS (
     WHERE t.lo < t.hi
 )
 SELECT page.run_id, page.period_start, page.period_end, page.ranked_total, page.rank, page.position, page.score,
-       page.last_position, (SELECT t.lo FROM tied t WHERE t.run_id = page.run_id AND t.lo = t.hi)
+       page.last_position, t.lo
 FROM page
+LEFT JOIN tied t ON t.run_id = page.run_id AND t.lo = t.hi
 ORDER BY page.period_end DESC, page.run_id DESC
 """
 
-# The cluster's best rank in the COMPLETE final runs of board %(leaderboard)s (ties: the newest period).
-# Uses index: leaderboard_runs_complete_idx; leaderboard_entries_unique_cluster (one probe per final run).
-BEST_FINAL = """
-SELECT f.id, f.period_start, f.period_end, fe.rank
-FROM leaderboard_runs f
-JOIN leaderboard_entries fe ON fe.run_id = f.id AND fe.cluster_id = %(cluster)s
-WHERE f.leaderboard_key = %(leaderboard)s AND f.status = 'COMPLETE' AND f.is_final
-ORDER BY fe.rank, f.period_end DESC, f.id DESC
-LIMIT 1
-"""
-
-# How many awards of the cluster are pending and settled (void ones are not counted).
-# Uses index: leaderboard_awards_cluster_idx.
-AWARD_COUNTS = """
-SELECT COALESCE(SUM(CASE WHEN a.status = 'PENDING' THEN 1 ELSE 0 END), 0),
+# The cluster's display name and avatar (NULLs without a profile) and how many of its awards are pending and
+# settled (void ones are not counted): the profile's two small reads in one round trip.
+# Uses index: cluster_profiles_pkey; leaderboard_awards_cluster_idx.
+NAME_AND_AWARD_COUNTS = """
+SELECT (SELECT p.display_name FROM cluster_profiles p WHERE p.cluster_id = %(cluster)s),
+       (SELECT p.avatar_url FROM cluster_profiles p WHERE p.cluster_id = %(cluster)s),
+       COALESCE(SUM(CASE WHEN a.status = 'PENDING' THEN 1 ELSE 0 END), 0),
        COALESCE(SUM(CASE WHEN a.status = 'SETTLED' THEN 1 ELSE 0 END), 0)
 FROM leaderboard_awards a
 WHERE a.cluster_id = %(cluster)s
 """
 
 
-# The time window of the ACTIVE leaderboard %(leaderboard)s (no row: unknown or inactive), for the history.
-# A plain statement: the ORM's get_definition costs four times the read it makes (measured in bench_profiles).
-# Uses index: leaderboard_defs_key_key (unique key).
-ACTIVE_BOARD_WINDOW = """
-SELECT d.time_window FROM leaderboard_defs d WHERE d.key = %(leaderboard)s AND d.is_active
+# What the history shows beside its page, in one round trip: the time window of the ACTIVE leaderboard
+# %(leaderboard)s (no row: unknown or inactive), the cluster's display name and avatar (NULLs without a
+# profile) and its best rank in the board's COMPLETE final runs (ties: the newest period; NULLs without one).
+# Uses index: leaderboard_defs_key_key (unique key); cluster_profiles_pkey; leaderboard_runs_complete_idx and
+# leaderboard_entries_unique_cluster (one probe per final run).
+HISTORY_HEAD = """
+SELECT d.time_window, p.display_name, p.avatar_url, b.id, b.period_start, b.period_end, b.rank
+FROM leaderboard_defs d
+LEFT JOIN cluster_profiles p ON p.cluster_id = %(cluster)s
+LEFT JOIN (
+    SELECT f.id AS id, f.period_start AS period_start, f.period_end AS period_end, fe.rank AS rank
+    FROM leaderboard_runs f
+    JOIN leaderboard_entries fe ON fe.run_id = f.id AND fe.cluster_id = %(cluster)s
+    WHERE f.leaderboard_key = %(leaderboard)s AND f.status = 'COMPLETE' AND f.is_final
+    ORDER BY fe.rank, f.period_end DESC, f.id DESC
+    LIMIT 1
+) b ON TRUE
+WHERE d.key = %(leaderboard)s AND d.is_active
 """
 
 
@@ -166,14 +169,18 @@ JOIN cluster_profiles p ON p.cluster_id = n.cluster_id
 WHERE me.run_id = %(run)s AND me.cluster_id = %(cluster)s
 """
 
-# The first %(limit)s movers of run %(run)s in %(direction)s (as leaderboards.sql.MOVERS shows them).
-# Uses index: leaderboard_run_movers_unique_place; leaderboard_entries_unique_position; cluster_profiles_pkey.
-NAMES_OF_MOVERS = """
-SELECT p.cluster_id, p.display_name, p.avatar_url
+# The first %(limit)s movers of run %(run)s in %(direction)s as entries (leaderboards.selectors.ENTRY_FIELDS),
+# each with its cluster's profile: id, display name and avatar (NULLs without one): the movers and the names the
+# ETag needs in one read. Uses index: leaderboard_run_movers_unique_place; leaderboard_entries_unique_position;
+# cluster_profiles_pkey.
+MOVERS_WITH_NAMES = """
+SELECT e.rank, e.position, e.cluster_id, e.score, e.tiebreaker, e.fallback_value, e.previous_rank,
+       p.cluster_id, p.display_name, p.avatar_url
 FROM leaderboard_run_movers m
 JOIN leaderboard_entries e ON e.run_id = m.run_id AND e.position = m.position
-JOIN cluster_profiles p ON p.cluster_id = e.cluster_id
+LEFT JOIN cluster_profiles p ON p.cluster_id = e.cluster_id
 WHERE m.run_id = %(run)s AND m.direction = %(direction)s AND m.place <= %(limit)s
+ORDER BY m.place
 """
 
 # The clusters named in %(ids)s. `{ids}` is hedge.core.db.json_strings("ids"): the ids, sent as one JSON

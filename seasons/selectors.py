@@ -14,7 +14,7 @@ from django.db.models import BigIntegerField, Case, Exists, F, OuterRef, Prefetc
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from hedge.core.db import db_datetime, sql_datetime
+from hedge.core.db import db_datetime, instances_from_row, sql_datetime
 from hedge.core.routers import read_alias
 
 from . import sql
@@ -35,8 +35,17 @@ from .models import (
 
 def get_active_season(*, now: datetime.datetime | None = None) -> Season | None:
     """The season flagged active whose `starts_at <= now < ends_at`, else None."""
-    now = now or timezone.now()
-    return Season.objects.filter(is_active=True, starts_at__lte=now, ends_at__gt=now).first()
+    # A plain statement (sql.ACTIVE_SEASON): every season read of the public API asks, and the queryset
+    # cost more to compile than the statement to run.
+    db = connections[read_alias()]
+    with db.cursor() as cursor:
+        cursor.execute(sql.ACTIVE_SEASON, {"now": sql_datetime(now or timezone.now())})
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        columns = [column[0] for column in cursor.description]
+    [season] = instances_from_row(db, row, columns, [Season])
+    return season
 
 
 def _with_weights(seasons: QuerySet[Season]) -> QuerySet[Season]:

@@ -468,3 +468,13 @@ FROM (
     WHERE s.id = %(season)s
 ) t
 """
+
+
+# The season flagged active whose period holds %(now)s (by id if several: what the ORM's first() gives).
+# Uses index: none (a handful of seasons).
+ACTIVE_SEASON = """
+SELECT s.* FROM seasons s
+WHERE s.is_active AND s.starts_at <= %(now)s AND s.ends_at > %(now)s
+ORDER BY s.id
+LIMIT 1
+"""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import fcntl
+import functools
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager, nullcontext
@@ -515,3 +516,44 @@ def row_locking_transaction():
     held while the caller waits on the network; SQLite runs one worker, so nothing needs locking.
     """
     return transaction.atomic() if is_postgresql() else nullcontext()
+
+
+def instances_from_row(db, row: Sequence, columns: Sequence[str], models: Sequence[type]) -> list:
+    """The model instances a raw row selects as `a.*, b.*, ...`: each model's columns in one block, in `models` order.
+
+    Built as the ORM builds them (each field's database converters, then `Model.from_db`), so a
+    plain statement can stand for a `select_related` queryset without the ORM compiling it per
+    call. A block whose primary key is NULL (an outer join that found nothing) is None.
+    `columns` are the row's column names (the cursor's description); the row's columns past the
+    blocks are the caller's.
+    """
+    instances = []
+    start = 0
+    for model in models:
+        converted = _field_converters(db.alias, model)
+        end = start + len(converted)
+        values = dict(zip(columns[start:end], row[start:end], strict=True))
+        start = end
+        if values[model._meta.pk.column] is None:
+            instances.append(None)
+            continue
+        ordered = []
+        for field, expression, converters in converted:
+            value = values[field.column]
+            for converter in converters:
+                value = converter(value, expression, db)
+            ordered.append(value)
+        instances.append(model.from_db(db.alias, [field.attname for field, _, _ in converted], ordered))
+    return instances
+
+
+@functools.cache
+def _field_converters(alias: str, model: type) -> list[tuple]:
+    # What SQLCompiler.apply_converters runs for each concrete field (booleans, datetimes, JSON ...);
+    # they depend on the backend and the field, not on the connection's state, so once per process.
+    db = connections[alias]
+    fields = []
+    for field in model._meta.concrete_fields:
+        expression = field.get_col(model._meta.db_table)
+        fields.append((field, expression, db.ops.get_db_converters(expression) + expression.get_db_converters(db)))
+    return fields

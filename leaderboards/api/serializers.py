@@ -43,7 +43,7 @@ PERIOD_LABEL_HELP = (
 
 
 def run_period_label(run) -> str:
-    """A run of the public API (selectors._public_runs names the season of its dates)."""
+    """A run of the public API (selectors._public_runs and the run reads name the season of its dates)."""
     return period_label(run.leaderboard.time_window, run.period_start, season_id=run.season_id_of_period)
 
 

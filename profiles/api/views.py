@@ -14,7 +14,6 @@ from rest_framework.exceptions import NotFound
 from rest_framework.views import APIView
 
 from hedge.core.api import CLUSTER_ID_PATH_PARAMETER, ErrorSerializer, cached_response, path_cluster_id
-from leaderboards import selectors as leaderboard_selectors
 from leaderboards.api.views import (
     BY_ID,
     FINAL_HEADER_EXAMPLE,
@@ -212,8 +211,8 @@ class ClusterHistoryView(APIView):
         params = HistoryQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         limit, before = params.validated_data["limit"], params.validated_data.get("before")
-        window = selectors.active_board_window(key) if is_well_formed_key(key) else None
-        if window is None:
+        head = selectors.history_head(key, cluster_id) if is_well_formed_key(key) else None
+        if head is None:
             raise NotFound(f"No active leaderboard {key!r}.")
         results = selectors.final_history(key, cluster_id, limit=limit + 1, before=before)
         next_url = None
@@ -221,12 +220,10 @@ class ClusterHistoryView(APIView):
             results = results[:limit]
             query = urlencode({"limit": limit, "before": results[-1].run_id})
             next_url = request.build_absolute_uri(f"{request.path}?{query}")
-        best = selectors.best_final(key, cluster_id)
-        name = selectors.name_of_cluster(cluster_id)
-        page = {"cluster_id": cluster_id, "name": name, "results": results, "best": best, "next": next_url}
+        page = {"cluster_id": cluster_id, "name": head.name, "results": results, "best": head.best, "next": next_url}
         body = HistorySerializer(page).data
         now = timezone.now()
-        resets = next_resets([window], now=now)
+        resets = next_resets([head.time_window], now=now)
         return cached_response(request, body, list(resets.values()), now=now)
 
 
@@ -283,11 +280,12 @@ class MoversEndpoint(RunEndpoint):
         return {"direction": direction, "limit": limit}, f"{direction}:{limit}"
 
     def names(self, run, params):
-        return selectors.names_of_movers(run.id, params["direction"].upper(), params["limit"])
+        # The movers come with their names, which the ETag needs before the body (one query for both).
+        self.entries, names = selectors.movers_with_names(run.id, params["direction"].upper(), params["limit"])
+        return names
 
     def body(self, request, run, params, context):
-        entries = leaderboard_selectors.movers(run, direction=params["direction"].upper(), limit=params["limit"])
-        return MoversSerializer({"run": run, "entries": entries}, context=context).data
+        return MoversSerializer({"run": run, "entries": self.entries}, context=context).data
 
 
 LatestMoversView = run_endpoint(MoversEndpoint, LATEST)

@@ -65,13 +65,13 @@ def test_a_first_run_has_no_movers(api, wins):
     assert api.get("/leaderboards/lb/latest/movers").json()["entries"] == []
 
 
-def test_movers_cost_the_run_and_two_queries_whatever_the_limit(api, wins, django_assert_num_queries):
+def test_movers_cost_the_run_and_one_query_whatever_the_limit(api, wins, django_assert_num_queries):
     moved(wins, {f"c{n}": n for n in range(40)}, {f"c{n}": 100 - n for n in range(40)})
 
-    # 1. the run 2. the movers' display names (issue #24: profiles.sql.NAMES_OF_MOVERS, before the ETag)
-    # 3. its movers (leaderboards.sql.MOVERS: the recorded places joined to their entries)
+    # 1. the run 2. its movers with their display names (profiles.sql.MOVERS_WITH_NAMES: the recorded places
+    # joined to their entries and profiles; the names before the ETag)
     for limit in (1, 100):
-        with django_assert_num_queries(3):
+        with django_assert_num_queries(2):
             assert api.get("/leaderboards/lb/latest/movers", {"limit": limit}).status_code == 200
 
 

@@ -140,11 +140,11 @@ def test_the_profile_costs_the_same_queries_whatever_the_boards_and_finals(api, 
 
     boards(1, 1)
     boards(4, 6)
-    # 1. excluded from everything? 2. its display name (issue #24: profiles.sql.NAMES_OF_CLUSTERS) 3. the board
-    # standings (profiles.sql.PROFILE_STANDINGS) 4. the awards 5. the active season 6-9. its tracks
+    # 1. excluded from everything? 2. its display name and its awards (profiles.sql.NAME_AND_AWARD_COUNTS) 3. the
+    # board standings (profiles.sql.PROFILE_STANDINGS) 4. the active season 5-8. its tracks
     # (seasons.selectors.get_season_tracks: the season with the cluster's standing, excluded?, the rewards, the claims)
     for cluster_id, items in (("me1", 1), ("me4", 4)):
-        with django_assert_num_queries(9):
+        with django_assert_num_queries(8):
             body = api.get(f"/clusters/{cluster_id}").json()
         assert len(body["leaderboards"]) == items
         assert {board["best"]["rank"] for board in body["leaderboards"]} == {2}
