@@ -1,6 +1,9 @@
 """Reads of one cluster across apps: its standing on every board, its final-run history, season and awards.
 
 Every read goes where public reads go (hedge.core.routers: a replica while a public API request is served).
+Every statement runs prepared on PostgreSQL (hedge.core.db.prepared_statements_cursor: planned once per
+connection, generic plans): each is a handful of index probes by equality, and planning the profile's standings
+(about 0.5 ms) cost more than running them.
 """
 
 from __future__ import annotations
@@ -9,10 +12,9 @@ import datetime
 import json
 from dataclasses import dataclass
 
-from django.db import connections
 from django.utils import timezone
 
-from hedge.core.db import db_datetime, json_strings
+from hedge.core.db import db_datetime, json_strings, prepared_statements_cursor
 from hedge.core.routers import read_alias
 from leaderboards.extensions import ClusterName, ClusterNames, Names
 from leaderboards.selectors import ENTRY_FIELDS, percentile_of
@@ -77,7 +79,7 @@ class Excluded(Exception):
 
 
 def _rows(statement: str, params: dict) -> list[tuple]:
-    with connections[read_alias()].cursor() as cursor:
+    with prepared_statements_cursor(read_alias()) as cursor:
         cursor.execute(statement, params)
         return cursor.fetchall()
 

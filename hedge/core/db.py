@@ -189,6 +189,13 @@ def _preparing_cursor_class():
                 prepare = params is not None if prepare is None else prepare
                 return super().execute(query, params, prepare=prepare, binary=binary)
 
+            def _send_query_prepared(self, name, pgq, *, binary=None):
+                # psycopg records the statement it sent (Django's debug log reads cursor._query) only when it runs
+                # unprepared: without this the log would name no statement, or the cursor's previous one. Logged as
+                # sent, with $n placeholders (the values are bound by the server).
+                self._query = pgq
+                return super()._send_query_prepared(name, pgq, binary=binary)
+
         _PreparingCursor = PreparingCursor
     return _PreparingCursor
 

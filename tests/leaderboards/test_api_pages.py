@@ -1,5 +1,7 @@
 """Keyset pages of a run: `?limit=&after={position}` on /latest, /runs/{runId} and /finals/previous, and `next`."""
 
+import re
+
 import pytest
 
 from tests.factories import LeaderboardDefFactory, LeaderboardEntryFactory, LeaderboardRunFactory
@@ -98,7 +100,8 @@ def test_a_page_is_found_by_position_not_by_offset(api, run, django_assert_num_q
         api.get("/leaderboards/lb/latest", {"after": 20, "limit": 2})
 
     [names_sql, page_sql] = [q["sql"] for q in queries.captured_queries if "leaderboard_entries" in q["sql"]]
-    assert "e.position > 20" in names_sql and "OFFSET" not in names_sql.upper()
+    # The names' statement runs prepared on PostgreSQL (logged as sent: its values are bound by the server).
+    assert re.search(r"e\.position > (20|\$\d)", names_sql) and "OFFSET" not in names_sql.upper()
     assert "e.position > 20" in page_sql
     assert "OFFSET" not in page_sql.upper()
 
