@@ -10,6 +10,7 @@ future, never hides the current run, and a change of time window takes effect wi
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 from dataclasses import dataclass
 
@@ -20,7 +21,7 @@ from django.utils import timezone
 
 from hedge.challenges.models import Challenge
 from hedge.core.cache import safe_cache as cache  # a cache failure is a miss, never an error
-from hedge.core.db import instances_from_row, json_strings, prepared_statements_cursor, sql_datetime
+from hedge.core.db import columns_of, instances_from_row, json_strings, prepared_statements_cursor, sql_datetime
 from hedge.core.routers import read_alias
 from seasons.models import Season
 
@@ -140,6 +141,18 @@ _RUN_RELATED = ("leaderboard", "challenge", "fallback_challenge")
 _RUN_COLUMNS: dict[tuple[str, str], list[str]] = {}
 
 
+@functools.cache
+def _run_statement(statement: str) -> str:
+    """A run read with its blocks' columns named (hedge.core.db.columns_of), written out once per process."""
+    return statement.format(
+        run=columns_of(LeaderboardRun, "r"),
+        definition=columns_of(LeaderboardDef, "d"),
+        challenge=columns_of(Challenge, "c"),
+        fallback_challenge=columns_of(Challenge, "fc"),
+        replacement=columns_of(LeaderboardRun, "n"),
+    )
+
+
 def _run(statement: str, params: dict, *, superseded_by: bool = False) -> LeaderboardRun | None:
     """The run a run read selects, with its definition and challenges (and the run that replaced it) in place.
 
@@ -149,7 +162,7 @@ def _run(statement: str, params: dict, *, superseded_by: bool = False) -> Leader
     """
     db = connections[read_alias()]
     with prepared_statements_cursor(db.alias) as cursor:
-        cursor.execute(statement, params)
+        cursor.execute(_run_statement(statement), params)
         row = cursor.fetchone()
         if row is None:
             return None

@@ -445,14 +445,14 @@ EXCLUDED_EVERYWHERE = f"""EXISTS (
 
 
 # The run reads of the public API (leaderboards.selectors): one run with what every run response shows of it,
-# as `r.*, d.*, c.*, fc.*` (the run, its definition, its challenge and fallback challenge; hedge.core.db.
-# instances_from_row turns each block into its model), then the id of the season whose dates are the
+# as `{run}, {definition}, {challenge}, {fallback_challenge}`: each model's columns by name (hedge.core.db.columns_of;
+# hedge.core.db.instances_from_row turns each block back into its model), then the id of the season whose dates are the
 # run's period (a SEASON period's name; a handful of seasons, no index).
 
 # The latest COMPLETE run of the active board %(key)s: scheduled runs before finals and backfills, then the
 # newest (selectors.LATEST_ORDER). Uses index: leaderboard_runs_complete_idx.
 LATEST_COMPLETE_RUN = """
-SELECT r.*, d.*, c.*, fc.*,
+SELECT {run}, {definition}, {challenge}, {fallback_challenge},
        (SELECT s.id FROM seasons s
         WHERE s.starts_at = r.period_start AND s.ends_at = r.period_end ORDER BY s.id DESC LIMIT 1)
 FROM leaderboard_runs r
@@ -464,11 +464,11 @@ ORDER BY r.is_final, r.is_backfill, r.id DESC
 LIMIT 1
 """
 
-# Run %(run)s of the active board %(key)s if it is COMPLETE or SUPERSEDED, and `n.*`: the run that replaced
+# Run %(run)s of the active board %(key)s if it is COMPLETE or SUPERSEDED, and {replacement}: the run that replaced
 # it (NULLs when none). Uses index: leaderboard_runs_pkey.
 PUBLISHED_RUN = """
-SELECT r.*, d.*, c.*, fc.*,
-       n.*,
+SELECT {run}, {definition}, {challenge}, {fallback_challenge},
+       {replacement},
        (SELECT s.id FROM seasons s
         WHERE s.starts_at = r.period_start AND s.ends_at = r.period_end ORDER BY s.id DESC LIMIT 1)
 FROM leaderboard_runs r
@@ -482,7 +482,7 @@ WHERE r.id = %(run)s AND r.leaderboard_key = %(key)s AND r.status IN ('COMPLETE'
 # The newest COMPLETE final run of the active board %(key)s for the period [%(start)s, %(end)s).
 # Uses index: leaderboard_runs_complete_idx.
 FINAL_RUN_OF_PERIOD = """
-SELECT r.*, d.*, c.*, fc.*,
+SELECT {run}, {definition}, {challenge}, {fallback_challenge},
        (SELECT s.id FROM seasons s
         WHERE s.starts_at = r.period_start AND s.ends_at = r.period_end ORDER BY s.id DESC LIMIT 1)
 FROM leaderboard_runs r

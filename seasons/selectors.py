@@ -14,7 +14,7 @@ from django.db.models import BigIntegerField, Case, Exists, F, OuterRef, Prefetc
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from hedge.core.db import db_datetime, instances_from_row, sql_datetime
+from hedge.core.db import columns_of, db_datetime, instances_from_row, sql_datetime
 from hedge.core.routers import read_alias
 
 from . import sql
@@ -33,13 +33,18 @@ from .models import (
 )
 
 
+@functools.cache
+def _active_season_statement() -> str:
+    return sql.ACTIVE_SEASON.format(season=columns_of(Season, "s"))
+
+
 def get_active_season(*, now: datetime.datetime | None = None) -> Season | None:
     """The season flagged active whose `starts_at <= now < ends_at`, else None."""
     # A plain statement (sql.ACTIVE_SEASON): every season read of the public API asks, and the queryset
     # cost more to compile than the statement to run.
     db = connections[read_alias()]
     with db.cursor() as cursor:
-        cursor.execute(sql.ACTIVE_SEASON, {"now": sql_datetime(now or timezone.now())})
+        cursor.execute(_active_season_statement(), {"now": sql_datetime(now or timezone.now())})
         row = cursor.fetchone()
         if row is None:
             return None

@@ -470,10 +470,11 @@ FROM (
 """
 
 
-# The season flagged active whose period holds %(now)s (by id if several: what the ORM's first() gives).
+# The season flagged active whose period holds %(now)s (by id if several: what the ORM's first() gives); {season}:
+# its columns by name (hedge.core.db.columns_of).
 # Uses index: none (a handful of seasons).
 ACTIVE_SEASON = """
-SELECT s.* FROM seasons s
+SELECT {season} FROM seasons s
 WHERE s.is_active AND s.starts_at <= %(now)s AND s.ends_at > %(now)s
 ORDER BY s.id
 LIMIT 1

@@ -525,8 +525,17 @@ def row_locking_transaction():
     return transaction.atomic() if is_postgresql() else nullcontext()
 
 
+def columns_of(model: type, table: str) -> str:
+    """The model's columns as a select list (`r."id", r."status", ...`), in the order instances_from_row reads them.
+
+    Named, never `r.*`: a column that a later migration adds is not selected by code that does not know
+    it, so a statement prepared before the migration keeps its result type and each block its size.
+    """
+    return ", ".join(f'{table}."{field.column}"' for field in model._meta.concrete_fields)
+
+
 def instances_from_row(db, row: Sequence, columns: Sequence[str], models: Sequence[type]) -> list:
-    """The model instances a raw row selects as `a.*, b.*, ...`: each model's columns in one block, in `models` order.
+    """The model instances a raw row selects as blocks of columns_of(model): one block per model, in `models` order.
 
     Built as the ORM builds them (each field's database converters, then `Model.from_db`), so a
     plain statement can stand for a `select_related` queryset without the ORM compiling it per
