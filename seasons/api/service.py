@@ -105,6 +105,10 @@ def _written(serializer_class, written) -> Response:
 
 _SEASON = OpenApiParameter("seasonId", str, OpenApiParameter.PATH, description="Season id, e.g. S1-2025.")
 _AUTH = {401: OpenApiResponse(ErrorSerializer, description="No valid API key.")}
+_BAD_BODY = OpenApiResponse(
+    description="A field is missing, unknown, of another JSON type or malformed (the body names each field), or the "
+    'body is not JSON (`{"detail": ...}`).'
+)
 _BODY_LIMIT = {413: OpenApiResponse(ErrorSerializer, description="The body is over DATA_UPLOAD_MAX_MEMORY_SIZE.")}
 
 
@@ -175,10 +179,7 @@ class PremiumGrantView(ServiceView):
         responses={
             201: PremiumGrantSerializer,
             200: PremiumGrantSerializer,
-            400: OpenApiResponse(
-                description="A field is missing, unknown, of another JSON type or malformed (the body names each "
-                'field), or the body is not JSON (`{"detail": ...}`).'
-            ),
+            400: _BAD_BODY,
             404: ErrorSerializer,
             409: RefusalSerializer,
             **_BODY_LIMIT,
@@ -230,10 +231,7 @@ class ClaimsView(ServiceView):
         responses={
             201: ClaimSerializer,
             200: ClaimSerializer,
-            400: OpenApiResponse(
-                description="A field is missing, unknown, of another JSON type or malformed (the body names each "
-                'field), or the body is not JSON (`{"detail": ...}`).'
-            ),
+            400: _BAD_BODY,
             404: ErrorSerializer,
             409: RefusalSerializer,
             **_BODY_LIMIT,
