@@ -105,6 +105,24 @@ def test_challenges_0004_partitions_history_by_month_keeping_every_row_and_id(mi
         assert sum(partitions.values()) == 401
 
 
+def test_challenges_0005_counts_the_progress_rows_already_there_and_every_write_after(migrator):
+    old = migrator.apply_initial_migration(("challenges", "0004_partition_history"))
+    wins, losses, idle = challenge(old.apps), challenge(old.apps, "losses"), challenge(old.apps, "idle")
+    progress = old.apps.get_model("challenges", "ChallengeProgress")
+    progress.objects.bulk_create(
+        progress(challenge=(wins, losses)[n % 3 == 0], cluster_id=f"c{n}", updated_at=T0) for n in range(10)
+    )
+
+    new = migrator.apply_tested_migration(("challenges", "0005_progress_counts"))
+
+    counts = new.apps.get_model("challenges", "ChallengeProgressCount").objects
+    assert dict(counts.values_list("challenge_id", "progress_rows")) == {wins.pk: 6, losses.pk: 4}
+    new.apps.get_model("challenges", "ChallengeProgress").objects.create(
+        challenge_id=idle.pk, cluster_id="c0", updated_at=T0
+    )
+    assert counts.get(challenge_id=idle.pk).progress_rows == 1
+
+
 # --- leaderboards -----------------------------------------------------------------------------------
 
 

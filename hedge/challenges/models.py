@@ -122,6 +122,27 @@ class ChallengeProgress(models.Model):
         return f"{self.cluster_id} / {self.challenge_id}: {self.value}"
 
 
+class ChallengeProgressCount(models.Model):
+    """How many progress rows a challenge has, kept by the database (migration 0005's triggers).
+
+    Every insert, delete and truncate of challenge_progress adjusts it in the same transaction, so it
+    always equals `COUNT(*)` of the challenge's rows in the writer's snapshot: a top-N run reads its
+    count before the cut here instead of counting a million index entries (leaderboards.sql).
+    """
+
+    challenge = models.OneToOneField(Challenge, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    progress_rows = models.BigIntegerField(default=0)
+
+    class Meta:
+        db_table = "challenge_progress_counts"
+        constraints = [
+            models.CheckConstraint(condition=Q(progress_rows__gte=0), name="challenge_progress_counts_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.challenge_id}: {self.progress_rows} rows"
+
+
 class ChallengeProgressHistory(models.Model):
     """Append-only: one row each time a cluster's value in a challenge changes.
 

@@ -6,6 +6,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from hedge.challenges.models import ChallengeProgress
+from hedge.challenges.services.upsert import upsert_progress
 from leaderboards.services import generate_leaderboard_run
 from tests.factories import (
     ExclusionFactory,
@@ -53,6 +55,17 @@ def test_excluded_clusters_are_not_counted_as_ranked(wins):
     ExclusionFactory(cluster_id="c10", leaderboard=definition)
 
     assert generate_leaderboard_run("lb").ranked_total == 19
+
+
+def test_a_top_n_count_follows_the_rows_written_and_removed_between_runs(wins):
+    twenty_clusters(wins)
+    LeaderboardDefFactory(key="lb", challenge=wins, max_entries=3)
+    generate_leaderboard_run("lb")
+
+    upsert_progress([("new1", wins.pk, 1), ("new2", wins.pk, 500), ("c01", wins.pk, 7)], now=timezone.now())
+    ChallengeProgress.objects.filter(cluster_id__in=["c02", "c03", "c04"]).delete()
+
+    assert generate_leaderboard_run("lb").ranked_total == 20 + 2 - 3
 
 
 def test_a_gains_board_counts_the_clusters_that_gained_in_the_period(wins):
