@@ -48,6 +48,10 @@ def _seed(clusters: int, challenges: int) -> int:
     return rows
 
 
+def _say(what: str) -> None:
+    print(time.strftime("%H:%M:%S"), what, flush=True)
+
+
 def _fingerprint() -> tuple[int, int]:
     with connection.cursor() as cursor:
         cursor.execute(
@@ -75,15 +79,22 @@ def main(*, clusters: int = 200_000, challenges: int = 2) -> dict:
     figures = {}
     call_command("migrate", "challenges", "0003", verbosity=0)  # a plain table: today's batched delete
     assert not history_is_partitioned()
+    _say("seeding the plain table")
     rows = _seed(clusters, challenges)
+    _say(f"{rows} rows; batched delete")
     seconds, result = _timed_prune()
     figures["batched_delete"] = {"seconds": round(seconds, 2), "deleted": result.deleted}
+    _say(f"batched delete: {figures['batched_delete']}")
     kept = _fingerprint()
 
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE challenge_progress_history")  # reseeded below: nothing for 0004 to convert
     call_command("migrate", "challenges", verbosity=0)
     assert history_is_partitioned()
     create_history_partitions(now=FIRST, months_ahead=2)
+    _say("seeding the partitioned table")
     _seed(clusters, challenges)
+    _say("partition drop")
     seconds, result = _timed_prune()
     figures["partition_drop"] = {
         "seconds": round(seconds, 2),
