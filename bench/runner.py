@@ -690,7 +690,8 @@ class DataWork:
         )
         op["period"] = {"start": period.start.isoformat(), "end": period.end.isoformat()}
         op["rows"] = LeaderboardRun.objects.filter(status=RunStatus.COMPLETE).latest("id").row_count
-        if (op["ratio"] and op["ratio"] > 1.2) or leaderboard == seeding.DAILY_FULL_KEY:
+        # Always for the all-ranks boards: their plans show the history's partition pruning (issue #26).
+        if (op["ratio"] and op["ratio"] > 1.2) or leaderboard in (seeding.DAILY_FULL_KEY, seeding.MONTHLY_FULL_KEY):
             op["explain"] = self._explain_gains(leaderboard, period)
         return op
 
@@ -885,7 +886,7 @@ class DataWork:
             note="floor: one upsert of SUM(gain x weight) over DISTINCT ON as-of gains (a LATERAL baseline probe"
             " per pair), gains above 0",
         )
-        if op["ratio"] and op["ratio"] > 1.2:
+        if op["ratio"] is not None:  # always: the plans show the history's partition pruning (issue #26)
             params = floor.season_params(self.gains_season, now=timezone.now())
             op["explain"] = {
                 "hedge": explain(season_sql.GAINS_SEASON.format(guard=""), params),
@@ -917,7 +918,7 @@ class DataWork:
                 )
             ),
         )
-        if op["ratio"] and op["ratio"] > 1.2:
+        if op["ratio"] is not None:  # always, as for the full recompute
             params = floor.season_params(self.gains_season, now=timezone.now(), changed_since=self.changed_since)
 
             def scope(cursor) -> None:
