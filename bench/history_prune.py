@@ -22,7 +22,7 @@ from hedge.challenges.services.history import create_history_partitions, history
 
 UTC = datetime.UTC
 FIRST = datetime.datetime(2026, 9, 1, tzinfo=UTC)
-DAYS = 61  # September and October
+DAYS = 61  # September and October (`days=31`: September and October 1, enough for the prune of September)
 NOW = datetime.datetime(2026, 11, 5, tzinfo=UTC)
 KEEP_DAYS = 35  # cutoff October 1: September goes
 CHANGED_PER_DAY = 0.077  # 770,000 of 10,000,000 pairs a day (docs/scaling.md)
@@ -37,11 +37,11 @@ WHERE d = 0 OR abs(hashint8(g::bigint * 7919 + c.id * 104729 + d)::bigint) %% 10
 """
 
 
-def _seed(clusters: int, challenges: int) -> int:
+def _seed(clusters: int, challenges: int, days: int) -> int:
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE challenge_progress_history")
         cursor.execute(
-            SEED, {"first": FIRST, "clusters": clusters, "days": DAYS, "per_mille": round(CHANGED_PER_DAY * 1000)}
+            SEED, {"first": FIRST, "clusters": clusters, "days": days, "per_mille": round(CHANGED_PER_DAY * 1000)}
         )
         rows = cursor.rowcount
         cursor.execute("VACUUM ANALYZE challenge_progress_history")
@@ -67,7 +67,7 @@ def _timed_prune() -> tuple[float, object]:
     return time.perf_counter() - started, result
 
 
-def main(*, clusters: int = 200_000, challenges: int = 2) -> dict:
+def main(*, clusters: int = 200_000, challenges: int = 2, days: int = DAYS) -> dict:
     ChallengeProgressHistory.objects.all().delete()
     category, _ = ChallengeCategory.objects.get_or_create(key="bench", defaults={"name": "Bench"})
     Challenge.objects.exclude(pk__in=Challenge.objects.filter(code__startswith="bench_")).delete()
@@ -80,7 +80,7 @@ def main(*, clusters: int = 200_000, challenges: int = 2) -> dict:
     call_command("migrate", "challenges", "0003", verbosity=0)  # a plain table: today's batched delete
     assert not history_is_partitioned()
     _say("seeding the plain table")
-    rows = _seed(clusters, challenges)
+    rows = _seed(clusters, challenges, days)
     _say(f"{rows} rows; batched delete")
     seconds, result = _timed_prune()
     figures["batched_delete"] = {"seconds": round(seconds, 2), "deleted": result.deleted}
@@ -93,7 +93,7 @@ def main(*, clusters: int = 200_000, challenges: int = 2) -> dict:
     assert history_is_partitioned()
     create_history_partitions(now=FIRST, months_ahead=2)
     _say("seeding the partitioned table")
-    _seed(clusters, challenges)
+    _seed(clusters, challenges, days)
     _say("partition drop")
     seconds, result = _timed_prune()
     figures["partition_drop"] = {
