@@ -6,7 +6,7 @@ import hashlib
 import ipaddress
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -16,7 +16,7 @@ from django.http import JsonResponse
 from django.utils import timezone
 from django.utils.http import parse_etags
 from drf_spectacular.extensions import OpenApiSerializerExtension
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, ParseError
 from rest_framework.parsers import JSONParser
@@ -131,6 +131,9 @@ def with_trailing_slash(view_class):
 
 # --- cacheable public bodies -----------------------------------------------------------------------
 
+# The schema's 304 of every conditional GET (cached_response, conditional_response).
+NOT_MODIFIED = OpenApiResponse(description="Not modified: If-None-Match names the current ETag. No body.")
+
 
 def cache_control(resets: Iterable[datetime.datetime | None], *, now: datetime.datetime) -> str:
     """How long a client may keep a public body: API_CACHE_SECONDS, and never past the next of `resets` (a
@@ -142,22 +145,27 @@ def cache_control(resets: Iterable[datetime.datetime | None], *, now: datetime.d
     return f"public, max-age={max_age}"
 
 
-def still_current(request, etag: str) -> bool:
-    """Whether If-None-Match names `etag` (weak comparison: GZipMiddleware weakens the ETags it compresses)."""
-    header = request.headers.get("If-None-Match")
-    if not header:
-        return False
-    return any(tag == "*" or tag.removeprefix("W/") == etag for tag in parse_etags(header))
+def etag_of(material: str) -> str:
+    """The (strong) ETag of `material`, the text of everything a body depends on."""
+    return f'"{hashlib.blake2b(material.encode(), digest_size=16).hexdigest()}"'
+
+
+def conditional_response(
+    request, etag: str, resets: Iterable[datetime.datetime | None], *, now: datetime.datetime, body: Callable
+) -> Response:
+    """`body()` with `etag` and its Cache-Control, or a 304 without calling `body` while If-None-Match names `etag`."""
+    headers = {"ETag": etag, "Cache-Control": cache_control(resets, now=now)}
+    tags = parse_etags(request.headers.get("If-None-Match", ""))
+    # A weak comparison: GZipMiddleware weakens the ETags it compresses.
+    if any(tag == "*" or tag.removeprefix("W/") == etag for tag in tags):
+        return Response(status=304, headers=headers)
+    return Response(body(), headers=headers)
 
 
 def cached_response(request, body, resets: Iterable[datetime.datetime | None], *, now: datetime.datetime) -> Response:
     """`body` with an ETag of its content and its Cache-Control, or a 304 while If-None-Match names the ETag."""
-    text = json.dumps(body, sort_keys=True, cls=DjangoJSONEncoder)
-    etag = f'"{hashlib.blake2b(text.encode(), digest_size=16).hexdigest()}"'
-    headers = {"ETag": etag, "Cache-Control": cache_control(resets, now=now)}
-    if still_current(request, etag):
-        return Response(status=304, headers=headers)
-    return Response(body, headers=headers)
+    etag = etag_of(json.dumps(body, sort_keys=True, cls=DjangoJSONEncoder))
+    return conditional_response(request, etag, resets, now=now, body=lambda: body)
 
 
 # --- strict JSON bodies ----------------------------------------------------------------------------

@@ -11,7 +11,6 @@ each: the ETag covers the names, which change without a new run), before any ent
 from __future__ import annotations
 
 import datetime
-import hashlib
 import json
 import re
 from collections.abc import Callable
@@ -21,10 +20,17 @@ from urllib.parse import quote, urlencode
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import NotFound
-from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hedge.core.api import CLUSTER_ID_PATH_PARAMETER, ErrorSerializer, cache_control, path_cluster_id, still_current
+from hedge.core.api import (
+    CLUSTER_ID_PATH_PARAMETER,
+    NOT_MODIFIED,
+    ErrorSerializer,
+    cached_response,
+    conditional_response,
+    etag_of,
+    path_cluster_id,
+)
 
 from .. import extensions, selectors
 from ..extensions import Names
@@ -96,7 +102,6 @@ _CACHE_HEADERS = [
         "leaderboard as it is now (name, description, nextResetAt), which staff edits and time change.",
     ),
 ]
-_NOT_MODIFIED = OpenApiResponse(description="Not modified: If-None-Match names the current ETag. No body.")
 
 
 def _no_leaderboard(key: str) -> NotFound:
@@ -281,7 +286,8 @@ PREVIOUS_FINAL = RunSource(
 
 def _etag(run: LeaderboardRun, next_reset: datetime.datetime | None, parameters: str, names: Names) -> str:
     """What the body depends on: the run (id and publication, so a reused id differs), its definition's edits,
-    the next reset, the question asked, the display names shown (a name set or cleared changes the body)."""
+    the next reset, the question asked, the display names shown (a name set or cleared changes the body).
+    Not cached_response's ETag of the body: this one is known before any entry is read, so a 304 reads none."""
     material = "|".join(
         [
             _ETAG_VERSION,
@@ -295,7 +301,7 @@ def _etag(run: LeaderboardRun, next_reset: datetime.datetime | None, parameters:
             json.dumps(sorted(names.items())),
         ]
     )
-    return f'"{hashlib.blake2b(material.encode(), digest_size=16).hexdigest()}"'
+    return etag_of(material)
 
 
 def run_path(run: LeaderboardRun) -> str:
@@ -337,11 +343,10 @@ class RunEndpoint(APIView):
         next_reset = resets[run.leaderboard.time_window]
         names = self.names(run, params)
         etag = _etag(run, next_reset, f"{self.kind}:{canonical}", names)
-        headers = {"ETag": etag, "Cache-Control": cache_control([next_reset], now=now)}
-        if still_current(request, etag):
-            return Response(status=304, headers=headers)
         context = {"run": run, "next_reset_at": resets, "names": names}
-        return Response(self.body(request, run, params, context), headers=headers)
+        return conditional_response(
+            request, etag, [next_reset], now=now, body=lambda: self.body(request, run, params, context)
+        )
 
 
 _RUN_HEADER_ABOUT = (
@@ -516,7 +521,7 @@ def run_endpoint(shape: type[RunEndpoint], source: RunSource) -> type[RunEndpoin
         parameters=[*source.parameters, *shape.query, _IF_NONE_MATCH, *_CACHE_HEADERS],
         responses={
             200: shape.response,
-            304: _NOT_MODIFIED,
+            304: NOT_MODIFIED,
             400: shape.bad_request,
             404: OpenApiResponse(ErrorSerializer, description=source.not_found),
         },
@@ -538,16 +543,6 @@ PreviousFinalClustersView = run_endpoint(ClustersEndpoint, PREVIOUS_FINAL)
 # --- runs as lists ------------------------------------------------------------------------------
 
 
-def _conditional(request, body, *, next_reset: datetime.datetime | None, now: datetime.datetime) -> Response:
-    """`body` with an ETag of its content and the run reads' Cache-Control; 304 while If-None-Match names it."""
-    material = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str).encode()
-    etag = f'"{hashlib.blake2b(material, digest_size=16).hexdigest()}"'
-    headers = {"ETag": etag, "Cache-Control": cache_control([next_reset], now=now)}
-    if still_current(request, etag):
-        return Response(status=304, headers=headers)
-    return Response(body, headers=headers)
-
-
 _LIST_CACHE = [_IF_NONE_MATCH, *_CACHE_HEADERS]
 
 
@@ -561,7 +556,7 @@ class LeaderboardListView(APIView):
         'such as "Week 48, 2026"), null before the first. With `If-None-Match` a client\'s copy that is still '
         "current is answered 304.",
         parameters=_LIST_CACHE,
-        responses={200: LeaderboardListItemSerializer(many=True), 304: _NOT_MODIFIED},
+        responses={200: LeaderboardListItemSerializer(many=True), 304: NOT_MODIFIED},
         examples=[
             OpenApiExample(
                 "a weekly board",
@@ -615,8 +610,7 @@ class LeaderboardListView(APIView):
         resets = next_resets([d.time_window for d in definitions], now=now)
         context = {"next_reset_at": resets, "extras": extensions.list_item_values(definitions)}
         body = LeaderboardListItemSerializer(definitions, many=True, context=context).data
-        next_reset = min((reset for reset in resets.values() if reset is not None), default=None)
-        return _conditional(request, body, next_reset=next_reset, now=now)
+        return cached_response(request, body, resets.values(), now=now)
 
 
 class LeaderboardFinalsView(APIView):
@@ -664,7 +658,7 @@ class LeaderboardFinalsView(APIView):
         ],
         responses={
             200: FinalRunListSerializer,
-            304: _NOT_MODIFIED,
+            304: NOT_MODIFIED,
             400: OpenApiResponse(FinalsQueryErrorSerializer, description="`limit` or `before` is malformed."),
             404: OpenApiResponse(ErrorSerializer, description="Unknown or inactive leaderboard."),
         },
@@ -686,4 +680,4 @@ class LeaderboardFinalsView(APIView):
         # Until the period ends, the list cannot change but by a correction, which the ETag shows.
         now = timezone.now()
         next_reset = next_resets([definition.time_window], now=now)[definition.time_window]
-        return _conditional(request, body, next_reset=next_reset, now=now)
+        return cached_response(request, body, [next_reset], now=now)

@@ -11,7 +11,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 from rest_framework.exceptions import NotFound
 from rest_framework.views import APIView
 
-from hedge.core.api import CLUSTER_ID_PATH_PARAMETER, ErrorSerializer, cached_response, path_cluster_id
+from hedge.core.api import CLUSTER_ID_PATH_PARAMETER, NOT_MODIFIED, ErrorSerializer, cached_response, path_cluster_id
 from leaderboards.models import is_well_formed_key
 from leaderboards.periods import next_resets
 
@@ -37,7 +37,6 @@ _CACHE = [
         description="`public, max-age=N`, N at most API_CACHE_SECONDS and never past the board's next reset.",
     ),
 ]
-_NOT_MODIFIED = OpenApiResponse(description="Not modified: If-None-Match names the current ETag. No body.")
 _BAD_CLUSTER = OpenApiResponse(LeagueClusterErrorSerializer, description="`clusterId` is malformed; the body names it.")
 
 
@@ -58,7 +57,7 @@ class LeagueListView(APIView):
             "Ties at a zone's edge go the members' way; a member in both zones promotes."
         ),
         parameters=_CACHE,
-        responses={200: LeagueSerializer(many=True), 304: _NOT_MODIFIED},
+        responses={200: LeagueSerializer(many=True), 304: NOT_MODIFIED},
         examples=[
             OpenApiExample(
                 "a weekly league",
@@ -108,7 +107,7 @@ class LeagueClusterView(APIView):
         parameters=[_KEY, CLUSTER_ID_PATH_PARAMETER, *_CACHE],
         responses={
             200: LeagueStandingsSerializer,
-            304: _NOT_MODIFIED,
+            304: NOT_MODIFIED,
             400: _BAD_CLUSTER,
             404: OpenApiResponse(ErrorSerializer, description="Unknown league, or the cluster is not in it now."),
         },
@@ -160,7 +159,7 @@ class LeagueClusterHistoryView(APIView):
         parameters=[_KEY, CLUSTER_ID_PATH_PARAMETER, *_CACHE],
         responses={
             200: LeagueHistorySerializer,
-            304: _NOT_MODIFIED,
+            304: NOT_MODIFIED,
             400: _BAD_CLUSTER,
             404: OpenApiResponse(ErrorSerializer, description="Unknown or inactive league."),
         },

@@ -13,7 +13,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 from rest_framework.exceptions import NotFound
 from rest_framework.views import APIView
 
-from hedge.core.api import CLUSTER_ID_PATH_PARAMETER, ErrorSerializer, cached_response, path_cluster_id
+from hedge.core.api import CLUSTER_ID_PATH_PARAMETER, NOT_MODIFIED, ErrorSerializer, cached_response, path_cluster_id
 from leaderboards.api.views import (
     BY_ID,
     FINAL_HEADER_EXAMPLE,
@@ -50,7 +50,6 @@ _CACHE_HEADERS = [
     ),
 ]
 _IF_NONE_MATCH = OpenApiParameter("If-None-Match", str, OpenApiParameter.HEADER, required=False)
-_NOT_MODIFIED = OpenApiResponse(description="Not modified: If-None-Match names the current ETag. No body.")
 
 
 # What the schema shows: the cluster of leaderboards.api.views's examples (second this week and in last week's final).
@@ -125,7 +124,7 @@ class ClusterProfileView(APIView):
         parameters=[CLUSTER_ID_PATH_PARAMETER, _IF_NONE_MATCH, *_CACHE_HEADERS],
         responses={
             200: ProfileSerializer,
-            304: _NOT_MODIFIED,
+            304: NOT_MODIFIED,
             400: ProfileQueryErrorSerializer,
             404: OpenApiResponse(ErrorSerializer, description="`excluded`."),
         },
@@ -166,7 +165,7 @@ class ClusterHistoryView(APIView):
         parameters=[_KEY, CLUSTER_ID_PATH_PARAMETER, HistoryQuerySerializer, _IF_NONE_MATCH, *_CACHE_HEADERS],
         responses={
             200: HistorySerializer,
-            304: _NOT_MODIFIED,
+            304: NOT_MODIFIED,
             400: OpenApiResponse(HistoryQueryErrorSerializer, description="`clusterId`, `limit` or `before`."),
             404: OpenApiResponse(ErrorSerializer, description="Unknown or inactive leaderboard."),
         },
