@@ -125,9 +125,9 @@ class ChallengeProgress(models.Model):
 class ChallengeProgressCount(models.Model):
     """How many progress rows a challenge has, kept by the database (migration 0005's triggers).
 
-    Every insert, delete and truncate of challenge_progress adjusts it in the same transaction, so it
-    always equals `COUNT(*)` of the challenge's rows in the writer's snapshot: a top-N run reads its
-    count before the cut here instead of counting a million index entries (leaderboards.sql).
+    Every insert, delete, truncate and change of challenge of a challenge_progress row adjusts it in the
+    same transaction, so it always equals `COUNT(*)` of the challenge's rows in the writer's snapshot: a
+    top-N run reads its count before the cut here instead of counting a million index entries.
     """
 
     challenge = models.OneToOneField(Challenge, on_delete=models.CASCADE, primary_key=True, related_name="+")

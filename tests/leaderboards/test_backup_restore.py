@@ -29,6 +29,8 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 
+PROGRESS_COUNTS = "SELECT challenge_id, progress_rows FROM challenge_progress_counts WHERE progress_rows > 0 ORDER BY 1"
+PROGRESS_COUNTED = "SELECT challenge_id, COUNT(*) FROM challenge_progress GROUP BY 1 ORDER BY 1"
 RUNS = "SELECT id, leaderboard_key, status, is_final, row_count, checksum FROM leaderboard_runs ORDER BY id"
 TABLES = "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
 
@@ -106,6 +108,7 @@ def test_a_dump_restored_into_a_new_database_verifies_with_every_checksum_equal(
     assert (dumped.returncode, created.returncode, restored.returncode) == (0, 0, 0), dumped.stderr + restored.stderr
     assert rows(restored_name, RUNS) == rows(source, RUNS)
     assert table_counts(restored_name) == table_counts(source)
+    assert rows(restored_name, PROGRESS_COUNTS) == rows(restored_name, PROGRESS_COUNTED) != []
     verified = verify_runs_on(restored_name, "--verbosity", "2")
     assert verified.returncode == 0, verified.stdout + verified.stderr
     for run_ in populated:

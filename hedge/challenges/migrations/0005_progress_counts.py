@@ -2,18 +2,24 @@
 # challenge_progress in the writer's own transaction, so it always equals COUNT(*) of the challenge's
 # rows as that transaction sees them (the top-N rankings read it as their count before the cut).
 # PostgreSQL: statement triggers with transition tables (one upsert per statement and challenge, in
-# challenge order so that two writers lock the counts they share in the same order; a statement that
+# challenge order so that two statements lock the counts they share in the same order; a statement that
 # inserts nothing, as most ETL ticks' upserts, touches no count) and a row trigger for the rare update of
-# a row's challenge. SQLite: row triggers. The table is filled from the rows already there while they
-# are locked against writes. OR REPLACE / IF EXISTS: the migration tests drop the tables and migrate again.
+# a row's challenge. A writer holds its challenges' count rows until it commits: hedge's writers (ETL,
+# import) already take turns on the progress-writer lock; an ad-hoc transaction writing several
+# challenges in several statements can deadlock with another and is retried. The functions keep the
+# search_path they were created with (pg_restore and other sessions run with their own). SQLite: row
+# triggers; a migration that rebuilds challenge_progress there must create them again (the random
+# sequence test in tests/challenges/test_progress_counts.py fails otherwise). The table is filled from the
+# rows already there while they are locked against writes. OR REPLACE / IF EXISTS: the migration tests
+# drop the tables and migrate again.
 
 import django.db.models.deletion
 from django.db import migrations, models
 
 POSTGRESQL = """
-LOCK TABLE challenge_progress IN SHARE MODE;
+LOCK TABLE challenge_progress IN SHARE ROW EXCLUSIVE MODE;
 
-CREATE OR REPLACE FUNCTION challenge_progress_counts_added() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION challenge_progress_counts_added() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
     INSERT INTO challenge_progress_counts AS n (challenge_id, progress_rows)
     SELECT a.challenge_id, COUNT(*) FROM added a GROUP BY a.challenge_id ORDER BY a.challenge_id
@@ -22,7 +28,7 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION challenge_progress_counts_removed() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION challenge_progress_counts_removed() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
     PERFORM 1 FROM challenge_progress_counts n
     WHERE n.challenge_id IN (SELECT r.challenge_id FROM removed r) ORDER BY n.challenge_id FOR UPDATE;
@@ -33,7 +39,7 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION challenge_progress_counts_moved() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION challenge_progress_counts_moved() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
     INSERT INTO challenge_progress_counts (challenge_id, progress_rows) VALUES (NEW.challenge_id, 0)
     ON CONFLICT (challenge_id) DO NOTHING;
@@ -46,7 +52,7 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION challenge_progress_counts_emptied() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION challenge_progress_counts_emptied() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
     UPDATE challenge_progress_counts SET progress_rows = 0 WHERE progress_rows <> 0;
     RETURN NULL;
