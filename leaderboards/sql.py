@@ -187,31 +187,27 @@ SELECT e.ranked_total FROM leaderboard_entries e WHERE e.run_id = %(run)s AND e.
 
 # The entries of run %(run)s that moved most, each direction's top %(movers)s by rank change (previous_rank - rank;
 # UP descending, DOWN ascending), ties by position; entries without a previous rank are not movers. Written when the
-# run is generated, so a request reads a few rows instead of the run. Each direction is an ORDER BY ... LIMIT (a
+# run is generated, so a request reads a few rows instead of the run. The run is read once (`m`, two narrow columns a
+# row): a CTE that the statement reads twice is kept by PostgreSQL (materialized) after the first read, so the second
+# direction sorts what the first read kept instead of reading the run again. Each direction is an ORDER BY ... LIMIT (a
 # bounded top-N sort keeping %(movers)s rows), then numbered: numbering every entry first sorted the whole run twice.
-# The run is read in position order (`m`), the order it was written in, so its heap pages are visited one after the
-# other: the statistics seldom know the new run, and read by (run_id, cluster_id) instead each entry costs a visit to
-# another page (twice the time at 200,000 entries).
-# Uses index: leaderboard_entries_unique_position (the run's entries in position order, once per direction).
+# `m` reads the run in position order, the order it was written in, so its heap pages are visited one after the other:
+# the statistics seldom know the new run, and read by (run_id, cluster_id) instead each entry costs a visit to another
+# page (twice the time at 200,000 entries).
+# Uses index: leaderboard_entries_unique_position (the run's entries in position order, once).
 RECORD_RUN_MOVERS = """
+WITH m AS (
+    SELECT e.previous_rank - e.rank AS moved, e.position AS position
+    FROM leaderboard_entries e
+    WHERE e.run_id = %(run)s AND e.previous_rank IS NOT NULL
+    ORDER BY e.position
+)
 INSERT INTO leaderboard_run_movers (run_id, direction, place, position)
 SELECT %(run)s, 'UP', ROW_NUMBER() OVER (ORDER BY u.moved DESC, u.position), u.position
-FROM (SELECT m.moved AS moved, m.position AS position
-      FROM (SELECT e.previous_rank - e.rank AS moved, e.position AS position
-            FROM leaderboard_entries e
-            WHERE e.run_id = %(run)s AND e.previous_rank IS NOT NULL
-            ORDER BY e.position) m
-      ORDER BY m.moved DESC, m.position
-      LIMIT %(movers)s) u
+FROM (SELECT m.moved AS moved, m.position AS position FROM m ORDER BY m.moved DESC, m.position LIMIT %(movers)s) u
 UNION ALL
 SELECT %(run)s, 'DOWN', ROW_NUMBER() OVER (ORDER BY d.moved, d.position), d.position
-FROM (SELECT m.moved AS moved, m.position AS position
-      FROM (SELECT e.previous_rank - e.rank AS moved, e.position AS position
-            FROM leaderboard_entries e
-            WHERE e.run_id = %(run)s AND e.previous_rank IS NOT NULL
-            ORDER BY e.position) m
-      ORDER BY m.moved, m.position
-      LIMIT %(movers)s) d
+FROM (SELECT m.moved AS moved, m.position AS position FROM m ORDER BY m.moved, m.position LIMIT %(movers)s) d
 """
 
 # A run's movers of one direction, the first %(limit)s by place, as entries (the API reads them with their
