@@ -261,6 +261,17 @@ def json_strings(parameter: str) -> str:
     return f"SELECT value FROM json_each(%({parameter})s)"
 
 
+def ordered_text_agg(value: str, *, order: str, separator: str) -> str:
+    """An aggregate joining the text `value` of the rows, in `order`, separated by `separator` (SQL text).
+
+    SQLite (before 3.44) takes no ORDER BY inside an aggregate: group_concat joins the rows in the order
+    they reach it, so a statement using this reads them from a subquery sorted by `order`.
+    """
+    if is_postgresql():
+        return f"string_agg({value}, {separator} ORDER BY {order})"
+    return f"group_concat({value}, {separator})"
+
+
 def without_jit(cursor) -> None:
     """Turn PostgreSQL's JIT compilation off for the rest of this transaction (SQLite has none).
 
