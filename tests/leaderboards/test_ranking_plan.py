@@ -61,3 +61,23 @@ def test_the_previous_rank_is_never_a_rescanned_copy_of_a_previous_run_the_stati
     # scanned once per entry (1,000 x 1,000 comparisons; 200,000 x 200,000 for a full ranking).
     assert "Materialize" not in plan
     assert LeaderboardEntry.objects.filter(run=previous).count() == 1000
+
+
+def test_the_ranked_total_is_read_back_by_one_probe_even_when_the_statistics_do_not_know_the_run(wins):
+    now = timezone.now()
+    ChallengeProgress.objects.bulk_create(
+        ChallengeProgressFactory.build(challenge=wins, cluster_id=f"c{i:04d}", value=i, updated_at=now)
+        for i in range(3000)
+    )
+    LeaderboardDefFactory(key="all_wins", challenge=wins, max_entries=0)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE leaderboard_entries")  # before the run exists
+    run = generate_leaderboard_run("all_wins")
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN ANALYZE {sql.RANKED_TOTAL_OF_RUN}", {"run": run.pk})
+        plan = "\n".join(row for (row,) in cursor.fetchall())
+
+    assert "leaderboard_entries_unique_position" in plan
+    assert "Rows Removed by Filter" not in plan
+    assert run.ranked_total == 3000
