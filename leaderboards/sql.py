@@ -24,7 +24,10 @@ estimate its entries at one row, for which the planner's cheapest join is a nest
 materialized copy of the run, comparing every entry with every previous one; so the statement runs
 inside hedge.core.db.ranking_plan (no Materialize nodes, no JIT, for this statement only), where
 hashing the previous run is the cheapest join whatever its estimate, and the nested loops that
-are right (a top N read down an index, one probe per row) stay as they are.
+are right (a top N read down an index, one probe per row) stay as they are. The join comes after
+the ranks are numbered, so its output is in position order only if the previous run is hashed in
+one batch: ranking_plan gives hash tables room for a million entries (RANKING_HASH_MEM), and the
+run is written in position order, the order every later read of it follows.
 """
 
 from hedge.challenges.history_sql import PERIOD_GAINS
