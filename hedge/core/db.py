@@ -299,7 +299,7 @@ def ranking_plan(cursor) -> Iterator[None]:
     too: a ranking's cost is in its rows, not its expressions, and compiling takes 0.1-1 s. Hash tables
     may take up to RANKING_HASH_MEM: the previous run is joined after the ranks are numbered, and a hash
     join that spills gives its rows back batch by batch, so the run would be written out of position
-    order (16 interleaved streams at a million entries): each of its pages and position-index pages
+    order (8 interleaved streams at a million entries): each of its pages and position-index pages
     written many times over, and every later read by position (the checksum, the movers, each page
     of the API) visiting another page per entry. All three are restored after the block (not on an
     error: the transaction is rolled back then anyway).
