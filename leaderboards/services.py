@@ -245,7 +245,7 @@ def _generate(
             _lock_definition(definition)
             _fail_abandoned_runs(definition.key, now=now)
             row_count, ranked_total, exclusions = _insert_entries(run, definition, period, season=season, now=now)
-            checksum = entries_checksum(run.pk, rows=row_count)
+            checksum = entries_checksum(run.pk)
             watermark = input_watermark(resolved, season=season, until=min(period.end, now))
             finished = timezone.now()
             superseded = _supersede_final_run(run, finished=finished) if is_final else None

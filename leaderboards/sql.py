@@ -24,7 +24,10 @@ estimate its entries at one row, for which the planner's cheapest join is a nest
 materialized copy of the run, comparing every entry with every previous one; so the statement runs
 inside hedge.core.db.ranking_plan (no Materialize nodes, no JIT, for this statement only), where
 hashing the previous run is the cheapest join whatever its estimate, and the nested loops that
-are right (a top N read down an index, one probe per row) stay as they are.
+are right (a top N read down an index, one probe per row) stay as they are. The join comes after
+the ranks are numbered, so its output is in position order only if the previous run is hashed in
+one batch: ranking_plan gives hash tables room for a million entries (RANKING_HASH_MEM), and the
+run is written in position order, the order every later read of it follows.
 """
 
 from hedge.challenges.history_sql import PERIOD_GAINS
@@ -181,38 +184,37 @@ LEFT JOIN leaderboard_entries pe ON pe.run_id = %(previous_run)s AND pe.cluster_
 RANK = {"CURRENT_VALUES": RANK_CURRENT_VALUES, "GAINS": RANK_GAINS, "SEASON_POINTS": RANK_SEASON_POINTS}
 
 # How many clusters the run ranked before the max_entries cut, as the ranking statement recorded it on
-# the run's first entry (none: 0). Uses index: leaderboard_entries_unique_position (one probe).
+# the run's first entry (none: 0). The first entry by position rather than `position = 1`: the statistics seldom
+# know the new run, and with `position = 1` the planner could take either unique index for one row, and took the
+# cluster one, filtering every entry of the run (70 ms at 200,000 entries); ORDER BY position LIMIT 1 is one probe
+# of the position index and a sort on any other. Uses index: leaderboard_entries_unique_position (one probe).
 RANKED_TOTAL_OF_RUN = """
-SELECT e.ranked_total FROM leaderboard_entries e WHERE e.run_id = %(run)s AND e.position = 1
+SELECT e.ranked_total FROM leaderboard_entries e WHERE e.run_id = %(run)s ORDER BY e.position LIMIT 1
 """
 
 # The entries of run %(run)s that moved most, each direction's top %(movers)s by rank change (previous_rank - rank;
 # UP descending, DOWN ascending), ties by position; entries without a previous rank are not movers. Written when the
-# run is generated, so a request reads a few rows instead of the run. Each direction is an ORDER BY ... LIMIT (a
+# run is generated, so a request reads a few rows instead of the run. The run is read once (`m`, two narrow columns a
+# row): a CTE that the statement reads twice is kept by PostgreSQL (materialized) after the first read, so the second
+# direction sorts what the first read kept instead of reading the run again. Each direction is an ORDER BY ... LIMIT (a
 # bounded top-N sort keeping %(movers)s rows), then numbered: numbering every entry first sorted the whole run twice.
-# The run is read in position order (`m`), the order it was written in, so its heap pages are visited one after the
-# other: the statistics seldom know the new run, and read by (run_id, cluster_id) instead each entry costs a visit to
-# another page (twice the time at 200,000 entries).
-# Uses index: leaderboard_entries_unique_position (the run's entries in position order, once per direction).
+# `m` reads the run in position order, the order it was written in, so its heap pages are visited one after the other:
+# the statistics seldom know the new run, and read by (run_id, cluster_id) instead each entry costs a visit to another
+# page (twice the time at 200,000 entries).
+# Uses index: leaderboard_entries_unique_position (the run's entries in position order, once).
 RECORD_RUN_MOVERS = """
+WITH m AS (
+    SELECT e.previous_rank - e.rank AS moved, e.position AS position
+    FROM leaderboard_entries e
+    WHERE e.run_id = %(run)s AND e.previous_rank IS NOT NULL
+    ORDER BY e.position
+)
 INSERT INTO leaderboard_run_movers (run_id, direction, place, position)
 SELECT %(run)s, 'UP', ROW_NUMBER() OVER (ORDER BY u.moved DESC, u.position), u.position
-FROM (SELECT m.moved AS moved, m.position AS position
-      FROM (SELECT e.previous_rank - e.rank AS moved, e.position AS position
-            FROM leaderboard_entries e
-            WHERE e.run_id = %(run)s AND e.previous_rank IS NOT NULL
-            ORDER BY e.position) m
-      ORDER BY m.moved DESC, m.position
-      LIMIT %(movers)s) u
+FROM (SELECT m.moved AS moved, m.position AS position FROM m ORDER BY m.moved DESC, m.position LIMIT %(movers)s) u
 UNION ALL
 SELECT %(run)s, 'DOWN', ROW_NUMBER() OVER (ORDER BY d.moved, d.position), d.position
-FROM (SELECT m.moved AS moved, m.position AS position
-      FROM (SELECT e.previous_rank - e.rank AS moved, e.position AS position
-            FROM leaderboard_entries e
-            WHERE e.run_id = %(run)s AND e.previous_rank IS NOT NULL
-            ORDER BY e.position) m
-      ORDER BY m.moved, m.position
-      LIMIT %(movers)s) d
+FROM (SELECT m.moved AS moved, m.position AS position FROM m ORDER BY m.moved, m.position LIMIT %(movers)s) d
 """
 
 # A run's movers of one direction, the first %(limit)s by place, as entries (the API reads them with their
@@ -414,14 +416,21 @@ WHERE e.run_id = %(run)s AND e.cluster_id IN ({ids})
 ORDER BY e.position
 """
 
-# The lines a run's checksum is the SHA-256 of (leaderboards.checksum), one per entry in position
-# order: "position,clusterId,rank,score,tiebreaker". Uses index: leaderboard_entries_unique_position.
-CHECKSUM_LINES = """
-SELECT CAST(e.position AS TEXT) || ',' || e.cluster_id || ',' || CAST(e.rank AS TEXT) || ','
-       || CAST(e.score AS TEXT) || ',' || CAST(e.tiebreaker AS TEXT)
-FROM leaderboard_entries e
-WHERE e.run_id = %(run)s
-ORDER BY e.position
+# The lines a run's checksum is the SHA-256 of (leaderboards.checksum), "position,clusterId,rank,score,tiebreaker", in
+# position order, %(rows)s lines at a time: the batch's lines after position %(after)s, joined by %(newline)s into one
+# text by the database (`{joined_lines}` is hedge.core.db.ordered_text_agg), with how many there are and the last
+# position (the next batch's %(after)s). One text per batch instead of one row per line: the lines are built and joined
+# where the entries are, and a million entries cross to Python as a hundred values, never all at once.
+# Uses index: leaderboard_entries_unique_position (the batch's entries, a range in position order).
+CHECKSUM_BATCH = """
+SELECT COUNT(*), MAX(b.position), {joined_lines}
+FROM (SELECT e.position AS position,
+             CAST(e.position AS TEXT) || ',' || e.cluster_id || ',' || CAST(e.rank AS TEXT) || ','
+             || CAST(e.score AS TEXT) || ',' || CAST(e.tiebreaker AS TEXT) AS line
+      FROM leaderboard_entries e
+      WHERE e.run_id = %(run)s AND e.position > %(after)s
+      ORDER BY e.position
+      LIMIT %(rows)s) b
 """
 
 

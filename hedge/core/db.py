@@ -261,6 +261,17 @@ def json_strings(parameter: str) -> str:
     return f"SELECT value FROM json_each(%({parameter})s)"
 
 
+def ordered_text_agg(value: str, *, order: str, separator: str) -> str:
+    """An aggregate joining the text `value` of the rows, in `order`, separated by `separator` (SQL text).
+
+    SQLite (before 3.44) takes no ORDER BY inside an aggregate: group_concat joins the rows in the order
+    they reach it, so a statement using this reads them from a subquery sorted by `order`.
+    """
+    if is_postgresql():
+        return f"string_agg({value}, {separator} ORDER BY {order})"
+    return f"group_concat({value}, {separator})"
+
+
 def without_jit(cursor) -> None:
     """Turn PostgreSQL's JIT compilation off for the rest of this transaction (SQLite has none).
 
@@ -271,30 +282,51 @@ def without_jit(cursor) -> None:
         cursor.execute("SELECT set_config('jit', 'off', true)")
 
 
+# The memory a ranking's hash tables may take before they spill to disk in batches (hash_mem_multiplier x work_mem;
+# 8 MB by default): 128 MB holds the previous run's entries of a board of a million clusters (~55 MB) in one batch.
+RANKING_HASH_MEM = 128 * 1024 * 1024
+
+
 @contextmanager
 def ranking_plan(cursor) -> Iterator[None]:
-    """Plan the statements inside the block as a ranking over many rows must be planned (PostgreSQL).
+    """Plan and run the statements inside the block as a ranking over many rows must be (PostgreSQL).
 
     A ranking joins the entries of the previous run, which the statistics seldom know (the run is
     newer than the last ANALYZE): estimated at one row, the join becomes a nested loop over a
     materialized copy of that run, every entry compared with every previous one (minutes at 200,000
     entries). Without Materialize nodes the join is a hash join whatever the estimate, and the nested
     loops that are right (a top-N read down an index, one probe per row) stay as they are. JIT is off
-    too: a ranking's cost is in its rows, not its expressions, and compiling takes 0.1-1 s. Both are
-    restored after the block (not on an error: the transaction is rolled back then anyway).
+    too: a ranking's cost is in its rows, not its expressions, and compiling takes 0.1-1 s. Hash tables
+    may take up to RANKING_HASH_MEM: the previous run is joined after the ranks are numbered, and a hash
+    join that spills gives its rows back batch by batch, so the run would be written out of position
+    order (8 interleaved streams at a million entries): each of its pages and position-index pages
+    written many times over, and every later read by position (the checksum, the movers, each page
+    of the API) visiting another page per entry. All three are restored after the block (not on an
+    error: the transaction is rolled back then anyway).
     """
     if not is_postgresql():
         yield
         return
     # The values in force are read before they are changed (OFFSET 0 keeps the subquery from being merged
     # into the calls), and put back as they were: no read of the pg_settings view, which lists every setting.
+    # The multiplier is raised, never lowered, to what gives RANKING_HASH_MEM at the work_mem in force (at most 1000,
+    # its largest value).
     cursor.execute(
-        "SELECT was.jit, was.material, set_config('jit', 'off', true), set_config('enable_material', 'off', true)"
-        " FROM (SELECT current_setting('jit') AS jit, current_setting('enable_material') AS material OFFSET 0) was"
+        "SELECT was.jit, was.material, was.hash_mem, set_config('jit', 'off', true),"
+        " set_config('enable_material', 'off', true),"
+        " set_config('hash_mem_multiplier', CAST(GREATEST(CAST(was.hash_mem AS float8),"
+        " LEAST(1000, %s / pg_size_bytes(current_setting('work_mem')))) AS text), true)"
+        " FROM (SELECT current_setting('jit') AS jit, current_setting('enable_material') AS material,"
+        " current_setting('hash_mem_multiplier') AS hash_mem OFFSET 0) was",
+        [float(RANKING_HASH_MEM)],
     )
-    jit, material = cursor.fetchone()[:2]
+    jit, material, hash_mem = cursor.fetchone()[:3]
     yield
-    cursor.execute("SELECT set_config('jit', %s, true), set_config('enable_material', %s, true)", [jit, material])
+    cursor.execute(
+        "SELECT set_config('jit', %s, true), set_config('enable_material', %s, true),"
+        " set_config('hash_mem_multiplier', %s, true)",
+        [jit, material, hash_mem],
+    )
 
 
 @contextmanager

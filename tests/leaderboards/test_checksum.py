@@ -3,13 +3,14 @@ recompute from the API's entries (the format in the README)."""
 
 import datetime
 import hashlib
+import random
 
 import pytest
 from django.db import IntegrityError, transaction
 from django.test import override_settings
 
 from leaderboards.checksum import entries_checksum
-from leaderboards.models import LeaderboardRun
+from leaderboards.models import LeaderboardEntry, LeaderboardRun
 from leaderboards.services import generate_leaderboard_run
 from tests.factories import ExclusionFactory, LeaderboardDefFactory, LeaderboardRunFactory, given_history
 
@@ -51,6 +52,38 @@ def test_the_checksum_covers_every_entry_beyond_one_batch(wins, monkeypatch):
 
     expected = "".join(f"{51 - n},c{n:03d},{51 - n},{n},0\n" for n in range(50, 0, -1))
     assert run.checksum == hashlib.sha256(expected.encode()).hexdigest()
+
+
+@pytest.mark.parametrize("clusters", [14, 15, 23])  # two whole batches of 7 and none after; one line more; random
+def test_the_checksum_equals_the_readmes_recipe_on_random_entries_in_batches(wins, streak, clusters, monkeypatch):
+    from leaderboards import checksum
+
+    monkeypatch.setattr(checksum, "BATCH_ROWS", 7)
+    rng = random.Random(clusters)
+    # Cluster ids are any text without NUL: commas, quotes, backslashes, tabs, newlines and non-ASCII go in as they are.
+    alphabet = "ab,\\'\"\t\n é😀%_"
+    ids = {"".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12))) + f"#{n}" for n in range(clusters)}
+    given_history(wins, {c: rng.randint(1, 9) for c in ids}, at=datetime.datetime(2025, 1, 1, tzinfo=UTC))
+    given_history(streak, {c: rng.randint(0, 3) for c in ids}, at=datetime.datetime(2025, 1, 1, tzinfo=UTC))
+    LeaderboardDefFactory(key="lb", challenge=wins, fallback=streak, max_entries=0)
+
+    run = generate_leaderboard_run("lb")
+
+    entries = LeaderboardEntry.objects.filter(run=run).order_by("position")
+    expected = checksum_of(
+        [
+            {
+                "position": e.position,
+                "clusterId": e.cluster_id,
+                "rank": e.rank,
+                "score": e.score,
+                "tiebreaker": e.tiebreaker,
+            }
+            for e in entries
+        ]
+    )
+    assert len(entries) == clusters
+    assert run.checksum == expected == entries_checksum(run.pk)
 
 
 def test_a_run_without_entries_has_the_checksum_of_nothing(wins):

@@ -5,7 +5,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from hedge.challenges.models import ChallengeProgress
-from hedge.core.db import binary_collation, ranking_plan, sql_datetime, sql_limit
+from hedge.core.db import RANKING_HASH_MEM, binary_collation, ranking_plan, sql_datetime, sql_limit
 from leaderboards import sql
 from leaderboards.models import LeaderboardEntry
 from leaderboards.services import generate_leaderboard_run
@@ -22,12 +22,22 @@ def _setting(cursor, name: str) -> str:
     return cursor.fetchone()[0]
 
 
-def test_ranking_plan_turns_materialize_and_jit_off_for_its_block_only():
+def test_ranking_plan_turns_materialize_and_jit_off_and_gives_hashes_room_for_its_block_only():
     with transaction.atomic(), connection.cursor() as cursor:
-        before = (_setting(cursor, "enable_material"), _setting(cursor, "jit"))
+        cursor.execute("SET LOCAL work_mem = '4MB'")
+        before = (_setting(cursor, "enable_material"), _setting(cursor, "jit"), _setting(cursor, "hash_mem_multiplier"))
         with ranking_plan(cursor):
             assert (_setting(cursor, "enable_material"), _setting(cursor, "jit")) == ("off", "off")
-        assert (_setting(cursor, "enable_material"), _setting(cursor, "jit")) == before
+            assert float(_setting(cursor, "hash_mem_multiplier")) * 4 * 1024 * 1024 == RANKING_HASH_MEM
+        after = (_setting(cursor, "enable_material"), _setting(cursor, "jit"), _setting(cursor, "hash_mem_multiplier"))
+        assert after == before
+
+
+def test_ranking_plan_never_lowers_the_hash_memory_in_force():
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = '1GB'")
+        with ranking_plan(cursor):
+            assert _setting(cursor, "hash_mem_multiplier") == "2"
 
 
 def test_the_previous_rank_is_never_a_rescanned_copy_of_a_previous_run_the_statistics_do_not_know(wins):
@@ -61,3 +71,48 @@ def test_the_previous_rank_is_never_a_rescanned_copy_of_a_previous_run_the_stati
     # scanned once per entry (1,000 x 1,000 comparisons; 200,000 x 200,000 for a full ranking).
     assert "Materialize" not in plan
     assert LeaderboardEntry.objects.filter(run=previous).count() == 1000
+
+
+def test_a_run_is_written_in_position_order_when_the_previous_run_is_larger_than_the_default_hash_memory(wins):
+    now = timezone.now()
+    ChallengeProgress.objects.bulk_create(
+        ChallengeProgressFactory.build(challenge=wins, cluster_id=f"c{i:05d}", value=i % 997, updated_at=now)
+        for i in range(5000)
+    )
+    LeaderboardDefFactory(key="all_wins", challenge=wins, max_entries=0)
+    with connection.cursor() as cursor:
+        # A table the statistics know empty, in new files (no free space left behind by earlier tests' rows), so the
+        # order the rows are stored in (ctid) is the order they were written in.
+        cursor.execute("TRUNCATE leaderboard_entries CASCADE")
+        cursor.execute("ANALYZE leaderboard_entries")
+        # 64 kB: the default hash memory (2 x work_mem) would hash the previous run's 5,000 entries in batches.
+        cursor.execute("SET work_mem = '64kB'")
+    generate_leaderboard_run("all_wins")
+
+    run = generate_leaderboard_run("all_wins")
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT position FROM leaderboard_entries WHERE run_id = %s ORDER BY ctid", [run.pk])
+        written = [position for (position,) in cursor.fetchall()]
+    assert written == list(range(1, 5001))
+    assert LeaderboardEntry.objects.filter(run=run, previous_rank__isnull=False).count() == 5000
+
+
+def test_the_ranked_total_is_read_back_by_one_probe_even_when_the_statistics_do_not_know_the_run(wins):
+    now = timezone.now()
+    ChallengeProgress.objects.bulk_create(
+        ChallengeProgressFactory.build(challenge=wins, cluster_id=f"c{i:04d}", value=i, updated_at=now)
+        for i in range(3000)
+    )
+    LeaderboardDefFactory(key="all_wins", challenge=wins, max_entries=0)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE leaderboard_entries")  # before the run exists
+    run = generate_leaderboard_run("all_wins")
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN ANALYZE {sql.RANKED_TOTAL_OF_RUN}", {"run": run.pk})
+        plan = "\n".join(row for (row,) in cursor.fetchall())
+
+    assert "leaderboard_entries_unique_position" in plan
+    assert "Rows Removed by Filter" not in plan
+    assert run.ranked_total == 3000
