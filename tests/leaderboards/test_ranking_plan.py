@@ -40,12 +40,19 @@ def test_ranking_plan_never_lowers_the_hash_memory_in_force():
             assert _setting(cursor, "hash_mem_multiplier") == "2"
 
 
-def test_the_previous_rank_is_never_a_rescanned_copy_of_a_previous_run_the_statistics_do_not_know(wins):
+def many_clusters(challenge, count: int, *, distinct_values: int) -> None:
+    """`count` clusters in `challenge`, their values repeating every `distinct_values` (ties)."""
     now = timezone.now()
     ChallengeProgress.objects.bulk_create(
-        ChallengeProgressFactory.build(challenge=wins, cluster_id=f"c{i:04d}", value=i % 97, updated_at=now)
-        for i in range(2000)
+        ChallengeProgressFactory.build(
+            challenge=challenge, cluster_id=f"c{i:05d}", value=i % distinct_values, updated_at=now
+        )
+        for i in range(count)
     )
+
+
+def test_the_previous_rank_is_never_a_rescanned_copy_of_a_previous_run_the_statistics_do_not_know(wins):
+    many_clusters(wins, 2000, distinct_values=97)
     LeaderboardDefFactory(key="top_wins", challenge=wins, max_entries=1000)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE leaderboard_entries")  # before the previous run exists
@@ -74,11 +81,7 @@ def test_the_previous_rank_is_never_a_rescanned_copy_of_a_previous_run_the_stati
 
 
 def test_a_run_is_written_in_position_order_when_the_previous_run_is_larger_than_the_default_hash_memory(wins):
-    now = timezone.now()
-    ChallengeProgress.objects.bulk_create(
-        ChallengeProgressFactory.build(challenge=wins, cluster_id=f"c{i:05d}", value=i % 997, updated_at=now)
-        for i in range(5000)
-    )
+    many_clusters(wins, 5000, distinct_values=997)
     LeaderboardDefFactory(key="all_wins", challenge=wins, max_entries=0)
     with connection.cursor() as cursor:
         # A table the statistics know empty, in new files (no free space left behind by earlier tests' rows), so the
