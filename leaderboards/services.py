@@ -17,6 +17,7 @@ from django.utils import timezone
 from hedge.challenges.services.locks import ProgressWritesInFlight, settled_progress_writes
 from hedge.core.db import (
     SESSION_MARKER_BASE,
+    analyze_in_transaction,
     binary_collation,
     hold_session_marker,
     is_postgresql,
@@ -41,7 +42,7 @@ from .errors import (
     NoteRequired,
     UnknownLeaderboard,
 )
-from .models import MAX_MOVERS, LeaderboardDef, LeaderboardRun, RunStatus
+from .models import ANALYZED_RUN_ENTRIES, MAX_MOVERS, LeaderboardDef, LeaderboardRun, RunStatus
 from .periods import Period, check_final_period, derive_period, explicit_period, season_of
 from .resolve import resolve_challenges
 from .selectors import LATEST_ORDER
@@ -371,7 +372,8 @@ def _insert_entries(
     """Record the exclusions `run` applies, then rank and write its entries; returns (entries, ranked, exclusions).
 
     `ranked` counts the clusters ranked before the max_entries cut: the ranking statement writes it on
-    the first entry (sql.RANKED_TOTAL_OF_RUN reads it back by one index probe, not a count).
+    the first entry (sql.RANKED_TOTAL_OF_RUN reads it back by one index probe, not a count). A run of
+    ANALYZED_RUN_ENTRIES or more is analyzed in the transaction that publishes it.
     """
     params = {
         "run": run.pk,
@@ -393,6 +395,8 @@ def _insert_entries(
         with ranking_plan(cursor):
             cursor.execute(statement.format(rank_function=rank_function, binary=binary_collation()), params)
             row_count = cursor.rowcount
+        if row_count >= ANALYZED_RUN_ENTRIES:  # the reads below and every reader once published plan with the run
+            analyze_in_transaction(cursor, "leaderboard_entries", "run_id")
         if params["previous_run"] is not None:  # else no entry has a previous rank, and no run has movers
             cursor.execute(sql.RECORD_RUN_MOVERS, {"run": run.pk, "movers": MAX_MOVERS})
         cursor.execute(sql.RANKED_TOTAL_OF_RUN, {"run": run.pk})

@@ -19,10 +19,10 @@ added meanwhile), a preview those active now.
 
 The previous rank (each entry's rank in `%(previous_run)s`): a hash join on the previous run's
 entries, read once through leaderboard_entries_unique_cluster (run_id, cluster_id), never a probe
-per entry. The statistics seldom know the previous run (it is newer than the last ANALYZE) and
-estimate its entries at one row, for which the planner's cheapest join is a nested loop over a
+per entry. The statistics may not know the previous run (a run of fewer than
+leaderboards.models.ANALYZED_RUN_ENTRIES is not analyzed when published) and estimate its entries at one row, for which the planner's cheapest join is a nested loop over a
 materialized copy of the run, comparing every entry with every previous one; so the statement runs
-inside hedge.core.db.ranking_plan (no Materialize nodes, no JIT, for this statement only), where
+inside hedge.core.db.ranking_plan (no Materialize or Memoize nodes, no JIT, for this statement only), where
 hashing the previous run is the cheapest join whatever its estimate, and the nested loops that
 are right (a top N read down an index, one probe per row) stay as they are. The join comes after
 the ranks are numbered, so its output is in position order only if the previous run is hashed in

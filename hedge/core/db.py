@@ -254,6 +254,17 @@ def analyze_temp_table(cursor, name: str) -> None:
         cursor.execute(f"ANALYZE {name}")
 
 
+def analyze_in_transaction(cursor, table: str, column: str) -> None:
+    """Refresh the planner's statistics of `table`'s `column` inside the transaction, rows written by it included.
+
+    PostgreSQL only (SQLite plans these reads by its indexes without statistics). The statistics commit with the
+    transaction, so readers never plan against statistics older than the rows they read. SKIP_LOCKED: when another
+    ANALYZE (autovacuum's, or a concurrent writer's) holds the table, this one is skipped rather than waited for.
+    """
+    if is_postgresql():
+        cursor.execute(f"ANALYZE (SKIP_LOCKED) {table} ({column})")
+
+
 def json_strings(parameter: str) -> str:
     """A subquery of the strings of a JSON array sent as the parameter %(parameter)s: a list in one placeholder."""
     if is_postgresql():
@@ -296,12 +307,16 @@ def ranking_plan(cursor) -> Iterator[None]:
     materialized copy of that run, every entry compared with every previous one (minutes at 200,000
     entries). Without Materialize nodes the join is a hash join whatever the estimate, and the nested
     loops that are right (a top-N read down an index, one probe per row) stay as they are. JIT is off
-    too: a ranking's cost is in its rows, not its expressions, and compiling takes 0.1-1 s. Hash tables
+    too: a ranking's cost is in its rows, not its expressions, and compiling takes 0.1-1 s. So are Memoize
+    nodes: they cache an inner row per key, but a ranking looks each cluster up once, so every lookup
+    misses; the planner, which cannot tell that the ranked clusters are distinct, takes a nested loop
+    over a Memoize for the previous run once hash tables have room (a million index probes at a million
+    entries: 6 s more than hashing the run, measured at 1,000,000). Hash tables
     may take up to RANKING_HASH_MEM: the previous run is joined after the ranks are numbered, and a hash
     join that spills gives its rows back batch by batch, so the run would be written out of position
     order (8 interleaved streams at a million entries): each of its pages and position-index pages
     written many times over, and every later read by position (the checksum, the movers, each page
-    of the API) visiting another page per entry. All three are restored after the block (not on an
+    of the API) visiting another page per entry. All four are restored after the block (not on an
     error: the transaction is rolled back then anyway).
     """
     if not is_postgresql():
@@ -312,20 +327,21 @@ def ranking_plan(cursor) -> Iterator[None]:
     # The multiplier is raised, never lowered, to what gives RANKING_HASH_MEM at the work_mem in force (at most 1000,
     # its largest value).
     cursor.execute(
-        "SELECT was.jit, was.material, was.hash_mem, set_config('jit', 'off', true),"
-        " set_config('enable_material', 'off', true),"
+        "SELECT was.jit, was.material, was.memoize, was.hash_mem, set_config('jit', 'off', true),"
+        " set_config('enable_material', 'off', true), set_config('enable_memoize', 'off', true),"
         " set_config('hash_mem_multiplier', CAST(GREATEST(CAST(was.hash_mem AS float8),"
         " LEAST(1000, %s / pg_size_bytes(current_setting('work_mem')))) AS text), true)"
         " FROM (SELECT current_setting('jit') AS jit, current_setting('enable_material') AS material,"
-        " current_setting('hash_mem_multiplier') AS hash_mem OFFSET 0) was",
+        " current_setting('enable_memoize') AS memoize, current_setting('hash_mem_multiplier') AS hash_mem"
+        " OFFSET 0) was",
         [float(RANKING_HASH_MEM)],
     )
-    jit, material, hash_mem = cursor.fetchone()[:3]
+    jit, material, memoize, hash_mem = cursor.fetchone()[:4]
     yield
     cursor.execute(
         "SELECT set_config('jit', %s, true), set_config('enable_material', %s, true),"
-        " set_config('hash_mem_multiplier', %s, true)",
-        [jit, material, hash_mem],
+        " set_config('enable_memoize', %s, true), set_config('hash_mem_multiplier', %s, true)",
+        [jit, material, memoize, hash_mem],
     )
 
 

@@ -1,13 +1,16 @@
 """The ranking statement's plan does not hang on statistics that have not seen the previous run."""
 
+import json
+import re
+
 import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
 from hedge.challenges.models import ChallengeProgress
-from hedge.core.db import RANKING_HASH_MEM, binary_collation, ranking_plan, sql_datetime, sql_limit
+from hedge.core.db import RANKING_HASH_MEM, binary_collation, json_strings, ranking_plan, sql_datetime, sql_limit
 from leaderboards import sql
-from leaderboards.models import LeaderboardEntry
+from leaderboards.models import ANALYZED_RUN_ENTRIES, LeaderboardEntry
 from leaderboards.services import generate_leaderboard_run
 from tests.factories import ChallengeProgressFactory, LeaderboardDefFactory
 
@@ -22,14 +25,15 @@ def _setting(cursor, name: str) -> str:
     return cursor.fetchone()[0]
 
 
-def test_ranking_plan_turns_materialize_and_jit_off_and_gives_hashes_room_for_its_block_only():
+def test_ranking_plan_turns_materialize_memoize_and_jit_off_and_gives_hashes_room_for_its_block_only():
+    switches = ("enable_material", "enable_memoize", "jit")
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL work_mem = '4MB'")
-        before = (_setting(cursor, "enable_material"), _setting(cursor, "jit"), _setting(cursor, "hash_mem_multiplier"))
+        before = [_setting(cursor, name) for name in (*switches, "hash_mem_multiplier")]
         with ranking_plan(cursor):
-            assert (_setting(cursor, "enable_material"), _setting(cursor, "jit")) == ("off", "off")
+            assert [_setting(cursor, name) for name in switches] == ["off", "off", "off"]
             assert float(_setting(cursor, "hash_mem_multiplier")) * 4 * 1024 * 1024 == RANKING_HASH_MEM
-        after = (_setting(cursor, "enable_material"), _setting(cursor, "jit"), _setting(cursor, "hash_mem_multiplier"))
+        after = [_setting(cursor, name) for name in (*switches, "hash_mem_multiplier")]
         assert after == before
 
 
@@ -119,3 +123,30 @@ def test_the_ranked_total_is_read_back_by_one_probe_even_when_the_statistics_do_
     assert "leaderboard_entries_unique_position" in plan
     assert "Rows Removed by Filter" not in plan
     assert run.ranked_total == 3000
+
+
+def _most_rows_of_any_node(statement: str, params: dict) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, TIMING OFF) {statement}", params)
+        plan = "\n".join(row for (row,) in cursor.fetchall())
+    return max(int(rows) * int(loops) for rows, loops in re.findall(r"actual rows=(\d+) loops=(\d+)", plan))
+
+
+def _estimated_entries(run_id: int) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (FORMAT JSON) SELECT 1 FROM leaderboard_entries WHERE run_id = %s", [run_id])
+        return cursor.fetchone()[0][0]["Plan"]["Plan Rows"]
+
+
+def test_the_statistics_know_a_large_run_as_soon_as_it_is_published(wins):
+    many_clusters(wins, ANALYZED_RUN_ENTRIES, distinct_values=997)
+    LeaderboardDefFactory(key="all_wins", challenge=wins, max_entries=0)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE leaderboard_entries")  # statistics from before the run: autovacuum has not come by
+    run = generate_leaderboard_run("all_wins")
+
+    # Statistics that did not know the run estimated it at one row, and the lookups read every entry of it
+    # (a 9 s cluster lookup at a million entries, a 503) where they should probe the indexes.
+    assert _estimated_entries(run.pk) > ANALYZED_RUN_ENTRIES // 2
+    several = {"run": run.pk, "ids": json.dumps(["c00007", "c09999", "nobody"])}
+    assert _most_rows_of_any_node(sql.ENTRIES_OF_CLUSTERS.format(ids=json_strings("ids")), several) < 100
