@@ -258,11 +258,14 @@ def analyze_in_transaction(cursor, table: str, column: str) -> None:
     """Refresh the planner's statistics of `table`'s `column` inside the transaction, rows written by it included.
 
     PostgreSQL only (SQLite plans these reads by its indexes without statistics). The statistics commit with the
-    transaction, so readers never plan against statistics older than the rows they read. SKIP_LOCKED: when another
-    ANALYZE (autovacuum's, or a concurrent writer's) holds the table, this one is skipped rather than waited for.
+    transaction, so readers never plan against statistics older than the rows they read. It waits for the table's
+    SHARE UPDATE EXCLUSIVE lock (readers and writers never conflict with it): a concurrent writer's ANALYZE until that
+    transaction ends, an autovacuum of the table not at all (PostgreSQL cancels it after deadlock_timeout). Not
+    SKIP_LOCKED: autovacuum often works on a table that has just grown, and a skipped ANALYZE would leave the rows
+    unknown until its next one.
     """
     if is_postgresql():
-        cursor.execute(f"ANALYZE (SKIP_LOCKED) {table} ({column})")
+        cursor.execute(f"ANALYZE {table} ({column})")
 
 
 def json_strings(parameter: str) -> str:
