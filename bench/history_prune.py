@@ -9,6 +9,11 @@ The same history is seeded twice (deterministic, hash-based): once into the tabl
 month, timed with `prune_progress_history` dropping September; once into a plain table (the
 migration 0004 undone on the copy), timed with today's batched delete of the same month. Both must
 leave the same rows.
+
+`main(..., steady=True)`: the steady state. History starts a month earlier (August 1); August is
+pruned first, untimed, on both sides (its needed rows go into the baseline partition), then the
+prune of September is timed: the baseline rebuilt from itself and September, beside the batched
+delete of the plain table.
 """
 
 import datetime
@@ -25,6 +30,8 @@ FIRST = datetime.datetime(2026, 9, 1, tzinfo=UTC)
 DAYS = 61  # September and October (`days=31`: September and October 1, enough for the prune of September)
 NOW = datetime.datetime(2026, 11, 5, tzinfo=UTC)
 KEEP_DAYS = 35  # cutoff October 1: September goes
+STEADY_FIRST = datetime.datetime(2026, 8, 1, tzinfo=UTC)
+STEADY_KEEP_DAYS = 65  # cutoff September 1: August goes, untimed
 CHANGED_PER_DAY = 0.077  # 770,000 of 10,000,000 pairs a day (docs/scaling.md)
 
 # Every pair's first row on September 1, then 7.7 % of the pairs change each day at a hashed moment.
@@ -37,11 +44,11 @@ WHERE d = 0 OR abs(hashint8(g::bigint * 7919 + c.id * 104729 + d)::bigint) %% 10
 """
 
 
-def _seed(clusters: int, challenges: int, days: int) -> int:
+def _seed(clusters: int, challenges: int, days: int, first: datetime.datetime) -> int:
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE challenge_progress_history")
         cursor.execute(
-            SEED, {"first": FIRST, "clusters": clusters, "days": days, "per_mille": round(CHANGED_PER_DAY * 1000)}
+            SEED, {"first": first, "clusters": clusters, "days": days, "per_mille": round(CHANGED_PER_DAY * 1000)}
         )
         rows = cursor.rowcount
         cursor.execute("VACUUM ANALYZE challenge_progress_history")
@@ -61,13 +68,32 @@ def _fingerprint() -> tuple[int, int]:
         return cursor.fetchone()
 
 
-def _timed_prune() -> tuple[float, object]:
+def _timed_prune(*, steady: bool) -> tuple[float, object]:
+    if steady:
+        _say("untimed prune of August")
+        prune_progress_history(keep_days=STEADY_KEEP_DAYS, now=NOW)
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE challenge_progress_history")  # as autovacuum would by the next night
+        _say("timed prune of September")
     started = time.perf_counter()
     result = prune_progress_history(keep_days=KEEP_DAYS, now=NOW)
     return time.perf_counter() - started, result
 
 
-def main(*, clusters: int = 200_000, challenges: int = 2, days: int = DAYS) -> dict:
+def _rows_before_cutoff() -> int:
+    """The rows kept from before the cutoff: every pair's first row and its newest before the cutoff."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COUNT(*) FROM challenge_progress_history WHERE recorded_at < %s",
+            [NOW - datetime.timedelta(days=KEEP_DAYS)],
+        )
+        return cursor.fetchone()[0]
+
+
+def main(
+    *, clusters: int = 200_000, challenges: int = 2, days: int = DAYS, steady: bool = False, plain: bool = True
+) -> dict:
+    """The figures of both prunes (`plain=False`: the partitioned side only, with its fingerprint to compare)."""
     ChallengeProgressHistory.objects.all().delete()
     category, _ = ChallengeCategory.objects.get_or_create(key="bench", defaults={"name": "Bench"})
     Challenge.objects.exclude(pk__in=Challenge.objects.filter(code__startswith="bench_")).delete()
@@ -76,31 +102,39 @@ def main(*, clusters: int = 200_000, challenges: int = 2, days: int = DAYS) -> d
             code=f"bench_{n}", name=f"bench {n}", category=category, metric_source="b", metric_key="b"
         )
 
-    figures = {}
-    call_command("migrate", "challenges", "0003", verbosity=0)  # a plain table: today's batched delete
-    assert not history_is_partitioned()
-    _say("seeding the plain table")
-    rows = _seed(clusters, challenges, days)
-    _say(f"{rows} rows; batched delete")
-    seconds, result = _timed_prune()
-    figures["batched_delete"] = {"seconds": round(seconds, 2), "deleted": result.deleted}
-    _say(f"batched delete: {figures['batched_delete']}")
-    kept = _fingerprint()
+    first, days = (STEADY_FIRST, days + 31) if steady else (FIRST, days)
+    figures, kept = {}, None
+    if plain:
+        call_command("migrate", "challenges", "0003", verbosity=0)  # a plain table: today's batched delete
+        assert not history_is_partitioned()
+        _say("seeding the plain table")
+        _seed(clusters, challenges, days, first)
+        _say("batched delete")
+        seconds, result = _timed_prune(steady=steady)
+        figures["batched_delete"] = {"seconds": round(seconds, 2), "deleted": result.deleted}
+        _say(f"batched delete: {figures['batched_delete']}")
+        kept = _fingerprint()
 
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE challenge_progress_history")  # reseeded below: nothing for 0004 to convert
     call_command("migrate", "challenges", verbosity=0)
     assert history_is_partitioned()
-    create_history_partitions(now=FIRST, months_ahead=2)
+    create_history_partitions(now=first, months_ahead=3)
     _say("seeding the partitioned table")
-    _seed(clusters, challenges, days)
-    _say("partition drop")
-    seconds, result = _timed_prune()
+    rows = _seed(clusters, challenges, days, first)
+    _say(f"{rows} rows; partition drop")
+    seconds, result = _timed_prune(steady=steady)
     figures["partition_drop"] = {
         "seconds": round(seconds, 2),
         "deleted": result.deleted,
         "dropped": result.dropped_partitions,
     }
-    figures.update(rows=rows, pairs=clusters * challenges, same_rows_kept=_fingerprint() == kept)
+    figures.update(
+        rows=rows,
+        pairs=clusters * challenges,
+        kept_before_cutoff=_rows_before_cutoff(),
+        fingerprint=_fingerprint(),
+        same_rows_kept=_fingerprint() == kept if plain else None,
+    )
     print(figures)
     return figures
