@@ -12,15 +12,16 @@ leave the same rows.
 
 `main(..., steady=True)`: the steady state. History starts a month earlier (August 1); August is
 pruned first, untimed, on both sides (its needed rows go into the baseline partition), then the
-prune of September is timed: the baseline rebuilt from itself and September, beside the batched
-delete of the plain table.
+prune of September is timed at cutoff October 2: the baseline rebuilt from itself and September,
+beside the batched delete of the plain table; the rows before October must be the same.
+`plain=False` times the partitioned side only. With DEBUG=true the slowest statements are printed.
 """
 
 import datetime
 import time
 
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, reset_queries
 
 from hedge.challenges.models import Challenge, ChallengeCategory, ChallengeProgressHistory
 from hedge.challenges.services.history import create_history_partitions, history_is_partitioned, prune_progress_history
@@ -31,7 +32,9 @@ DAYS = 61  # September and October (`days=31`: September and October 1, enough f
 NOW = datetime.datetime(2026, 11, 5, tzinfo=UTC)
 KEEP_DAYS = 35  # cutoff October 1: September goes
 STEADY_FIRST = datetime.datetime(2026, 8, 1, tzinfo=UTC)
+OCTOBER = datetime.datetime(2026, 10, 1, tzinfo=UTC)
 STEADY_KEEP_DAYS = 65  # cutoff September 1: August goes, untimed
+STEADY_TIMED_KEEP_DAYS = 34  # cutoff October 2, the first nightly prune after September ended: September goes
 CHANGED_PER_DAY = 0.077  # 770,000 of 10,000,000 pairs a day (docs/scaling.md)
 
 # Every pair's first row on September 1, then 7.7 % of the pairs change each day at a hashed moment.
@@ -59,11 +62,12 @@ def _say(what: str) -> None:
     print(time.strftime("%H:%M:%S"), what, flush=True)
 
 
-def _fingerprint() -> tuple[int, int]:
+def _fingerprint(*, before: datetime.datetime) -> tuple[int, int]:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT COUNT(*), COALESCE(SUM(hashtext(cluster_id || challenge_id || recorded_at::text) # value), 0)"
-            " FROM challenge_progress_history"
+            " FROM challenge_progress_history WHERE recorded_at < %s",
+            [before],
         )
         return cursor.fetchone()
 
@@ -75,18 +79,19 @@ def _timed_prune(*, steady: bool) -> tuple[float, object]:
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE challenge_progress_history")  # as autovacuum would by the next night
         _say("timed prune of September")
+    reset_queries()
     started = time.perf_counter()
-    result = prune_progress_history(keep_days=KEEP_DAYS, now=NOW)
-    return time.perf_counter() - started, result
+    result = prune_progress_history(keep_days=STEADY_TIMED_KEEP_DAYS if steady else KEEP_DAYS, now=NOW)
+    seconds = time.perf_counter() - started
+    for query in sorted(connection.queries, key=lambda query: -float(query["time"]))[:8]:  # with DEBUG=true
+        _say(f"  {query['time']} s  {' '.join(query['sql'].split())[:110]}")
+    return seconds, result
 
 
-def _rows_before_cutoff() -> int:
-    """The rows kept from before the cutoff: every pair's first row and its newest before the cutoff."""
+def _rows_before(moment: datetime.datetime) -> int:
+    """The rows kept from before `moment`."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT COUNT(*) FROM challenge_progress_history WHERE recorded_at < %s",
-            [NOW - datetime.timedelta(days=KEEP_DAYS)],
-        )
+        cursor.execute("SELECT COUNT(*) FROM challenge_progress_history WHERE recorded_at < %s", [moment])
         return cursor.fetchone()[0]
 
 
@@ -103,6 +108,9 @@ def main(
         )
 
     first, days = (STEADY_FIRST, days + 31) if steady else (FIRST, days)
+    # Steady, the cutoff is October 2: the batched delete prunes October 1 already, the partitioned table keeps
+    # October whole until it is wholly before the cutoff. The rows before October must be the same.
+    compared = OCTOBER if steady else NOW
     figures, kept = {}, None
     if plain:
         call_command("migrate", "challenges", "0003", verbosity=0)  # a plain table: today's batched delete
@@ -113,10 +121,11 @@ def main(
         seconds, result = _timed_prune(steady=steady)
         figures["batched_delete"] = {"seconds": round(seconds, 2), "deleted": result.deleted}
         _say(f"batched delete: {figures['batched_delete']}")
-        kept = _fingerprint()
+        kept = _fingerprint(before=compared)
 
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE challenge_progress_history")  # reseeded below: nothing for 0004 to convert
+    call_command("migrate", "challenges", "0003", verbosity=0)  # drops the partitions an earlier run left
     call_command("migrate", "challenges", verbosity=0)
     assert history_is_partitioned()
     create_history_partitions(now=first, months_ahead=3)
@@ -132,9 +141,9 @@ def main(
     figures.update(
         rows=rows,
         pairs=clusters * challenges,
-        kept_before_cutoff=_rows_before_cutoff(),
-        fingerprint=_fingerprint(),
-        same_rows_kept=_fingerprint() == kept if plain else None,
+        kept_before_october=_rows_before(OCTOBER),
+        fingerprint=_fingerprint(before=compared),
+        same_rows_kept=_fingerprint(before=compared) == kept if plain else None,
     )
     print(figures)
     return figures

@@ -155,9 +155,9 @@ CREATE TABLE challenge_progress_history_base_next (
 COUNT_HISTORY_BEFORE = "SELECT COUNT(*) FROM challenge_progress_history WHERE recorded_at < %(end)s"
 # Of those rows, the ones a gain still needs, in one pass over them sorted by pair and time (the order
 # progress_history_lookup_idx reads the new table in): the pair's first row (every row before it is gone
-# already), and its last row before `end` unless the pair has a newer one before the cutoff. The sort is
-# the statement's cost; work_mem is raised for it by SET_HISTORY_BASE_MEMORY.
-# Uses index: progress_history_lookup_idx (the NOT EXISTS, in the partitions from `end` to the cutoff)
+# already), and its last row before `end` unless the pair has a newer one before the cutoff.
+# Uses index: progress_history_lookup_idx (the ordered read of the baseline and the month; the NOT EXISTS, in
+# the partitions from `end` to the cutoff)
 BUILD_HISTORY_BASE = """
 INSERT INTO challenge_progress_history_base_next (id, cluster_id, value, recorded_at, challenge_id)
 SELECT e.id, e.cluster_id, e.value, e.recorded_at, e.challenge_id
@@ -173,13 +173,15 @@ WHERE e.nth = 1
                               WHERE n.challenge_id = e.challenge_id AND n.cluster_id = e.cluster_id
                                 AND n.recorded_at >= %(end)s AND n.recorded_at < %(cutoff)s))
 """
-# The window's sort (every row before `end`: at 1M clusters x 10 challenges ~30M) spills to disk in many runs
-# at the default 4MB; the prune runs alone at night, one sort at a time, so it may take more for this
-# transaction only. The index builds below take maintenance_work_mem, raised for the same reason.
+# For this transaction only: should the planner sort every row before `end` for the window (~30M at 1M clusters
+# x 10 challenges) instead of reading the baseline and the month in order through progress_history_lookup_idx
+# (its plan at 200k x 2), the sort would spill in many runs at the default 4MB; the index builds below sort the
+# whole new baseline in maintenance_work_mem. The prune runs alone at night, one sort at a time.
 SET_HISTORY_BASE_MEMORY = "SET LOCAL work_mem = '256MB'; SET LOCAL maintenance_work_mem = '256MB'"
 # The parent's indexes and foreign key, built after the load (one sort each instead of a row-by-row insert)
 # and before the swap, so readers do not wait for them: ATTACH adopts each one that matches the parent's
-# and would build any missing one itself (the partition tests check that none is).
+# and would build any missing one itself (the partition tests check that none is). Measured at 200k x 2
+# (docs/benchmarks.md): 1.6 s here; left to ATTACH, about as long in all but inside the swap.
 HISTORY_BASE_INDEXES = (
     "ALTER TABLE challenge_progress_history_base_next ADD PRIMARY KEY (id, recorded_at)",
     "CREATE INDEX ON challenge_progress_history_base_next (challenge_id, cluster_id, recorded_at)",
