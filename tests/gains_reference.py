@@ -117,3 +117,27 @@ def random_history(
                 with transaction.atomic():
                     upsert_progress(rows, now=moment)
     return moments
+
+
+def history_rows() -> dict[int, tuple[int, str, datetime.datetime]]:
+    """{id: (challenge_id, cluster_id, recorded_at)} of every stored history row."""
+    rows = ChallengeProgressHistory.objects.values_list("id", "challenge_id", "cluster_id", "recorded_at")
+    return {id_: rest for id_, *rest in rows}
+
+
+def rows_the_prune_keeps(rows, *, cutoff, whole_from=None) -> set[int]:
+    """The ids of `rows` (as history_rows gives them) that pruning at `cutoff` keeps, by the rule's text.
+
+    Every row at or after the cutoff, and of each (challenge, cluster) its first row and its newest
+    row before the cutoff. Rows at or after `whole_from` (month partitions not dropped) all stay.
+    """
+    by_pair = defaultdict(list)
+    for id_, (challenge_id, cluster_id, recorded_at) in rows.items():
+        by_pair[(challenge_id, cluster_id)].append((recorded_at, id_))
+    kept = set()
+    for pair_rows in by_pair.values():
+        pair_rows.sort()
+        before = [row for row in pair_rows if row[0] < cutoff]
+        kept |= {id_ for at, id_ in pair_rows if at >= cutoff or (whole_from is not None and at >= whole_from)}
+        kept |= {pair_rows[0][1], *([before[-1][1]] if before else [])}
+    return kept

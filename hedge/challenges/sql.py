@@ -87,7 +87,8 @@ WHERE id IN (
 
 # --- challenge_progress_history's month partitions (PostgreSQL; migration 0004) ---------------------
 # Month partitions are named challenge_progress_history_YYYY_MM and cover that month in UTC; the
-# DEFAULT partition takes every row no month partition covers, so no write waits for one.
+# baseline partition (below) covers every month already dropped; the DEFAULT partition takes every row no
+# other partition covers, so no write waits for one.
 
 # Whether challenge_progress_history is partitioned (PostgreSQL after migration 0004).
 HISTORY_IS_PARTITIONED = """
@@ -113,7 +114,7 @@ HISTORY_PARTITION_EXISTS = "SELECT to_regclass(%(name)s) IS NOT NULL"
 CREATE_HISTORY_PARTITION_TABLE = """
 CREATE TABLE {partition} (LIKE challenge_progress_history INCLUDING DEFAULTS INCLUDING CONSTRAINTS)
 """
-# Uses index: none (the DEFAULT partition holds the few rows carried past their month, see below)
+# Uses index: none (the DEFAULT partition holds only the few rows no other partition covers)
 MOVE_DEFAULT_HISTORY_INTO_PARTITION = """
 WITH moved AS (
     DELETE FROM challenge_progress_history_default
@@ -127,49 +128,84 @@ ATTACH_HISTORY_PARTITION = """
 ALTER TABLE challenge_progress_history ATTACH PARTITION {partition} FOR VALUES FROM (%(start)s) TO (%(end)s)
 """
 
-# Before a month partition wholly older than the cutoff is dropped, the rows of it that a gain still
-# needs are carried into the DEFAULT partition (their month has no partition any more), with their
-# id and time unchanged: the rows DELETE_PRUNABLE_HISTORY would keep, i.e. of each (challenge,
-# cluster) the newest row before the cutoff and the first row ever.
-HISTORY_CARRY = "hedge_history_carry"
-HISTORY_CARRY_COLUMNS = (
-    f"id bigint, cluster_id varchar({CLUSTER_ID_MAX_LENGTH}), value bigint, "
-    "recorded_at timestamptz, challenge_id bigint"
+# The baseline partition: of the months already dropped, the rows a gain still needs (DELETE_PRUNABLE_HISTORY's
+# rule: of each (challenge, cluster) the newest row before the cutoff and the first row ever), ids and times
+# unchanged, FOR VALUES FROM (MINVALUE) TO the end of the newest month dropped. Each prune of a month rebuilds it
+# beside the table (..._base_next) and swaps it in: no row is ever deleted from it one by one. Its name does not
+# match HISTORY_MONTH_PARTITIONS's pattern.
+HISTORY_BASE = "challenge_progress_history_base"
+HISTORY_BASE_NEXT = "challenge_progress_history_base_next"
+
+# The end of the baseline partition's range, or NULL before the first month is dropped.
+HISTORY_BASE_END = r"""
+SELECT (SELECT (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'TO \(''([^'']+)''\)'))[1]::timestamptz
+        FROM pg_class c WHERE c.oid = to_regclass('challenge_progress_history_base'))
+"""
+
+# The next baseline, with the bound as a CHECK constraint: ATTACH then knows every row fits without scanning.
+CREATE_HISTORY_BASE_TABLE = """
+CREATE TABLE challenge_progress_history_base_next (
+    LIKE challenge_progress_history INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
+    CONSTRAINT challenge_progress_history_base_bound CHECK (recorded_at < %(end)s)
 )
-# The same rows, found set-wise: a row of the month [start, end) is the newest of its pair before
-# the cutoff when it is the newest of the month and the pair has no row in [end, cutoff); it is the
-# pair's first row when it is the oldest of the month and the pair has no row before `start`. Only
-# those two rows per pair are looked up, not every row of the month.
-# Uses index: progress_history_lookup_idx (both NOT EXISTS, in the other partitions)
-STAGE_HISTORY_STILL_NEEDED = """
-INSERT INTO hedge_history_carry (id, cluster_id, value, recorded_at, challenge_id)
+"""
+# Rows recorded before `end` (the end of the month being dropped): the baseline, that month, and any rows the
+# DEFAULT partition holds for months that never had a partition (or carried there by an earlier version).
+# Uses index: none (every row before `end` is read once)
+COUNT_HISTORY_BEFORE = "SELECT COUNT(*) FROM challenge_progress_history WHERE recorded_at < %(end)s"
+# Of those rows, the ones a gain still needs, in one pass over them sorted by pair and time (the order
+# progress_history_lookup_idx reads the new table in): the pair's first row (every row before it is gone
+# already), and its last row before `end` unless the pair has a newer one before the cutoff.
+# Uses index: progress_history_lookup_idx (the ordered read of the baseline and the month; the NOT EXISTS, in
+# the partitions from `end` to the cutoff)
+BUILD_HISTORY_BASE = """
+INSERT INTO challenge_progress_history_base_next (id, cluster_id, value, recorded_at, challenge_id)
 SELECT e.id, e.cluster_id, e.value, e.recorded_at, e.challenge_id
 FROM (
     SELECT h.id, h.cluster_id, h.value, h.recorded_at, h.challenge_id,
-           ROW_NUMBER() OVER (PARTITION BY h.challenge_id, h.cluster_id
-                              ORDER BY h.recorded_at DESC, h.id DESC) AS newest,
-           ROW_NUMBER() OVER (PARTITION BY h.challenge_id, h.cluster_id
-                              ORDER BY h.recorded_at, h.id) AS oldest
-    FROM {partition} h
+           ROW_NUMBER() OVER w AS nth, LEAD(true) OVER w IS NULL AS last
+    FROM challenge_progress_history h
+    WHERE h.recorded_at < %(end)s
+    WINDOW w AS (PARTITION BY h.challenge_id, h.cluster_id ORDER BY h.recorded_at, h.id)
 ) e
-WHERE (e.newest = 1 AND NOT EXISTS (SELECT 1 FROM challenge_progress_history n
-                                    WHERE n.challenge_id = e.challenge_id AND n.cluster_id = e.cluster_id
-                                      AND n.recorded_at >= %(end)s AND n.recorded_at < %(cutoff)s))
-   OR (e.oldest = 1 AND NOT EXISTS (SELECT 1 FROM challenge_progress_history o
-                                    WHERE o.challenge_id = e.challenge_id AND o.cluster_id = e.cluster_id
-                                      AND o.recorded_at < %(start)s))
+WHERE e.nth = 1
+   OR (e.last AND NOT EXISTS (SELECT 1 FROM challenge_progress_history n
+                              WHERE n.challenge_id = e.challenge_id AND n.cluster_id = e.cluster_id
+                                AND n.recorded_at >= %(end)s AND n.recorded_at < %(cutoff)s))
 """
-LOCK_HISTORY_PARTITION_AGAINST_WRITES = "LOCK TABLE {partition} IN SHARE MODE"
-COUNT_HISTORY_PARTITION = "SELECT COUNT(*) FROM {partition}"
-DETACH_HISTORY_PARTITION = "ALTER TABLE challenge_progress_history DETACH PARTITION {partition}"
-DROP_HISTORY_PARTITION = "DROP TABLE {partition}"
-INSERT_CARRIED_HISTORY = """
-INSERT INTO challenge_progress_history (id, cluster_id, value, recorded_at, challenge_id)
-SELECT id, cluster_id, value, recorded_at, challenge_id FROM hedge_history_carry
+# For this transaction only: should the planner sort every row before `end` for the window (~30M at 1M clusters
+# x 10 challenges) instead of reading the baseline and the month in order through progress_history_lookup_idx
+# (its plan at 200k x 2), the sort would spill in many runs at the default 4MB; the index builds below sort the
+# whole new baseline in maintenance_work_mem. The prune runs alone at night, one sort at a time.
+SET_HISTORY_BASE_MEMORY = "SET LOCAL work_mem = '256MB'; SET LOCAL maintenance_work_mem = '256MB'"
+# The parent's indexes and foreign key, built after the load (one sort each instead of a row-by-row insert)
+# and before the swap, so readers do not wait for them: ATTACH adopts each one that matches the parent's
+# and would build any missing one itself (the partition tests check that none is). Measured at 200k x 2
+# (docs/benchmarks.md): 1.6 s here; left to ATTACH, about as long in all but inside the swap.
+HISTORY_BASE_INDEXES = (
+    "ALTER TABLE challenge_progress_history_base_next ADD PRIMARY KEY (id, recorded_at)",
+    "CREATE INDEX ON challenge_progress_history_base_next (challenge_id, cluster_id, recorded_at)",
+    "CREATE INDEX ON challenge_progress_history_base_next (challenge_id, recorded_at)",
+    "CREATE INDEX ON challenge_progress_history_base_next (challenge_id)",
+    "ALTER TABLE challenge_progress_history_base_next ADD FOREIGN KEY (challenge_id) REFERENCES challenges (id)"
+    " DEFERRABLE INITIALLY DEFERRED",
+)
+ANALYZE_HISTORY_BASE_NEXT = "ANALYZE challenge_progress_history_base_next"
+# The rows folded into the next baseline leave the DEFAULT partition (ATTACH refuses a range it holds rows of).
+# Uses index: none (the DEFAULT partition holds only rows no month covers: few, once folded)
+DELETE_DEFAULT_HISTORY_BEFORE = "DELETE FROM challenge_progress_history_default WHERE recorded_at < %(end)s"
+RENAME_HISTORY_BASE_NEXT = "ALTER TABLE challenge_progress_history_base_next RENAME TO challenge_progress_history_base"
+ATTACH_HISTORY_BASE = """
+ALTER TABLE challenge_progress_history ATTACH PARTITION challenge_progress_history_base
+FOR VALUES FROM (MINVALUE) TO (%(end)s)
 """
 
-# DELETE_PRUNABLE_HISTORY for the rows of the DEFAULT partition only (rows carried earlier, rows of
-# months without a partition): the month partitions go whole, when their month is before the cutoff.
+LOCK_HISTORY_PARTITION_AGAINST_WRITES = "LOCK TABLE {partition} IN SHARE MODE"
+DETACH_HISTORY_PARTITION = "ALTER TABLE challenge_progress_history DETACH PARTITION {partition}"
+DROP_HISTORY_PARTITION = "DROP TABLE {partition}"
+
+# DELETE_PRUNABLE_HISTORY for the rows of the DEFAULT partition only (rows of months without a partition, older
+# than the cutoff with no month left to drop: rare): month partitions go whole, their needed rows into the baseline.
 # Uses index: progress_history_window_idx (the batch), progress_history_lookup_idx (both EXISTS)
 DELETE_PRUNABLE_DEFAULT_HISTORY = """
 DELETE FROM challenge_progress_history_default

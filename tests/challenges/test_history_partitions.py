@@ -14,14 +14,21 @@ from hedge.challenges.models import ChallengeProgressHistory
 from hedge.challenges.services.history import create_history_partitions, prune_progress_history
 from hedge.challenges.services.imports import import_progress
 from tests.factories import ChallengeFactory, SeasonFactory, given_history
-from tests.gains_reference import gains_of_every_period, periods_from, random_history
+from tests.gains_reference import (
+    gains_of_every_period,
+    history_rows,
+    periods_from,
+    random_history,
+    rows_the_prune_keeps,
+)
 
 pytestmark = pytest.mark.django_db
 
 UTC = datetime.UTC
 NOW = datetime.datetime(2025, 6, 30, 12, 0, tzinfo=UTC)
 DAY = datetime.timedelta(days=1)
-APRIL, MAY, JUNE = (datetime.datetime(2025, month, 1, tzinfo=UTC) for month in (4, 5, 6))
+JANUARY, FEBRUARY, MARCH, APRIL, MAY, JUNE = (datetime.datetime(2025, month, 1, tzinfo=UTC) for month in range(1, 7))
+BASE = "challenge_progress_history_base"
 
 
 @pytest.fixture(autouse=True)
@@ -107,8 +114,9 @@ def test_pruning_drops_the_months_before_the_cutoff_and_keeps_every_gain_after_i
     assert result.dropped_partitions == ("challenge_progress_history_2025_04",)
     held = partitions()
     assert "challenge_progress_history_2025_04" not in held
-    assert 0 < held["challenge_progress_history_default"] < april_rows  # what April's gains still need
-    assert result.deleted == april_rows - held["challenge_progress_history_default"]
+    assert 0 < held["challenge_progress_history_base"] < april_rows  # what April's gains still need
+    assert held["challenge_progress_history_default"] == 0
+    assert result.deleted == april_rows - held["challenge_progress_history_base"]
     assert may <= set(ChallengeProgressHistory.objects.values_list("pk", flat=True))  # May stays whole
     assert gains_of_every_period(history, periods, now=NOW) == before
     assert before[(history[0].pk, (cutoff, NOW + 30 * DAY))]["quiet"] == 2
@@ -116,17 +124,81 @@ def test_pruning_drops_the_months_before_the_cutoff_and_keeps_every_gain_after_i
     assert prune_progress_history(keep_days=40, now=NOW).deleted == 0
 
 
-def test_pruning_a_later_month_deletes_the_rows_carried_before_that_no_gain_needs_any_more(history):
+def test_pruning_a_later_month_rebuilds_the_baseline_without_the_rows_no_gain_needs_any_more(history):
     prune_progress_history(keep_days=40, now=NOW)
-    carried = partitions()["challenge_progress_history_default"]
+    carried = partitions()["challenge_progress_history_base"]
     periods = periods_from(NOW - 5 * DAY, now=NOW)
     before = gains_of_every_period(history, periods, now=NOW)
 
     result = prune_progress_history(keep_days=5, now=NOW)
 
     assert result.dropped_partitions == ("challenge_progress_history_2025_05",)
-    assert partitions()["challenge_progress_history_default"] <= carried + 40  # at most 2 rows per pair
+    assert partitions()["challenge_progress_history_base"] <= carried + 40  # at most 2 rows per pair
     assert gains_of_every_period(history, periods, now=NOW) == before
+
+
+def base_bound() -> str | None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_expr(relpartbound, oid) FROM pg_class WHERE oid = to_regclass(%s)", [BASE])
+        row = cursor.fetchone()
+    return row and row[0]
+
+
+def index_columns(table: str) -> list[str]:
+    """The column lists of `table`'s indexes (a partition's, named after it, compare with another's)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT regexp_replace(indexdef, '^.* USING ', '') FROM pg_indexes WHERE tablename = %s ORDER BY 1", [table]
+        )
+        return [definition for (definition,) in cursor.fetchall()]
+
+
+@pytest.fixture
+def months():
+    """History from January 1 to July 10 in two challenges, the months from February on in partitions.
+
+    January never had one: its rows are in the DEFAULT partition, where the first prune (nothing to drop
+    yet) leaves the rows a gain needs, as an earlier version left the rows it carried there.
+    """
+    challenges = [ChallengeFactory(code="a"), ChallengeFactory(code="b")]
+    create_history_partitions(now=FEBRUARY, months_ahead=6)
+    random_history(random.Random(11), challenges, clusters=12, first=JANUARY, days=190, per_day=1)
+    with connection.cursor() as cursor:  # the deferred foreign-key checks run now, as at the writes' commit:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # a partition with checks pending cannot be dropped
+    return challenges
+
+
+def test_monthly_prunes_in_a_row_keep_exactly_the_rows_of_the_rule_and_every_kept_gain(months):
+    now = datetime.datetime(2025, 7, 10, 12, 0, tzinfo=UTC)
+    for cutoff, dropped, bound in [
+        (FEBRUARY + DAY / 2, None, FEBRUARY),  # no month to drop: the DEFAULT partition's batched delete
+        (MARCH + DAY / 2, "2025_02", MARCH),  # folds January's rows, carried as an earlier version did
+        (APRIL + 9 * DAY + DAY / 2, "2025_03", APRIL),
+        (MAY + DAY / 2, "2025_04", MAY),  # after an import into February, which the baseline holds
+        (JUNE + 14 * DAY + DAY / 2, "2025_05", JUNE),
+    ]:
+        every_day = periods_from(cutoff, now=now)
+        periods = [*every_day[:-2:3], *every_day[-2:]]
+        before, rows = gains_of_every_period(months, periods, now=now), history_rows()
+
+        result = prune_progress_history(keep_days=(now - cutoff).days, now=now)
+
+        assert result.cutoff == cutoff
+        assert result.dropped_partitions == ((f"challenge_progress_history_{dropped}",) if dropped else ())
+        assert set(history_rows()) == rows_the_prune_keeps(rows, cutoff=cutoff, whole_from=bound)
+        assert result.deleted == len(rows) - len(history_rows()) > 0
+        assert gains_of_every_period(months, periods, now=now) == before
+        held = partitions()
+        if dropped is None:
+            assert held["challenge_progress_history_default"] > 0 and BASE not in held
+            continue
+        assert base_bound() == f"FOR VALUES FROM (MINVALUE) TO ('{bound:%Y-%m-%d} 00:00:00+00')"
+        assert held["challenge_progress_history_default"] == 0 < held[BASE]
+        assert index_columns(BASE) == index_columns(f"challenge_progress_history_{bound:%Y_%m}")
+        if bound == APRIL:
+            import_progress(io.StringIO("cluster_id,challenge_code,value\nc00,a,123456789\n"), now=FEBRUARY + 14 * DAY)
+            assert partitions()[BASE] == held[BASE] + 1
+    assert create_history_partitions(now=JANUARY, months_ahead=6) == []  # January to May lie in the baseline
 
 
 def test_a_season_that_is_not_final_keeps_its_months(history):

@@ -12,7 +12,13 @@ from hedge.challenges.services.history import prune_progress_history
 from leaderboards.models import LeaderboardDef
 from leaderboards.services import generate_final_run
 from tests.factories import ChallengeFactory, LeaderboardDefFactory, SeasonFactory, given_history
-from tests.gains_reference import gains_of_every_period, periods_from, random_history
+from tests.gains_reference import (
+    gains_of_every_period,
+    history_rows,
+    periods_from,
+    random_history,
+    rows_the_prune_keeps,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -41,6 +47,14 @@ def test_pruning_keeps_the_gain_of_every_period_that_starts_after_the_cutoff(his
     assert result.deleted > rows / 3
     assert ChallengeProgressHistory.objects.count() == rows - result.deleted
     assert gains_of_every_period(history, periods, now=NOW) == before
+
+
+def test_the_rows_kept_are_each_pairs_first_row_and_its_newest_before_the_cutoff(history):
+    rows = history_rows()
+
+    prune_progress_history(keep_days=10, now=NOW, batch_size=7)
+
+    assert set(history_rows()) == rows_the_prune_keeps(rows, cutoff=NOW - 10 * DAY) != set(rows)
 
 
 def test_pruning_keeps_what_a_period_that_started_before_history_began_needs(history):

@@ -13,6 +13,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from hedge.challenges.services.history import create_history_partitions, prune_progress_history
 from leaderboards.periods import calendar_period
 from leaderboards.services import generate_final_run, generate_leaderboard_run
 from tests.factories import LeaderboardDefFactory, given_history
@@ -33,6 +34,7 @@ PROGRESS_COUNTS = "SELECT challenge_id, progress_rows FROM challenge_progress_co
 PROGRESS_COUNTED = "SELECT challenge_id, COUNT(*) FROM challenge_progress GROUP BY 1 ORDER BY 1"
 RUNS = "SELECT id, leaderboard_key, status, is_final, row_count, checksum FROM leaderboard_runs ORDER BY id"
 TABLES = "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
+PARTITIONS = "SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) FROM pg_class c WHERE c.relispartition ORDER BY 1"
 
 
 def libpq_env() -> dict[str, str]:
@@ -97,7 +99,22 @@ def populated(wins, streak):
     return runs
 
 
-def test_a_dump_restored_into_a_new_database_verifies_with_every_checksum_equal(populated, restored_name, tmp_path):
+@pytest.fixture
+def pruned_history(wins):
+    """A month of 2001 pruned: history's baseline partition (FROM MINVALUE) exists; dropped afterwards."""
+    old = datetime.datetime(2001, 1, 10, tzinfo=datetime.UTC)
+    create_history_partitions(now=old, months_ahead=0)
+    for day, value in enumerate((1, 2, 3)):
+        given_history(wins, {"old": value}, at=old + day * DAY)
+    assert prune_progress_history(keep_days=30).dropped_partitions == ("challenge_progress_history_2001_01",)
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE challenge_progress_history_base")
+
+
+def test_a_dump_restored_into_a_new_database_verifies_with_every_checksum_equal(
+    populated, pruned_history, restored_name, tmp_path
+):
     source = connection.settings_dict["NAME"]
     dump = tmp_path / "hedge.dump"
 
@@ -108,6 +125,9 @@ def test_a_dump_restored_into_a_new_database_verifies_with_every_checksum_equal(
     assert (dumped.returncode, created.returncode, restored.returncode) == (0, 0, 0), dumped.stderr + restored.stderr
     assert rows(restored_name, RUNS) == rows(source, RUNS)
     assert table_counts(restored_name) == table_counts(source)
+    partitions = dict(rows(restored_name, PARTITIONS))
+    assert partitions == dict(rows(source, PARTITIONS))
+    assert partitions["challenge_progress_history_base"].startswith("FOR VALUES FROM (MINVALUE) TO ('2001-02-01")
     assert rows(restored_name, PROGRESS_COUNTS) == rows(restored_name, PROGRESS_COUNTED) != []
     verified = verify_runs_on(restored_name, "--verbosity", "2")
     assert verified.returncode == 0, verified.stdout + verified.stderr

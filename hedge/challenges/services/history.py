@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
-from hedge.core.db import create_temp_table, sql_datetime
+from hedge.core.db import sql_datetime
 
 from .. import sql
 from ..models import Challenge
@@ -61,13 +61,20 @@ def _month_partitions(cursor) -> list[str]:
     return [name for (name,) in cursor.fetchall()]
 
 
+def _base_end(cursor) -> datetime.datetime | None:
+    """Where the baseline partition's range ends (the end of the newest month dropped), None before any prune."""
+    cursor.execute(sql.HISTORY_BASE_END)
+    return cursor.fetchone()[0]
+
+
 def create_history_partitions(
     *, now: datetime.datetime | None = None, months_ahead: int = DEFAULT_MONTHS_AHEAD
 ) -> list[str]:
     """Create the month partitions of challenge_progress_history from `now`'s month to `months_ahead` later.
 
     Returns the names created (none on SQLite, where history is one table). Rows the DEFAULT
-    partition already holds for a month move into its new partition. The ETL and the import call
+    partition already holds for a month move into its new partition. A month the prune already folded
+    into the baseline partition gets none (its rows land in the baseline). The ETL and the import call
     it before writing; cron calls it through `create_history_partitions` so a month's partition
     exists before its first write even if neither runs.
     """
@@ -90,13 +97,16 @@ def create_history_partitions(
 
 
 def _create_partition(name: str, *, start: datetime.datetime, end: datetime.datetime) -> bool:
-    """Create and attach one month partition; False when another process made it meanwhile."""
+    """Create and attach one month partition; False when another process made it meanwhile or the baseline covers it."""
     params = {"start": start, "end": end}
     partition = connection.ops.quote_name(name)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql.LOCK_HISTORY_PARTITIONING)
         cursor.execute(sql.HISTORY_PARTITION_EXISTS, {"name": name})
         if cursor.fetchone()[0]:
+            return False
+        folded_until = _base_end(cursor)
+        if folded_until is not None and end <= folded_until:
             return False
         cursor.execute(sql.CREATE_HISTORY_PARTITION_TABLE.format(partition=partition))
         cursor.execute(sql.MOVE_DEFAULT_HISTORY_INTO_PARTITION.format(partition=partition), params)
@@ -117,9 +127,11 @@ def prune_progress_history(
     transaction, so it can run from cron while the ETL writes.
 
     Partitioned (PostgreSQL), each month partition that ends at or before the cutoff is dropped
-    whole once the rows of it still needed are carried into the DEFAULT partition, and only the
-    DEFAULT partition is deleted from row by row: rows of the month the cutoff falls in stay until
-    that whole month is before the cutoff.
+    whole and the baseline partition rebuilt with the rows still needed of it and of everything
+    before it (`_drop_partitions_before`); rows of the month the cutoff falls in stay until that
+    whole month is before the cutoff, and baseline rows superseded by rows of that month wait for
+    its rebuild. Only DEFAULT rows older than the cutoff with no month left to drop (rare) are
+    deleted row by row.
     """
     if keep_days < 1:
         raise ValueError(f"keep_days must be at least 1, not {keep_days}")
@@ -148,32 +160,47 @@ def prune_progress_history(
 def _drop_partitions_before(cutoff: datetime.datetime) -> tuple[int, tuple[str, ...]]:
     """Drop each month partition that ends at or before `cutoff`, oldest first, each in its own transaction.
 
-    The partition is locked against writes while the rows still needed are staged (readers go on),
-    then detached and dropped, and the staged rows inserted again: they land in the DEFAULT
-    partition, ids and times unchanged. Readers wait only for the detach, drop and that insert.
+    The rows a gain still needs of every row before the month's end (the baseline partition, the month, any
+    DEFAULT rows of earlier months) go into a new baseline table, built beside the table while those
+    partitions are locked against writes (readers go on); then the old baseline and the month are detached
+    and dropped, those DEFAULT rows deleted, and the new baseline attached up to the month's end. Readers
+    wait only for that swap, never see it half done, and nothing is deleted row by row.
     """
     deleted, dropped = 0, []
     with connection.cursor() as cursor:
         names = [name for name in _month_partitions(cursor) if _next_month(_partition_month(name)) <= cutoff]
     for name in names:
-        partition = connection.ops.quote_name(name)
+        end = _next_month(_partition_month(name))
+        bounds = {"end": end, "cutoff": sql_datetime(cutoff)}
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql.LOCK_HISTORY_PARTITIONING)
             cursor.execute(sql.HISTORY_PARTITION_EXISTS, {"name": name})
             if not cursor.fetchone()[0]:  # dropped meanwhile by another prune
                 continue
-            cursor.execute(sql.LOCK_HISTORY_PARTITION_AGAINST_WRITES.format(partition=partition))
-            create_temp_table(cursor, sql.HISTORY_CARRY, sql.HISTORY_CARRY_COLUMNS)
-            start = _partition_month(name)
-            bounds = {"start": start, "end": _next_month(start), "cutoff": sql_datetime(cutoff)}
-            cursor.execute(sql.STAGE_HISTORY_STILL_NEEDED.format(partition=partition), bounds)
-            carried = cursor.rowcount
-            cursor.execute(sql.COUNT_HISTORY_PARTITION.format(partition=partition))
+            cursor.execute(sql.HISTORY_PARTITION_EXISTS, {"name": sql.HISTORY_BASE})
+            replaced = [sql.HISTORY_BASE] if cursor.fetchone()[0] else []
+            replaced.append(name)
+            for table in (*replaced, "challenge_progress_history_default"):
+                cursor.execute(
+                    sql.LOCK_HISTORY_PARTITION_AGAINST_WRITES.format(partition=connection.ops.quote_name(table))
+                )
+            cursor.execute(sql.COUNT_HISTORY_BEFORE, bounds)
             rows = cursor.fetchone()[0]
-            cursor.execute(sql.DETACH_HISTORY_PARTITION.format(partition=partition))
-            cursor.execute(sql.DROP_HISTORY_PARTITION.format(partition=partition))
-            cursor.execute(sql.INSERT_CARRIED_HISTORY)
-        deleted += rows - carried
+            cursor.execute(sql.SET_HISTORY_BASE_MEMORY)
+            cursor.execute(sql.CREATE_HISTORY_BASE_TABLE, bounds)
+            cursor.execute(sql.BUILD_HISTORY_BASE, bounds)
+            kept = cursor.rowcount
+            for statement in sql.HISTORY_BASE_INDEXES:
+                cursor.execute(statement)
+            cursor.execute(sql.ANALYZE_HISTORY_BASE_NEXT)
+            cursor.execute(sql.DELETE_DEFAULT_HISTORY_BEFORE, bounds)  # still before the swap: readers go on
+            for table in replaced:
+                partition = connection.ops.quote_name(table)
+                cursor.execute(sql.DETACH_HISTORY_PARTITION.format(partition=partition))
+                cursor.execute(sql.DROP_HISTORY_PARTITION.format(partition=partition))
+            cursor.execute(sql.RENAME_HISTORY_BASE_NEXT)
+            cursor.execute(sql.ATTACH_HISTORY_BASE, bounds)
+        deleted += rows - kept
         dropped.append(name)
-        logger.info("progress history: partition %s dropped, %s of its %s rows carried", name, carried, rows)
+        logger.info("progress history: partition %s dropped, %s of the %s rows before its end kept", name, kept, rows)
     return deleted, tuple(dropped)
