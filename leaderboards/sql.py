@@ -17,17 +17,17 @@ so the rows are sorted once, and only then is the previous run joined; a run exc
 of the exclusions recorded on it (RECORD_RUN_EXCLUSIONS: one consistent set whatever is lifted or
 added meanwhile), a preview those active now.
 
-The previous rank (each entry's rank in `%(previous_run)s`): a hash join on the previous run's
-entries, read once through leaderboard_entries_unique_cluster (run_id, cluster_id), never a probe
-per entry. The statistics may not know the previous run (a run of fewer than
-leaderboards.models.ANALYZED_RUN_ENTRIES is not analyzed when published) and estimate its entries at one row, for which the planner's cheapest join is a nested loop over a
-materialized copy of the run, comparing every entry with every previous one; so the statement runs
-inside hedge.core.db.ranking_plan (no Materialize or Memoize nodes, no JIT, for this statement only), where
-hashing the previous run is the cheapest join whatever its estimate, and the nested loops that
-are right (a top N read down an index, one probe per row) stay as they are. The join comes after
-the ranks are numbered, so its output is in position order only if the previous run is hashed in
-one batch: ranking_plan gives hash tables room for a million entries (RANKING_HASH_MEM), and the
-run is written in position order, the order every later read of it follows.
+The previous rank (each entry's rank in `%(previous_run)s`): a hash join on the previous run's entries,
+read once through leaderboard_entries_unique_cluster (run_id, cluster_id), never a probe per entry. The
+statistics may not know the previous run (a run of fewer than leaderboards.models.ANALYZED_RUN_ENTRIES
+is not analyzed when published) and estimate its entries at one row, for which the planner's cheapest
+join is a nested loop over a materialized copy of the run, comparing every entry with every previous
+one; so the statement runs inside hedge.core.db.ranking_plan (no Materialize or Memoize nodes, no JIT,
+for this statement only), where hashing the previous run is the cheapest join whatever its estimate, and
+the nested loops that are right (a top N read down an index, one probe per row) stay as they are. The
+join comes after the ranks are numbered, so its output is in position order only if the previous run is
+hashed in one batch: ranking_plan gives hash tables room for a million entries (RANKING_HASH_MEM), and
+the run is written in position order, the order every later read of it follows.
 """
 
 from hedge.challenges.history_sql import PERIOD_GAINS
