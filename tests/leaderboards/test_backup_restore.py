@@ -25,13 +25,20 @@ ON_POSTGRESQL = os.environ.get("DATABASE_URL", "").split(":")[0] in {"postgres",
 
 pytestmark = [
     pytest.mark.skipif(not ON_POSTGRESQL, reason="pg_dump and pg_restore back up PostgreSQL databases only"),
-    pytest.mark.skipif(not (shutil.which("pg_dump") and shutil.which("pg_restore")), reason="no pg_dump/pg_restore"),
+    pytest.mark.skipif(
+        not (shutil.which("pg_dump") and shutil.which("pg_restore") and shutil.which("vacuumdb")),
+        reason="no pg_dump/pg_restore/vacuumdb",
+    ),
     # The dump is taken by another session: the data must be committed, not inside the test's transaction.
     pytest.mark.django_db(transaction=True),
 ]
 
 PROGRESS_COUNTS = "SELECT challenge_id, progress_rows FROM challenge_progress_counts WHERE progress_rows > 0 ORDER BY 1"
 PROGRESS_COUNTED = "SELECT challenge_id, COUNT(*) FROM challenge_progress GROUP BY 1 ORDER BY 1"
+# Whether the planner has statistics of leaderboard_entries (pg_restore brings none; vacuumdb --analyze-only does).
+ANALYZED_ENTRIES = (
+    "SELECT EXISTS (SELECT 1 FROM pg_stats WHERE tablename = 'leaderboard_entries' AND attname = 'run_id')"
+)
 RUNS = "SELECT id, leaderboard_key, status, is_final, row_count, checksum FROM leaderboard_runs ORDER BY id"
 TABLES = "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
 PARTITIONS = "SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) FROM pg_class c WHERE c.relispartition ORDER BY 1"
@@ -123,8 +130,11 @@ def test_a_dump_restored_into_a_new_database_verifies_with_every_checksum_equal(
     dumped = run("pg_dump", "-Fc", "--no-owner", "--file", str(dump), source)
     created = run("createdb", restored_name)
     restored = run("pg_restore", "--no-owner", "--exit-on-error", "--dbname", restored_name, str(dump))
+    analyzed = run("vacuumdb", "--analyze-only", "--dbname", restored_name)
 
     assert (dumped.returncode, created.returncode, restored.returncode) == (0, 0, 0), dumped.stderr + restored.stderr
+    assert analyzed.returncode == 0, analyzed.stderr
+    assert rows(restored_name, ANALYZED_ENTRIES) == [(True,)]  # the copy has planner statistics before it serves
     assert rows(restored_name, RUNS) == rows(source, RUNS)
     assert table_counts(restored_name) == table_counts(source)
     partitions = dict(rows(restored_name, PARTITIONS))
