@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from hedge.challenges.models import Challenge
 from hedge.challenges.services.upsert import upsert_progress
-from hedge.core.db import analyze_temp_table, binary_collation, create_temp_table
+from hedge.core.db import analyze_in_transaction, binary_collation, create_temp_table
 from leaderboards import sql as lb_sql
 from leaderboards.models import LeaderboardDef, LeaderboardRun, RankMode, RunStatus, TimeWindow
 from leaderboards.periods import Period, previous_period
@@ -924,7 +924,7 @@ class DataWork:
             def scope(cursor) -> None:
                 create_temp_table(cursor, season_sql.SCOPE_TABLE, "cluster_id varchar(128) NOT NULL PRIMARY KEY")
                 cursor.execute(season_sql.CHANGED_CLUSTERS, params)
-                analyze_temp_table(cursor, season_sql.SCOPE_TABLE)
+                analyze_in_transaction(cursor, season_sql.SCOPE_TABLE)
 
             op["explain"] = {
                 "hedge": explain(season_sql.GAINS_SCOPE.format(guard=""), params, setup=scope),

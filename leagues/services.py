@@ -14,7 +14,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from hedge.core.db import analyze_temp_table, bulk_join_plan, create_temp_table, drop_temp_table, sql_datetime
+from hedge.core.db import analyze_in_transaction, bulk_join_plan, create_temp_table, drop_temp_table, sql_datetime
 from leaderboards.models import LeaderboardRun
 from leaderboards.sql import RANK_FUNCTIONS
 
@@ -68,7 +68,7 @@ def place_run_members(run: LeaderboardRun, *, now: datetime.datetime | None = No
             create_temp_table(cursor, sql.SEATS_TABLE, sql.SEATS_COLUMNS)
             try:
                 cursor.execute(sql.TIER_SEATS, params)
-                analyze_temp_table(cursor, sql.SEATS_TABLE)
+                analyze_in_transaction(cursor, sql.SEATS_TABLE)
                 with bulk_join_plan(cursor):
                     cursor.execute(sql.PLACE_MEMBERS, params)
                 placed[league.key] = cursor.rowcount

@@ -19,7 +19,7 @@ from hedge.challenges.models import BIGINT_MAX, MAX_PROGRESS_VALUE
 from hedge.challenges.services.locks import settled_progress_writes
 from hedge.core.clusters import CLUSTER_ID_MAX_LENGTH, cluster_id_problem
 from hedge.core.db import (
-    analyze_temp_table,
+    analyze_in_transaction,
     bulk_load,
     counted_upsert,
     create_temp_table,
@@ -231,7 +231,7 @@ def _upsert_scope(cursor, season: Season, *, considered: int, now: datetime.date
     if statement is not sql.LIFETIME_SCOPE_BY_INDEX:
         # The others join the scope, planned from its size; the by-index form reads it once, row by row,
         # whatever the statistics say (and ANALYZE costs a catalog write per recompute).
-        analyze_temp_table(cursor, sql.SCOPE_TABLE)
+        analyze_in_transaction(cursor, sql.SCOPE_TABLE)
     without_jit(cursor)
     cursor.execute(sql.CLEAR_ERRORS_SCOPE, params)
     guarded = _can_overflow(season)

@@ -177,7 +177,9 @@ WHERE e.nth = 1
 # x 10 challenges) instead of reading the baseline and the month in order through progress_history_lookup_idx
 # (its plan at 200k x 2), the sort would spill in many runs at the default 4MB; the index builds below sort the
 # whole new baseline in maintenance_work_mem. The prune runs alone at night, one sort at a time.
-SET_HISTORY_BASE_MEMORY = "SET LOCAL work_mem = '256MB'; SET LOCAL maintenance_work_mem = '256MB'"
+SET_HISTORY_BASE_MEMORY = """
+SELECT set_config('work_mem', '256MB', true), set_config('maintenance_work_mem', '256MB', true)
+"""
 # The parent's indexes and foreign key, built after the load (one sort each instead of a row-by-row insert)
 # and before the swap, so readers do not wait for them: ATTACH adopts each one that matches the parent's
 # and would build any missing one itself (the partition tests check that none is). Measured at 200k x 2
@@ -190,7 +192,6 @@ HISTORY_BASE_INDEXES = (
     "ALTER TABLE challenge_progress_history_base_next ADD FOREIGN KEY (challenge_id) REFERENCES challenges (id)"
     " DEFERRABLE INITIALLY DEFERRED",
 )
-ANALYZE_HISTORY_BASE_NEXT = "ANALYZE challenge_progress_history_base_next"
 # The rows folded into the next baseline leave the DEFAULT partition (ATTACH refuses a range it holds rows of).
 # Uses index: none (the DEFAULT partition holds only rows no month covers: few, once folded)
 DELETE_DEFAULT_HISTORY_BEFORE = "DELETE FROM challenge_progress_history_default WHERE recorded_at < %(end)s"

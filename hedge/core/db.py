@@ -245,19 +245,12 @@ def create_temp_table(cursor, name: str, columns_sql: str) -> None:
     cursor.execute(f"CREATE TEMP TABLE {name} ({columns_sql}){on_commit}")
 
 
-def analyze_temp_table(cursor, name: str) -> None:
-    """Give the planner a temp table's statistics (PostgreSQL's autovacuum never analyzes temp tables).
+def analyze_in_transaction(cursor, table: str, column: str | None = None) -> None:
+    """Refresh the planner's statistics of `table` (or of its `column`) inside the transaction, its rows included.
 
-    Without them it guesses hundreds of rows and hash-joins whole tables even for a single cluster.
-    """
-    if is_postgresql():
-        cursor.execute(f"ANALYZE {name}")
-
-
-def analyze_in_transaction(cursor, table: str, column: str) -> None:
-    """Refresh the planner's statistics of `table`'s `column` inside the transaction, rows written by it included.
-
-    PostgreSQL only (SQLite plans these reads by its indexes without statistics). The statistics commit with the
+    PostgreSQL only (SQLite plans these reads by its indexes without statistics). For temp tables, which
+    autovacuum never analyzes: without statistics the planner guesses hundreds of rows and hash-joins whole
+    tables even for a single cluster. For rows just written to a shared table: the statistics commit with the
     transaction, so readers never plan against statistics older than the rows they read. It waits for the table's
     SHARE UPDATE EXCLUSIVE lock (readers and writers never conflict with it): a concurrent writer's ANALYZE until that
     transaction ends, an autovacuum of the table not at all (PostgreSQL cancels it after deadlock_timeout). Not
@@ -265,7 +258,7 @@ def analyze_in_transaction(cursor, table: str, column: str) -> None:
     unknown until its next one.
     """
     if is_postgresql():
-        cursor.execute(f"ANALYZE {table} ({column})")
+        cursor.execute(f"ANALYZE {table}" + (f" ({column})" if column else ""))
 
 
 def json_strings(parameter: str) -> str:

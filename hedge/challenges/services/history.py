@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
-from hedge.core.db import sql_datetime
+from hedge.core.db import analyze_in_transaction, sql_datetime
 
 from .. import sql
 from ..models import Challenge
@@ -192,7 +192,7 @@ def _drop_partitions_before(cutoff: datetime.datetime) -> tuple[int, tuple[str, 
             kept = cursor.rowcount
             for statement in sql.HISTORY_BASE_INDEXES:
                 cursor.execute(statement)
-            cursor.execute(sql.ANALYZE_HISTORY_BASE_NEXT)
+            analyze_in_transaction(cursor, sql.HISTORY_BASE_NEXT)
             cursor.execute(sql.DELETE_DEFAULT_HISTORY_BEFORE, bounds)  # still before the swap: readers go on
             for table in replaced:
                 partition = connection.ops.quote_name(table)
