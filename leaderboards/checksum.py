@@ -22,7 +22,7 @@ from django.db import connection
 from django.utils import timezone
 
 from hedge.challenges.models import ChallengeProgressHistory
-from hedge.core.db import ordered_text_agg
+from hedge.core.db import text_agg
 
 from . import sql
 from .errors import UnknownLeaderboard
@@ -41,9 +41,7 @@ def entries_checksum(run_id: int) -> str:
     BATCH_ROWS entries costs one round trip.
     """
     digest = hashlib.sha256()
-    statement = sql.CHECKSUM_BATCH.format(
-        joined_lines=ordered_text_agg("b.line", order="b.position", separator="%(newline)s")
-    )
+    statement = sql.CHECKSUM_BATCH.format(joined_lines=text_agg("b.line", separator="%(newline)s"))
     params = {"run": run_id, "after": 0, "rows": BATCH_ROWS, "newline": "\n"}
     with connection.cursor() as cursor:
         while True:
