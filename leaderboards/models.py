@@ -316,11 +316,12 @@ class LeaderboardEntry(models.Model):
 # How many movers of each direction a run keeps (the most a movers request can ask for).
 MAX_MOVERS = 100
 
-# A run of at least this many entries is analyzed (leaderboard_entries.run_id) before it is published. Statistics
-# that do not know a run estimate it at one row, and the planner then reads every entry of the run where it should
-# probe the index: a cluster lookup in a run of 1,000,000 entries took 9.4 s (a 503 at the API's 2 s timeout) until
-# autovacuum's next ANALYZE, which on a table of many runs may be hours away. ANALYZE samples a fixed number of rows
-# (0.2 s on a table of 3,000,000 entries), so smaller runs, whose misplanned reads stay cheap, skip it.
+# A run of at least this many entries is analyzed (leaderboard_entries.run_id, and previous_rank for the movers'
+# read) before it is published. Statistics that do not know a run estimate it at one row, and the planner then reads
+# every entry of the run where it should probe the index: a cluster lookup in a run of 1,000,000 entries took 9.4 s
+# (a 503 at the API's 2 s timeout) until autovacuum's next ANALYZE, which on a table of many runs may be hours away.
+# ANALYZE samples a fixed number of rows (0.2 s on a table of 3,000,000 entries), so smaller runs, whose misplanned
+# reads stay cheap, skip it.
 ANALYZED_RUN_ENTRIES = 10_000
 
 

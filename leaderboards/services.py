@@ -396,7 +396,7 @@ def _insert_entries(
             cursor.execute(statement.format(rank_function=rank_function, binary=binary_collation()), params)
             row_count = cursor.rowcount
         if row_count >= ANALYZED_RUN_ENTRIES:  # the reads below and every reader once published plan with the run
-            analyze_in_transaction(cursor, "leaderboard_entries", "run_id")
+            analyze_in_transaction(cursor, "leaderboard_entries", "run_id", "previous_rank")
         if params["previous_run"] is not None:  # else no entry has a previous rank, and no run has movers
             cursor.execute(sql.RECORD_RUN_MOVERS, {"run": run.pk, "movers": MAX_MOVERS})
         cursor.execute(sql.RANKED_TOTAL_OF_RUN, {"run": run.pk})
