@@ -151,6 +151,9 @@ def measure_pair(
 ) -> dict:
     """Time hedge and the floor `repeat` times each, alternating who goes first; medians and ratio.
 
+    Each side starts right after a CHECKPOINT: a run of a million entries writes ~400 MB of WAL, so without one
+    the side that happened to cross max_wal_size paid for the checkpoint of everything written before it.
+
     `warm` (untimed, after each reset) reads what both sides are about to read (each side's own work,
     rolled back), so neither pays alone for pages the reset left cold (an ETL tick's new rows).
     """
@@ -161,6 +164,7 @@ def measure_pair(
         if warm is not None:
             warm()
         for side, fn in sides if i % 2 == 0 else reversed(sides):
+            _checkpoint()  # neither side pays for a checkpoint the other's writes (or the reset's) brought on
             times[side].append(_timed(fn))
         log(f"  {label} #{i + 1}: hedge {times['hedge'][-1]:.3f} s, floor {times['floor'][-1]:.3f} s")
     # Both sides computed the same thing, or the comparison means nothing.
