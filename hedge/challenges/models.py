@@ -114,8 +114,11 @@ class ChallengeProgress(models.Model):
             models.Index(F("challenge"), F("value").desc(), F("cluster_id"), name="challenge_progress_rank_idx"),
             # Serves "clusters changed since t" (incremental season recompute).
             models.Index(fields=["updated_at"], name="challenge_progress_updated_idx"),
-            # Serves "every challenge of one cluster" (season points of one cluster).
-            models.Index(fields=["cluster_id"], name="challenge_progress_cluster_idx"),
+            # Serves "every challenge of one cluster" (season points of one cluster, a profile) and "one challenge of
+            # one cluster" (a board's tiebreaker, probed for each of its top N) from the index alone. Keyed on the
+            # cluster only, the probe for one challenge visited the heap row of each of the cluster's challenges
+            # (10 pages for 1 value: a top-1000 board 17 ms instead of 12 ms among 100 boards at 1,000,000 clusters).
+            models.Index(fields=["cluster_id", "challenge"], include=["value"], name="challenge_progress_cluster_idx"),
         ]
 
     def __str__(self) -> str:
