@@ -26,7 +26,7 @@ from hedge.core.routers import read_alias
 from seasons.models import Season
 
 from . import sql
-from .models import LeaderboardDef, LeaderboardEntry, LeaderboardRun, RunStatus
+from .models import LeaderboardDef, LeaderboardEntry, LeaderboardRun, RunStatus, TimeWindow
 from .periods import Period, periods_ended_between, previous_period
 
 # Scheduled runs (neither final nor backfill) first, then the newest; leaderboard_runs_complete_idx serves it.
@@ -193,8 +193,10 @@ def due_final_periods(definition: LeaderboardDef, *, now: datetime.datetime) -> 
     The periods that ended after the board's last final run (by period end) and after the board
     was created, the newest LEADERBOARD_FINALS_CATCH_UP of them; the period that ended last is due
     even when the board is younger (a new board's first final), unless a final run covers it.
-    One query (two for SEASON).
+    One query (two for SEASON; none for ALL_TIME, which has no periods).
     """
+    if definition.time_window == TimeWindow.ALL_TIME:
+        return DuePeriods(due=[], skipped=[])
     finals = LeaderboardRun.objects.filter(
         leaderboard_id=definition.key, status=RunStatus.COMPLETE, is_final=True, period_end__lte=now
     )
