@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS
 
-from hedge.core.db import sql_datetime
+from hedge.core.db import prepared_statements_cursor, sql_datetime
 
 from . import sql
 from .models import Scoring
@@ -54,7 +54,7 @@ def cluster_breakdown(
         statement = sql.BREAKDOWN_VALUES_AS_OF
     else:
         statement = sql.BREAKDOWN_LIFETIME
-    with connections[using].cursor() as cursor:
+    with prepared_statements_cursor(using) as cursor:
         cursor.execute(statement, params)
         rows = cursor.fetchall()
     started = starts_at <= now

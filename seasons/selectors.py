@@ -14,7 +14,7 @@ from django.db.models import BigIntegerField, Case, Exists, F, OuterRef, Prefetc
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from hedge.core.db import columns_of, db_datetime, instances_from_row, sql_datetime
+from hedge.core.db import columns_of, db_datetime, instances_from_row, prepared_statements_cursor, sql_datetime
 from hedge.core.routers import read_alias
 
 from . import sql
@@ -177,6 +177,8 @@ def get_explained_cluster_progress(
     weight x value of each weighted challenge. The queries:
     1. the season with the cluster's standing and whether its progress is withheld (sql.PROGRESS);
     2. the breakdown (breakdown.cluster_breakdown), whose statement follows the season's scoring.
+    On PostgreSQL both are prepared once per connection (hedge.core.db.prepared_statements_cursor): index
+    probes by equality, whose planning cost more than running them.
     None for an unknown season (one query). Raises ProgressWithheld for a cluster whose progress
     must not be served (see `withhold_progress_where`).
     """
@@ -201,7 +203,7 @@ def get_explained_cluster_progress(
 
 def _progress_row(*, season_id: str, cluster_id: str, now: datetime.datetime, using: str) -> dict | None:
     params = {"season": season_id, "cluster": cluster_id, "now": sql_datetime(now)}
-    with connections[using].cursor() as cursor:
+    with prepared_statements_cursor(using) as cursor:
         cursor.execute(_progress_statement(), params)
         values = cursor.fetchone()
         if values is None:
