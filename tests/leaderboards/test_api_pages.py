@@ -100,10 +100,9 @@ def test_a_page_is_found_by_position_not_by_offset(api, run, django_assert_num_q
         api.get("/leaderboards/lb/latest", {"after": 20, "limit": 2})
 
     [names_sql, page_sql] = [q["sql"] for q in queries.captured_queries if "leaderboard_entries" in q["sql"]]
-    # The names' statement runs prepared on PostgreSQL (logged as sent: its values are bound by the server).
+    # Both statements run prepared on PostgreSQL (logged as sent: their values are bound by the server).
     assert re.search(r"e\.position > (20|\$\d)", names_sql) and "OFFSET" not in names_sql.upper()
-    assert "e.position > 20" in page_sql
-    assert "OFFSET" not in page_sql.upper()
+    assert re.search(r"e\.position > (20|\$\d)", page_sql) and "OFFSET" not in page_sql.upper()
 
 
 @pytest.mark.parametrize("after", ["-1", "x", "", "1.0", "\u0663", " 3", "+3", "1_0", "2147483648"], ids=repr)
