@@ -49,8 +49,15 @@ _SEASON_VALUES_AS_OF = VALUES_AS_OF.format(challenges=_WEIGHTED_CHALLENGES, clus
 OVERFLOW_GUARD = """WHERE NOT EXISTS (SELECT 1 FROM season_progress_errors x
                       WHERE x.season_id = %(season)s AND x.cluster_id = r.cluster_id)"""
 
-# LIFETIME, every cluster: current values x weight.
-# Uses index: challenge_progress_rank_idx (by challenge), season_levels_threshold_idx (the level).
+# LIFETIME, every cluster: current values x weight, summed per cluster (`e`), then joined to the clusters the season
+# already stores (`s`), which get 0 when they no longer earn anything. Summed before the join, the sum reads the
+# season's rows in cluster order from challenge_progress_cluster_idx alone and hands them on in that order, so the
+# upsert probes and extends season_progress_unique_cluster page after page; a UNION ALL of the stored clusters with
+# the progress rows was hashed instead (its groups unknown to the planner) and reached the indexes in hash order:
+# 22 s against 17 s from empty at 1,000,000 clusters. A cluster left out by the `{guard}` is left out of both sides,
+# so its stored row stays as it is.
+# Uses index: challenge_progress_cluster_idx (every row, in cluster order), season_progress_unique_cluster,
+# season_levels_threshold_idx (the level).
 LIFETIME_SEASON = """
 INSERT INTO season_progress (season_id, cluster_id, points, level, updated_at, points_reached_at)
 SELECT %(season)s, t.cluster_id, t.points,
@@ -63,15 +70,18 @@ SELECT %(season)s, t.cluster_id, t.points,
        %(now)s,
        CASE WHEN t.points > 0 THEN %(now)s END
 FROM (
-    SELECT r.cluster_id AS cluster_id, CAST(SUM(r.points) AS BIGINT) AS points
-    FROM (SELECT p.cluster_id AS cluster_id, p.value * w.weight AS points
-          FROM challenge_progress p
-          JOIN challenges c ON c.id = p.challenge_id
-          JOIN season_challenge_weights w ON w.challenge_code = c.code AND w.season_id = %(season)s
-          UNION ALL
-          SELECT sp.cluster_id AS cluster_id, 0 AS points FROM season_progress sp WHERE sp.season_id = %(season)s) r
-    {guard}
-    GROUP BY r.cluster_id
+    SELECT COALESCE(e.cluster_id, s.cluster_id) AS cluster_id, COALESCE(e.points, 0) AS points
+    FROM (SELECT r.cluster_id AS cluster_id, CAST(SUM(r.points) AS BIGINT) AS points
+          FROM (SELECT p.cluster_id AS cluster_id, p.value * w.weight AS points
+                FROM challenge_progress p
+                JOIN challenges c ON c.id = p.challenge_id
+                JOIN season_challenge_weights w ON w.challenge_code = c.code AND w.season_id = %(season)s) r
+          {guard}
+          GROUP BY r.cluster_id) e
+    FULL JOIN (SELECT r.cluster_id AS cluster_id
+               FROM (SELECT sp.cluster_id AS cluster_id FROM season_progress sp WHERE sp.season_id = %(season)s) r
+               {guard}) s
+      ON s.cluster_id = e.cluster_id
 ) t
 WHERE true
 ON CONFLICT (season_id, cluster_id) DO UPDATE
