@@ -178,6 +178,18 @@ def around_statements(
         yield
 
 
+def prepared_plans() -> tuple[int, int]:
+    """How many times this connection's prepared statements ran a generic plan and a custom one (PostgreSQL).
+
+    Django prepares none of its statements: each one counted is a read of hedge.core.db.prepared_statements_cursor.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COALESCE(SUM(generic_plans), 0), COALESCE(SUM(custom_plans), 0) FROM pg_prepared_statements"
+        )
+        return cursor.fetchone()
+
+
 # --- the network --------------------------------------------------------------------------------
 
 

@@ -5,13 +5,13 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from tests.helpers import prepared_plans
+
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif("connection.vendor != 'postgresql'", reason="prepared statements are PostgreSQL's"),
 ]
 
-# Django prepares none of its statements: every prepared statement of the connection is one of these reads'.
-PLANS = "SELECT COALESCE(SUM(generic_plans), 0), COALESCE(SUM(custom_plans), 0) FROM pg_prepared_statements"
 READS = [
     "/leaderboards/top_wins/latest?limit=2&after=1",
     "/leaderboards/top_wins/latest?limit=2&after=3",
@@ -21,17 +21,11 @@ READS = [
 ]
 
 
-def plans() -> tuple[int, int]:
-    with connection.cursor() as cursor:
-        cursor.execute(PLANS)
-        return cursor.fetchone()
-
-
 def test_the_public_reads_of_a_board_run_their_statements_prepared_with_generic_plans(client, published, settings):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}  # every page is read
     with transaction.atomic():  # planned for these executions only: no session setting inside a transaction
         first = [client.get(path).json() for path in READS]
-    generic, custom = plans()
+    generic, custom = prepared_plans()
 
     with CaptureQueriesContext(connection) as queries:
         answers = [client.get(path).json() for path in READS * 2]
@@ -47,4 +41,4 @@ def test_the_public_reads_of_a_board_run_their_statements_prepared_with_generic_
     # Every statement of the ten requests (the run, its entries or the neighbourhood, the names) ran a plan made
     # once for the connection.
     assert len(queries) >= 3 * 10
-    assert plans() == (generic + len(queries), custom)
+    assert prepared_plans() == (generic + len(queries), custom)

@@ -2,9 +2,10 @@
 as if planned each time."""
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from tests.factories import LeaderboardDefFactory
+from tests.helpers import prepared_plans
 from tests.profiles.conftest import a_final, a_run
 from tests.profiles.test_api_movers import moved
 
@@ -12,15 +13,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif("connection.vendor != 'postgresql'", reason="prepared statements are PostgreSQL's"),
 ]
-
-# Django prepares none of its statements: every prepared statement of the connection is one of these reads'.
-PLANS = "SELECT COALESCE(SUM(generic_plans), 0), COALESCE(SUM(custom_plans), 0) FROM pg_prepared_statements"
-
-
-def plans() -> tuple[int, int]:
-    with connection.cursor() as cursor:
-        cursor.execute(PLANS)
-        return cursor.fetchone()
 
 
 def test_the_profile_runs_its_statements_prepared_with_generic_plans(api, wins, django_assert_num_queries):
@@ -33,7 +25,7 @@ def test_the_profile_runs_its_statements_prepared_with_generic_plans(api, wins, 
     with transaction.atomic():  # planned for this execution only: no session setting inside a transaction
         first = api.get("/clusters/me").json()
         other = api.get("/clusters/other").json()
-    generic, custom = plans()
+    generic, custom = prepared_plans()
 
     # 1. excluded from everything? 2. its display name and its awards 3. the board standings 4. the active season
     with django_assert_num_queries(4 * 5):
@@ -47,7 +39,7 @@ def test_the_profile_runs_its_statements_prepared_with_generic_plans(api, wins, 
     assert first["leaderboards"][1]["best"]["rank"] == 2
     assert [board["key"] for board in other["leaderboards"]] == ["daily"]
     # Each of the 10 executions of the two raw statements ran a plan made once for the connection.
-    assert plans() == (generic + 10, custom)
+    assert prepared_plans() == (generic + 10, custom)
 
 
 def test_the_history_and_the_movers_run_their_statements_prepared_with_generic_plans(api, wins):
@@ -58,7 +50,7 @@ def test_the_history_and_the_movers_run_their_statements_prepared_with_generic_p
     with transaction.atomic():
         history = api.get("/leaderboards/weekly/clusters/me/history", {"limit": 3}).json()
         movers = api.get("/leaderboards/lb/latest/movers").json()
-    generic, custom = plans()
+    generic, custom = prepared_plans()
 
     for _ in range(3):
         assert api.get("/leaderboards/weekly/clusters/me/history", {"limit": 3}).json() == history
@@ -68,4 +60,4 @@ def test_the_history_and_the_movers_run_their_statements_prepared_with_generic_p
     assert [entry["clusterId"] for entry in movers["entries"]] == ["a", "b", "c"]
     assert movers["leaderboard"]["runId"] == run.pk
     # history: its head and its page; movers: the run and its movers; 3 times each.
-    assert plans() == (generic + 12, custom)
+    assert prepared_plans() == (generic + 12, custom)

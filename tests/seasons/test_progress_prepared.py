@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from seasons.services import recompute_season
 from tests.factories import SeasonFactory, given_history
+from tests.helpers import prepared_plans
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -17,14 +18,6 @@ pytestmark = [
 ]
 
 DAY = datetime.timedelta(days=1)
-# Django prepares none of its statements: every prepared statement of the connection is one of these reads'.
-PLANS = "SELECT COALESCE(SUM(generic_plans), 0), COALESCE(SUM(custom_plans), 0) FROM pg_prepared_statements"
-
-
-def plans() -> tuple[int, int]:
-    with connection.cursor() as cursor:
-        cursor.execute(PLANS)
-        return cursor.fetchone()
 
 
 @pytest.mark.parametrize("scoring", ["GAINS", "LIFETIME", "LIFETIME, ended"])
@@ -46,7 +39,7 @@ def test_progress_runs_its_statements_prepared_with_generic_plans(client, weight
     clusters = ["c1", "c2", "nobody"]
     with transaction.atomic():  # planned for these executions only: no session setting inside a transaction
         first = {c: client.get(f"/seasons/{season.pk}/progress", {"clusterId": c}).json() for c in clusters}
-    generic, custom = plans()
+    generic, custom = prepared_plans()
 
     with CaptureQueriesContext(connection) as queries:
         answers = [client.get(f"/seasons/{season.pk}/progress", {"clusterId": c}).json() for c in clusters * 2]
@@ -55,4 +48,4 @@ def test_progress_runs_its_statements_prepared_with_generic_plans(client, weight
     assert [first[c]["points"] for c in clusters] == ([15 + 21, 6, 0] if scoring == "GAINS" else [25 + 21, 9, 0])
     # Each statement of the six requests (the standing, the breakdown) ran a plan made once for the connection.
     assert len(queries) == 2 * 6
-    assert plans() == (generic + 12, custom)
+    assert prepared_plans() == (generic + 12, custom)
