@@ -2,7 +2,7 @@
 as if planned each time."""
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction  # noqa: F401 - the skipif condition below reads `connection`
 
 from tests.factories import LeaderboardDefFactory
 from tests.helpers import prepared_plans
