@@ -220,7 +220,9 @@ FROM (SELECT p.cluster_id AS cluster_id, p.value AS score, COALESCE(f.value, 0) 
 
 
 def create_legacy_entries() -> None:
+    """The old layout's table, made again on each call (a kept database still has the last run's)."""
     with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {LEGACY_ENTRIES}")
         cursor.execute(f"CREATE TABLE {LEGACY_ENTRIES} (LIKE leaderboard_entries INCLUDING ALL)")
         cursor.execute(f"ALTER TABLE {LEGACY_ENTRIES} {LEGACY_COLUMNS}")
         cursor.execute(
