@@ -13,21 +13,22 @@ and `%(until)s` = min(period end, now); for season points `%(season)s`.
 How they rank: the scores (`r`) are cut to the top `%(limit)s` in the full ranking order before
 the window functions run (the first N rows in that order are the top N whatever the rank mode, and
 their ranks are the same as over every row); the window functions (`k`) read them in that order,
-so the rows are sorted once, and only then is the previous run joined; a run excludes the clusters
+so the rows are sorted once; a run excludes the clusters
 of the exclusions recorded on it (RECORD_RUN_EXCLUSIONS: one consistent set whatever is lifted or
 added meanwhile), a preview those active now.
 
-The previous rank (each entry's rank in `%(previous_run)s`): a hash join on the previous run's entries,
-read once through leaderboard_entries_unique_cluster (run_id, cluster_id), never a probe per entry. The
-statistics may not know the previous run (a run of fewer than leaderboards.models.ANALYZED_RUN_ENTRIES
-is not analyzed when published) and estimate its entries at one row, for which the planner's cheapest
-join is a nested loop over a materialized copy of the run, comparing every entry with every previous
-one; so the statement runs inside hedge.core.db.ranking_plan (no Materialize or Memoize nodes, no JIT,
-for this statement only), where hashing the previous run is the cheapest join whatever its estimate, and
-the nested loops that are right (a top N read down an index, one probe per row) stay as they are. The
-join comes after the ranks are numbered, so its output is in position order only if the previous run is
-hashed in one batch: ranking_plan gives hash tables room for a million entries (RANKING_HASH_MEM), and
-the run is written in position order, the order every later read of it follows.
+The previous rank (each entry's rank in `%(previous_run)s`): joined with the scores, before the sort, as a
+plain `INSERT ... SELECT` would. A top N read down an index probes the previous run once per entry it
+keeps and stops at the cut; a ranking that sorts every score hashes the previous run once, and the sort
+puts the entries in position order however that hash join returned them (a join after the window
+functions returned them batch by batch once the run outgrew the hash memory, and hashed a million entries
+in one 55 MB table for the order's sake: 0.4-0.6 s slower at 1,000,000 entries, session 10). The
+statistics may not know the previous run (a run of fewer than leaderboards.models.ANALYZED_RUN_ENTRIES is
+not analyzed when published) and estimate its entries at one row, for which the planner's cheapest join
+is a nested loop over a materialized copy of the run, comparing every entry with every previous one; so
+the statement runs inside hedge.core.db.ranking_plan (no Materialize or Memoize nodes, no JIT, for this
+statement only), where hashing the previous run is the cheapest join whatever its estimate, and the
+nested loops that are right (a top N read down an index, one probe per row) stay as they are.
 """
 
 from hedge.challenges.history_sql import PERIOD_GAINS
@@ -75,7 +76,7 @@ _BOARD_GAINS = PERIOD_GAINS.format(challenges="%(challenge)s, %(fallback)s", clu
 RANK_CURRENT_VALUES = """
 INSERT INTO leaderboard_entries (run_id, cluster_id, rank, position, score, tiebreaker, fallback_value, previous_rank,
                                  ranked_total)
-SELECT %(run)s, k.cluster_id, k.rank, k.position, k.score, k.tiebreaker, k.fallback_value, pe.rank,
+SELECT %(run)s, k.cluster_id, k.rank, k.position, k.score, k.tiebreaker, k.fallback_value, k.previous_rank,
        CASE WHEN k.position = 1
             THEN (SELECT n.progress_rows FROM challenge_progress_counts n WHERE n.challenge_id = %(challenge)s)
                  - (SELECT COUNT(*) FROM challenge_progress c
@@ -88,12 +89,14 @@ FROM (
     SELECT r.cluster_id AS cluster_id,
            {rank_function}() OVER (ORDER BY r.score DESC, r.tiebreaker DESC) AS rank,
            ROW_NUMBER() OVER (ORDER BY r.score DESC, r.tiebreaker DESC, r.cluster_id{binary}) AS position,
-           r.score AS score, r.tiebreaker AS tiebreaker, r.fallback_value AS fallback_value
+           r.score AS score, r.tiebreaker AS tiebreaker, r.fallback_value AS fallback_value,
+           r.previous_rank AS previous_rank
     FROM (
         SELECT p.cluster_id AS cluster_id, p.value AS score,
-               COALESCE(f.value, 0) AS tiebreaker, f.value AS fallback_value
+               COALESCE(f.value, 0) AS tiebreaker, f.value AS fallback_value, pe.rank AS previous_rank
         FROM challenge_progress p
         LEFT JOIN challenge_progress f ON f.challenge_id = %(fallback)s AND f.cluster_id = p.cluster_id
+        LEFT JOIN leaderboard_entries pe ON pe.run_id = %(previous_run)s AND pe.cluster_id = p.cluster_id
         WHERE p.challenge_id = %(challenge)s
           AND NOT EXISTS (SELECT 1 FROM leaderboard_run_exclusions re
                           JOIN leaderboard_exclusions x ON x.id = re.exclusion_id
@@ -102,7 +105,6 @@ FROM (
         LIMIT %(limit)s
     ) r
 ) k
-LEFT JOIN leaderboard_entries pe ON pe.run_id = %(previous_run)s AND pe.cluster_id = k.cluster_id
 """
 
 # DAILY / WEEKLY / MONTHLY / SEASON: what each cluster gained inside the period (the gain rule); the
@@ -111,19 +113,19 @@ LEFT JOIN leaderboard_entries pe ON pe.run_id = %(previous_run)s AND pe.cluster_
 RANK_GAINS = f"""
 INSERT INTO leaderboard_entries (run_id, cluster_id, rank, position, score, tiebreaker, fallback_value, previous_rank,
                                  ranked_total)
-SELECT %(run)s, k.cluster_id, k.rank, k.position, k.score, k.tiebreaker, k.fallback_value, pe.rank,
+SELECT %(run)s, k.cluster_id, k.rank, k.position, k.score, k.tiebreaker, k.fallback_value, k.previous_rank,
        CASE WHEN k.position = 1 THEN k.ranked_total END
 FROM (
     SELECT r.cluster_id AS cluster_id,
            {{rank_function}}() OVER (ORDER BY r.score DESC, r.tiebreaker DESC) AS rank,
            ROW_NUMBER() OVER (ORDER BY r.score DESC, r.tiebreaker DESC, r.cluster_id{{binary}}) AS position,
            r.score AS score, r.tiebreaker AS tiebreaker, r.fallback_value AS fallback_value,
-           r.ranked_total AS ranked_total
+           r.previous_rank AS previous_rank, r.ranked_total AS ranked_total
     FROM (
         SELECT g.cluster_id AS cluster_id, g.score AS score, COALESCE(g.fallback_gain, 0) AS tiebreaker,
                CASE WHEN CAST(%(fallback)s AS bigint) IS NULL THEN NULL ELSE COALESCE(g.fallback_gain, 0) END
                    AS fallback_value,
-               COUNT(*) OVER () AS ranked_total
+               pe.rank AS previous_rank, COUNT(*) OVER () AS ranked_total
         FROM (
             SELECT v.cluster_id AS cluster_id,
                    MAX(CASE WHEN v.challenge_id = %(challenge)s AND v.gain > 0 THEN v.gain END) AS score,
@@ -131,6 +133,7 @@ FROM (
             FROM ({_BOARD_GAINS}) v
             GROUP BY v.cluster_id
         ) g
+        LEFT JOIN leaderboard_entries pe ON pe.run_id = %(previous_run)s AND pe.cluster_id = g.cluster_id
         WHERE g.score IS NOT NULL
           AND NOT EXISTS (SELECT 1 FROM leaderboard_run_exclusions re
                           JOIN leaderboard_exclusions x ON x.id = re.exclusion_id
@@ -139,7 +142,6 @@ FROM (
         LIMIT %(limit)s
     ) r
 ) k
-LEFT JOIN leaderboard_entries pe ON pe.run_id = %(previous_run)s AND pe.cluster_id = k.cluster_id
 """
 
 # SEASON boards of season points: the points stored for the season (season_progress, kept current by
@@ -152,7 +154,7 @@ LEFT JOIN leaderboard_entries pe ON pe.run_id = %(previous_run)s AND pe.cluster_
 RANK_SEASON_POINTS = """
 INSERT INTO leaderboard_entries (run_id, cluster_id, rank, position, score, tiebreaker, fallback_value, previous_rank,
                                  ranked_total)
-SELECT %(run)s, k.cluster_id, k.rank, k.position, k.score, 0, CAST(NULL AS bigint), pe.rank,
+SELECT %(run)s, k.cluster_id, k.rank, k.position, k.score, 0, CAST(NULL AS bigint), k.previous_rank,
        CASE WHEN k.position = 1
             THEN (SELECT COUNT(*) FROM season_progress c WHERE c.season_id = %(season)s AND c.points > 0)
                  - (SELECT COUNT(*) FROM season_progress c
@@ -165,10 +167,12 @@ FROM (
     SELECT r.cluster_id AS cluster_id,
            {rank_function}() OVER (ORDER BY r.score DESC, r.reached_at) AS rank,
            ROW_NUMBER() OVER (ORDER BY r.score DESC, r.reached_at, r.cluster_id{binary}) AS position,
-           r.score AS score
+           r.score AS score, r.previous_rank AS previous_rank
     FROM (
-        SELECT s.cluster_id AS cluster_id, s.points AS score, COALESCE(s.points_reached_at, s.updated_at) AS reached_at
+        SELECT s.cluster_id AS cluster_id, s.points AS score, COALESCE(s.points_reached_at, s.updated_at) AS reached_at,
+               pe.rank AS previous_rank
         FROM season_progress s
+        LEFT JOIN leaderboard_entries pe ON pe.run_id = %(previous_run)s AND pe.cluster_id = s.cluster_id
         WHERE s.season_id = %(season)s AND s.points > 0
           AND NOT EXISTS (SELECT 1 FROM leaderboard_run_exclusions re
                           JOIN leaderboard_exclusions x ON x.id = re.exclusion_id
@@ -177,7 +181,6 @@ FROM (
         LIMIT %(limit)s
     ) r
 ) k
-LEFT JOIN leaderboard_entries pe ON pe.run_id = %(previous_run)s AND pe.cluster_id = k.cluster_id
 """
 
 # The ranking statement of each score source (leaderboards.services.score_source).

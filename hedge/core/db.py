@@ -292,11 +292,6 @@ def without_jit(cursor) -> None:
         cursor.execute("SELECT set_config('jit', 'off', true)")
 
 
-# The memory a ranking's hash tables may take before they spill to disk in batches (hash_mem_multiplier x work_mem;
-# 8 MB by default): 128 MB holds the previous run's entries of a board of a million clusters (~55 MB) in one batch.
-RANKING_HASH_MEM = 128 * 1024 * 1024
-
-
 @contextmanager
 def ranking_plan(cursor) -> Iterator[None]:
     """Plan and run the statements inside the block as a ranking over many rows must be (PostgreSQL).
@@ -310,37 +305,26 @@ def ranking_plan(cursor) -> Iterator[None]:
     nodes: they cache an inner row per key, but a ranking looks each cluster up once, so every lookup
     misses; the planner, which cannot tell that the ranked clusters are distinct, takes a nested loop
     over a Memoize for the previous run once hash tables have room (a million index probes at a million
-    entries: 6 s more than hashing the run, measured at 1,000,000). Hash tables
-    may take up to RANKING_HASH_MEM: the previous run is joined after the ranks are numbered, and a hash
-    join that spills gives its rows back batch by batch, so the run would be written out of position
-    order (8 interleaved streams at a million entries): each of its pages and position-index pages
-    written many times over, and every later read by position (the checksum, the movers, each page
-    of the API) visiting another page per entry. All four are restored after the block (not on an
-    error: the transaction is rolled back then anyway).
+    entries: 6 s more than hashing the run, measured at 1,000,000). All three are restored after the
+    block (not on an error: the transaction is rolled back then anyway).
     """
     if not is_postgresql():
         yield
         return
     # The values in force are read before they are changed (OFFSET 0 keeps the subquery from being merged
     # into the calls), and put back as they were: no read of the pg_settings view, which lists every setting.
-    # The multiplier is raised, never lowered, to what gives RANKING_HASH_MEM at the work_mem in force (at most 1000,
-    # its largest value).
     cursor.execute(
-        "SELECT was.jit, was.material, was.memoize, was.hash_mem, set_config('jit', 'off', true),"
-        " set_config('enable_material', 'off', true), set_config('enable_memoize', 'off', true),"
-        " set_config('hash_mem_multiplier', CAST(GREATEST(CAST(was.hash_mem AS float8),"
-        " LEAST(1000, %s / pg_size_bytes(current_setting('work_mem')))) AS text), true)"
+        "SELECT was.jit, was.material, was.memoize, set_config('jit', 'off', true),"
+        " set_config('enable_material', 'off', true), set_config('enable_memoize', 'off', true)"
         " FROM (SELECT current_setting('jit') AS jit, current_setting('enable_material') AS material,"
-        " current_setting('enable_memoize') AS memoize, current_setting('hash_mem_multiplier') AS hash_mem"
-        " OFFSET 0) was",
-        [float(RANKING_HASH_MEM)],
+        " current_setting('enable_memoize') AS memoize OFFSET 0) was"
     )
-    jit, material, memoize, hash_mem = cursor.fetchone()[:4]
+    jit, material, memoize = cursor.fetchone()[:3]
     yield
     cursor.execute(
         "SELECT set_config('jit', %s, true), set_config('enable_material', %s, true),"
-        " set_config('enable_memoize', %s, true), set_config('hash_mem_multiplier', %s, true)",
-        [jit, material, memoize, hash_mem],
+        " set_config('enable_memoize', %s, true)",
+        [jit, material, memoize],
     )
 
 

@@ -8,7 +8,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from hedge.challenges.models import ChallengeProgress
-from hedge.core.db import RANKING_HASH_MEM, binary_collation, json_strings, ranking_plan, sql_datetime, sql_limit
+from hedge.core.db import binary_collation, json_strings, ranking_plan, sql_datetime, sql_limit
 from leaderboards import sql
 from leaderboards.models import ANALYZED_RUN_ENTRIES, LeaderboardEntry
 from leaderboards.services import generate_leaderboard_run
@@ -25,23 +25,14 @@ def _setting(cursor, name: str) -> str:
     return cursor.fetchone()[0]
 
 
-def test_ranking_plan_turns_materialize_memoize_and_jit_off_and_gives_hashes_room_for_its_block_only():
+def test_ranking_plan_turns_materialize_memoize_and_jit_off_for_its_block_only():
     switches = ("enable_material", "enable_memoize", "jit")
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL work_mem = '4MB'")
-        before = [_setting(cursor, name) for name in (*switches, "hash_mem_multiplier")]
+        before = [_setting(cursor, name) for name in switches]
         with ranking_plan(cursor):
             assert [_setting(cursor, name) for name in switches] == ["off", "off", "off"]
-            assert float(_setting(cursor, "hash_mem_multiplier")) * 4 * 1024 * 1024 == RANKING_HASH_MEM
-        after = [_setting(cursor, name) for name in (*switches, "hash_mem_multiplier")]
-        assert after == before
-
-
-def test_ranking_plan_never_lowers_the_hash_memory_in_force():
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL work_mem = '1GB'")
-        with ranking_plan(cursor):
-            assert _setting(cursor, "hash_mem_multiplier") == "2"
+        after = [_setting(cursor, name) for name in switches]
+        assert after == before == ["on", "on", _setting(cursor, "jit")]
 
 
 def many_clusters(challenge, count: int, *, distinct_values: int) -> None:
