@@ -22,7 +22,7 @@ from django.db import connection
 from django.utils import timezone
 
 from hedge.challenges.models import ChallengeProgressHistory
-from hedge.core.db import text_agg
+from hedge.core.db import text_agg, text_line
 
 from . import sql
 from .errors import UnknownLeaderboard
@@ -41,7 +41,10 @@ def entries_checksum(run_id: int) -> str:
     BATCH_ROWS entries costs one round trip.
     """
     digest = hashlib.sha256()
-    statement = sql.CHECKSUM_BATCH.format(joined_lines=text_agg("b.line", separator="%(newline)s"))
+    statement = sql.CHECKSUM_BATCH.format(
+        line=text_line("e.position", "e.cluster_id", "e.rank", "e.score", "e.tiebreaker", separator="','"),
+        joined_lines=text_agg("b.line", separator="%(newline)s"),
+    )
     params = {"run": run_id, "after": 0, "rows": BATCH_ROWS, "newline": "\n"}
     with connection.cursor() as cursor:
         while True:

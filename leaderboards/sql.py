@@ -420,15 +420,15 @@ ORDER BY e.position
 
 # The lines a run's checksum is the SHA-256 of (leaderboards.checksum), "position,clusterId,rank,score,tiebreaker", in
 # position order, %(rows)s lines at a time: the batch's lines after position %(after)s, joined by %(newline)s into one
-# text by the database in the subquery's order (`{joined_lines}` is hedge.core.db.text_agg), with how many there are
-# and the last position (the next batch's %(after)s). One text per batch instead of one row per line: the lines are
-# built and joined where the entries are, and a million entries cross to Python as a hundred values, never all at once.
+# text by the database in the subquery's order, with how many there are and the last position (the next batch's
+# %(after)s). `{line}` is hedge.core.db.text_line over e.position, e.cluster_id, e.rank, e.score and e.tiebreaker
+# separated by ','; `{joined_lines}` is hedge.core.db.text_agg. One text per batch instead of one row per line: the
+# lines are built and joined where the entries are, and a million entries cross to Python as a hundred values, never
+# all at once.
 # Uses index: leaderboard_entries_unique_position (the batch's entries, a range in position order).
 CHECKSUM_BATCH = """
 SELECT COUNT(*), MAX(b.position), {joined_lines}
-FROM (SELECT e.position AS position,
-             CAST(e.position AS TEXT) || ',' || e.cluster_id || ',' || CAST(e.rank AS TEXT) || ','
-             || CAST(e.score AS TEXT) || ',' || CAST(e.tiebreaker AS TEXT) AS line
+FROM (SELECT e.position AS position, {line} AS line
       FROM leaderboard_entries e
       WHERE e.run_id = %(run)s AND e.position > %(after)s
       ORDER BY e.position

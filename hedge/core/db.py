@@ -268,6 +268,17 @@ def json_strings(parameter: str) -> str:
     return f"SELECT value FROM json_each(%({parameter})s)"
 
 
+def text_line(*values: str, separator: str) -> str:
+    """The SQL values (none NULL) as one text, each as text, separated by `separator` (a SQL text literal).
+
+    PostgreSQL: one concat_ws() call (a fifth faster than a chain of `||` over a million checksum lines,
+    session 10); SQLite before 3.44 has no concat_ws, and its `||` takes numbers as text.
+    """
+    if is_postgresql():
+        return f"concat_ws({separator}, {', '.join(values)})"
+    return f" || {separator} || ".join(values)
+
+
 def text_agg(value: str, *, separator: str) -> str:
     """An aggregate joining the text `value` of rows in the order they reach it, separated by `separator` (SQL text).
 
