@@ -14,6 +14,14 @@ pytestmark = pytest.mark.django_db
 UTC = datetime.UTC
 JUNE = datetime.datetime(2026, 6, 1, tzinfo=UTC)
 HOUR = datetime.timedelta(hours=1)
+CLUSTERS = [f"c{i:03d}" for i in range(120)]
+
+
+@pytest.fixture(params=[(seed, cut) for cut in (0, 25) for seed in (1, 2, 3)], ids=lambda p: f"seed{p[0]}-cut{p[1]}")
+def random_board(request):
+    """(a seeded random generator, the board's max_entries: 0 for every cluster, else a cut)."""
+    seed, max_entries = request.param
+    return random.Random(seed), max_entries
 
 
 def ranks_of(run) -> dict[str, int]:
@@ -27,15 +35,12 @@ def assert_previous_ranks(run, previous) -> None:
     assert got == {cluster_id: expected.get(cluster_id) for cluster_id in got}
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-@pytest.mark.parametrize("max_entries", [0, 25])
-def test_current_values(wins, seed, max_entries):
-    rng = random.Random(seed)
-    clusters = [f"c{i:03d}" for i in range(120)]
+def test_current_values(wins, random_board):
+    rng, max_entries = random_board
     LeaderboardDefFactory(key="board", challenge=wins, time_window="ALL_TIME", max_entries=max_entries)
-    given_history(wins, {c: rng.randrange(40) for c in clusters}, at=JUNE)
+    given_history(wins, {c: rng.randrange(40) for c in CLUSTERS}, at=JUNE)
     previous = generate_leaderboard_run("board", now=JUNE + HOUR)
-    given_history(wins, {c: rng.randrange(40) for c in rng.sample(clusters, 60)}, at=JUNE + 2 * HOUR)
+    given_history(wins, {c: rng.randrange(40) for c in rng.sample(CLUSTERS, 60)}, at=JUNE + 2 * HOUR)
 
     run = generate_leaderboard_run("board", now=JUNE + 3 * HOUR)
 
@@ -43,18 +48,15 @@ def test_current_values(wins, seed, max_entries):
     assert_previous_ranks(run, previous)
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-@pytest.mark.parametrize("max_entries", [0, 25])
-def test_gains(wins, seed, max_entries):
-    rng = random.Random(seed)
-    clusters = [f"c{i:03d}" for i in range(120)]
+def test_gains(wins, random_board):
+    rng, max_entries = random_board
     LeaderboardDefFactory(key="board", challenge=wins, time_window="MONTHLY", max_entries=max_entries)
-    values = {c: rng.randrange(40) for c in clusters}
+    values = {c: rng.randrange(40) for c in CLUSTERS}
     given_history(wins, values, at=JUNE - HOUR)
-    values |= {c: values[c] + rng.randrange(1, 40) for c in rng.sample(clusters, 80)}
+    values |= {c: values[c] + rng.randrange(1, 40) for c in rng.sample(CLUSTERS, 80)}
     given_history(wins, values, at=JUNE + HOUR)
     previous = generate_leaderboard_run("board", now=JUNE + 2 * HOUR)
-    values |= {c: values[c] + rng.randrange(1, 40) for c in rng.sample(clusters, 60)}
+    values |= {c: values[c] + rng.randrange(1, 40) for c in rng.sample(CLUSTERS, 60)}
     given_history(wins, values, at=JUNE + 3 * HOUR)
 
     run = generate_leaderboard_run("board", now=JUNE + 4 * HOUR)
