@@ -149,7 +149,9 @@ class SeasonChallengeWeight(models.Model):
 
 
 class SeasonProgress(models.Model):
-    season = models.ForeignKey(Season, on_delete=models.CASCADE, related_name="progress")
+    # No index of its own: season_progress_unique_cluster (season_id, cluster_id) serves every lookup by
+    # season, and reads a season's clusters in the order the recompute joins them.
+    season = models.ForeignKey(Season, on_delete=models.CASCADE, related_name="progress", db_index=False)
     cluster_id = models.CharField(max_length=CLUSTER_ID_MAX_LENGTH)
     points = models.BigIntegerField(default=0)
     # 64-bit like points: a level can be as large as points when points_per_level is 1.
@@ -183,7 +185,8 @@ class SeasonProgressError(models.Model):
     row, the next recompute of it tries again and deletes the error once its points fit.
     """
 
-    season = models.ForeignKey(Season, on_delete=models.CASCADE, related_name="progress_errors")
+    # No index of its own: season_progress_errors_unique_cluster (season_id, cluster_id) serves it.
+    season = models.ForeignKey(Season, on_delete=models.CASCADE, related_name="progress_errors", db_index=False)
     cluster_id = models.CharField(max_length=CLUSTER_ID_MAX_LENGTH)
     error = models.TextField()
     recorded_at = models.DateTimeField()
