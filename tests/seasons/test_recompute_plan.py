@@ -7,9 +7,10 @@ from django.db import connection
 from django.utils import timezone
 
 from hedge.challenges.models import ChallengeProgress
+from hedge.core.db import sql_datetime
 from seasons import sql
 from seasons.models import SeasonProgress
-from seasons.services import _params, recompute_season
+from seasons.services import recompute_season
 from tests.factories import ChallengeFactory, ChallengeProgressFactory, SeasonChallengeWeightFactory, SeasonFactory
 
 pytestmark = [
@@ -40,7 +41,8 @@ def test_a_season_the_statistics_have_not_seen_is_merged_with_its_stored_cluster
     recompute_season(second)  # the rows the statistics have not seen, as in a new season's first days
 
     with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN {sql.LIFETIME_SEASON.format(guard='')}", _params(second, now=timezone.now()))
+        params = {"season": second.pk, "points_per_level": second.points_per_level, "now": sql_datetime(timezone.now())}
+        cursor.execute(f"EXPLAIN {sql.LIFETIME_SEASON.format(guard='')}", params)
         plan = "\n".join(row for (row,) in cursor.fetchall())
 
     # Estimated at one row, the stored clusters were read through the season_id index and sorted (on disk at
