@@ -13,9 +13,9 @@ and `%(until)s` = min(period end, now); for season points `%(season)s`.
 How they rank: the scores (`r`) are cut to the top `%(limit)s` in the full ranking order before
 the window functions run (the first N rows in that order are the top N whatever the rank mode, and
 their ranks are the same as over every row); the window functions (`k`) read them in that order,
-so the rows are sorted once; a run excludes the clusters
-of the exclusions recorded on it (RECORD_RUN_EXCLUSIONS: one consistent set whatever is lifted or
-added meanwhile), a preview those active now.
+so the rows are sorted once; a run excludes the clusters of the exclusions recorded on it
+(RECORD_RUN_EXCLUSIONS: one consistent set whatever is lifted or added meanwhile), a preview those
+active now.
 
 The previous rank (each entry's rank in `%(previous_run)s`): joined with the scores, before the sort, as a
 plain `INSERT ... SELECT` would. A top N read down an index probes the previous run once per entry it
